@@ -1,0 +1,28 @@
+import { defineConfig } from 'vitest/config';
+
+// Two projects: `unit` (pure code, no I/O) and `e2e` (real PostgreSQL, real HTTP through the gateway).
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['schema/**/*.test.ts', 'platform/**/*.test.ts', 'gateway/**/*.test.ts', 'subgraphs/**/*.test.ts', 'adapters/**/*.test.ts', 'test/unit/**/*.test.ts'],
+          environment: 'node',
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          // Each e2e file starts its own product on its own database; two at a time suits a 2-core machine.
+          maxConcurrency: 1,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});

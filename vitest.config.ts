@@ -3,6 +3,9 @@ import { defineConfig } from 'vitest/config';
 // Two projects: `unit` (pure code, no I/O) and `e2e` (real PostgreSQL, real HTTP through the gateway).
 export default defineConfig({
   test: {
+    // Each e2e file starts the whole product (five subgraphs and a gateway) on its own database: one at a time
+    // suits a 2-core machine.
+    fileParallelism: false,
     projects: [
       {
         test: {
@@ -18,9 +21,6 @@ export default defineConfig({
           environment: 'node',
           testTimeout: 60_000,
           hookTimeout: 120_000,
-          // Each e2e file starts its own product on its own database; two at a time suits a 2-core machine.
-          maxConcurrency: 1,
-          fileParallelism: false,
         },
       },
     ],

@@ -244,7 +244,7 @@ export const DESKS: readonly DemoDesk[] = [
 
   // UK Power Networks (App. H: 24/7/365). Its service desk takes cases over TMF621.
   ldsoServiceDesk('ukpn', 'UK Power Networks Service Desk', alwaysOpen(), {
-    contactMethod: { kind: ContactMethodKind.TMF621, address: 'https://api.ukpn.example/tmf-api/troubleTicket/v4' },
+    contactMethod: { kind: ContactMethodKind.TMF621, address: 'https://api.ukpn.example/tmf-api/troubleTicket/v5' },
   }),
   mpasHelpDesk('ukpn-epn', 'UKPN Eastern MPAS Help Desk', ['10'], alwaysOpen(),
     sharedMailbox('mpas.epn@ukpn.example', 'mpas.helpdesk@ukpn.example')),

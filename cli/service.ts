@@ -1,0 +1,48 @@
+/** One service per process, configured by the environment (what each docker-compose container runs). */
+import { loadConfig, SUBGRAPH_NAMES, type SubgraphName } from '../platform/config';
+import { importIdentitySigningKey, importIdentityVerificationKey, IdentityTokenSigner, IdentityTokenVerifier } from '../platform/identity-token';
+import { Lifecycle } from '../platform/lifecycle';
+import { startSubgraph } from '../platform/subgraph';
+import { configurePartnerAuth } from '../gateway/auth';
+import { startGateway } from '../gateway/server';
+import { SUBGRAPHS } from '../subgraphs';
+
+function required(name: string, value: string | undefined): string {
+  if (!value) throw new Error(`${name} is required to run a single service`);
+  return value;
+}
+
+export async function runService(name: 'gateway' | SubgraphName): Promise<void> {
+  const config = loadConfig();
+  const lifecycle = new Lifecycle();
+  lifecycle.stopOnSignals();
+  const host = process.env.HOST ?? '0.0.0.0';
+  if (name === 'gateway') {
+    const signer = new IdentityTokenSigner(await importIdentitySigningKey(required('IDENTITY_SIGNING_KEY', config.identitySigningKey)));
+    const { jwtVerifier, devIssuer } = await configurePartnerAuth(config);
+    await startGateway({
+      host,
+      port: config.gatewayPort,
+      supergraphPath: config.supergraphPath,
+      subgraphUrls: config.subgraphUrls,
+      jwtVerifier,
+      signer,
+      limits: config.limits,
+      dev: config.dev,
+      lifecycle,
+      ...(devIssuer && config.dev ? { devJwks: devIssuer.jwks } : {}),
+    });
+    return;
+  }
+  const definition = SUBGRAPHS.find((s) => s.name === name);
+  if (!definition || !SUBGRAPH_NAMES.includes(name)) throw new Error(`unknown subgraph ${name}`);
+  await startSubgraph(definition, {
+    databaseUrl: required('DATABASE_URL', config.databaseUrl),
+    host,
+    port: config.subgraphPorts[name],
+    verifier: new IdentityTokenVerifier(await importIdentityVerificationKey(required('IDENTITY_VERIFICATION_KEY', config.identityVerificationKey))),
+    lifecycle,
+    seed: process.env.SEED_DEMO_DATA === 'true',
+    dev: config.dev,
+  });
+}

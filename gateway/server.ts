@@ -1,0 +1,124 @@
+/**
+ * The CPSD gateway: Apollo Gateway on the checked-in supergraph, behind partner-JWT authentication. Each subgraph
+ * call carries a gateway-signed identity token and nothing the client sent.
+ */
+import { readFileSync } from 'node:fs';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import type { JSONWebKeySet } from 'jose';
+import type { Principal } from '../schema/identity';
+import type { OperationLimits } from './limits';
+import { operationLimitsRule } from './limits';
+import { maskError } from '../platform/errors';
+import { executeGraphQL, sendGraphQLError, sendJson, startHttpServer, type RunningHttpServer } from '../platform/http';
+import { IDENTITY_HEADER, type IdentityTokenSigner } from '../platform/identity-token';
+import type { Lifecycle } from '../platform/lifecycle';
+import { logger } from '../platform/logger';
+import { bearerToken, type JwtVerifier } from './auth';
+import { OrganisationScope } from './organisation-scope';
+
+export interface GatewayContext {
+  principal: Principal;
+  identityToken: string;
+}
+
+/** Sends the gateway-signed identity and only that: client headers are never forwarded to a subgraph. */
+class IdentityForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
+    if (context.identityToken) request.http?.headers.set(IDENTITY_HEADER, context.identityToken);
+  }
+}
+
+export interface GatewayOptions {
+  host: string;
+  port: number;
+  supergraphSdl?: string;
+  supergraphPath: string;
+  /** Where each subgraph really is; overrides the URL in the supergraph SDL. */
+  subgraphUrls: Record<string, string | undefined>;
+  jwtVerifier: JwtVerifier;
+  signer: IdentityTokenSigner;
+  limits: OperationLimits;
+  dev: boolean;
+  lifecycle: Lifecycle;
+  /** Served at /.well-known/jwks.json in development only (the development token issuer's public key). */
+  devJwks?: JSONWebKeySet;
+}
+
+export interface RunningGateway {
+  url: string;
+  http: RunningHttpServer;
+  apollo: ApolloServer<GatewayContext>;
+  /** Authenticates a bearer token into a principal (shared with the WebSocket transport). */
+  authenticate(token: string | undefined): Promise<GatewayContext | null>;
+}
+
+export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
+  const supergraphSdl = options.supergraphSdl ?? readFileSync(options.supergraphPath, 'utf8');
+  const gateway = new ApolloGateway({
+    supergraphSdl,
+    buildService: ({ name, url }) => new IdentityForwardingDataSource({ url: options.subgraphUrls[name] ?? url }),
+  });
+  const apollo = new ApolloServer<GatewayContext>({
+    gateway,
+    introspection: options.dev,
+    hideSchemaDetailsFromClientErrors: !options.dev,
+    includeStacktraceInErrorResponses: false,
+    formatError: maskError,
+    validationRules: [operationLimitsRule(options.limits)],
+    status400ForVariableCoercionErrors: true,
+    plugins: [ApolloServerPluginLandingPageDisabled()],
+  });
+  await apollo.start();
+  options.lifecycle.onStop('gateway graphql', () => apollo.stop());
+
+  const elexonUrl = options.subgraphUrls.elexon ?? subgraphUrlFromSdl(supergraphSdl, 'elexon');
+  const scope = new OrganisationScope(elexonUrl, options.signer);
+
+  async function authenticate(token: string | undefined): Promise<GatewayContext | null> {
+    const claims = await options.jwtVerifier.verify(token);
+    if (!claims) return null;
+    const visibleOrganisationIds = await scope.visibleFrom(claims.organisationId);
+    if (!visibleOrganisationIds) return null;
+    const principal: Principal = {
+      subject: claims.subject,
+      organisationId: claims.organisationId,
+      visibleOrganisationIds,
+      roles: claims.roles,
+      deskIds: claims.deskIds,
+      kind: 'USER',
+    };
+    return { principal, identityToken: await options.signer.sign(principal) };
+  }
+
+  const routes: Parameters<typeof startHttpServer>[0]['routes'] = {
+    '/graphql': async (req, res, url) => {
+      const context = await authenticate(bearerToken(req.headers.authorization));
+      if (!context) return sendGraphQLError(res, 401, 'Unauthenticated', 'UNAUTHENTICATED');
+      return executeGraphQL(apollo, req, res, url, context);
+    },
+  };
+  if (options.devJwks) {
+    const jwks = options.devJwks;
+    routes['/.well-known/jwks.json'] = (_req, res) => sendJson(res, 200, jwks, { 'cache-control': 'max-age=60' });
+  }
+
+  const http = await startHttpServer({
+    name: 'gateway',
+    host: options.host,
+    port: options.port,
+    routes,
+    ready: async () => (await scope.visibleFrom('elexon')) !== null,
+  });
+  options.lifecycle.onStop('gateway http', () => http.close());
+  logger.info({ url: http.url }, 'gateway listening');
+  return { url: `${http.url}/graphql`, http, apollo, authenticate };
+}
+
+/** The URL the supergraph SDL records for a subgraph (join__Graph). */
+export function subgraphUrlFromSdl(sdl: string, name: string): string {
+  const match = new RegExp(`@join__graph\\(name: "${name}", url: "([^"]+)"\\)`).exec(sdl);
+  if (!match) throw new Error(`subgraph ${name} is not in the supergraph`);
+  return match[1];
+}

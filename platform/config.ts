@@ -1,0 +1,82 @@
+/** Typed configuration read from the environment, in one place; every variable is listed in the README. */
+import path from 'node:path';
+
+export type BusKind = 'postgres' | 'nats';
+
+export interface Config {
+  /** Development mode: introspection, field suggestions and the development token issuer. */
+  dev: boolean;
+  dataDir: string;
+  /** Any PostgreSQL; when unset, `npm start` runs an embedded one in `dataDir`. */
+  databaseUrl: string | undefined;
+  embeddedPostgresPort: number;
+  gatewayPort: number;
+  host: string;
+  /** Where the gateway finds each subgraph (`SUBGRAPH_<NAME>_URL`), and where a subgraph listens. */
+  subgraphPorts: Record<string, number>;
+  subgraphUrls: Record<string, string | undefined>;
+  supergraphPath: string;
+  jwt: {
+    jwksUrl: string | undefined;
+    issuer: string;
+    audience: string;
+    algorithms: string[];
+  };
+  /** The gateway's identity-signing key (private JWK, JSON) and the subgraphs' verification key (public JWK, JSON). */
+  identitySigningKey: string | undefined;
+  identityVerificationKey: string | undefined;
+  bus: BusKind;
+  natsUrl: string;
+  publicUrl: string | undefined;
+  limits: { maxDepth: number; maxAliases: number; maxCost: number };
+}
+
+export const SUBGRAPH_NAMES = ['elexon', 'mpas', 'dcc', 'rec', 'partners'] as const;
+export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
+
+function int(name: string, fallback: number, env: NodeJS.ProcessEnv): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
+  return value;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const dataDir = path.resolve(env.CPSD_DATA_DIR ?? '.data');
+  const subgraphPorts: Record<string, number> = {};
+  const subgraphUrls: Record<string, string | undefined> = {};
+  SUBGRAPH_NAMES.forEach((name, index) => {
+    subgraphPorts[name] = int(`SUBGRAPH_${name.toUpperCase()}_PORT`, 4001 + index, env);
+    subgraphUrls[name] = env[`SUBGRAPH_${name.toUpperCase()}_URL`];
+  });
+  const bus = (env.CPSD_BUS ?? 'postgres') as BusKind;
+  if (bus !== 'postgres' && bus !== 'nats') throw new Error(`CPSD_BUS must be postgres or nats, got "${bus}"`);
+  return {
+    dev: env.NODE_ENV !== 'production' && env.CPSD_DEV !== 'false',
+    dataDir,
+    databaseUrl: env.DATABASE_URL || undefined,
+    embeddedPostgresPort: int('EMBEDDED_PG_PORT', 54329, env),
+    gatewayPort: int('PORT', 4000, env),
+    host: env.HOST ?? '127.0.0.1',
+    subgraphPorts,
+    subgraphUrls,
+    supergraphPath: path.resolve(env.SUPERGRAPH_PATH ?? path.join(__dirname, '..', 'gateway', 'supergraph.graphql')),
+    jwt: {
+      jwksUrl: env.JWKS_URL || undefined,
+      issuer: env.JWT_ISSUER ?? 'cpsd-dev-issuer',
+      audience: env.JWT_AUDIENCE ?? 'cpsd-gateway',
+      algorithms: (env.JWT_ALGORITHMS ?? 'RS256,ES256,EdDSA').split(',').map((a) => a.trim()).filter(Boolean),
+    },
+    identitySigningKey: env.IDENTITY_SIGNING_KEY || undefined,
+    identityVerificationKey: env.IDENTITY_VERIFICATION_KEY || undefined,
+    bus,
+    natsUrl: env.NATS_URL ?? 'nats://127.0.0.1:4222',
+    publicUrl: env.PUBLIC_URL || undefined,
+    limits: {
+      maxDepth: int('MAX_QUERY_DEPTH', 12, env),
+      maxAliases: int('MAX_QUERY_ALIASES', 30, env),
+      maxCost: int('MAX_QUERY_COST', 5000, env),
+    },
+  };
+}

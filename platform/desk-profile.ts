@@ -1,0 +1,133 @@
+/**
+ * Desk profiles (hours, contact method, what a desk covers). Every party subgraph holds the profiles of the desks it
+ * is the face of; this factory gives each one the same table, GraphQL entity type and reference resolver.
+ */
+import { Ctx, Directive, ObjectType, Query, Resolver } from 'type-graphql';
+import { Column, Entity, In, PrimaryColumn, UpdateDateColumn, type DataSource, type MigrationInterface, type QueryRunner } from 'typeorm';
+import { DESKS, type DemoDeskHours } from '../demo/market';
+import type { Category, ContactMethodKind, Party, Service } from '../schema/enums';
+import { byKeys, type SubgraphContext } from './context';
+import { ContactMethod, DESK_PROFILE_TYPE, DeskHours, DeskProfileFields, DeskProfileInterface } from './graphql-types';
+
+export interface DeskProfileRowShape {
+  deskId: string;
+  hours: DemoDeskHours;
+  contactKind: ContactMethodKind;
+  contactAddress: string;
+  nominatedSenders: string[];
+  services: Service[];
+  categories: Category[];
+  updatedAt: Date;
+}
+
+/**
+ * `implementsInterface`: party subgraphs implement the full `DeskProfile` interface; the elexon hub, which also
+ * returns references to other parties' profiles, declares the interface with its key only.
+ */
+export function defineDeskProfiles(party: Party, schema: string, implementsInterface: Function = DeskProfileInterface) {
+  const typeName = DESK_PROFILE_TYPE[party];
+
+  @Entity({ name: 'desk_profiles', schema })
+  class DeskProfileRow implements DeskProfileRowShape {
+    @PrimaryColumn('text', { name: 'desk_id' }) deskId!: string;
+    @Column('jsonb') hours!: DemoDeskHours;
+    @Column('text', { name: 'contact_kind' }) contactKind!: ContactMethodKind;
+    @Column('text', { name: 'contact_address' }) contactAddress!: string;
+    @Column('text', { name: 'nominated_senders', array: true }) nominatedSenders!: string[];
+    @Column('text', { array: true }) services!: Service[];
+    @Column('text', { array: true }) categories!: Category[];
+    @UpdateDateColumn({ type: 'timestamptz', name: 'updated_at' }) updatedAt!: Date;
+  }
+
+  @ObjectType(typeName, { implements: implementsInterface })
+  @Directive('@key(fields: "deskId")')
+  class DeskProfileType extends DeskProfileFields {}
+
+  function toGraphQL(row: DeskProfileRowShape): DeskProfileType {
+    const hours = Object.assign(new DeskHours(), {
+      alwaysOpen: row.hours.alwaysOpen,
+      opens: row.hours.weekdays?.opens ?? null,
+      closes: row.hours.weekdays?.closes ?? null,
+      excludesBankHolidays: row.hours.excludesBankHolidays,
+      timeZone: row.hours.timeZone,
+      outOfHours: row.hours.outOfHours ?? null,
+    });
+    const contactMethod = Object.assign(new ContactMethod(), { kind: row.contactKind, address: row.contactAddress });
+    return Object.assign(new DeskProfileType(), {
+      deskId: row.deskId,
+      hours,
+      contactMethod,
+      services: row.services,
+      categories: row.categories,
+    });
+  }
+
+  /** Batches every profile reference in one request into a single query. */
+  function load(ctx: SubgraphContext, deskId: string): Promise<DeskProfileType | null> {
+    return ctx
+      .loader<string, DeskProfileType>(`${typeName}:byDeskId`, async (ids) => {
+        const rows = await ctx.db.getRepository(DeskProfileRow).findBy({ deskId: In([...ids]) });
+        return byKeys(ids, rows.map(toGraphQL), (profile) => profile.deskId);
+      })
+      .load(deskId);
+  }
+
+  /** `<party>DeskProfiles`: the profiles of the desks this part of the CPSD is the face of. */
+  @Resolver(() => DeskProfileType)
+  class DeskProfileResolver {
+    @Query(() => [DeskProfileType], { name: `${party.toLowerCase()}DeskProfiles` })
+    async profiles(@Ctx() ctx: SubgraphContext): Promise<DeskProfileType[]> {
+      const rows = await ctx.db.getRepository(DeskProfileRow).find({ order: { deskId: 'ASC' } });
+      return rows.map(toGraphQL);
+    }
+  }
+
+  class CreateDeskProfiles implements MigrationInterface {
+    name = `CreateDeskProfiles1763900000100`;
+    async up(runner: QueryRunner): Promise<void> {
+      await runner.query(`
+        CREATE TABLE "${schema}".desk_profiles (
+          desk_id text PRIMARY KEY,
+          hours jsonb NOT NULL,
+          contact_kind text NOT NULL,
+          contact_address text NOT NULL,
+          nominated_senders text[] NOT NULL DEFAULT '{}',
+          services text[] NOT NULL DEFAULT '{}',
+          categories text[] NOT NULL DEFAULT '{}',
+          updated_at timestamptz NOT NULL DEFAULT now()
+        )`);
+    }
+    async down(runner: QueryRunner): Promise<void> {
+      await runner.query(`DROP TABLE "${schema}".desk_profiles`);
+    }
+  }
+
+  /** Demo profiles of this party's desks; existing rows are left as they are. */
+  async function seed(db: DataSource): Promise<void> {
+    const rows = DESKS.filter((desk) => desk.party === party).map((desk) => ({
+      deskId: desk.id,
+      hours: desk.hours,
+      contactKind: desk.contactMethod.kind,
+      contactAddress: desk.contactMethod.address,
+      nominatedSenders: desk.nominatedSenders ?? [],
+      services: [...desk.services],
+      categories: [...desk.categories],
+    }));
+    if (rows.length) await db.getRepository(DeskProfileRow).createQueryBuilder().insert().values(rows).orIgnore().execute();
+  }
+
+  return {
+    typeName,
+    entity: DeskProfileRow,
+    type: DeskProfileType,
+    migration: CreateDeskProfiles,
+    resolver: DeskProfileResolver,
+    seed,
+    load,
+    referenceResolvers: {
+      [typeName]: {
+        __resolveReference: (reference: { deskId: string }, ctx: SubgraphContext) => load(ctx, reference.deskId),
+      },
+    },
+  };
+}

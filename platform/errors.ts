@@ -1,0 +1,69 @@
+/** Maps domain errors onto GraphQL errors with stable codes, and masks everything else behind a correlation id. */
+import { randomUUID } from 'node:crypto';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { DomainError, DomainErrorCode as ErrorCode, isDomainError } from '../schema/errors';
+import { logger } from './logger';
+
+/** Codes a client may see with their message; anything else is an internal error and is masked. */
+const PUBLIC_CODES = new Set<string>([
+  ...(Object.values(ErrorCode) as string[]),
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+  'OPERATION_LIMIT_EXCEEDED',
+]);
+
+export function toGraphQLError(error: DomainError): GraphQLError {
+  return new GraphQLError(error.message, {
+    extensions: {
+      code: error.code,
+      ...(error.field ? { field: error.field } : {}),
+      ...(error.details ?? {}),
+    },
+  });
+}
+
+export function badInput(field: string, message: string): GraphQLError {
+  return toGraphQLError(new DomainError(ErrorCode.BAD_USER_INPUT, message, { field }));
+}
+
+export function unauthenticated(): GraphQLError {
+  return new GraphQLError('Unauthenticated', { extensions: { code: ErrorCode.UNAUTHENTICATED } });
+}
+
+export function forbidden(message = 'Forbidden'): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: ErrorCode.FORBIDDEN } });
+}
+
+export function notFound(what: string): GraphQLError {
+  return new GraphQLError(`${what} not found`, { extensions: { code: ErrorCode.NOT_FOUND } });
+}
+
+/**
+ * Apollo `formatError`: domain and validation errors pass through; anything else becomes
+ * INTERNAL_SERVER_ERROR with a correlation id, and the detail goes only to the log.
+ */
+export function maskError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+  if (isDomainError(original)) {
+    return { ...formatted, extensions: toGraphQLError(original).extensions };
+  }
+  const code = formatted.extensions?.code;
+  const alreadyMasked = code === 'INTERNAL_SERVER_ERROR' && typeof formatted.extensions?.correlationId === 'string';
+  if ((typeof code === 'string' && PUBLIC_CODES.has(code)) || alreadyMasked) {
+    // A subgraph's masked error keeps the subgraph's correlation id, so the log line can be found.
+    const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
+    return { ...formatted, extensions };
+  }
+  const correlationId = randomUUID();
+  logger.error({ err: original, correlationId, path: formatted.path }, 'internal error');
+  return {
+    message: 'Internal server error',
+    ...(formatted.locations ? { locations: formatted.locations } : {}),
+    ...(formatted.path ? { path: formatted.path } : {}),
+    extensions: { code: 'INTERNAL_SERVER_ERROR', correlationId },
+  };
+}

@@ -1,0 +1,150 @@
+/** A small HTTP front for Apollo Server (no framework): health, readiness, GraphQL, graceful drain. */
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import { logger } from './logger';
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
+
+export class HttpError extends Error {
+  constructor(readonly status: number, message: string, readonly code = 'BAD_REQUEST') {
+    super(message);
+  }
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const payload = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(payload), ...headers });
+  res.end(payload);
+}
+
+/** A GraphQL-shaped error response, for failures that happen before GraphQL execution (401, 413…). */
+export function sendGraphQLError(res: ServerResponse, status: number, message: string, code: string): void {
+  sendJson(res, status, { errors: [{ message, extensions: { code } }] }, status === 401 ? { 'www-authenticate': 'Bearer' } : {});
+}
+
+export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<string> {
+  const declared = Number(req.headers['content-length']);
+  if (declared > limit) throw new HttpError(413, 'Request body too large', 'PAYLOAD_TOO_LARGE');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new HttpError(413, 'Request body too large', 'PAYLOAD_TOO_LARGE');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Runs one GraphQL-over-HTTP request through Apollo Server with an already-authenticated context. */
+export async function executeGraphQL<TContext extends BaseContext>(
+  apollo: ApolloServer<TContext>,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  context: TContext,
+): Promise<void> {
+  const headers = new HeaderMap();
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+  }
+  let body: unknown = undefined;
+  if (req.method === 'POST') {
+    const raw = await readBody(req);
+    const contentType = req.headers['content-type'] ?? '';
+    if (contentType.includes('application/json')) {
+      try {
+        body = raw.length ? JSON.parse(raw) : undefined;
+      } catch {
+        throw new HttpError(400, 'Malformed JSON body');
+      }
+    } else {
+      body = raw;
+    }
+  }
+  const result = await apollo.executeHTTPGraphQLRequest({
+    httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+    context: async () => context,
+  });
+  const outHeaders: Record<string, string> = {};
+  for (const [key, value] of result.headers) outHeaders[key] = value;
+  if (result.body.kind === 'complete') {
+    outHeaders['content-length'] = String(Buffer.byteLength(result.body.string));
+    res.writeHead(result.status ?? 200, outHeaders);
+    res.end(result.body.string);
+    return;
+  }
+  res.writeHead(result.status ?? 200, outHeaders);
+  for await (const chunk of result.body.asyncIterator) res.write(chunk);
+  res.end();
+}
+
+export interface RunningHttpServer {
+  server: http.Server;
+  url: string;
+  port: number;
+  /** Stops accepting, lets in-flight requests finish (up to `graceMs`), then closes what is left. */
+  close(graceMs?: number): Promise<void>;
+}
+
+export interface HttpServerOptions {
+  name: string;
+  host: string;
+  port: number;
+  routes: Record<string, RouteHandler>;
+  /** Readiness: resolves true when the service can do work (e.g. its database answers). */
+  ready: () => Promise<boolean>;
+}
+
+export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
+  let draining = false;
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const handle = async () => {
+      if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok', service: options.name });
+      if (url.pathname === '/readyz') {
+        const ok = !draining && (await options.ready().catch(() => false));
+        return sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'not ready', service: options.name });
+      }
+      const route = options.routes[url.pathname];
+      if (!route) return sendJson(res, 404, { error: 'not found' });
+      if (draining) res.setHeader('connection', 'close');
+      return route(req, res, url);
+    };
+    handle().catch((error: unknown) => {
+      if (error instanceof HttpError) {
+        if (!res.headersSent) sendGraphQLError(res, error.status, error.message, error.code);
+        return;
+      }
+      logger.error({ err: error, path: url.pathname }, 'unhandled HTTP error');
+      if (!res.headersSent) sendGraphQLError(res, 500, 'Internal server error', 'INTERNAL_SERVER_ERROR');
+      else res.end();
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  return {
+    server,
+    port,
+    url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
+    close: (graceMs = 10_000) =>
+      new Promise<void>((resolve) => {
+        draining = true;
+        const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+        timer.unref();
+        server.close(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        server.closeIdleConnections();
+      }),
+  };
+}

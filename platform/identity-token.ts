@@ -1,0 +1,117 @@
+/**
+ * The gateway-signed identity token: the only way a subgraph learns who is calling. The gateway signs a short-lived
+ * EdDSA JWT carrying the expanded principal; subgraphs verify it with the gateway's public key and refuse anything else.
+ */
+import { exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, type CryptoKey, type JWK } from 'jose';
+import { isRole, type Role } from '../schema/enums';
+import type { Principal } from '../schema/identity';
+
+export const IDENTITY_HEADER = 'x-cpsd-identity';
+const ISSUER = 'cpsd-gateway';
+const AUDIENCE = 'cpsd-subgraph';
+const ALG = 'EdDSA';
+/** Short enough that a leaked token is of little use; long enough for a slow federated plan. */
+export const IDENTITY_TOKEN_TTL_SECONDS = 60;
+
+export interface IdentityKeyPair {
+  privateKey: CryptoKey;
+  publicKey: CryptoKey;
+  publicJwk: JWK;
+  privateJwk: JWK;
+}
+
+export async function generateIdentityKeyPair(): Promise<IdentityKeyPair> {
+  const { privateKey, publicKey } = await generateKeyPair(ALG, { extractable: true });
+  return { privateKey, publicKey, publicJwk: await exportJWK(publicKey), privateJwk: await exportJWK(privateKey) };
+}
+
+export async function importIdentitySigningKey(privateJwkJson: string): Promise<CryptoKey> {
+  return (await importJWK(JSON.parse(privateJwkJson) as JWK, ALG)) as CryptoKey;
+}
+
+export async function importIdentityVerificationKey(publicJwkJson: string): Promise<CryptoKey> {
+  const jwk = JSON.parse(publicJwkJson) as JWK;
+  if (jwk.d) throw new Error('IDENTITY_VERIFICATION_KEY must be a public key (it contains a private part)');
+  return (await importJWK(jwk, ALG)) as CryptoKey;
+}
+
+/** Signs identity tokens, reusing one per principal while it has more than half its life left. */
+export class IdentityTokenSigner {
+  private readonly cache = new Map<string, { token: string; refreshAt: number }>();
+
+  constructor(private readonly privateKey: CryptoKey, private readonly maxCacheEntries = 10_000) {}
+
+  async sign(principal: Principal, nowMs = Date.now()): Promise<string> {
+    const cacheKey = JSON.stringify(principal);
+    const cached = this.cache.get(cacheKey);
+    if (cached && cached.refreshAt > nowMs) return cached.token;
+    const iat = Math.floor(nowMs / 1000);
+    const token = await new SignJWT({
+      org: principal.organisationId,
+      orgs: principal.visibleOrganisationIds,
+      roles: principal.roles,
+      desks: principal.deskIds,
+      kind: principal.kind,
+    })
+      .setProtectedHeader({ alg: ALG, typ: 'JWT' })
+      .setSubject(principal.subject)
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setIssuedAt(iat)
+      .setExpirationTime(iat + IDENTITY_TOKEN_TTL_SECONDS)
+      .sign(this.privateKey);
+    if (this.cache.size >= this.maxCacheEntries) this.cache.delete(this.cache.keys().next().value as string);
+    this.cache.set(cacheKey, { token, refreshAt: nowMs + (IDENTITY_TOKEN_TTL_SECONDS * 1000) / 2 });
+    return token;
+  }
+}
+
+function stringArray(value: unknown): string[] | null {
+  return Array.isArray(value) && value.every((v) => typeof v === 'string') ? (value as string[]) : null;
+}
+
+/** Verifies identity tokens; a verified token is remembered until it expires, so the hot path is a map lookup. */
+export class IdentityTokenVerifier {
+  private readonly cache = new Map<string, { principal: Principal; expiresAtMs: number }>();
+
+  constructor(private readonly publicKey: CryptoKey, private readonly maxCacheEntries = 10_000) {}
+
+  /** Returns the principal, or null for anything that is not a valid, current gateway-signed token. */
+  async verify(token: string | undefined, nowMs = Date.now()): Promise<Principal | null> {
+    if (!token) return null;
+    const cached = this.cache.get(token);
+    if (cached) {
+      if (cached.expiresAtMs > nowMs) return cached.principal;
+      this.cache.delete(token);
+      return null;
+    }
+    try {
+      const { payload } = await jwtVerify(token, this.publicKey, {
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        algorithms: [ALG],
+        currentDate: new Date(nowMs),
+        requiredClaims: ['sub', 'exp', 'iat'],
+      });
+      const orgs = stringArray(payload.orgs);
+      const roles = stringArray(payload.roles);
+      const desks = stringArray(payload.desks);
+      const kind = payload.kind;
+      if (typeof payload.org !== 'string' || !orgs || !roles || !desks || (kind !== 'USER' && kind !== 'SERVICE')) return null;
+      if (!roles.every(isRole)) return null;
+      const principal: Principal = {
+        subject: payload.sub as string,
+        organisationId: payload.org,
+        visibleOrganisationIds: orgs,
+        roles: roles as Role[],
+        deskIds: desks,
+        kind,
+      };
+      if (this.cache.size >= this.maxCacheEntries) this.cache.delete(this.cache.keys().next().value as string);
+      this.cache.set(token, { principal, expiresAtMs: (payload.exp as number) * 1000 });
+      return principal;
+    } catch {
+      return null;
+    }
+  }
+}

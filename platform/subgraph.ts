@@ -1,0 +1,88 @@
+/** The runtime every subgraph shares: its database, its federated schema, and an HTTP front that only the gateway may call. */
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import type { GraphQLSchema } from 'graphql';
+import type { DataSource, EntitySchema, MixedList } from 'typeorm';
+import type { SubgraphName } from './config';
+import { createSubgraphContext, type SubgraphContext } from './context';
+import { createDataSource, migrate } from './db';
+import { maskError } from './errors';
+import { executeGraphQL, sendGraphQLError, startHttpServer, type RunningHttpServer } from './http';
+import { IDENTITY_HEADER, type IdentityTokenVerifier } from './identity-token';
+import type { Lifecycle } from './lifecycle';
+import { logger } from './logger';
+
+export interface SubgraphDefinition {
+  name: SubgraphName;
+  entities: MixedList<Function | string | EntitySchema>;
+  migrations: Function[];
+  /** Builds the federated schema; pure, so composition can run without a database. */
+  build(): { schema: GraphQLSchema; sdl: string };
+  /** Idempotent demo data (run by `npm start` and the e2e tests, never in production unless asked). */
+  seed?(db: DataSource): Promise<void>;
+}
+
+export interface RunningSubgraph {
+  name: SubgraphName;
+  url: string;
+  db: DataSource;
+  http: RunningHttpServer;
+}
+
+export interface StartSubgraphOptions {
+  databaseUrl: string;
+  host: string;
+  port: number;
+  verifier: IdentityTokenVerifier;
+  lifecycle: Lifecycle;
+  seed: boolean;
+  dev: boolean;
+}
+
+export async function startSubgraph(definition: SubgraphDefinition, options: StartSubgraphOptions): Promise<RunningSubgraph> {
+  const db = createDataSource({
+    url: options.databaseUrl,
+    schema: definition.name,
+    entities: definition.entities,
+    migrations: definition.migrations,
+  });
+  await db.initialize();
+  options.lifecycle.onStop(`${definition.name} database`, () => db.destroy());
+  await migrate(db, definition.name);
+  if (options.seed && definition.seed) await definition.seed(db);
+
+  const { schema } = definition.build();
+  const apollo = new ApolloServer<SubgraphContext>({
+    schema,
+    introspection: options.dev,
+    hideSchemaDetailsFromClientErrors: !options.dev,
+    includeStacktraceInErrorResponses: false,
+    formatError: maskError,
+    // Nothing here consumes federated traces; computing them costs time on every request.
+    plugins: [ApolloServerPluginInlineTraceDisabled()],
+  });
+  await apollo.start();
+  options.lifecycle.onStop(`${definition.name} graphql`, () => apollo.stop());
+
+  const http = await startHttpServer({
+    name: definition.name,
+    host: options.host,
+    port: options.port,
+    ready: async () => {
+      await db.query('SELECT 1');
+      return true;
+    },
+    routes: {
+      '/graphql': async (req, res, url) => {
+        const header = req.headers[IDENTITY_HEADER];
+        const principal = await options.verifier.verify(Array.isArray(header) ? undefined : header);
+        // Only the gateway can mint identity tokens: a direct call, `_entities` included, stops here.
+        if (!principal) return sendGraphQLError(res, 401, 'Unauthenticated', 'UNAUTHENTICATED');
+        return executeGraphQL(apollo, req, res, url, createSubgraphContext(principal, db));
+      },
+    },
+  });
+  options.lifecycle.onStop(`${definition.name} http`, () => http.close());
+  logger.info({ subgraph: definition.name, url: http.url }, 'subgraph listening');
+  return { name: definition.name, url: `${http.url}/graphql`, db, http };
+}

@@ -1,0 +1,20 @@
+/** The Elexon Service Desk's own profile, and typed references to the profiles other parties hold. */
+import { Directive, Field, ID, ObjectType } from 'type-graphql';
+import { Party } from '../../../schema/enums';
+import { defineDeskProfiles } from '../../../platform/desk-profile';
+import { DESK_PROFILE_TYPE, DeskProfileReference } from '../../../platform/graphql-types';
+
+export const elexonDeskProfiles = defineDeskProfiles(Party.ELEXON, 'elexon', DeskProfileReference);
+
+function profileReferenceType(party: Party): Function {
+  @ObjectType(DESK_PROFILE_TYPE[party], { implements: DeskProfileReference })
+  @Directive('@key(fields: "deskId", resolvable: false)')
+  class ProfileReference {
+    @Field(() => ID)
+    deskId!: string;
+  }
+  return ProfileReference;
+}
+
+/** Entity stubs: the hub names the type and key; the owning party subgraph resolves the rest. */
+export const deskProfileReferenceTypes = [Party.MPAS, Party.DCC, Party.REC, Party.PARTNERS].map(profileReferenceType);

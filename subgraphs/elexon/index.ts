@@ -1,0 +1,23 @@
+/** The elexon subgraph: the CPSD case hub — organisations, the desk directory and (later) the case lifecycle. */
+import type { SubgraphDefinition } from '../../platform/subgraph';
+import { buildFederatedSchema, mergeResolverMaps } from '../../platform/federation';
+import { Desk } from './directory/desk';
+import { deskProfileReferenceTypes, elexonDeskProfiles } from './directory/desk-profiles';
+import { DeskResolver, directoryReferenceResolvers, OrganisationResolver } from './directory/directory.resolver';
+import { MeResolver } from './directory/me.resolver';
+import { Organisation } from './directory/organisation';
+import { Directory1763900000000 } from './migrations/1763900000000-directory';
+import { seedElexon } from './seed';
+
+export const elexon: SubgraphDefinition = {
+  name: 'elexon',
+  entities: [Organisation, Desk, elexonDeskProfiles.entity],
+  migrations: [Directory1763900000000, elexonDeskProfiles.migration],
+  build: () =>
+    buildFederatedSchema({
+      resolvers: [OrganisationResolver, DeskResolver, MeResolver],
+      orphanedTypes: [elexonDeskProfiles.type, ...deskProfileReferenceTypes],
+      referenceResolvers: mergeResolverMaps(directoryReferenceResolvers, elexonDeskProfiles.referenceResolvers),
+    }),
+  seed: seedElexon,
+};

@@ -1,0 +1,27 @@
+/** Demo market for the hub: organisations with their hierarchy and the desk directory (OM App. H, §18.4). */
+import type { DataSource } from 'typeorm';
+import { DESKS, ORGANISATIONS } from '../../demo/market';
+import { elexonDeskProfiles } from './directory/desk-profiles';
+
+export async function seedElexon(db: DataSource): Promise<void> {
+  await db.transaction(async (tx) => {
+    // Parents before children, so the foreign key holds row by row.
+    const ordered = [...ORGANISATIONS].sort((a, b) => Number(a.parentId !== null) - Number(b.parentId !== null));
+    for (const org of ordered) {
+      await tx.query(
+        `INSERT INTO elexon.organisations (id, name, kind, parent_id, central_service_provider)
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING`,
+        [org.id, org.name, org.kind, org.parentId, org.centralServiceProvider],
+      );
+    }
+    for (const desk of DESKS) {
+      await tx.query(
+        `INSERT INTO elexon.desks (id, name, kind, organisation_id, party, services, categories)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING`,
+        [desk.id, desk.name, desk.kind, desk.organisationId, desk.party, desk.services, desk.categories],
+      );
+    }
+  });
+  await elexonDeskProfiles.seed(db);
+}
+

@@ -67,7 +67,6 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     includeStacktraceInErrorResponses: false,
     formatError: maskError,
     validationRules: [operationLimitsRule(options.limits)],
-    status400ForVariableCoercionErrors: true,
     plugins: [ApolloServerPluginLandingPageDisabled()],
   });
   await apollo.start();

@@ -7,7 +7,7 @@ import { Column, Entity, In, PrimaryColumn, UpdateDateColumn, type DataSource, t
 import { DESKS, type DemoDeskHours } from '../demo/market';
 import type { Category, ContactMethodKind, Party, Service } from '../schema/enums';
 import { byKeys, type SubgraphContext } from './context';
-import { ContactMethod, DESK_PROFILE_TYPE, DeskHours, DeskProfileFields, DeskProfileInterface } from './graphql-types';
+import { ContactMethod, DESK_PROFILE_TYPE, DeskHours, DeskProfileInterface } from './graphql-types';
 
 export interface DeskProfileRowShape {
   deskId: string;
@@ -41,7 +41,7 @@ export function defineDeskProfiles(party: Party, schema: string, implementsInter
 
   @ObjectType(typeName, { implements: implementsInterface })
   @Directive('@key(fields: "deskId")')
-  class DeskProfileType extends DeskProfileFields {}
+  class DeskProfileType extends DeskProfileInterface {}
 
   function toGraphQL(row: DeskProfileRowShape): DeskProfileType {
     const hours = Object.assign(new DeskHours(), {

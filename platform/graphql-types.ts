@@ -62,9 +62,12 @@ export class ContactMethod {
   address!: string;
 }
 
-/** The fields of a desk profile, shared by the interface and every party's profile type. */
-@ObjectType()
-export abstract class DeskProfileFields {
+/** A desk's profile as the party subgraphs define it; each party's profile type implements it. */
+@InterfaceType('DeskProfile', {
+  description: "A desk's profile, held by the part of the CPSD that is the desk's face",
+  resolveType: (value: { __typename?: string }) => value.__typename,
+})
+export abstract class DeskProfileInterface {
   @Field(() => ID)
   deskId!: string;
 
@@ -80,13 +83,6 @@ export abstract class DeskProfileFields {
   @Field(() => [Category], { description: 'Case categories the desk takes' })
   categories!: Category[];
 }
-
-/** A desk's profile as the party subgraphs define it; each party's profile type implements it. */
-@InterfaceType('DeskProfile', {
-  description: "A desk's profile, held by the part of the CPSD that is the desk's face",
-  resolveType: (value: { __typename?: string }) => value.__typename,
-})
-export abstract class DeskProfileInterface extends DeskProfileFields {}
 
 /**
  * The elexon hub's view of the same interface: only the key. The hub returns a typed reference and the

@@ -20,6 +20,8 @@ export const logger = pino({
     // The last line of defence: no MPAN-shaped digit run reaches a log line, whatever field carried it.
     streamWrite: (line) => maskMpan(line),
   },
+  // ISO time: an epoch-milliseconds timestamp is 13 digits and would be masked as if it were an MPAN.
+  timestamp: pino.stdTimeFunctions.isoTime,
   base: { service: process.env.CPSD_SERVICE ?? 'cpsd' },
 });
 

@@ -315,7 +315,7 @@ function assertMinutes(minutes: number): void {
  */
 export function addBusinessTime(start: Date, minutes: number): Date {
   assertMinutes(minutes);
-  let remaining = minutes * MINUTE_MS;
+  let remaining = Math.round(minutes * MINUTE_MS);
   const startMs = start.getTime();
   if (remaining === 0) return new Date(startMs);
   for (let dn = londonDayNumber(startMs); ; dn++) {
@@ -350,7 +350,7 @@ export function businessMinutesBetween(a: Date, b: Date): number {
 
 export function addClockTime(start: Date, minutes: number): Date {
   assertMinutes(minutes);
-  return new Date(start.getTime() + minutes * MINUTE_MS);
+  return new Date(start.getTime() + Math.round(minutes * MINUTE_MS));
 }
 
 /** Elapsed real minutes in [a, b) (negative when b is before a); DST changes do not add or lose time. */

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { Impact, Priority, Urgency } from '../enums';
+import { HYPERCARE, PRIORITY_MATRIX, SERVICE_REQUEST_SLAS, SLA_POLICIES, STANDARD, TRIAGE_RESPONSE_TARGET, priorityFor } from '../priority';
+
+describe('priority = impact × urgency (OM §3.8)', () => {
+  it.each([
+    [Urgency.HIGH, Impact.HIGH, Priority.P1],
+    [Urgency.HIGH, Impact.MEDIUM, Priority.P2],
+    [Urgency.HIGH, Impact.LOW, Priority.P3],
+    [Urgency.MEDIUM, Impact.HIGH, Priority.P2],
+    [Urgency.MEDIUM, Impact.MEDIUM, Priority.P3],
+    [Urgency.MEDIUM, Impact.LOW, Priority.P4],
+    [Urgency.LOW, Impact.HIGH, Priority.P3],
+    [Urgency.LOW, Impact.MEDIUM, Priority.P4],
+    [Urgency.LOW, Impact.LOW, Priority.P4],
+  ])('urgency %s × impact %s → %s', (urgency, impact, priority) => {
+    expect(priorityFor(impact, urgency)).toBe(priority);
+    expect(PRIORITY_MATRIX[urgency][impact]).toBe(priority);
+  });
+});
+
+describe('resolution targets', () => {
+  it.each([
+    ['STANDARD', Priority.P1, 6, 'CLOCK_HOURS'],
+    ['STANDARD', Priority.P2, 1, 'BUSINESS_DAYS'],
+    ['STANDARD', Priority.P3, 5, 'BUSINESS_DAYS'],
+    ['STANDARD', Priority.P4, 20, 'BUSINESS_DAYS'],
+    ['HYPERCARE', Priority.P1, 6, 'CLOCK_HOURS'],
+    ['HYPERCARE', Priority.P2, 10, 'BUSINESS_HOURS'],
+    ['HYPERCARE', Priority.P3, 5, 'BUSINESS_DAYS'],
+    ['HYPERCARE', Priority.P4, 200, 'BUSINESS_HOURS'],
+  ] as const)('%s %s: %i %s', (policy, priority, amount, unit) => {
+    expect(SLA_POLICIES[policy].resolutionTargets[priority]).toEqual({ amount, unit });
+  });
+
+  it.each([STANDARD, HYPERCARE])('$name: triage response within 15 minutes, 24/7 desk', (policy) => {
+    expect(policy.responseTarget).toEqual({ amount: 0.25, unit: 'CLOCK_HOURS' });
+    expect(policy.responseTarget).toBe(TRIAGE_RESPONSE_TARGET);
+    expect(policy.calendar).toBe('24x7');
+  });
+
+  it.each([
+    ['STANDARD', 1, 'BUSINESS_DAYS', 5, 'BUSINESS_DAYS'],
+    ['COMPLEX', 1, 'BUSINESS_DAYS', 10, 'BUSINESS_DAYS'],
+    ['HIGH_PRIORITY', 4, 'BUSINESS_HOURS', 2, 'BUSINESS_DAYS'],
+  ] as const)('service request %s: response %i %s, resolution %i %s (OM §7.2)', (tier, ra, ru, sa, su) => {
+    const sla = SERVICE_REQUEST_SLAS[tier];
+    expect(sla.responseTarget).toEqual({ amount: ra, unit: ru });
+    expect(sla.resolutionTarget).toEqual({ amount: sa, unit: su });
+    expect(sla.calendar).toBe('BUSINESS');
+  });
+
+  it('policies are frozen: no caller can shift shared targets', () => {
+    expect(Object.isFrozen(STANDARD)).toBe(true);
+    expect(Object.isFrozen(STANDARD.resolutionTargets[Priority.P1])).toBe(true);
+    expect(Object.isFrozen(PRIORITY_MATRIX[Urgency.HIGH])).toBe(true);
+    expect(Object.isFrozen(SERVICE_REQUEST_SLAS.HIGH_PRIORITY.responseTarget)).toBe(true);
+  });
+});

@@ -1,6 +1,8 @@
 /**
  * Operation limits, as GraphQL validation rules so HTTP and WebSocket apply the same ones: depth, aliases and a
  * cost estimate (each field costs 1; a `first: n` argument multiplies the cost of what is under it).
+ * A refusal is a validation error (`GRAPHQL_VALIDATION_FAILED`, as Apollo reports every validation failure) whose
+ * `limit` extension says which limit: `depth`, `aliases` or `cost`.
  */
 import {
   GraphQLError,
@@ -76,7 +78,7 @@ export function operationLimitsRule(limits: OperationLimits): ValidationRule {
       OperationDefinition(operation) {
         const { depth, aliases, cost } = measure(operation.selectionSet, fragments, new Set());
         const report = (message: string, limit: string) =>
-          context.reportError(new GraphQLError(message, { nodes: [operation], extensions: { code: 'OPERATION_LIMIT_EXCEEDED', limit } }));
+          context.reportError(new GraphQLError(message, { nodes: [operation], extensions: { code: 'GRAPHQL_VALIDATION_FAILED', limit } }));
         if (depth > limits.maxDepth) report(`Query depth ${depth} exceeds the limit of ${limits.maxDepth}`, 'depth');
         if (aliases > limits.maxAliases) report(`Query uses ${aliases} aliases; the limit is ${limits.maxAliases}`, 'aliases');
         if (cost > limits.maxCost) report(`Query cost ${cost} exceeds the limit of ${limits.maxCost}`, 'cost');

@@ -13,7 +13,6 @@ const PUBLIC_CODES = new Set<string>([
   'PERSISTED_QUERY_NOT_FOUND',
   'PERSISTED_QUERY_NOT_SUPPORTED',
   'OPERATION_RESOLUTION_FAILURE',
-  'OPERATION_LIMIT_EXCEEDED',
 ]);
 
 export function toGraphQLError(error: DomainError): GraphQLError {
@@ -55,7 +54,8 @@ export function maskError(formatted: GraphQLFormattedError, error: unknown): Gra
   const alreadyMasked = code === 'INTERNAL_SERVER_ERROR' && typeof formatted.extensions?.correlationId === 'string';
   if ((typeof code === 'string' && PUBLIC_CODES.has(code)) || alreadyMasked) {
     // A subgraph's masked error keeps the subgraph's correlation id, so the log line can be found.
-    const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
+    // Neither stack traces nor which subgraph answered (the gateway adds `serviceName`) reach a client.
+    const { stacktrace: _stacktrace, serviceName: _serviceName, ...extensions } = formatted.extensions ?? {};
     return { ...formatted, extensions };
   }
   const correlationId = randomUUID();

@@ -1,3 +1,4 @@
+// Business and 24/7 calendar rules (OM §2.3): London time, bank holidays, due times across weekends, Easter, Christmas, BST.
 import { describe, expect, it } from 'vitest';
 import {
   BUSINESS_CALENDAR,

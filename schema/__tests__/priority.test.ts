@@ -1,3 +1,4 @@
+// The priority matrix and SLA targets (OM §3.8–3.10, §7.2, Hypercare §5.2), checked cell by cell.
 import { describe, expect, it } from 'vitest';
 import { Impact, Priority, Urgency } from '../enums';
 import { HYPERCARE, PRIORITY_MATRIX, SERVICE_REQUEST_SLAS, SLA_POLICIES, STANDARD, TRIAGE_RESPONSE_TARGET, priorityFor } from '../priority';

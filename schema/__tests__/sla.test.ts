@@ -1,3 +1,4 @@
+// The SLA clock: due times, elapsed/remaining time, holds that pause it, and breaches.
 import { describe, expect, it } from 'vitest';
 import { BUSINESS_CALENDAR, CLOCK_CALENDAR, type Calendar } from '../calendar';
 import { Priority } from '../enums';

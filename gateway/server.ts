@@ -65,6 +65,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     introspection: options.dev,
     hideSchemaDetailsFromClientErrors: !options.dev,
     includeStacktraceInErrorResponses: false,
+    // Shutdown is ours (Lifecycle): Apollo's own signal handler would re-raise the signal and exit 143.
+    stopOnTerminationSignals: false,
     formatError: maskError,
     validationRules: [operationLimitsRule(options.limits)],
     plugins: [ApolloServerPluginLandingPageDisabled()],

@@ -57,6 +57,8 @@ export async function startSubgraph(definition: SubgraphDefinition, options: Sta
     introspection: options.dev,
     hideSchemaDetailsFromClientErrors: !options.dev,
     includeStacktraceInErrorResponses: false,
+    // Shutdown is ours (Lifecycle): Apollo's own signal handler would re-raise the signal and exit 143.
+    stopOnTerminationSignals: false,
     formatError: maskError,
     // Nothing here consumes federated traces; computing them costs time on every request.
     plugins: [ApolloServerPluginInlineTraceDisabled()],

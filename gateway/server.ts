@@ -5,29 +5,23 @@
 import { readFileSync } from 'node:fs';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloGateway, RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { ApolloGateway } from '@apollo/gateway';
 import type { JSONWebKeySet } from 'jose';
 import type { Principal } from '../schema/identity';
 import type { OperationLimits } from './limits';
 import { operationLimitsRule } from './limits';
 import { maskError } from '../platform/errors';
 import { executeGraphQL, sendGraphQLError, sendJson, startHttpServer, type RunningHttpServer } from '../platform/http';
-import { IDENTITY_HEADER, type IdentityTokenSigner } from '../platform/identity-token';
+import type { IdentityTokenSigner } from '../platform/identity-token';
 import type { Lifecycle } from '../platform/lifecycle';
 import { logger } from '../platform/logger';
 import { bearerToken, type JwtVerifier } from './auth';
 import { OrganisationScope } from './organisation-scope';
+import { SubgraphClient } from './subgraph-client';
 
 export interface GatewayContext {
   principal: Principal;
   identityToken: string;
-}
-
-/** Sends the gateway-signed identity and only that: client headers are never forwarded to a subgraph. */
-class IdentityForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
-  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
-    if (context.identityToken) request.http?.headers.set(IDENTITY_HEADER, context.identityToken);
-  }
 }
 
 export interface GatewayOptions {
@@ -56,9 +50,16 @@ export interface RunningGateway {
 
 export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
   const supergraphSdl = options.supergraphSdl ?? readFileSync(options.supergraphPath, 'utf8');
+  const clients: SubgraphClient[] = [];
   const gateway = new ApolloGateway({
     supergraphSdl,
-    buildService: ({ name, url }) => new IdentityForwardingDataSource({ url: options.subgraphUrls[name] ?? url }),
+    buildService: ({ name, url }) => {
+      const target = options.subgraphUrls[name] ?? url;
+      if (!target) throw new Error(`no URL for subgraph ${name}`);
+      const client = new SubgraphClient(name, target);
+      clients.push(client);
+      return client;
+    },
   });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
@@ -72,6 +73,9 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     plugins: [ApolloServerPluginLandingPageDisabled()],
   });
   await apollo.start();
+  options.lifecycle.onStop('gateway subgraph connections', async () => {
+    await Promise.all(clients.map((client) => client.close()));
+  });
   options.lifecycle.onStop('gateway graphql', () => apollo.stop());
 
   const elexonUrl = options.subgraphUrls.elexon ?? subgraphUrlFromSdl(supergraphSdl, 'elexon');

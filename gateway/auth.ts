@@ -27,9 +27,14 @@ export interface JwtVerifierOptions {
 /** Asymmetric algorithms only: an HMAC "signed" with a public key, or `alg: none`, can never pass. */
 const ASYMMETRIC = /^(RS|PS|ES)(256|384|512)$|^EdDSA$|^Ed25519$/;
 
+/** A verified token is remembered at most this long (and never past its own expiry), bounding JWKS-rotation lag. */
+const VERIFIED_CACHE_MS = 5 * 60_000;
+const VERIFIED_CACHE_ENTRIES = 10_000;
+
 export class JwtVerifier {
   private readonly getKey: JWTVerifyGetKey;
   private readonly algorithms: string[];
+  private readonly verified = new Map<string, { claims: PartnerClaims; until: number }>();
 
   constructor(private readonly options: JwtVerifierOptions) {
     const rejected = options.algorithms.filter((alg) => !ASYMMETRIC.test(alg));
@@ -44,6 +49,21 @@ export class JwtVerifier {
   /** The verified claims, or null. Never throws for a bad token. */
   async verify(token: string | undefined): Promise<PartnerClaims | null> {
     if (!token || token.length > 8192) return null;
+    const now = Date.now();
+    const cached = this.verified.get(token);
+    if (cached) {
+      if (cached.until > now) return cached.claims;
+      this.verified.delete(token);
+    }
+    const claims = await this.verifyUncached(token);
+    if (claims) {
+      if (this.verified.size >= VERIFIED_CACHE_ENTRIES) this.verified.delete(this.verified.keys().next().value as string);
+      this.verified.set(token, { claims, until: Math.min(now + VERIFIED_CACHE_MS, claims.expiresAt * 1000) });
+    }
+    return claims;
+  }
+
+  private async verifyUncached(token: string): Promise<PartnerClaims | null> {
     try {
       const { payload } = await jwtVerify(token, this.getKey, {
         issuer: this.options.issuer,

@@ -1,0 +1,59 @@
+/**
+ * Exchange events and the event-bus port. A mutation that must reach another subgraph, a bridge or a subscriber
+ * writes an event into its subgraph's outbox in the same transaction as the state change; a relay publishes outbox
+ * rows to the bus; every consumer is idempotent (it may see an event twice, never miss one).
+ */
+import type { EntityManager } from 'typeorm';
+
+export interface ExchangeEvent {
+  /** Stable id (UUID) chosen by the writer; consumers dedupe on it. */
+  id: string;
+  /** Dotted name, e.g. `case.raised`, `handoff.created`, `handoff.resolved`. */
+  type: string;
+  /** The subgraph that wrote it. */
+  source: string;
+  /** ISO-8601 time of the state change. */
+  occurredAt: string;
+  /** The entity the event is about, as a federation key: subscriptions hydrate it with a federated query. */
+  entity: { __typename: string; id: string };
+  /** The case it concerns, when there is one (ordering and visibility per case). */
+  caseId: string | null;
+  /** Thin data for consumers. Never MPANs or other evidence: those stay with the case. */
+  payload: Record<string, unknown>;
+}
+
+/** An event as the bus delivered it, with the bus-assigned, strictly increasing sequence (a resume cursor). */
+export interface DeliveredEvent extends ExchangeEvent {
+  sequence: string;
+}
+
+export type EventHandler = (event: DeliveredEvent) => Promise<void>;
+
+export interface ConsumerOptions {
+  /** Durable consumer name: the bus remembers how far it got, so a restart resumes where it stopped. */
+  name: string;
+  /** Only these event types (all when omitted). */
+  types?: string[];
+}
+
+export interface Consumer {
+  stop(): Promise<void>;
+}
+
+/** The event-bus port. Implementations: PostgreSQL (default) and NATS JetStream. */
+export interface EventBus {
+  /** Publishes events in order; publishing an id twice is a no-op. */
+  publish(events: ExchangeEvent[]): Promise<void>;
+  /**
+   * Runs `handler` for each event after the consumer's last acknowledged one, in sequence order, at least once.
+   * The handler's success acknowledges the event; a throw retries it later (after a delay), blocking later events
+   * of that consumer so per-consumer order holds.
+   */
+  consume(options: ConsumerOptions, handler: EventHandler): Promise<Consumer>;
+  /** Events after `sequence` (exclusive), oldest first, for replay (`after` cursors). */
+  readAfter(sequence: string | null, limit: number, types?: string[]): Promise<DeliveredEvent[]>;
+  close(): Promise<void>;
+}
+
+/** Writes an event to the subgraph's outbox inside the caller's transaction. */
+export type OutboxWriter = (tx: EntityManager, event: Omit<ExchangeEvent, 'source' | 'id' | 'occurredAt'> & Partial<Pick<ExchangeEvent, 'id' | 'occurredAt'>>) => Promise<void>;

@@ -32,10 +32,15 @@ function multiplier(args: readonly { name: { value: string }; value: { kind: str
   return 1;
 }
 
+/**
+ * Measures a selection set. A fragment's measure does not depend on where it is spread, so it is computed once per
+ * document (`memo`): without that, fragments that spread the next one twice make validation exponential.
+ */
 function measure(
   selectionSet: SelectionSetNode,
   fragments: Map<string, FragmentDefinitionNode>,
   visiting: Set<string>,
+  memo: Map<string, Measure>,
 ): Measure {
   let depth = 0;
   let aliases = 0;
@@ -44,21 +49,26 @@ function measure(
     if (selection.kind === Kind.FIELD) {
       if (selection.alias) aliases += 1;
       if (selection.name.value.startsWith('__')) continue;
-      const inner = selection.selectionSet ? measure(selection.selectionSet, fragments, visiting) : { depth: 0, aliases: 0, cost: 0 };
+      const inner = selection.selectionSet ? measure(selection.selectionSet, fragments, visiting, memo) : { depth: 0, aliases: 0, cost: 0 };
       depth = Math.max(depth, 1 + inner.depth);
       aliases += inner.aliases;
       cost += 1 + multiplier(selection.arguments) * inner.cost;
     } else {
       let inner: Measure;
       if (selection.kind === Kind.INLINE_FRAGMENT) {
-        inner = measure(selection.selectionSet, fragments, visiting);
+        inner = measure(selection.selectionSet, fragments, visiting, memo);
       } else {
         const name = selection.name.value;
         const fragment = fragments.get(name);
         if (!fragment || visiting.has(name)) continue; // unknown or cyclic: other rules report it
-        visiting.add(name);
-        inner = measure(fragment.selectionSet, fragments, visiting);
-        visiting.delete(name);
+        let known = memo.get(name);
+        if (!known) {
+          visiting.add(name);
+          known = measure(fragment.selectionSet, fragments, visiting, memo);
+          visiting.delete(name);
+          memo.set(name, known);
+        }
+        inner = known;
       }
       depth = Math.max(depth, inner.depth);
       aliases += inner.aliases;
@@ -76,7 +86,7 @@ export function operationLimitsRule(limits: OperationLimits): ValidationRule {
     }
     return {
       OperationDefinition(operation) {
-        const { depth, aliases, cost } = measure(operation.selectionSet, fragments, new Set());
+        const { depth, aliases, cost } = measure(operation.selectionSet, fragments, new Set(), new Map());
         const report = (message: string, limit: string) =>
           context.reportError(new GraphQLError(message, { nodes: [operation], extensions: { code: 'GRAPHQL_VALIDATION_FAILED', limit } }));
         if (depth > limits.maxDepth) report(`Query depth ${depth} exceeds the limit of ${limits.maxDepth}`, 'depth');

@@ -18,9 +18,9 @@ const PUBLIC_CODES = new Set<string>([
 export function toGraphQLError(error: DomainError): GraphQLError {
   return new GraphQLError(error.message, {
     extensions: {
-      code: error.code,
-      ...(error.field ? { field: error.field } : {}),
       ...(error.details ?? {}),
+      ...(error.field ? { field: error.field } : {}),
+      code: error.code,
     },
   });
 }

@@ -264,3 +264,14 @@ describe('operationLimitsRule: what the client sees', () => {
     expect(output.extensions).toEqual({ code: 'GRAPHQL_VALIDATION_FAILED', limit: 'depth' });
   });
 });
+
+describe('validation stays linear in the document', () => {
+  it('forty fragments that each spread the next twice are measured once each, not 2^40 times', () => {
+    const schema = buildSchema('type Query { node: Node } type Node { id: ID left: Node right: Node }');
+    const fragments = Array.from({ length: 40 }, (_, i) => `fragment F${i} on Node { left { ...F${i + 1} } right { ...F${i + 1} } }`);
+    const document = parse(`query { node { ...F0 } } ${fragments.join(' ')} fragment F40 on Node { id }`);
+    // Unmemoised, this walk is 2^40 fragment visits and never finishes: the test's own timeout is the failure.
+    const errors = validate(schema, document, [operationLimitsRule({ maxDepth: 12, maxAliases: 30, maxCost: 5000 })]);
+    expect(errors.map((e) => e.extensions.limit)).toContain('depth');
+  });
+});

@@ -12,6 +12,8 @@ export default defineConfig({
           name: 'unit',
           include: ['schema/**/*.test.ts', 'platform/**/*.test.ts', 'gateway/**/*.test.ts', 'subgraphs/**/*.test.ts', 'adapters/**/*.test.ts', 'test/unit/**/*.test.ts'],
           environment: 'node',
+          // type-graphql's decorators need the metadata polyfill before any GraphQL class loads.
+          setupFiles: ['reflect-metadata'],
         },
       },
       {
@@ -19,6 +21,8 @@ export default defineConfig({
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
           environment: 'node',
+          // type-graphql's decorators need the metadata polyfill before any GraphQL class loads.
+          setupFiles: ['reflect-metadata'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

@@ -46,7 +46,8 @@ export function notFound(what: string): GraphQLError {
  * INTERNAL_SERVER_ERROR with a correlation id, and the detail goes only to the log.
  */
 export function maskError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
-  const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+  // Duck-typed: graphql may be loaded twice (ESM for type-graphql, CJS here), so `instanceof GraphQLError` can fail.
+  const original = (error as { originalError?: unknown } | null)?.originalError ?? error;
   if (isDomainError(original)) {
     return { ...formatted, extensions: toGraphQLError(original).extensions };
   }

@@ -7,17 +7,22 @@ import { DeskResolver, directoryReferenceResolvers, OrganisationResolver } from 
 import { MeResolver } from './directory/me.resolver';
 import { Organisation } from './directory/organisation';
 import { Directory1763900000000 } from './migrations/1763900000000-directory';
+import { Cases1763900001000 } from './migrations/1763900001000-cases';
+import { outboxMigration } from '../../platform/outbox';
+import { CaseResolver, caseReferenceResolvers, HandoffResolver, RoutingSuggestionResolver } from './cases/case.resolver';
+import { externalTicketReferenceTypes } from './cases/external-tickets';
 import { seedElexon } from './seed';
 
 export const elexon: SubgraphDefinition = {
   name: 'elexon',
   entities: [Organisation, Desk, elexonDeskProfiles.entity],
-  migrations: [Directory1763900000000, elexonDeskProfiles.migration],
+  migrations: [Directory1763900000000, elexonDeskProfiles.migration, outboxMigration('elexon'), Cases1763900001000],
   build: () =>
     buildFederatedSchema({
-      resolvers: [OrganisationResolver, DeskResolver, MeResolver],
-      orphanedTypes: [elexonDeskProfiles.type, ...deskProfileReferenceTypes],
-      referenceResolvers: mergeResolverMaps(directoryReferenceResolvers, elexonDeskProfiles.referenceResolvers),
+      resolvers: [OrganisationResolver, DeskResolver, MeResolver, CaseResolver, HandoffResolver, RoutingSuggestionResolver],
+      orphanedTypes: [elexonDeskProfiles.type, ...deskProfileReferenceTypes, ...externalTicketReferenceTypes],
+      referenceResolvers: mergeResolverMaps(directoryReferenceResolvers, elexonDeskProfiles.referenceResolvers, caseReferenceResolvers),
     }),
   seed: seedElexon,
+  outbox: true,
 };

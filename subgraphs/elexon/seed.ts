@@ -16,9 +16,20 @@ export async function seedElexon(db: DataSource): Promise<void> {
     }
     for (const desk of DESKS) {
       await tx.query(
-        `INSERT INTO elexon.desks (id, name, kind, organisation_id, party, services, categories)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING`,
-        [desk.id, desk.name, desk.kind, desk.organisationId, desk.party, desk.services, desk.categories],
+        `INSERT INTO elexon.desks (id, name, kind, organisation_id, party, services, categories, distributor_ids, sla_calendar)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`,
+        [
+          desk.id,
+          desk.name,
+          desk.kind,
+          desk.organisationId,
+          desk.party,
+          desk.services,
+          desk.categories,
+          desk.distributorIds ?? [],
+          // A desk open around the clock is held to clock hours; any other to core business hours.
+          desk.hours.alwaysOpen ? '24x7' : 'BUSINESS',
+        ],
       );
     }
   });

@@ -1,20 +1,5 @@
 /** The partners subgraph: the CPSD's face of suppliers', DCPs', software providers' and ElectraLink's desks. */
 import { Party } from '../../schema/enums';
-import { defineDeskProfiles } from '../../platform/desk-profile';
-import { buildFederatedSchema } from '../../platform/federation';
-import type { SubgraphDefinition } from '../../platform/subgraph';
+import { partySubgraph } from '../../platform/party-subgraph';
 
-const profiles = defineDeskProfiles(Party.PARTNERS, 'partners');
-
-export const partners: SubgraphDefinition = {
-  name: 'partners',
-  entities: [profiles.entity],
-  migrations: [profiles.migration],
-  build: () =>
-    buildFederatedSchema({
-      resolvers: [profiles.resolver],
-      orphanedTypes: [profiles.type],
-      referenceResolvers: profiles.referenceResolvers,
-    }),
-  seed: profiles.seed,
-};
+export const partners = partySubgraph({ name: 'partners', party: Party.PARTNERS, ticketTypeName: 'PartnersExternalTicket' });

@@ -1,0 +1,184 @@
+/**
+ * External tickets: the ticket a party holds for a hand-off (principle (c)). Each party subgraph creates one from the
+ * hub's `handoff.created` event — idempotently, keyed by the hand-off, so a redelivered event never makes a second
+ * ticket — keeps it in step with the hand-off's later events, and serves it as `Handoff.externalTicket`.
+ */
+import { Arg, Ctx, Directive, Field, ID, InterfaceType, ObjectType, Query, Resolver, registerEnumType } from 'type-graphql';
+import { In, type DataSource, type MigrationInterface, type QueryRunner } from 'typeorm';
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Role, type Party } from '../schema/enums';
+import { DomainError } from '../schema/errors';
+import { hasRole } from '../schema/identity';
+import { byKeys, type SubgraphContext } from './context';
+import type { DeliveredEvent } from './events';
+import type { SubgraphConsumer } from './subgraph';
+
+export enum ExternalTicketState {
+  OPEN = 'OPEN',
+  ACKNOWLEDGED = 'ACKNOWLEDGED',
+  IN_PROGRESS = 'IN_PROGRESS',
+  RESOLVED = 'RESOLVED',
+  REJECTED = 'REJECTED',
+}
+registerEnumType(ExternalTicketState, { name: 'ExternalTicketState', description: "A party's ticket for a hand-off" });
+
+@InterfaceType('ExternalTicket', {
+  description: "The ticket a party holds for a hand-off, kept by the part of the CPSD that is the party's face",
+  resolveType: (value: { __typename?: string }) => value.__typename,
+})
+export abstract class ExternalTicketInterface {
+  @Field(() => ID)
+  handoffId!: string;
+
+  @Field(() => String, { description: 'The CPSD case reference the party quotes' })
+  caseReference!: string;
+
+  @Field(() => ID)
+  deskId!: string;
+
+  @Field(() => String, { description: 'Case subject, MPANs masked' })
+  subject!: string;
+
+  @Field(() => ExternalTicketState)
+  state!: ExternalTicketState;
+
+  @Field(() => String, { nullable: true, description: "The party's own ticket reference" })
+  externalReference!: string | null;
+
+  @Field(() => Date)
+  createdAt!: Date;
+
+  @Field(() => Date)
+  updatedAt!: Date;
+}
+
+const STATE_BY_EVENT: Record<string, ExternalTicketState> = {
+  'handoff.acknowledged': ExternalTicketState.ACKNOWLEDGED,
+  'handoff.in_progress': ExternalTicketState.IN_PROGRESS,
+  'handoff.resolved': ExternalTicketState.RESOLVED,
+  'handoff.rejected': ExternalTicketState.REJECTED,
+};
+
+export function defineExternalTickets(party: Party, schema: string, typeName: string) {
+  @Entity({ name: 'external_tickets', schema })
+  class ExternalTicketRow {
+    @PrimaryColumn('uuid', { name: 'handoff_id' }) handoffId!: string;
+    @Column('uuid', { name: 'case_id' }) caseId!: string;
+    @Column('text', { name: 'case_reference' }) caseReference!: string;
+    @Column('text', { name: 'desk_id' }) deskId!: string;
+    @Column('text') subject!: string;
+    @Column('text') state!: ExternalTicketState;
+    @Column('text', { name: 'external_reference', nullable: true }) externalReference!: string | null;
+    @Column('timestamptz', { name: 'created_at' }) createdAt!: Date;
+    @Column('timestamptz', { name: 'updated_at' }) updatedAt!: Date;
+    @Column('uuid', { name: 'last_event_id' }) lastEventId!: string;
+  }
+
+  @ObjectType(typeName, { implements: ExternalTicketInterface })
+  @Directive('@key(fields: "handoffId")')
+  class ExternalTicketType extends ExternalTicketInterface {}
+
+  const toGraphQL = (row: ExternalTicketRow): ExternalTicketType =>
+    Object.assign(new ExternalTicketType(), {
+      handoffId: row.handoffId,
+      caseReference: row.caseReference,
+      deskId: row.deskId,
+      subject: row.subject,
+      state: row.state,
+      externalReference: row.externalReference,
+      createdAt: row.createdAt,
+      updatedAt: row.updatedAt,
+    });
+
+  @Resolver(() => ExternalTicketType)
+  class ExternalTicketResolver {
+    @Query(() => [ExternalTicketType], {
+      name: `${party.toLowerCase()}ExternalTickets`,
+      description: "A receiving desk's queue of hand-offs: its agents see their desks' tickets only",
+    })
+    async tickets(@Ctx() ctx: SubgraphContext, @Arg('deskId', () => ID, { nullable: true }) deskId?: string | null): Promise<ExternalTicketType[]> {
+      const desks = hasRole(ctx.principal, Role.DESK_AGENT) ? ctx.principal.deskIds : [];
+      if (deskId && !desks.includes(deskId)) throw DomainError.forbidden('Only that desk’s agents see its tickets');
+      const rows = await ctx.db.getRepository(ExternalTicketRow).find({
+        where: { deskId: In(deskId ? [deskId] : desks) },
+        order: { createdAt: 'DESC' },
+        take: 200,
+      });
+      return rows.map(toGraphQL);
+    }
+  }
+
+  class CreateExternalTickets implements MigrationInterface {
+    name = 'CreateExternalTickets1763900001100';
+    async up(runner: QueryRunner): Promise<void> {
+      await runner.query(`
+        CREATE TABLE "${schema}".external_tickets (
+          handoff_id uuid PRIMARY KEY,
+          case_id uuid NOT NULL,
+          case_reference text NOT NULL,
+          desk_id text NOT NULL,
+          subject text NOT NULL,
+          state text NOT NULL,
+          external_reference text,
+          created_at timestamptz NOT NULL,
+          updated_at timestamptz NOT NULL,
+          last_event_id uuid NOT NULL
+        )`);
+      await runner.query(`CREATE INDEX external_tickets_desk_idx ON "${schema}".external_tickets (desk_id, created_at DESC)`);
+    }
+    async down(runner: QueryRunner): Promise<void> {
+      await runner.query(`DROP TABLE "${schema}".external_tickets`);
+    }
+  }
+
+  /** Applies the hub's hand-off events to this party's tickets; safe to run twice for the same event. */
+  async function handle(event: DeliveredEvent, db: DataSource): Promise<void> {
+    const payload = event.payload as Record<string, string | undefined>;
+    const handoffId = payload.handoffId;
+    if (!handoffId) return;
+    if (event.type === 'handoff.created') {
+      if (payload.party !== party) return;
+      // The hand-off id is the ticket's key: a redelivered event finds the ticket there and changes nothing.
+      await db.query(
+        `INSERT INTO "${schema}".external_tickets (handoff_id, case_id, case_reference, desk_id, subject, state, created_at, updated_at, last_event_id)
+         VALUES ($1, $2, $3, $4, $5, 'OPEN', $6, $6, $7) ON CONFLICT (handoff_id) DO NOTHING`,
+        [handoffId, event.caseId, payload.caseReference, payload.toDeskId, payload.subject ?? '', event.occurredAt, event.id],
+      );
+      return;
+    }
+    const state = STATE_BY_EVENT[event.type];
+    if (!state) return;
+    await db.query(
+      `UPDATE "${schema}".external_tickets SET state = $2, external_reference = COALESCE($3, external_reference), updated_at = $4, last_event_id = $5
+       WHERE handoff_id = $1 AND last_event_id <> $5`,
+      [handoffId, state, payload.externalReference ?? null, event.occurredAt, event.id],
+    );
+  }
+
+  const consumer: SubgraphConsumer = {
+    name: 'external-tickets',
+    types: ['handoff.created', ...Object.keys(STATE_BY_EVENT)],
+    handle,
+    // A party subgraph deployed after hand-offs were made still opens their tickets.
+    from: 'beginning',
+  };
+
+  return {
+    entity: ExternalTicketRow,
+    type: ExternalTicketType,
+    resolver: ExternalTicketResolver,
+    migration: CreateExternalTickets,
+    consumer,
+    referenceResolvers: {
+      [typeName]: {
+        __resolveReference: (reference: { handoffId: string }, ctx: SubgraphContext) =>
+          ctx
+            .loader<string, ExternalTicketType>(`${typeName}:byHandoff`, async (ids) => {
+              const rows = await ctx.db.getRepository(ExternalTicketRow).findBy({ handoffId: In([...ids]) });
+              return byKeys(ids, rows.map(toGraphQL), (t) => t.handoffId);
+            })
+            .load(reference.handoffId),
+      },
+    },
+  };
+}

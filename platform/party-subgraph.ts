@@ -1,0 +1,47 @@
+/**
+ * What every party subgraph (mpas, dcc, rec, partners) is made of: its desks' profiles and the external tickets it
+ * holds for hand-offs, plus whatever is particular to the party.
+ */
+import type { DataSource } from 'typeorm';
+import type { NonEmptyArray } from 'type-graphql';
+import type { SubgraphName } from './config';
+import type { Party } from '../schema/enums';
+import { defineDeskProfiles } from './desk-profile';
+import { defineExternalTickets } from './external-ticket';
+import { buildFederatedSchema, mergeResolverMaps, type ReferenceResolvers } from './federation';
+import type { SubgraphDefinition } from './subgraph';
+
+export interface PartySubgraphOptions {
+  name: SubgraphName;
+  party: Party;
+  /** GraphQL name of the party's external-ticket type, e.g. `DccExternalTicket`. */
+  ticketTypeName: string;
+  /** The desk-profile definition, when the party adds fields to it (otherwise one is made). */
+  profiles?: ReturnType<typeof defineDeskProfiles>;
+  entities?: Function[];
+  migrations?: Function[];
+  resolvers?: Function[];
+  referenceResolvers?: ReferenceResolvers;
+  seed?: (db: DataSource) => Promise<void>;
+}
+
+export function partySubgraph(options: PartySubgraphOptions): SubgraphDefinition {
+  const profiles = options.profiles ?? defineDeskProfiles(options.party, options.name);
+  const tickets = defineExternalTickets(options.party, options.name, options.ticketTypeName);
+  return {
+    name: options.name,
+    entities: [profiles.entity, tickets.entity, ...(options.entities ?? [])],
+    migrations: [profiles.migration, tickets.migration, ...(options.migrations ?? [])],
+    build: () =>
+      buildFederatedSchema({
+        resolvers: [profiles.resolver, tickets.resolver, ...(options.resolvers ?? [])] as NonEmptyArray<Function>,
+        orphanedTypes: [profiles.type, tickets.type],
+        referenceResolvers: mergeResolverMaps(profiles.referenceResolvers, tickets.referenceResolvers, options.referenceResolvers ?? {}),
+      }),
+    seed: async (db) => {
+      await profiles.seed(db);
+      await options.seed?.(db);
+    },
+    consumers: [tickets.consumer],
+  };
+}

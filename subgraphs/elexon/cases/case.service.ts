@@ -1,0 +1,817 @@
+/**
+ * The case lifecycle (CA §2, §6; OM §3–5, §10.2–10.4, §18.3–18.5) in one place: every mutation validates its input,
+ * checks who may do it, runs in one transaction with a timeline entry and an outbox event, and is safe to retry
+ * with an idempotency key.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { DataSource, EntityManager } from 'typeorm';
+import { CaseAction, IllegalTransition, isOpen, nextState, type TransitionContext } from '../../../schema/case-state';
+import { CaseState, CaseType, Category, HoldReason, Impact, Priority, Urgency } from '../../../schema/enums';
+import { DomainError } from '../../../schema/errors';
+import type { Principal } from '../../../schema/identity';
+import { maskMpan, validateMpan } from '../../../schema/mpan';
+import { priorityFor, SERVICE_REQUEST_SLAS, SLA_POLICIES, TRIAGE_RESPONSE_TARGET } from '../../../schema/priority';
+import { calendarForTarget, computeSlaClock, serviceRequestTerms, slaTermsFor, type HoldInterval, type SlaTerms } from '../../../schema/sla';
+import type { CalendarKind } from '../../../schema/calendar';
+import type { OutboxWriter } from '../../../platform/events';
+import { accessTo, canSee, isResolver, worksTheCase, type CaseAccess } from './case.access';
+import type { EvidenceData } from './case.types';
+import { Case, HandoffState } from './case.types';
+
+export const CASE_COLUMNS = `c.id, c.reference, c.desk_id AS "deskId", c.type, c.category, c.subject, c.description, c.impact,
+  c.urgency, c.priority, c.state, c.hold_reason AS "holdReason", c.raised_by_org AS "raisedByOrganisationId",
+  c.raised_by_subject AS "raisedBy", c.resolution, c.raised_at AS "raisedAt", c.responded_at AS "respondedAt",
+  c.resolved_at AS "resolvedAt", c.closed_at AS "closedAt", c.updated_at AS "updatedAt", c.parent_id AS "parentId",
+  c.references_case_id AS "referencesCaseId", c.misrouted_to_desk_id AS "misroutedToDeskId", c.evidence AS "evidenceData",
+  c.sla_policy AS "slaPolicy", c.sla_calendar AS "slaCalendar", c.response_due_at AS "responseDueAt",
+  c.hold_started_at AS "holdStartedAt"`;
+
+export function toCase(row: Record<string, unknown>): Case {
+  return Object.assign(new Case(), row);
+}
+
+const LIMITS = { subject: 200, description: 10_000, comment: 10_000, reason: 2_000, evidenceItems: 50, evidenceItem: 500 };
+
+function text(field: string, value: string | null | undefined, max: number): string {
+  const trimmed = (value ?? '').trim();
+  if (!trimmed) throw DomainError.badUserInput(`${field} is required`, field);
+  if (trimmed.length > max) throw DomainError.badUserInput(`${field} must be at most ${max} characters`, field);
+  return trimmed;
+}
+
+function illegal(transition: IllegalTransition): DomainError {
+  return DomainError.badUserInput(
+    `${transition.message}; the case is ${transition.currentState} and allows ${transition.allowed.join(', ') || 'nothing more'}`,
+    'caseId',
+    { currentState: transition.currentState, allowed: transition.allowed, reason: transition.reason },
+  );
+}
+
+function transition(current: Case, action: CaseAction, context: TransitionContext): CaseState {
+  const next = nextState(current.state, action, context);
+  if (next instanceof IllegalTransition) throw illegal(next);
+  return next;
+}
+
+/** Validates and normalises evidence; MPANs must be valid (their core is kept). */
+export function normaliseEvidence(input: { [K in keyof EvidenceData]?: string[] | null } | null | undefined): EvidenceData {
+  const out: EvidenceData = {};
+  for (const key of ['mpans', 'transactionIds', 'dipMessageIds', 'errorCodes', 'urls'] as const) {
+    const values = input?.[key] ?? [];
+    if (values.length > LIMITS.evidenceItems) throw DomainError.badUserInput(`at most ${LIMITS.evidenceItems} ${key}`, `evidence.${key}`);
+    const cleaned = values.map((value, index) => {
+      const trimmed = value.trim();
+      if (!trimmed || trimmed.length > LIMITS.evidenceItem) {
+        throw DomainError.badUserInput(`evidence.${key}[${index}] must be 1–${LIMITS.evidenceItem} characters`, `evidence.${key}[${index}]`);
+      }
+      if (key === 'mpans') {
+        const check = validateMpan(trimmed);
+        if (!check.valid) {
+          throw DomainError.badUserInput(`evidence.mpans[${index}] is not a valid MPAN (${check.reason})`, `evidence.mpans[${index}]`, {
+            reason: check.reason,
+          });
+        }
+        return check.core as string;
+      }
+      if (key === 'urls' && !/^https?:\/\/\S+$/i.test(trimmed)) {
+        throw DomainError.badUserInput(`evidence.urls[${index}] must be an http(s) URL`, `evidence.urls[${index}]`);
+      }
+      return trimmed;
+    });
+    if (cleaned.length) out[key] = [...new Set(cleaned)];
+  }
+  return out;
+}
+
+interface DeskRow {
+  id: string;
+  party: string;
+  slaPolicy: 'STANDARD' | 'HYPERCARE';
+  slaCalendar: CalendarKind;
+}
+
+async function deskRow(tx: EntityManager, deskId: string, field: string): Promise<DeskRow> {
+  const [desk] = (await tx.query(
+    `SELECT id, party, sla_policy AS "slaPolicy", sla_calendar AS "slaCalendar" FROM elexon.desks WHERE id = $1`,
+    [deskId],
+  )) as DeskRow[];
+  if (!desk) throw DomainError.badUserInput(`No desk ${deskId} in the directory`, field);
+  return desk;
+}
+
+/** The SLA terms of a case: its desk's policy, on the desk's calendar; service requests use the §7.2 targets. */
+export function termsFor(c: Pick<Case, 'slaPolicy' | 'slaCalendar' | 'priority' | 'type'>): SlaTerms | null {
+  const base = SLA_POLICIES[c.slaPolicy as 'STANDARD' | 'HYPERCARE'] ?? SLA_POLICIES.STANDARD;
+  const policy = { ...base, calendar: c.slaCalendar as CalendarKind };
+  if (c.type === CaseType.SERVICE_REQUEST) return serviceRequestTerms(SERVICE_REQUEST_SLAS.STANDARD);
+  if (!c.priority) return null;
+  return slaTermsFor(policy, c.priority);
+}
+
+/** The response term before triage (15 minutes on the desk's calendar). */
+function responseTerm(calendar: CalendarKind) {
+  return { target: TRIAGE_RESPONSE_TARGET, calendar: calendarForTarget(TRIAGE_RESPONSE_TARGET, calendar) };
+}
+
+export function slaClock(c: Case, holds: HoldInterval[], now: Date) {
+  const terms = termsFor(c);
+  const response = terms?.response ?? responseTerm(c.slaCalendar as CalendarKind);
+  const clock = computeSlaClock({
+    raisedAt: c.raisedAt,
+    holds,
+    respondedAt: c.respondedAt,
+    resolvedAt: c.resolvedAt ?? (c.state === CaseState.CANCELLED ? c.closedAt : null),
+    now,
+    response,
+    resolution: terms?.resolution ?? response,
+  });
+  return { clock, hasResolutionTarget: terms !== null };
+}
+
+export interface Actor {
+  subject: string;
+  organisationId: string;
+}
+
+function actorOf(principal: Principal): Actor {
+  return { subject: principal.subject, organisationId: principal.organisationId };
+}
+
+export interface TimelineWrite {
+  action: string;
+  field?: string | null;
+  from?: string | null;
+  to?: string | null;
+  note?: string | null;
+  customerVisible: boolean;
+}
+
+export class CaseService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly outbox: OutboxWriter,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  // ---- reads -------------------------------------------------------------------------------------------------
+
+  /** The case if the caller may see it, else null (indistinguishable from a case that does not exist). */
+  async visibleCase(principal: Principal, where: { id?: string; reference?: string }): Promise<Case | null> {
+    const clause = where.id ? 'c.id = $1' : 'c.reference = $1';
+    const key = where.id ?? where.reference;
+    if (!key || (where.id && !isUuid(where.id))) return null;
+    const [row] = (await this.db.query(`SELECT ${CASE_COLUMNS} FROM elexon.cases c WHERE ${clause}`, [key])) as Record<string, unknown>[];
+    if (!row) return null;
+    const found = toCase(row);
+    return canSee(await this.accessFor(this.db.manager, principal, found)) ? found : null;
+  }
+
+  async accessFor(tx: EntityManager, principal: Principal, c: Case): Promise<CaseAccess> {
+    const rows = (await tx.query('SELECT DISTINCT to_desk_id AS "deskId" FROM elexon.handoffs WHERE case_id = $1', [c.id])) as { deskId: string }[];
+    return accessTo(principal, c.raisedByOrganisationId, c.deskId, rows.map((r) => r.deskId));
+  }
+
+  // ---- mutations ---------------------------------------------------------------------------------------------
+
+  async raiseCase(
+    principal: Principal,
+    input: {
+      deskId: string;
+      category: Category;
+      subject: string;
+      description: string;
+      evidence?: { [K in keyof EvidenceData]?: string[] | null } | null;
+      referencesCaseId?: string | null;
+      idempotencyKey?: string | null;
+    },
+  ): Promise<Case> {
+    const subject = text('subject', input.subject, LIMITS.subject);
+    const description = text('description', input.description, LIMITS.description);
+    const deskId = text('deskId', input.deskId, 100);
+    const evidence = normaliseEvidence(input.evidence);
+    return this.idempotent(principal, 'raiseCase', input, async (tx) => {
+      const desk = await deskRow(tx, deskId, 'deskId');
+      if (input.referencesCaseId) {
+        const referenced = await this.lockVisible(tx, principal, input.referencesCaseId, 'referencesCaseId');
+        if (referenced.state !== CaseState.CLOSED && referenced.state !== CaseState.RESOLVED) {
+          throw DomainError.badUserInput('A new case may reference only a resolved or closed case', 'referencesCaseId');
+        }
+      }
+      const now = this.clock();
+      const id = randomUUID();
+      const [{ seq }] = (await tx.query(`SELECT nextval('elexon.case_reference_seq') AS seq`)) as { seq: string }[];
+      const reference = `CPSD-${String(seq).padStart(6, '0')}`;
+      const responseDueAt = responseTerm(desk.slaCalendar).calendar.addMinutes(now, 15);
+      await tx.query(
+        `INSERT INTO elexon.cases (id, reference, desk_id, category, subject, description, state, raised_by_org, raised_by_subject,
+           references_case_id, evidence, sla_policy, sla_calendar, raised_at, updated_at, response_due_at)
+         VALUES ($1, $2, $3, $4, $5, $6, 'NEW', $7, $8, $9, $10, $11, $12, $13, $13, $14)`,
+        [id, reference, desk.id, input.category, subject, description, principal.organisationId, principal.subject,
+          input.referencesCaseId ?? null, JSON.stringify(evidence), desk.slaPolicy, desk.slaCalendar, now, responseDueAt],
+      );
+      const created = await this.lock(tx, id);
+      await this.record(tx, created, actorOf(principal), { action: 'RAISED', to: desk.id, field: 'desk', customerVisible: true }, 'case.raised');
+      return id;
+    });
+  }
+
+  async triageCase(
+    principal: Principal,
+    input: { caseId: string; type: CaseType; category?: Category | null; impact: Impact; urgency: Urgency; idempotencyKey?: string | null },
+  ): Promise<Case> {
+    return this.mutate(principal, 'triageCase', input, input.caseId, async (tx, c, access, now) => {
+      this.requireDesk(access);
+      const priority = input.type === CaseType.SERVICE_REQUEST ? Priority.P4 : priorityFor(input.impact, input.urgency);
+      const firstTriage = c.state === CaseState.NEW;
+      const state = firstTriage ? transition(c, CaseAction.TRIAGE, { now }) : c.state;
+      if (!firstTriage && !isOpen(c.state)) throw illegal(new IllegalTransition(c.state, CaseAction.TRIAGE, 'NOT_ALLOWED', []));
+      const category = input.category ?? c.category;
+      await tx.query(
+        `UPDATE elexon.cases SET type = $2, category = $3, impact = $4, urgency = $5, priority = $6, state = $7,
+           responded_at = COALESCE(responded_at, $8), updated_at = $8 WHERE id = $1`,
+        [c.id, input.type, category, input.impact, input.urgency, priority, state, now],
+      );
+      const after = await this.lock(tx, c.id);
+      const actor = actorOf(principal);
+      const changes: TimelineWrite[] = [
+        { action: 'TRIAGED', field: 'type', from: c.type, to: input.type, customerVisible: true },
+        { action: 'TRIAGED', field: 'impact', from: c.impact, to: input.impact, customerVisible: true },
+        { action: 'TRIAGED', field: 'urgency', from: c.urgency, to: input.urgency, customerVisible: true },
+        { action: 'TRIAGED', field: 'priority', from: c.priority, to: priority, customerVisible: true },
+      ];
+      if (category !== c.category) changes.push({ action: 'TRIAGED', field: 'category', from: c.category, to: category, customerVisible: true });
+      if (state !== c.state) changes.push({ action: 'TRIAGED', field: 'state', from: c.state, to: state, customerVisible: true });
+      for (const change of changes.filter((ch) => ch.from !== ch.to)) await this.timeline(tx, c.id, actor, change, now);
+      await this.event(tx, after, 'case.triaged', { priority });
+    });
+  }
+
+  async routeCase(principal: Principal, input: { caseId: string; toDeskId?: string | null; reason: string; idempotencyKey?: string | null }): Promise<Case> {
+    const reason = text('reason', input.reason, LIMITS.reason);
+    return this.mutate(principal, 'routeCase', input, input.caseId, async (tx, c, access, now) => {
+      this.requireDesk(access);
+      if (!isOpen(c.state)) throw illegal(new IllegalTransition(c.state, CaseAction.TRIAGE, 'NOT_ALLOWED', []));
+      const toDeskId = input.toDeskId ?? (await this.firstSuggestion(tx, c, 'toDeskId'));
+      if (toDeskId === c.deskId) throw DomainError.badUserInput('The case is already at that desk', 'toDeskId');
+      const desk = await deskRow(tx, toDeskId, 'toDeskId');
+      // A transfer starts the new desk's triage: back to New with its response clock, history kept.
+      const responseDueAt = responseTerm(desk.slaCalendar).calendar.addMinutes(now, 15);
+      await tx.query(
+        `UPDATE elexon.cases SET desk_id = $2, sla_policy = $3, sla_calendar = $4, state = 'NEW', hold_reason = NULL,
+           hold_started_at = NULL, responded_at = NULL, response_due_at = $5, updated_at = $6 WHERE id = $1`,
+        [c.id, desk.id, desk.slaPolicy, desk.slaCalendar, responseDueAt, now],
+      );
+      await tx.query('UPDATE elexon.case_holds SET ended_at = $2 WHERE case_id = $1 AND ended_at IS NULL', [c.id, now]);
+      const after = await this.lock(tx, c.id);
+      await this.record(tx, after, actorOf(principal), { action: 'ROUTED', field: 'desk', from: c.deskId, to: desk.id, note: reason, customerVisible: true }, 'case.routed', {
+        fromDeskId: c.deskId,
+      });
+    }, { actorKeepsSight: true });
+  }
+
+  async closeAsMisrouted(
+    principal: Principal,
+    input: { caseId: string; rightDeskId?: string | null; guidance: string; idempotencyKey?: string | null },
+  ): Promise<Case> {
+    const guidance = text('guidance', input.guidance, LIMITS.reason);
+    return this.mutate(principal, 'closeAsMisrouted', input, input.caseId, async (tx, c, access, now) => {
+      this.requireDesk(access);
+      const state = transition(c, CaseAction.RESOLVE, { now });
+      const rightDeskId = input.rightDeskId ?? (await this.firstSuggestion(tx, c, 'rightDeskId'));
+      if (rightDeskId === c.deskId) throw DomainError.badUserInput('The right desk must be another desk', 'rightDeskId');
+      const desk = await deskRow(tx, rightDeskId, 'rightDeskId');
+      const [{ name }] = (await tx.query('SELECT name FROM elexon.desks WHERE id = $1', [desk.id])) as { name: string }[];
+      const resolution = `Misrouted: please raise this with ${name}. ${guidance}`;
+      await tx.query(
+        `UPDATE elexon.cases SET state = $2, misrouted_to_desk_id = $3, resolution = $4, resolved_at = $5,
+           responded_at = COALESCE(responded_at, $5), updated_at = $5, hold_reason = NULL, hold_started_at = NULL WHERE id = $1`,
+        [c.id, state, desk.id, resolution, now],
+      );
+      await tx.query('UPDATE elexon.case_holds SET ended_at = $2 WHERE case_id = $1 AND ended_at IS NULL', [c.id, now]);
+      const after = await this.lock(tx, c.id);
+      await this.record(tx, after, actorOf(principal), { action: 'CLOSED_AS_MISROUTED', field: 'state', from: c.state, to: state, note: resolution, customerVisible: true }, 'case.misrouted', {
+        rightDeskId: desk.id,
+      });
+    });
+  }
+
+  async putCaseOnHold(principal: Principal, input: { caseId: string; reason: HoldReason; note?: string | null; idempotencyKey?: string | null }): Promise<Case> {
+    return this.mutate(principal, 'putCaseOnHold', input, input.caseId, async (tx, c, access, now) => {
+      this.requireDesk(access);
+      const state = transition(c, CaseAction.HOLD, { now });
+      await tx.query('UPDATE elexon.cases SET state = $2, hold_reason = $3, hold_started_at = $4, updated_at = $4 WHERE id = $1', [c.id, state, input.reason, now]);
+      await tx.query('INSERT INTO elexon.case_holds (case_id, started_at, reason) VALUES ($1, $2, $3)', [c.id, now, input.reason]);
+      const after = await this.lock(tx, c.id);
+      await this.record(tx, after, actorOf(principal), { action: 'PUT_ON_HOLD', field: 'state', from: c.state, to: state, note: input.reason, customerVisible: true }, 'case.on_hold');
+    });
+  }
+
+  async resumeCase(principal: Principal, input: { caseId: string; note?: string | null; idempotencyKey?: string | null }): Promise<Case> {
+    return this.mutate(principal, 'resumeCase', input, input.caseId, async (tx, c, access, now) => {
+      this.requireDesk(access);
+      const state = transition(c, CaseAction.RESUME, { now });
+      await this.endHold(tx, c.id, now);
+      await tx.query('UPDATE elexon.cases SET state = $2, hold_reason = NULL, hold_started_at = NULL, updated_at = $3 WHERE id = $1', [c.id, state, now]);
+      const after = await this.lock(tx, c.id);
+      await this.record(tx, after, actorOf(principal), { action: 'RESUMED', field: 'state', from: c.state, to: state, note: input.note ?? null, customerVisible: true }, 'case.resumed');
+    });
+  }
+
+  async resolveCase(principal: Principal, input: { caseId: string; resolution: string; idempotencyKey?: string | null }): Promise<Case> {
+    const resolution = text('resolution', input.resolution, LIMITS.reason);
+    return this.mutate(principal, 'resolveCase', input, input.caseId, async (tx, c, access, now) => {
+      this.requireDesk(access);
+      const [{ open }] = (await tx.query(
+        `SELECT count(*)::int AS open FROM elexon.handoffs WHERE case_id = $1 AND state NOT IN ('RESOLVED', 'REJECTED')`,
+        [c.id],
+      )) as { open: number }[];
+      if (open > 0) {
+        throw DomainError.badUserInput(`The case has ${open} open hand-off(s); it stays open until the other party resolves or rejects them`, 'caseId', {
+          openHandoffs: open,
+        });
+      }
+      await this.resolveOne(tx, c, actorOf(principal), resolution, now, 'RESOLVED');
+      // Resolving a parent resolves its open children with the parent's resolution and tells each child's raiser.
+      const children = (await tx.query(`SELECT ${CASE_COLUMNS} FROM elexon.cases c WHERE c.parent_id = $1 AND c.state IN ('NEW', 'IN_PROGRESS', 'ON_HOLD') FOR UPDATE`, [
+        c.id,
+      ])) as Record<string, unknown>[];
+      for (const child of children.map(toCase)) {
+        await this.resolveOne(tx, child, actorOf(principal), resolution, now, 'RESOLVED_WITH_PARENT', c.reference);
+      }
+    });
+  }
+
+  async confirmResolution(principal: Principal, input: { caseId: string; note?: string | null; idempotencyKey?: string | null }): Promise<Case> {
+    return this.mutate(principal, 'confirmResolution', input, input.caseId, async (tx, c, access, now) => {
+      this.requireRaiser(access);
+      const state = transition(c, CaseAction.CONFIRM, { now, resolvedAt: c.resolvedAt });
+      await tx.query('UPDATE elexon.cases SET state = $2, closed_at = $3, updated_at = $3 WHERE id = $1', [c.id, state, now]);
+      const after = await this.lock(tx, c.id);
+      await this.record(tx, after, actorOf(principal), { action: 'RESOLUTION_CONFIRMED', field: 'state', from: c.state, to: state, note: input.note ?? null, customerVisible: true }, 'case.closed');
+    });
+  }
+
+  async reopenCase(principal: Principal, input: { caseId: string; comment: string; idempotencyKey?: string | null }): Promise<Case> {
+    const comment = text('comment', input.comment, LIMITS.comment);
+    return this.mutate(principal, 'reopenCase', input, input.caseId, async (tx, c, access, now) => {
+      if (!access.raiserSide && !worksTheCase(access)) throw DomainError.forbidden('Only the raiser or the case’s desk may reopen it');
+      const state = transition(c, CaseAction.REOPEN, { now, closedAt: c.closedAt, resolvedAt: c.resolvedAt });
+      await tx.query(
+        'UPDATE elexon.cases SET state = $2, resolution = NULL, resolved_at = NULL, closed_at = NULL, updated_at = $3 WHERE id = $1',
+        [c.id, state, now],
+      );
+      await this.comment(tx, c.id, actorOf(principal), comment, 'CUSTOMER_VISIBLE', now);
+      const after = await this.lock(tx, c.id);
+      await this.record(tx, after, actorOf(principal), { action: 'REOPENED', field: 'state', from: c.state, to: state, note: comment, customerVisible: true }, 'case.reopened');
+    });
+  }
+
+  async closeCase(principal: Principal, input: { caseId: string; note?: string | null; idempotencyKey?: string | null }): Promise<Case> {
+    return this.mutate(principal, 'closeCase', input, input.caseId, async (tx, c, access, now) => {
+      this.requireDesk(access);
+      const state = transition(c, CaseAction.CLOSE, { now, resolvedAt: c.resolvedAt });
+      await tx.query('UPDATE elexon.cases SET state = $2, closed_at = $3, updated_at = $3 WHERE id = $1', [c.id, state, now]);
+      const after = await this.lock(tx, c.id);
+      await this.record(tx, after, actorOf(principal), { action: 'CLOSED', field: 'state', from: c.state, to: state, note: input.note ?? null, customerVisible: true }, 'case.closed');
+    });
+  }
+
+  async cancelCase(principal: Principal, input: { caseId: string; comment: string; idempotencyKey?: string | null }): Promise<Case> {
+    const comment = text('comment', input.comment, LIMITS.comment);
+    return this.mutate(principal, 'cancelCase', input, input.caseId, async (tx, c, access, now) => {
+      if (!access.raiserSide && !worksTheCase(access)) throw DomainError.forbidden('Only the raiser or the case’s desk may cancel it');
+      const state = transition(c, CaseAction.CANCEL, { now });
+      await this.endHold(tx, c.id, now);
+      await tx.query('UPDATE elexon.cases SET state = $2, closed_at = $3, hold_reason = NULL, hold_started_at = NULL, updated_at = $3 WHERE id = $1', [c.id, state, now]);
+      const after = await this.lock(tx, c.id);
+      await this.record(tx, after, actorOf(principal), { action: 'CANCELLED', field: 'state', from: c.state, to: state, note: comment, customerVisible: true }, 'case.cancelled');
+    });
+  }
+
+  async addComment(
+    principal: Principal,
+    input: { caseId: string; body: string; visibility: 'CUSTOMER_VISIBLE' | 'WORK_NOTE'; idempotencyKey?: string | null },
+  ): Promise<Case> {
+    const body = text('body', input.body, LIMITS.comment);
+    return this.mutate(principal, 'addComment', input, input.caseId, async (tx, c, access, now) => {
+      if (input.visibility === 'WORK_NOTE' && !isResolver(access)) {
+        throw DomainError.badUserInput('Work notes are for resolvers; the raiser’s comments are customer-visible', 'visibility');
+      }
+      await this.comment(tx, c.id, actorOf(principal), body, input.visibility, now);
+      await tx.query('UPDATE elexon.cases SET updated_at = $2 WHERE id = $1', [c.id, now]);
+      const customerVisible = input.visibility === 'CUSTOMER_VISIBLE';
+      await this.timeline(tx, c.id, actorOf(principal), { action: customerVisible ? 'COMMENTED' : 'WORK_NOTE_ADDED', customerVisible }, now);
+      // Work notes stay between resolvers: bridges and raiser notifications only hear of customer-visible comments.
+      await this.event(tx, c, customerVisible ? 'case.commented' : 'case.work_note_added', { visibility: input.visibility });
+    });
+  }
+
+  async linkChildCase(principal: Principal, input: { parentId: string; childId: string; idempotencyKey?: string | null }): Promise<Case> {
+    if (input.parentId === input.childId) throw DomainError.badUserInput('A case cannot be its own child', 'childId');
+    return this.idempotent(principal, 'linkChildCase', input, async (tx) => {
+      // Lock in id order so two concurrent links cannot deadlock.
+      const [first, second] = [input.parentId, input.childId].sort();
+      const locked = new Map<string, Case>();
+      for (const id of [first, second]) locked.set(id, await this.lockVisible(tx, principal, id, id === input.parentId ? 'parentId' : 'childId'));
+      const parent = locked.get(input.parentId)!;
+      const child = locked.get(input.childId)!;
+      const access = await this.accessFor(tx, principal, parent);
+      this.requireDesk(access);
+      if (child.parentId) {
+        if (child.parentId === parent.id) return parent.id;
+        throw DomainError.badUserInput('That case already has a parent; unlink it first', 'childId');
+      }
+      if (!isOpen(parent.state)) throw DomainError.badUserInput(`The parent is ${parent.state}; only an open case can take children`, 'parentId');
+      const [{ cycle }] = (await tx.query(
+        `WITH RECURSIVE ancestors(id, parent_id) AS (
+           SELECT id, parent_id FROM elexon.cases WHERE id = $1
+           UNION SELECT c.id, c.parent_id FROM elexon.cases c JOIN ancestors a ON c.id = a.parent_id)
+         SELECT EXISTS (SELECT 1 FROM ancestors WHERE id = $2) AS cycle`,
+        [parent.id, child.id],
+      )) as { cycle: boolean }[];
+      if (cycle) throw DomainError.badUserInput('Linking would make a cycle: the child is an ancestor of the parent', 'childId');
+      const now = this.clock();
+      await tx.query('UPDATE elexon.cases SET parent_id = $2, updated_at = $3 WHERE id = $1', [child.id, parent.id, now]);
+      await tx.query('UPDATE elexon.cases SET updated_at = $2 WHERE id = $1', [parent.id, now]);
+      const actor = actorOf(principal);
+      await this.timeline(tx, parent.id, actor, { action: 'CHILD_LINKED', field: 'children', to: child.reference, customerVisible: false }, now);
+      await this.timeline(tx, child.id, actor, { action: 'LINKED_TO_PARENT', field: 'parent', to: parent.reference, customerVisible: true }, now);
+      await this.event(tx, await this.lock(tx, child.id), 'case.linked', { parentId: parent.id });
+      return parent.id;
+    });
+  }
+
+  async unlinkChildCase(principal: Principal, input: { childId: string; idempotencyKey?: string | null }): Promise<Case> {
+    return this.mutate(principal, 'unlinkChildCase', input, input.childId, async (tx, child, _access, now) => {
+      if (!child.parentId) throw DomainError.badUserInput('That case has no parent', 'childId');
+      const parent = await this.lock(tx, child.parentId);
+      this.requireDesk(await this.accessFor(tx, principal, parent));
+      await tx.query('UPDATE elexon.cases SET parent_id = NULL, updated_at = $2 WHERE id = $1', [child.id, now]);
+      const actor = actorOf(principal);
+      await this.timeline(tx, parent.id, actor, { action: 'CHILD_UNLINKED', field: 'children', from: child.reference, customerVisible: false }, now);
+      await this.timeline(tx, child.id, actor, { action: 'UNLINKED_FROM_PARENT', field: 'parent', from: parent.reference, customerVisible: true }, now);
+      await this.event(tx, await this.lock(tx, child.id), 'case.unlinked', { parentId: parent.id });
+    });
+  }
+
+  /** Resolved cases the raiser has not answered within 5 days close; returns how many closed. */
+  async autoCloseResolved(now: Date = this.clock()): Promise<number> {
+    let closed = 0;
+    for (;;) {
+      const batch = await this.db.transaction(async (tx) => {
+        const rows = (await tx.query(
+          `SELECT ${CASE_COLUMNS} FROM elexon.cases c WHERE c.state = 'RESOLVED' AND c.resolved_at <= $1
+           ORDER BY c.resolved_at LIMIT 100 FOR UPDATE SKIP LOCKED`,
+          [new Date(now.getTime() - 5 * 24 * 3600 * 1000)],
+        )) as Record<string, unknown>[];
+        for (const c of rows.map(toCase)) {
+          const state = transition(c, CaseAction.AUTO_CLOSE, { now, resolvedAt: c.resolvedAt });
+          await tx.query('UPDATE elexon.cases SET state = $2, closed_at = $3, updated_at = $3 WHERE id = $1', [c.id, state, now]);
+          const after = await this.lock(tx, c.id);
+          await this.record(
+            tx,
+            after,
+            { subject: 'cpsd-auto-close', organisationId: 'elexon' },
+            { action: 'AUTO_CLOSED', field: 'state', from: c.state, to: state, note: 'No answer from the raiser within 5 days of resolution', customerVisible: true },
+            'case.closed',
+            {},
+            now,
+          );
+        }
+        return rows.length;
+      });
+      closed += batch;
+      if (batch < 100) return closed;
+    }
+  }
+
+  // ---- hand-offs (principle (c)) ------------------------------------------------------------------------------
+
+  async handOffCase(principal: Principal, input: { caseId: string; toDeskId: string; reason: string; idempotencyKey?: string | null }): Promise<Case> {
+    const reason = text('reason', input.reason, LIMITS.reason);
+    return this.mutate(principal, 'handOffCase', input, input.caseId, async (tx, c, access, now) => {
+      this.requireDesk(access);
+      if (c.state !== CaseState.IN_PROGRESS && c.state !== CaseState.ON_HOLD) {
+        throw DomainError.badUserInput(`Triage the case before handing it off; it is ${c.state}`, 'caseId', {
+          currentState: c.state,
+          allowed: [CaseState.IN_PROGRESS, CaseState.ON_HOLD],
+        });
+      }
+      if (input.toDeskId === c.deskId) throw DomainError.badUserInput('Hand off to another party’s desk, not the case’s own', 'toDeskId');
+      const desk = await deskRow(tx, input.toDeskId, 'toDeskId');
+      const [open] = (await tx.query(
+        `SELECT id FROM elexon.handoffs WHERE case_id = $1 AND to_desk_id = $2 AND state NOT IN ('RESOLVED', 'REJECTED')`,
+        [c.id, desk.id],
+      )) as { id: string }[];
+      if (open) throw DomainError.badUserInput('The case already has an open hand-off to that desk', 'toDeskId', { handoffId: open.id });
+      const id = randomUUID();
+      await tx.query(
+        `INSERT INTO elexon.handoffs (id, case_id, to_desk_id, party, reason, state, created_by_subject, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, 'REQUESTED', $6, $7, $7)`,
+        [id, c.id, desk.id, desk.party, reason, principal.subject, now],
+      );
+      await tx.query('UPDATE elexon.cases SET updated_at = $2 WHERE id = $1', [c.id, now]);
+      await this.timeline(tx, c.id, actorOf(principal), { action: 'HANDED_OFF', field: 'handoff', to: desk.id, note: null, customerVisible: true }, now);
+      await this.timeline(tx, c.id, actorOf(principal), { action: 'HANDOFF_REASON', field: 'handoff', to: desk.id, note: reason, customerVisible: false }, now);
+      await this.handoffEvent(tx, 'handoff.created', id, c, {
+        toDeskId: desk.id,
+        party: desk.party,
+        caseReference: c.reference,
+        subject: maskMpan(c.subject),
+        reason: maskMpan(reason),
+        raisedByOrganisationId: c.raisedByOrganisationId,
+      });
+    });
+  }
+
+  /** The party's side of a hand-off: only desk agents of the receiving desk. Returns the case id. */
+  async updateHandoffState(
+    principal: Principal,
+    operation: 'acknowledgeHandoff' | 'updateHandoff' | 'resolveHandoff' | 'rejectHandoff',
+    input: { handoffId: string; externalReference?: string | null; note?: string | null; resolution?: string | null; reason?: string | null; suggestedDeskId?: string | null; idempotencyKey?: string | null },
+  ): Promise<string> {
+    const note = operation === 'updateHandoff' ? text('note', input.note, LIMITS.comment) : null;
+    const resolution = operation === 'resolveHandoff' ? text('resolution', input.resolution, LIMITS.reason) : null;
+    const reason = operation === 'rejectHandoff' ? text('reason', input.reason, LIMITS.reason) : null;
+    const externalReference =
+      operation === 'acknowledgeHandoff' ? text('externalReference', input.externalReference, 100) : input.externalReference ? text('externalReference', input.externalReference, 100) : null;
+    const caseId = await this.idempotentId(principal, operation, input, async (tx) => {
+      if (!isUuid(input.handoffId)) throw DomainError.notFound('Hand-off');
+      const [handoff] = (await tx.query(
+        `SELECT id, case_id AS "caseId", to_desk_id AS "toDeskId", state FROM elexon.handoffs WHERE id = $1 FOR UPDATE`,
+        [input.handoffId],
+      )) as { id: string; caseId: string; toDeskId: string; state: HandoffState }[];
+      const c = handoff ? await this.lock(tx, handoff.caseId) : null;
+      const access = c ? await this.accessFor(tx, principal, c) : null;
+      if (!handoff || !c || !access || !canSee(access)) throw DomainError.notFound('Hand-off');
+      if (!principal.deskIds.includes(handoff.toDeskId) || !access.handoffDeskAgent) {
+        throw DomainError.forbidden('Only desk agents of the receiving desk act on its side of a hand-off');
+      }
+      const allowed: Record<typeof operation, HandoffState[]> = {
+        acknowledgeHandoff: [HandoffState.REQUESTED],
+        updateHandoff: [HandoffState.ACKNOWLEDGED, HandoffState.IN_PROGRESS],
+        resolveHandoff: [HandoffState.ACKNOWLEDGED, HandoffState.IN_PROGRESS],
+        rejectHandoff: [HandoffState.REQUESTED, HandoffState.ACKNOWLEDGED, HandoffState.IN_PROGRESS],
+      };
+      if (!allowed[operation].includes(handoff.state)) {
+        throw DomainError.badUserInput(`The hand-off is ${handoff.state}; ${operation} needs ${allowed[operation].join(' or ')}`, 'handoffId', {
+          currentState: handoff.state,
+          allowed: allowed[operation],
+        });
+      }
+      if (input.suggestedDeskId) await deskRow(tx, input.suggestedDeskId, 'suggestedDeskId');
+      const next: Record<typeof operation, HandoffState> = {
+        acknowledgeHandoff: HandoffState.ACKNOWLEDGED,
+        updateHandoff: HandoffState.IN_PROGRESS,
+        resolveHandoff: HandoffState.RESOLVED,
+        rejectHandoff: HandoffState.REJECTED,
+      };
+      const now = this.clock();
+      const state = next[operation];
+      await tx.query(
+        `UPDATE elexon.handoffs SET state = $2, external_reference = COALESCE($3, external_reference), resolution = COALESCE($4, resolution),
+           rejection_reason = COALESCE($5, rejection_reason), suggested_desk_id = COALESCE($6, suggested_desk_id), updated_at = $7 WHERE id = $1`,
+        [handoff.id, state, externalReference, resolution, reason, input.suggestedDeskId ?? null, now],
+      );
+      await tx.query('UPDATE elexon.cases SET updated_at = $2 WHERE id = $1', [c.id, now]);
+      const actor = actorOf(principal);
+      const action = { acknowledgeHandoff: 'HANDOFF_ACKNOWLEDGED', updateHandoff: 'HANDOFF_UPDATED', resolveHandoff: 'HANDOFF_RESOLVED', rejectHandoff: 'HANDOFF_REJECTED' }[operation];
+      // The raiser hears that the other party acknowledged, resolved or rejected; the detail stays with resolvers.
+      await this.timeline(tx, c.id, actor, { action, field: 'handoff', from: handoff.state, to: state, customerVisible: operation !== 'updateHandoff' }, now);
+      const detail = note ?? resolution ?? reason;
+      if (detail) await this.timeline(tx, c.id, actor, { action: `${action}_DETAIL`, field: 'handoff', note: detail, customerVisible: false }, now);
+      await this.handoffEvent(tx, `handoff.${state.toLowerCase()}`, handoff.id, c, {
+        toDeskId: handoff.toDeskId,
+        ...(externalReference ? { externalReference } : {}),
+        ...(detail ? { note: maskMpan(detail) } : {}),
+        ...(input.suggestedDeskId ? { suggestedDeskId: input.suggestedDeskId } : {}),
+      });
+      return c.id;
+    });
+    return caseId;
+  }
+
+  // ---- plumbing ----------------------------------------------------------------------------------------------
+
+  private requireDesk(access: CaseAccess): void {
+    if (!worksTheCase(access)) throw DomainError.forbidden('Only desk agents of the case’s desk may do that');
+  }
+
+  private requireRaiser(access: CaseAccess): void {
+    if (!access.raiserSide) throw DomainError.forbidden('Only the raiser’s organisation may do that');
+  }
+
+  /** Runs `work` once per (caller, idempotency key); a retry returns the first result; a different input is refused. */
+  private async idempotent<T extends object>(
+    principal: Principal,
+    operation: string,
+    input: T & { idempotencyKey?: string | null },
+    work: (tx: EntityManager) => Promise<string>,
+    options: { actorKeepsSight?: boolean } = {},
+  ): Promise<Case> {
+    const resultId = await this.idempotentId(principal, operation, input, work);
+    // Routing moves a case out of the actor's sight; the actor still gets the result of what it just did.
+    const result = options.actorKeepsSight ? await this.caseById(resultId) : await this.visibleCase(principal, { id: resultId });
+    if (!result) throw DomainError.notFound('Case');
+    return result;
+  }
+
+  private async caseById(id: string): Promise<Case | null> {
+    const [row] = (await this.db.query(`SELECT ${CASE_COLUMNS} FROM elexon.cases c WHERE c.id = $1`, [id])) as Record<string, unknown>[];
+    return row ? toCase(row) : null;
+  }
+
+  /** The idempotency core: the id of the first result for this (caller, key). */
+  private async idempotentId<T extends object>(principal: Principal, operation: string, input: T & { idempotencyKey?: string | null }, work: (tx: EntityManager) => Promise<string>): Promise<string> {
+    const key = input.idempotencyKey?.trim() || null;
+    if (key && key.length > 200) throw DomainError.badUserInput('idempotencyKey must be at most 200 characters', 'idempotencyKey');
+    const { idempotencyKey: _ignored, ...rest } = input;
+    const hash = createHash('sha256').update(operation).update(JSON.stringify(rest)).digest('hex');
+    const resultId = await this.db.transaction(async (tx) => {
+      if (key) {
+        // Blocks behind a concurrent first attempt with the same key, then sees its row.
+        const inserted = (await tx.query(
+          `INSERT INTO elexon.idempotency_keys (subject, key, operation, request_hash, result_id) VALUES ($1, $2, $3, $4, '')
+           ON CONFLICT (subject, key) DO NOTHING RETURNING key`,
+          [principal.subject, key, operation, hash],
+        )) as unknown[];
+        if (!inserted.length) {
+          const [previous] = (await tx.query('SELECT operation, request_hash AS hash, result_id AS "resultId" FROM elexon.idempotency_keys WHERE subject = $1 AND key = $2', [
+            principal.subject,
+            key,
+          ])) as { operation: string; hash: string; resultId: string }[];
+          if (previous.operation !== operation || previous.hash !== hash) {
+            throw DomainError.badUserInput('This idempotencyKey was already used with a different request', 'idempotencyKey');
+          }
+          return previous.resultId;
+        }
+      }
+      const id = await work(tx);
+      if (key) await tx.query('UPDATE elexon.idempotency_keys SET result_id = $3 WHERE subject = $1 AND key = $2', [principal.subject, key, id]);
+      return id;
+    });
+    return resultId;
+  }
+
+  /** Locks a visible case and runs `work` on it inside an idempotent transaction. */
+  private mutate<T extends object>(
+    principal: Principal,
+    operation: string,
+    input: T & { idempotencyKey?: string | null },
+    caseId: string,
+    work: (tx: EntityManager, c: Case, access: CaseAccess, now: Date) => Promise<void>,
+    options: { actorKeepsSight?: boolean } = {},
+  ): Promise<Case> {
+    return this.idempotent(
+      principal,
+      operation,
+      input,
+      async (tx) => {
+        const c = await this.lockVisible(tx, principal, caseId, 'caseId');
+        await work(tx, c, await this.accessFor(tx, principal, c), this.clock());
+        return c.id;
+      },
+      options,
+    );
+  }
+
+  private async lock(tx: EntityManager, id: string): Promise<Case> {
+    const [row] = (await tx.query(`SELECT ${CASE_COLUMNS} FROM elexon.cases c WHERE c.id = $1 FOR UPDATE`, [id])) as Record<string, unknown>[];
+    if (!row) throw DomainError.notFound('Case');
+    return toCase(row);
+  }
+
+  private async lockVisible(tx: EntityManager, principal: Principal, id: string, field: string): Promise<Case> {
+    if (!isUuid(id)) throw new DomainError(DomainError.notFound('Case').code, 'Case not found', { field });
+    const [row] = (await tx.query(`SELECT ${CASE_COLUMNS} FROM elexon.cases c WHERE c.id = $1 FOR UPDATE`, [id])) as Record<string, unknown>[];
+    const c = row ? toCase(row) : null;
+    if (!c || !canSee(await this.accessFor(tx, principal, c))) throw new DomainError(DomainError.notFound('Case').code, 'Case not found', { field });
+    return c;
+  }
+
+  private async endHold(tx: EntityManager, caseId: string, now: Date): Promise<void> {
+    await tx.query('UPDATE elexon.case_holds SET ended_at = $2 WHERE case_id = $1 AND ended_at IS NULL', [caseId, now]);
+  }
+
+  private async resolveOne(tx: EntityManager, c: Case, actor: Actor, resolution: string, now: Date, action: string, parentReference?: string): Promise<void> {
+    const state = transition(c, CaseAction.RESOLVE, { now });
+    await this.endHold(tx, c.id, now);
+    const text = parentReference ? `Resolved with ${parentReference}: ${resolution}` : resolution;
+    await tx.query(
+      `UPDATE elexon.cases SET state = $2, resolution = $3, resolved_at = $4, responded_at = COALESCE(responded_at, $4),
+         hold_reason = NULL, hold_started_at = NULL, updated_at = $4 WHERE id = $1`,
+      [c.id, state, text, now],
+    );
+    const after = await this.lock(tx, c.id);
+    await this.record(tx, after, actor, { action, field: 'state', from: c.state, to: state, note: text, customerVisible: true }, 'case.resolved', parentReference ? { parentReference } : {});
+  }
+
+  private async comment(tx: EntityManager, caseId: string, actor: Actor, body: string, visibility: string, now: Date): Promise<void> {
+    await tx.query(
+      `INSERT INTO elexon.case_comments (id, case_id, author_subject, author_org, visibility, body, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [randomUUID(), caseId, actor.subject, actor.organisationId, visibility, body, now],
+    );
+  }
+
+  private async timeline(tx: EntityManager, caseId: string, actor: Actor, entry: TimelineWrite, now: Date): Promise<void> {
+    await tx.query(
+      `INSERT INTO elexon.case_timeline (case_id, at, actor_subject, actor_org, action, field, from_value, to_value, note, customer_visible)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      [caseId, now, actor.subject, actor.organisationId, entry.action, entry.field ?? null, entry.from ?? null, entry.to ?? null, entry.note ?? null, entry.customerVisible],
+    );
+  }
+
+  /** Timeline entry, recomputed SLA due times, and the outbox event: what every case mutation ends with. */
+  private async record(tx: EntityManager, c: Case, actor: Actor, entry: TimelineWrite, eventType: string, payload: Record<string, unknown> = {}, at?: Date): Promise<void> {
+    const now = at ?? this.clock();
+    await this.timeline(tx, c.id, actor, entry, now);
+    await this.refreshDueTimes(tx, c, now);
+    await this.event(tx, c, eventType, payload);
+  }
+
+  /** Keeps the stored due times (used by queue filters such as `breached`) in step with the computed clock. */
+  private async refreshDueTimes(tx: EntityManager, c: Case, now: Date): Promise<void> {
+    const holds = (await tx.query('SELECT started_at AS "from", ended_at AS "to" FROM elexon.case_holds WHERE case_id = $1', [c.id])) as HoldInterval[];
+    const { clock, hasResolutionTarget } = slaClock(c, holds, now);
+    await tx.query('UPDATE elexon.cases SET response_due_at = $2, resolution_due_at = $3 WHERE id = $1', [
+      c.id,
+      clock.responseDueAt,
+      hasResolutionTarget ? clock.resolutionDueAt : null,
+    ]);
+  }
+
+  private event(tx: EntityManager, c: Case, type: string, payload: Record<string, unknown>): Promise<void> {
+    return this.outbox(tx, {
+      type,
+      entity: { __typename: 'Case', id: c.id },
+      caseId: c.id,
+      payload: { reference: c.reference, deskId: c.deskId, state: c.state, raisedByOrganisationId: c.raisedByOrganisationId, ...payload },
+    });
+  }
+
+  private handoffEvent(tx: EntityManager, type: string, handoffId: string, c: Case, payload: Record<string, unknown>): Promise<void> {
+    return this.outbox(tx, {
+      type,
+      entity: { __typename: 'Handoff', id: handoffId },
+      caseId: c.id,
+      payload: { handoffId, caseId: c.id, caseReference: c.reference, ...payload },
+    });
+  }
+
+  private async firstSuggestion(tx: EntityManager, c: Case, field: string): Promise<string> {
+    const [first] = (await suggestDesks(tx, { category: c.category, mpans: c.evidenceData.mpans ?? [], excludeDeskId: c.deskId })) ?? [];
+    if (!first) throw DomainError.badUserInput('The directory suggests no desk for this case; name one', field);
+    return first.deskId;
+  }
+}
+
+export interface DeskSuggestion {
+  deskId: string;
+  basis: 'MPAN_DISTRIBUTOR' | 'SERVICE' | 'CATEGORY';
+  explanation: string;
+}
+
+/**
+ * Routing help from the desk directory: an MPAN's distributor id points at the LDSO MPAS help desk that covers it;
+ * a service or category points at the desks whose coverage includes it. MPAN suggestions come first.
+ */
+export async function suggestDesks(
+  tx: EntityManager,
+  query: { category?: Category | null; service?: string | null; mpans?: string[]; excludeDeskId?: string },
+): Promise<DeskSuggestion[]> {
+  const suggestions: DeskSuggestion[] = [];
+  const seen = new Set<string>(query.excludeDeskId ? [query.excludeDeskId] : []);
+  const distributors = [...new Set((query.mpans ?? []).map((m) => validateMpan(m)).filter((v) => v.valid).map((v) => v.distributorId as string))];
+  if (distributors.length) {
+    const rows = (await tx.query(
+      `SELECT id, name, distributor_ids AS "distributorIds" FROM elexon.desks WHERE distributor_ids && $1::text[] ORDER BY name`,
+      [distributors],
+    )) as { id: string; name: string; distributorIds: string[] }[];
+    for (const row of rows) {
+      if (seen.has(row.id)) continue;
+      seen.add(row.id);
+      const ids = row.distributorIds.filter((d) => distributors.includes(d));
+      suggestions.push({ deskId: row.id, basis: 'MPAN_DISTRIBUTOR', explanation: `${row.name} answers for MPANs with distributor id ${ids.join(', ')}` });
+    }
+  }
+  if (query.service) {
+    const rows = (await tx.query('SELECT id, name FROM elexon.desks WHERE $1 = ANY(services) ORDER BY name', [query.service])) as { id: string; name: string }[];
+    for (const row of rows.filter((r) => !seen.has(r.id))) {
+      seen.add(row.id);
+      suggestions.push({ deskId: row.id, basis: 'SERVICE', explanation: `${row.name} covers ${query.service}` });
+    }
+  }
+  if (query.category && !distributors.length) {
+    const rows = (await tx.query('SELECT id, name FROM elexon.desks WHERE $1 = ANY(categories) ORDER BY name LIMIT 5', [query.category])) as { id: string; name: string }[];
+    for (const row of rows.filter((r) => !seen.has(r.id))) {
+      seen.add(row.id);
+      suggestions.push({ deskId: row.id, basis: 'CATEGORY', explanation: `${row.name} takes ${query.category} cases` });
+    }
+  }
+  return suggestions;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}

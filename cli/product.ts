@@ -5,6 +5,8 @@
 import { loadConfig, type Config } from '../platform/config';
 import { ensureDatabase } from '../platform/db';
 import { startEmbeddedPostgres } from '../platform/embedded-postgres';
+import { createPostgresBus } from '../platform/bus/postgres';
+import type { EventBus } from '../platform/events';
 import { generateIdentityKeyPair, IdentityTokenSigner, IdentityTokenVerifier } from '../platform/identity-token';
 import { Lifecycle } from '../platform/lifecycle';
 import { startSubgraph, type RunningSubgraph } from '../platform/subgraph';
@@ -27,6 +29,8 @@ export interface RunningProduct {
   subgraphs: RunningSubgraph[];
   devIssuer: DevIssuer | null;
   databaseUrl: string;
+  /** The event bus the subgraphs' outbox relays publish to and their consumers read. */
+  bus: EventBus;
   lifecycle: Lifecycle;
   stop(): Promise<void>;
 }
@@ -42,6 +46,8 @@ export async function startProduct(options: ProductOptions = {}): Promise<Runnin
       serverUrl = embedded.url;
     }
     const databaseUrl = options.database ? await ensureDatabase(serverUrl, options.database) : serverUrl;
+    // Before the subgraphs, so it closes after them (their relays and consumers stop first).
+    const bus = await createPostgresBus({ url: databaseUrl, lifecycle });
 
     // One process: the gateway's identity-signing key never leaves memory.
     const keys = await generateIdentityKeyPair();
@@ -56,6 +62,7 @@ export async function startProduct(options: ProductOptions = {}): Promise<Runnin
           host: config.host,
           port: options.ephemeralPorts ? 0 : config.subgraphPorts[definition.name],
           verifier,
+          bus,
           lifecycle,
           seed: options.seed ?? true,
           dev: config.dev,
@@ -76,7 +83,7 @@ export async function startProduct(options: ProductOptions = {}): Promise<Runnin
       lifecycle,
       ...(devIssuer && config.dev ? { devJwks: devIssuer.jwks } : {}),
     });
-    return { gateway, subgraphs, devIssuer, databaseUrl, lifecycle, stop: () => lifecycle.stop() };
+    return { gateway, subgraphs, devIssuer, databaseUrl, bus, lifecycle, stop: () => lifecycle.stop() };
   } catch (error) {
     await lifecycle.stop();
     throw error;

@@ -1,6 +1,7 @@
 /** One service per process, configured by the environment (what each docker-compose container runs). */
 import { loadConfig, SUBGRAPH_NAMES, type SubgraphName } from '../platform/config';
 import { importIdentitySigningKey, importIdentityVerificationKey, IdentityTokenSigner, IdentityTokenVerifier } from '../platform/identity-token';
+import { createPostgresBus } from '../platform/bus/postgres';
 import { Lifecycle } from '../platform/lifecycle';
 import { startSubgraph } from '../platform/subgraph';
 import { configurePartnerAuth } from '../gateway/auth';
@@ -36,11 +37,14 @@ export async function runService(name: 'gateway' | SubgraphName): Promise<void> 
   }
   const definition = SUBGRAPHS.find((s) => s.name === name);
   if (!definition || !SUBGRAPH_NAMES.includes(name)) throw new Error(`unknown subgraph ${name}`);
+  const databaseUrl = required('DATABASE_URL', config.databaseUrl);
+  const bus = await createPostgresBus({ url: databaseUrl, lifecycle });
   await startSubgraph(definition, {
-    databaseUrl: required('DATABASE_URL', config.databaseUrl),
+    databaseUrl,
     host,
     port: config.subgraphPorts[name],
     verifier: new IdentityTokenVerifier(await importIdentityVerificationKey(required('IDENTITY_VERIFICATION_KEY', config.identityVerificationKey))),
+    bus,
     lifecycle,
     seed: process.env.SEED_DEMO_DATA === 'true',
     dev: config.dev,

@@ -30,10 +30,18 @@ export interface DeliveredEvent extends ExchangeEvent {
 export type EventHandler = (event: DeliveredEvent) => Promise<void>;
 
 export interface ConsumerOptions {
-  /** Durable consumer name: the bus remembers how far it got, so a restart resumes where it stopped. */
+  /**
+   * Durable consumer name: the bus remembers how far it got, so a restart resumes where it stopped. Several
+   * processes may consume one name (replicas): one of them handles the events, the others stand by.
+   */
   name: string;
   /** Only these event types (all when omitted). */
   types?: string[];
+  /**
+   * Where a name the bus has never seen starts: `end` (default) — events published from now on, no history;
+   * `beginning` — the whole retained stream. Ignored once the name has an offset.
+   */
+  from?: 'end' | 'beginning';
 }
 
 export interface Consumer {
@@ -55,5 +63,10 @@ export interface EventBus {
   close(): Promise<void>;
 }
 
-/** Writes an event to the subgraph's outbox inside the caller's transaction. */
+/**
+ * Writes an event to the subgraph's outbox inside the caller's transaction (`tx` must be a transaction's manager),
+ * so the event exists if and only if the state change commits. Events of one case are relayed in the order they
+ * were written; write a case's event after locking the case's row (the state change does), so that order is the
+ * commit order.
+ */
 export type OutboxWriter = (tx: EntityManager, event: Omit<ExchangeEvent, 'source' | 'id' | 'occurredAt'> & Partial<Pick<ExchangeEvent, 'id' | 'occurredAt'>>) => Promise<void>;

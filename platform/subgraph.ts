@@ -7,10 +7,12 @@ import type { SubgraphName } from './config';
 import { createSubgraphContext, type SubgraphContext } from './context';
 import { createDataSource, migrate } from './db';
 import { maskError } from './errors';
+import type { DeliveredEvent, EventBus } from './events';
 import { executeGraphQL, sendGraphQLError, startHttpServer, type RunningHttpServer } from './http';
 import { IDENTITY_HEADER, type IdentityTokenVerifier } from './identity-token';
 import type { Lifecycle } from './lifecycle';
 import { logger } from './logger';
+import { startOutboxRelay } from './outbox';
 
 export interface SubgraphDefinition {
   name: SubgraphName;
@@ -20,6 +22,19 @@ export interface SubgraphDefinition {
   build(): { schema: GraphQLSchema; sdl: string };
   /** Idempotent demo data (run by `npm start` and the e2e tests, never in production unless asked). */
   seed?(db: DataSource): Promise<void>;
+  /** Relay this subgraph's outbox to the bus; its `migrations` must then include `outboxMigration(name)`. */
+  outbox?: boolean;
+  /** Bus consumers, run under the durable name `<subgraph>:<name>` (one replica at a time handles each event). */
+  consumers?: SubgraphConsumer[];
+}
+
+export interface SubgraphConsumer {
+  name: string;
+  types: string[];
+  /** At least once, in bus order: must be idempotent (dedupe on `event.id`). A throw retries the event later. */
+  handle: (event: DeliveredEvent, db: DataSource) => Promise<void>;
+  /** Where a consumer the bus has never seen starts (default `end`: from now on). */
+  from?: 'end' | 'beginning';
 }
 
 export interface RunningSubgraph {
@@ -34,6 +49,8 @@ export interface StartSubgraphOptions {
   host: string;
   port: number;
   verifier: IdentityTokenVerifier;
+  /** Where the outbox relay publishes and the consumers read. */
+  bus: EventBus;
   lifecycle: Lifecycle;
   seed: boolean;
   dev: boolean;
@@ -50,6 +67,16 @@ export async function startSubgraph(definition: SubgraphDefinition, options: Sta
   options.lifecycle.onStop(`${definition.name} database`, () => db.destroy());
   await migrate(db, definition.name);
   if (options.seed && definition.seed) await definition.seed(db);
+
+  // Registered after the database, so they stop (in-flight batch or handler done) before it closes.
+  if (definition.outbox) await startOutboxRelay({ db, schema: definition.name, bus: options.bus, lifecycle: options.lifecycle });
+  for (const consumer of definition.consumers ?? []) {
+    const running = await options.bus.consume(
+      { name: `${definition.name}:${consumer.name}`, types: consumer.types, ...(consumer.from ? { from: consumer.from } : {}) },
+      (event) => consumer.handle(event, db),
+    );
+    options.lifecycle.onStop(`${definition.name} consumer ${consumer.name}`, () => running.stop());
+  }
 
   const { schema } = definition.build();
   const apollo = new ApolloServer<SubgraphContext>({

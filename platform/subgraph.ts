@@ -26,6 +26,14 @@ export interface SubgraphDefinition {
   outbox?: boolean;
   /** Bus consumers, run under the durable name `<subgraph>:<name>` (one replica at a time handles each event). */
   consumers?: SubgraphConsumer[];
+  /** Scheduled jobs (e.g. the 5-day auto-close). Each must be safe to run on several replicas at once. */
+  jobs?: SubgraphJob[];
+}
+
+export interface SubgraphJob {
+  name: string;
+  everyMs: number;
+  run: (db: DataSource, now: Date) => Promise<unknown>;
 }
 
 export interface SubgraphConsumer {
@@ -78,6 +86,8 @@ export async function startSubgraph(definition: SubgraphDefinition, options: Sta
     options.lifecycle.onStop(`${definition.name} consumer ${consumer.name}`, () => running.stop());
   }
 
+  for (const job of definition.jobs ?? []) startJob(definition.name, job, db, options.lifecycle);
+
   const { schema } = definition.build();
   const apollo = new ApolloServer<SubgraphContext>({
     schema,
@@ -114,4 +124,23 @@ export async function startSubgraph(definition: SubgraphDefinition, options: Sta
   options.lifecycle.onStop(`${definition.name} http`, () => http.close());
   logger.info({ subgraph: definition.name, url: http.url }, 'subgraph listening');
   return { name: definition.name, url: `${http.url}/graphql`, db, http };
+}
+
+/** Runs a job every `everyMs` (first run after one period); stop waits for a run in progress. */
+function startJob(subgraph: string, job: SubgraphJob, db: DataSource, lifecycle: Lifecycle): void {
+  let running: Promise<unknown> | null = null;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = job
+      .run(db, new Date())
+      .catch((error: unknown) => logger.error({ err: error, subgraph, job: job.name }, 'scheduled job failed'))
+      .finally(() => {
+        running = null;
+      });
+  }, job.everyMs);
+  timer.unref();
+  lifecycle.onStop(`${subgraph} job ${job.name}`, async () => {
+    clearInterval(timer);
+    await running;
+  });
 }

@@ -11,6 +11,7 @@ import { Cases1763900001000 } from './migrations/1763900001000-cases';
 import { outboxMigration } from '../../platform/outbox';
 import { CaseResolver, caseReferenceResolvers, HandoffResolver, RoutingSuggestionResolver } from './cases/case.resolver';
 import { externalTicketReferenceTypes } from './cases/external-tickets';
+import { caseService } from './cases/case.runtime';
 import { seedElexon } from './seed';
 
 export const elexon: SubgraphDefinition = {
@@ -25,4 +26,6 @@ export const elexon: SubgraphDefinition = {
     }),
   seed: seedElexon,
   outbox: true,
+  // Resolved cases the raiser has not answered close after 5 days (OM §10.3); SKIP LOCKED makes replicas safe.
+  jobs: [{ name: 'auto-close', everyMs: 5 * 60_000, run: (db, now) => caseService(db).autoCloseResolved(now) }],
 };

@@ -31,6 +31,8 @@ export interface RunningProduct {
   databaseUrl: string;
   /** The event bus the subgraphs' outbox relays publish to and their consumers read. */
   bus: EventBus;
+  /** The gateway's identity-token signer (benchmarks use it to let a stock gateway reach the subgraphs). */
+  signer: IdentityTokenSigner;
   lifecycle: Lifecycle;
   stop(): Promise<void>;
 }
@@ -83,7 +85,7 @@ export async function startProduct(options: ProductOptions = {}): Promise<Runnin
       lifecycle,
       ...(devIssuer && config.dev ? { devJwks: devIssuer.jwks } : {}),
     });
-    return { gateway, subgraphs, devIssuer, databaseUrl, bus, lifecycle, stop: () => lifecycle.stop() };
+    return { gateway, subgraphs, devIssuer, databaseUrl, bus, signer, lifecycle, stop: () => lifecycle.stop() };
   } catch (error) {
     await lifecycle.stop();
     throw error;

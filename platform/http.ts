@@ -118,6 +118,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         if (!res.headersSent) sendGraphQLError(res, error.status, error.message, error.code);
         return;
       }
+      // A client that hangs up mid-request is routine (timeouts, load balancers), not a server error.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ECONNRESET' || (error as Error).message === 'aborted') {
+        logger.debug({ path: url.pathname }, 'client closed the request');
+        return;
+      }
       logger.error({ err: error, path: url.pathname }, 'unhandled HTTP error');
       if (!res.headersSent) sendGraphQLError(res, 500, 'Internal server error', 'INTERNAL_SERVER_ERROR');
       else res.end();

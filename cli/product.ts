@@ -74,6 +74,8 @@ export async function startProduct(options: ProductOptions = {}): Promise<Runnin
 
     const { jwtVerifier, devIssuer } = await configurePartnerAuth(config);
     const gateway = await startGateway({
+      bus,
+      allowedOrigins: config.allowedOrigins,
       host: config.host,
       port: options.ephemeralPorts ? 0 : config.gatewayPort,
       supergraphPath: config.supergraphPath,

@@ -21,7 +21,11 @@ export async function runService(name: 'gateway' | SubgraphName): Promise<void> 
   if (name === 'gateway') {
     const signer = new IdentityTokenSigner(await importIdentitySigningKey(required('IDENTITY_SIGNING_KEY', config.identitySigningKey)));
     const { jwtVerifier, devIssuer } = await configurePartnerAuth(config);
+    // Subscriptions are fed by the bus: the gateway reads the same one the subgraphs publish to.
+    const bus = await createPostgresBus({ url: required('DATABASE_URL', config.databaseUrl), lifecycle });
     await startGateway({
+      bus,
+      allowedOrigins: config.allowedOrigins,
       host,
       port: config.gatewayPort,
       supergraphPath: config.supergraphPath,
@@ -31,7 +35,7 @@ export async function runService(name: 'gateway' | SubgraphName): Promise<void> 
       limits: config.limits,
       dev: config.dev,
       lifecycle,
-      ...(devIssuer && config.dev ? { devJwks: devIssuer.jwks } : {}),
+      ...(devIssuer && config.dev ? { devJwks: devIssuer.jwks, devIssuer } : {}),
     });
     return;
   }

@@ -18,10 +18,14 @@ import { logger } from '../platform/logger';
 import { bearerToken, type JwtVerifier } from './auth';
 import { OrganisationScope } from './organisation-scope';
 import { SubgraphClient } from './subgraph-client';
+import { startSubscriptions, type RunningSubscriptions, type SubscriptionLimits } from './subscriptions';
+import type { EventBus } from '../platform/events';
 
 export interface GatewayContext {
   principal: Principal;
   identityToken: string;
+  /** When the caller's token expires (seconds since the epoch): a WebSocket closes then. */
+  expiresAt?: number;
 }
 
 export interface GatewayOptions {
@@ -38,10 +42,16 @@ export interface GatewayOptions {
   lifecycle: Lifecycle;
   /** Served at /.well-known/jwks.json in development only (the development token issuer's public key). */
   devJwks?: JSONWebKeySet;
+  /** The event bus that feeds subscriptions (every replica consumes it). */
+  bus: EventBus;
+  /** Browser origins allowed to open a WebSocket, besides the gateway's own. */
+  allowedOrigins: string[];
+  subscriptionLimits?: Partial<SubscriptionLimits>;
 }
 
 export interface RunningGateway {
   url: string;
+  subscriptions: RunningSubscriptions;
   http: RunningHttpServer;
   apollo: ApolloServer<GatewayContext>;
   /** Authenticates a bearer token into a principal (shared with the WebSocket transport). */
@@ -94,7 +104,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       deskIds: claims.deskIds,
       kind: 'USER',
     };
-    return { principal, identityToken: await options.signer.sign(principal) };
+    return { principal, identityToken: await options.signer.sign(principal), expiresAt: claims.expiresAt };
   }
 
   const routes: Parameters<typeof startHttpServer>[0]['routes'] = {
@@ -116,9 +126,31 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     routes,
     ready: async () => (await scope.visibleFrom('elexon')) !== null,
   });
+  const subscriptions = await startSubscriptions({
+    apollo,
+    schema: () => {
+      if (!gateway.schema) throw new Error('the gateway has no schema yet');
+      return gateway.schema;
+    },
+    authenticate,
+    refreshIdentity: async (context) => ({ ...context, identityToken: await options.signer.sign(context.principal) }),
+    bus: options.bus,
+    operationLimits: options.limits,
+    allowedOrigins: options.allowedOrigins,
+    lifecycle: options.lifecycle,
+    ...(options.subscriptionLimits ? { limits: options.subscriptionLimits } : {}),
+  });
+  http.server.on('upgrade', (request, socket, head) => {
+    if (new URL(request.url ?? '/', 'http://localhost').pathname !== '/graphql') {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    subscriptions.handleUpgrade(request, socket, head);
+  });
+  // Registered after the HTTP server, so sockets close before HTTP drains.
   options.lifecycle.onStop('gateway http', () => http.close());
   logger.info({ url: http.url }, 'gateway listening');
-  return { url: `${http.url}/graphql`, http, apollo, authenticate };
+  return { url: `${http.url}/graphql`, subscriptions, http, apollo, authenticate };
 }
 
 /** The URL the supergraph SDL records for a subgraph (join__Graph). */

@@ -29,6 +29,8 @@ export interface Config {
   natsUrl: string;
   publicUrl: string | undefined;
   limits: { maxDepth: number; maxAliases: number; maxCost: number };
+  /** Browser origins (besides the gateway's own) allowed to open a WebSocket. */
+  allowedOrigins: string[];
 }
 
 export const SUBGRAPH_NAMES = ['elexon', 'mpas', 'dcc', 'rec', 'partners'] as const;
@@ -73,6 +75,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bus,
     natsUrl: env.NATS_URL ?? 'nats://127.0.0.1:4222',
     publicUrl: env.PUBLIC_URL || undefined,
+    allowedOrigins: (env.ALLOWED_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
     limits: {
       maxDepth: int('MAX_QUERY_DEPTH', 12, env),
       maxAliases: int('MAX_QUERY_ALIASES', 30, env),

@@ -8,6 +8,15 @@ import { buildSchemaSync, createResolversMap, type NonEmptyArray } from 'type-gr
 export const FEDERATION_LINK =
   'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@external", "@requires", "@provides", "@interfaceObject", "@inaccessible"])';
 
+const GATEWAY_SERVED_PUBSUB = {
+  publish(): void {
+    throw new Error('subgraphs publish through the outbox, not a PubSub');
+  },
+  subscribe(): AsyncIterable<never> {
+    throw new Error('subscriptions are served by the gateway over graphql-ws');
+  },
+};
+
 /** Per type: field resolvers and `__resolveReference` / `__resolveType`. */
 export type ReferenceResolvers = Record<string, Record<string, unknown>>;
 
@@ -37,6 +46,8 @@ export function subgraphSdl(schema: GraphQLSchema): string {
 export function buildFederatedSchema(options: FederatedSchemaOptions): { schema: GraphQLSchema; sdl: string } {
   const typeGraphqlSchema = buildSchemaSync({
     resolvers: options.resolvers,
+    // Subgraphs only declare subscription fields (the gateway serves them); type-graphql still wants a PubSub.
+    pubSub: GATEWAY_SERVED_PUBSUB,
     orphanedTypes: options.orphanedTypes ?? [],
     skipCheck: true,
     validate: false,

@@ -12,6 +12,7 @@ import { outboxMigration } from '../../platform/outbox';
 import { CaseResolver, caseReferenceResolvers, HandoffResolver, RoutingSuggestionResolver } from './cases/case.resolver';
 import { externalTicketReferenceTypes } from './cases/external-tickets';
 import { caseService } from './cases/case.runtime';
+import { SubscriptionResolver } from './subscriptions/subscription.resolver';
 import { seedElexon } from './seed';
 
 export const elexon: SubgraphDefinition = {
@@ -20,7 +21,7 @@ export const elexon: SubgraphDefinition = {
   migrations: [Directory1763900000000, elexonDeskProfiles.migration, outboxMigration('elexon'), Cases1763900001000],
   build: () =>
     buildFederatedSchema({
-      resolvers: [OrganisationResolver, DeskResolver, MeResolver, CaseResolver, HandoffResolver, RoutingSuggestionResolver],
+      resolvers: [OrganisationResolver, DeskResolver, MeResolver, CaseResolver, HandoffResolver, RoutingSuggestionResolver, SubscriptionResolver],
       orphanedTypes: [elexonDeskProfiles.type, ...deskProfileReferenceTypes, ...externalTicketReferenceTypes],
       referenceResolvers: mergeResolverMaps(directoryReferenceResolvers, elexonDeskProfiles.referenceResolvers, caseReferenceResolvers),
     }),

@@ -71,6 +71,7 @@ beforeAll(async () => {
   gatewayPort = await freePort();
   startService('gateway', {
     PORT: String(gatewayPort),
+    DATABASE_URL: databaseUrl,
     IDENTITY_SIGNING_KEY: JSON.stringify(keys.privateJwk),
     ...Object.fromEntries(SUBGRAPH_NAMES.map((name) => [`SUBGRAPH_${name.toUpperCase()}_URL`, `http://127.0.0.1:${ports[name]}/graphql`])),
   });

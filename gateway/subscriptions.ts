@@ -1,0 +1,574 @@
+/**
+ * Federated subscriptions over graphql-ws. `@apollo/gateway` cannot execute subscriptions, so the gateway serves them
+ * itself: every replica consumes the event bus; for each event that matches a subscription it runs the rest of the
+ * subscriber's selection set as an ordinary federated query *as that subscriber* (so visibility is exactly a query's),
+ * once per distinct (document, variables, visibility scope), and fans the result out to everyone sharing it.
+ * Events carry a bus sequence; `after` replays what a reconnecting client missed before going live.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { ApolloServer } from '@apollo/server';
+import {
+  GraphQLError,
+  Kind,
+  parse,
+  print,
+  specifiedRules,
+  validate,
+  visit,
+  type DocumentNode,
+  type ExecutionResult,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+  type VariableDefinitionNode,
+} from 'graphql';
+import { CloseCode, makeServer, type Context as WsContext } from 'graphql-ws';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { DeliveredEvent, EventBus } from '../platform/events';
+import type { Lifecycle } from '../platform/lifecycle';
+import { logger } from '../platform/logger';
+import { operationLimitsRule, type OperationLimits } from './limits';
+import type { GatewayContext } from './server';
+
+/** How one subscription root field is fed and hydrated. */
+interface RootFieldSpec {
+  /** The envelope's field holding the hydrated entity. */
+  entityField: string;
+  /** The query root field that fetches the entity by id. */
+  queryField: string;
+  idType: string;
+  /** Does this event belong to the subscription with these arguments? */
+  matches(event: DeliveredEvent, args: Record<string, unknown>): boolean;
+  /** The id to hydrate for this event. */
+  entityId(event: DeliveredEvent): string | null;
+  /** The id to check visibility for at subscribe time (null: nothing to check). */
+  subscribeCheckId(args: Record<string, unknown>): string | null;
+}
+
+/** Work notes stay between resolvers: their event is not sent on a case's public stream. */
+const PRIVATE_CASE_EVENTS = new Set(['case.work_note_added']);
+
+export const ROOT_FIELDS: Record<string, RootFieldSpec> = {
+  caseEvents: {
+    entityField: 'case',
+    queryField: 'case',
+    idType: 'ID!',
+    matches: (event, args) =>
+      event.caseId === args.caseId && (event.type.startsWith('case.') || event.type.startsWith('handoff.')) && !PRIVATE_CASE_EVENTS.has(event.type),
+    entityId: (event) => event.caseId,
+    subscribeCheckId: (args) => String(args.caseId),
+  },
+  majorIncidentUpdates: {
+    entityField: 'majorIncident',
+    queryField: 'majorIncident',
+    idType: 'ID!',
+    matches: (event, args) => {
+      if (!event.type.startsWith('major_incident.') || event.entity.__typename !== 'MajorIncident') return false;
+      const wanted = args.services as string[] | null | undefined;
+      if (!wanted?.length) return true;
+      const services = (event.payload.services as string[] | undefined) ?? [];
+      return services.some((service) => wanted.includes(service));
+    },
+    entityId: (event) => event.entity.id,
+    subscribeCheckId: () => null,
+  },
+};
+
+export interface SubscriptionLimits {
+  maxSubscriptionsPerConnection: number;
+  maxMessageBytes: number;
+  /** A subscriber whose socket has this much unsent data, or this many queued events, is too slow: it is closed. */
+  maxBufferedBytes: number;
+  maxQueuedEvents: number;
+  /** How many missed events `after` may replay before the client is told to refetch instead. */
+  maxReplay: number;
+}
+
+export const DEFAULT_SUBSCRIPTION_LIMITS: SubscriptionLimits = {
+  maxSubscriptionsPerConnection: 20,
+  maxMessageBytes: 64 * 1024,
+  maxBufferedBytes: 1024 * 1024,
+  maxQueuedEvents: 256,
+  maxReplay: 1000,
+};
+
+export interface SubscriptionServerOptions {
+  apollo: ApolloServer<GatewayContext>;
+  /** The API schema subscriptions are validated against. */
+  schema: () => GraphQLSchema;
+  authenticate(token: string | undefined): Promise<GatewayContext | null>;
+  /** A fresh identity for a principal (tokens are short-lived; a subscription lives longer). */
+  refreshIdentity(context: GatewayContext): Promise<GatewayContext>;
+  bus: EventBus;
+  operationLimits: OperationLimits;
+  limits?: Partial<SubscriptionLimits>;
+  /** Browser origins allowed to open a socket; requests without an Origin (non-browser clients) are allowed. */
+  allowedOrigins: string[];
+  lifecycle: Lifecycle;
+}
+
+interface ConnectionState {
+  context: GatewayContext;
+  subscriptions: number;
+  expiryTimer?: NodeJS.Timeout;
+}
+
+interface Extra {
+  socket: WebSocket;
+  request: IncomingMessage;
+  state?: ConnectionState;
+}
+
+/** A subscriber's bounded queue, read by graphql-ws as an async iterator. */
+class SubscriberQueue implements AsyncIterableIterator<ExecutionResult> {
+  private readonly items: ExecutionResult[] = [];
+  private waiting: ((result: IteratorResult<ExecutionResult>) => void) | null = null;
+  private done = false;
+  onReturn: () => void = () => undefined;
+
+  constructor(private readonly socket: WebSocket, private readonly limits: SubscriptionLimits) {}
+
+  push(result: ExecutionResult): void {
+    if (this.done) return;
+    if (this.waiting) {
+      const resolve = this.waiting;
+      this.waiting = null;
+      resolve({ value: result, done: false });
+      return;
+    }
+    if (this.items.length >= this.limits.maxQueuedEvents || this.socket.bufferedAmount > this.limits.maxBufferedBytes) {
+      // Bounded: a consumer that cannot keep up is closed, not buffered without limit. It resumes with `after`.
+      logger.warn({ queued: this.items.length, buffered: this.socket.bufferedAmount }, 'closing a slow subscriber');
+      this.socket.close(1013, 'Slow consumer: reconnect and resume with after');
+      this.end();
+      return;
+    }
+    this.items.push(result);
+  }
+
+  end(): void {
+    if (this.done) return;
+    this.done = true;
+    this.onReturn();
+    this.waiting?.({ value: undefined, done: true });
+    this.waiting = null;
+  }
+
+  next(): Promise<IteratorResult<ExecutionResult>> {
+    const item = this.items.shift();
+    if (item) return Promise.resolve({ value: item, done: false });
+    if (this.done) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve) => {
+      this.waiting = resolve;
+    });
+  }
+
+  return(): Promise<IteratorResult<ExecutionResult>> {
+    this.end();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<ExecutionResult> {
+    return this;
+  }
+}
+
+/** A compiled subscription: how to hydrate an event and shape the envelope the client asked for. */
+interface Plan {
+  rootField: string;
+  rootAlias: string;
+  spec: RootFieldSpec;
+  args: Record<string, unknown>;
+  /** The federated query run per event, and the subscriber's variables it uses. */
+  hydrationQuery: string;
+  hydrationVariables: Record<string, unknown>;
+  /** Envelope fields in the client's order: [response key, field name]. */
+  envelope: [string, string][];
+}
+
+interface Subscriber {
+  plan: Plan;
+  context: GatewayContext;
+  queue: SubscriberQueue;
+  /** Subscribers with the same key share one hydration per event. */
+  groupKey: string;
+  /** Sequences already delivered by replay (live events up to here are skipped). */
+  replayedUpTo: bigint;
+  live: boolean;
+  pending: DeliveredEvent[];
+}
+
+const ENTITY_ID_VARIABLE = '__cpsdEntityId';
+
+function collectEnvelope(selectionSet: SelectionSetNode, fragments: Map<string, FragmentDefinitionNode>, out: FieldNode[] = []): FieldNode[] {
+  for (const selection of selectionSet.selections) {
+    if (selection.kind === Kind.FIELD) out.push(selection);
+    else if (selection.kind === Kind.INLINE_FRAGMENT) collectEnvelope(selection.selectionSet, fragments, out);
+    else {
+      const fragment = fragments.get(selection.name.value);
+      if (fragment) collectEnvelope(fragment.selectionSet, fragments, out);
+    }
+  }
+  return out;
+}
+
+/** Variables and fragments a selection set uses (transitively through fragments). */
+function usage(selectionSet: SelectionSetNode, fragments: Map<string, FragmentDefinitionNode>) {
+  const variables = new Set<string>();
+  const usedFragments = new Set<string>();
+  const walk = (node: SelectionSetNode) =>
+    visit(node, {
+      Variable: (v) => {
+        variables.add(v.name.value);
+      },
+      FragmentSpread: (spread) => {
+        const name = spread.name.value;
+        if (usedFragments.has(name)) return;
+        usedFragments.add(name);
+        const fragment = fragments.get(name);
+        if (fragment) walk(fragment.selectionSet);
+      },
+    });
+  walk(selectionSet);
+  return { variables, fragments: usedFragments };
+}
+
+/** Turns `subscription { caseEvents(...) { sequence case { …S } } }` into `query ($id) { case(id: $id) { …S } }`. */
+export function compilePlan(document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>): Plan {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  const roots = collectEnvelope(operation.selectionSet, fragments).filter((f) => f.name.value !== '__typename');
+  if (roots.length !== 1) throw new GraphQLError('A subscription selects exactly one root field');
+  const root = roots[0];
+  const spec = ROOT_FIELDS[root.name.value];
+  if (!spec) throw new GraphQLError(`Unknown subscription ${root.name.value}`);
+  const args: Record<string, unknown> = {};
+  for (const arg of root.arguments ?? []) {
+    const value = arg.value;
+    if (value.kind === Kind.VARIABLE) args[arg.name.value] = variables[value.name.value];
+    else if (value.kind === Kind.LIST) args[arg.name.value] = value.values.map((v) => (v.kind === Kind.VARIABLE ? variables[v.name.value] : 'value' in v ? v.value : null));
+    else if (value.kind === Kind.NULL) args[arg.name.value] = null;
+    else args[arg.name.value] = 'value' in value ? value.value : null;
+  }
+  const envelopeFields = root.selectionSet ? collectEnvelope(root.selectionSet, fragments) : [];
+  const entityNodes = envelopeFields.filter((f) => f.name.value === spec.entityField);
+  const selections = entityNodes.flatMap((f) => f.selectionSet?.selections ?? []);
+  const entitySelection: SelectionSetNode = {
+    kind: Kind.SELECTION_SET,
+    selections: selections.length ? selections : [{ kind: Kind.FIELD, name: { kind: Kind.NAME, value: '__typename' } } as FieldNode],
+  };
+  const used = usage(entitySelection, fragments);
+  const variableDefinitions: VariableDefinitionNode[] = (operation.variableDefinitions ?? []).filter((d) => used.variables.has(d.variable.name.value));
+  const idDefinition = parse(`query ($${ENTITY_ID_VARIABLE}: ${spec.idType}) { __typename }`).definitions[0] as OperationDefinitionNode;
+  const hydration: DocumentNode = {
+    kind: Kind.DOCUMENT,
+    definitions: [
+      {
+        kind: Kind.OPERATION_DEFINITION,
+        operation: 'query' as OperationDefinitionNode['operation'],
+        name: { kind: Kind.NAME, value: 'CpsdSubscriptionHydration' },
+        variableDefinitions: [...variableDefinitions, ...(idDefinition.variableDefinitions ?? [])],
+        directives: [],
+        selectionSet: {
+          kind: Kind.SELECTION_SET,
+          selections: [
+            {
+              kind: Kind.FIELD,
+              alias: { kind: Kind.NAME, value: 'entity' },
+              name: { kind: Kind.NAME, value: spec.queryField },
+              arguments: [{ kind: Kind.ARGUMENT, name: { kind: Kind.NAME, value: 'id' }, value: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: ENTITY_ID_VARIABLE } } }],
+              directives: [],
+              selectionSet: entitySelection,
+            },
+          ],
+        },
+      },
+      ...[...used.fragments].map((name) => fragments.get(name)).filter((f): f is FragmentDefinitionNode => f !== undefined),
+    ],
+  };
+  const hydrationVariables = Object.fromEntries([...used.variables].map((name) => [name, variables[name]]));
+  return {
+    rootField: root.name.value,
+    rootAlias: root.alias?.value ?? root.name.value,
+    spec,
+    args,
+    hydrationQuery: print(hydration),
+    hydrationVariables,
+    envelope: envelopeFields.map((f) => [f.alias?.value ?? f.name.value, f.name.value]),
+  };
+}
+
+function visibilityKey(context: GatewayContext): string {
+  const p = context.principal;
+  return JSON.stringify([p.organisationId, [...p.visibleOrganisationIds].sort(), [...p.roles].sort(), [...p.deskIds].sort()]);
+}
+
+export interface RunningSubscriptions {
+  /** Attach to the gateway's HTTP server: WebSocket upgrades on `path` go to graphql-ws. */
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /** Number of open subscriptions (metrics, tests). */
+  count(): number;
+}
+
+export async function startSubscriptions(options: SubscriptionServerOptions): Promise<RunningSubscriptions> {
+  const limits: SubscriptionLimits = { ...DEFAULT_SUBSCRIPTION_LIMITS, ...options.limits };
+  const subscribers = new Set<Subscriber>();
+  const rules = [...specifiedRules, operationLimitsRule(options.operationLimits)];
+
+  async function hydrate(plan: Plan, context: GatewayContext, entityId: string): Promise<ExecutionResult | null> {
+    const fresh = await options.refreshIdentity(context);
+    const response = await options.apollo.executeOperation(
+      { query: plan.hydrationQuery, variables: { ...plan.hydrationVariables, [ENTITY_ID_VARIABLE]: entityId } },
+      { contextValue: fresh },
+    );
+    if (response.body.kind !== 'single') return null;
+    const { data, errors } = response.body.singleResult;
+    const entity = (data as { entity?: unknown } | null | undefined)?.entity;
+    // Not visible to this subscriber (or gone): it never hears of the event.
+    if (entity === null || entity === undefined) return null;
+    return { data: { entity }, ...(errors ? { errors: errors as unknown as GraphQLError[] } : {}) } as ExecutionResult;
+  }
+
+  function envelope(plan: Plan, event: DeliveredEvent, hydrated: ExecutionResult): ExecutionResult {
+    const entity = (hydrated.data as { entity: unknown }).entity;
+    const payload: Record<string, unknown> = {};
+    for (const [key, field] of plan.envelope) {
+      if (field === plan.spec.entityField) payload[key] = entity;
+      else if (field === 'sequence') payload[key] = event.sequence;
+      else if (field === 'type') payload[key] = event.type;
+      else if (field === 'occurredAt') payload[key] = event.occurredAt;
+      else if (field === '__typename') payload[key] = plan.rootField === 'caseEvents' ? 'CaseEvent' : 'MajorIncidentEvent';
+    }
+    return { data: { [plan.rootAlias]: payload }, ...(hydrated.errors ? { errors: hydrated.errors } : {}) };
+  }
+
+  /** One hydration per group for this event, then fan-out in sequence order per subscriber. */
+  async function dispatch(event: DeliveredEvent, targets: Subscriber[]): Promise<void> {
+    const groups = new Map<string, Subscriber[]>();
+    for (const subscriber of targets) {
+      const list = groups.get(subscriber.groupKey);
+      if (list) list.push(subscriber);
+      else groups.set(subscriber.groupKey, [subscriber]);
+    }
+    await Promise.all(
+      [...groups.values()].map(async (group) => {
+        const first = group[0];
+        const entityId = first.plan.spec.entityId(event);
+        if (!entityId) return;
+        let hydrated: ExecutionResult | null;
+        try {
+          hydrated = await hydrate(first.plan, first.context, entityId);
+        } catch (error) {
+          logger.error({ err: error, eventType: event.type }, 'subscription hydration failed');
+          return;
+        }
+        if (!hydrated) return;
+        const message = envelope(first.plan, event, hydrated);
+        for (const subscriber of group) subscriber.queue.push(message);
+      }),
+    );
+  }
+
+  function matching(event: DeliveredEvent): Subscriber[] {
+    const out: Subscriber[] = [];
+    for (const s of subscribers) {
+      if (s.plan.spec.matches(event, s.plan.args)) {
+        if (!s.live) s.pending.push(event);
+        else if (BigInt(event.sequence) > s.replayedUpTo) out.push(s);
+      }
+    }
+    return out;
+  }
+
+  // Every replica consumes every event: a consumer name of its own (fan-out), starting from now.
+  const replica = `gateway:${process.pid}:${randomUUID().slice(0, 8)}`;
+  let chain = Promise.resolve();
+  const consumer = await options.bus.consume({ name: replica, types: undefined }, async (event) => {
+    const targets = matching(event);
+    if (targets.length) chain = chain.then(() => dispatch(event, targets));
+    // Dispatch runs behind the bus handler in order; the handler does not wait for slow subscribers.
+  });
+  options.lifecycle.onStop('gateway subscription consumer', () => consumer.stop());
+
+  const server = makeServer<Record<string, unknown> | undefined, Extra>({
+    connectionInitWaitTimeout: 10_000,
+    onConnect: async (ctx: WsContext<Record<string, unknown> | undefined, Extra>) => {
+      const raw = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
+      const token = typeof raw === 'string' ? /^Bearer\s+(\S+)$/i.exec(raw.trim())?.[1] : undefined;
+      const context = await options.authenticate(token);
+      if (!context) return false; // graphql-ws closes with 4403 Forbidden
+      const state: ConnectionState = { context, subscriptions: 0 };
+      if (context.expiresAt) {
+        const ms = context.expiresAt * 1000 - Date.now();
+        state.expiryTimer = setTimeout(() => ctx.extra.socket.close(CloseCode.Unauthorized, 'Token expired'), Math.max(0, ms));
+        state.expiryTimer.unref();
+      }
+      ctx.extra.state = state;
+      return true;
+    },
+    onClose: (ctx) => {
+      if (ctx.extra.state?.expiryTimer) clearTimeout(ctx.extra.state.expiryTimer);
+    },
+    onSubscribe: async (ctx, _id, payload) => {
+      const state = ctx.extra.state;
+      if (!state) return [new GraphQLError('Unauthenticated', { extensions: { code: 'UNAUTHENTICATED' } })];
+      if (state.subscriptions >= limits.maxSubscriptionsPerConnection) {
+        return [new GraphQLError(`At most ${limits.maxSubscriptionsPerConnection} subscriptions per connection`, { extensions: { code: 'BAD_USER_INPUT' } })];
+      }
+      // Reserve the slot before any await, so subscriptions sent together cannot all slip under the cap.
+      state.subscriptions += 1;
+      let accepted = false;
+      try {
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query);
+        } catch (error) {
+          return [new GraphQLError((error as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
+        }
+        const schema = options.schema();
+        const errors = validate(schema, document, rules);
+        if (errors.length) {
+          return errors.map((e) => new GraphQLError(e.message, { extensions: { ...e.extensions, code: 'GRAPHQL_VALIDATION_FAILED' } }));
+        }
+        const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+        const operation = payload.operationName ? operations.find((o) => o.name?.value === payload.operationName) : operations.length === 1 ? operations[0] : undefined;
+        if (!operation) return [new GraphQLError('Name the operation to run', { extensions: { code: 'BAD_USER_INPUT' } })];
+        if (operation.operation !== 'subscription') {
+          return [new GraphQLError('Only subscriptions run over WebSocket; send queries and mutations over HTTP', { extensions: { code: 'BAD_REQUEST' } })];
+        }
+        let plan: Plan;
+        try {
+          plan = compilePlan(document, operation, (payload.variables as Record<string, unknown>) ?? {});
+        } catch (error) {
+          return [new GraphQLError((error as Error).message, { extensions: { code: 'BAD_USER_INPUT' } })];
+        }
+        const checkId = plan.spec.subscribeCheckId(plan.args);
+        if (checkId !== null) {
+          const visible = await hydrate({ ...plan, hydrationQuery: 'query ($__cpsdEntityId: ID!) { entity: case(id: $__cpsdEntityId) { id } }', hydrationVariables: {} }, state.context, checkId);
+          if (!visible) return [new GraphQLError('Case not found', { extensions: { code: 'NOT_FOUND' } })];
+        }
+        const after = plan.args.after;
+        if (after !== undefined && after !== null && !/^\d{1,19}$/.test(String(after))) {
+          return [new GraphQLError('after must be a sequence from a previous event', { extensions: { code: 'BAD_USER_INPUT', field: 'after' } })];
+        }
+        const subscriber: Subscriber = {
+          plan,
+          context: state.context,
+          queue: new SubscriberQueue(ctx.extra.socket, limits),
+          groupKey: `${plan.hydrationQuery}|${JSON.stringify(plan.hydrationVariables)}|${visibilityKey(state.context)}`,
+          replayedUpTo: 0n,
+          live: after === undefined || after === null,
+          pending: [],
+        };
+        subscriber.queue.onReturn = () => {
+          subscribers.delete(subscriber);
+          state.subscriptions -= 1;
+        };
+        subscribers.add(subscriber);
+        if (after !== undefined && after !== null) void replay(subscriber, String(after));
+        accepted = true;
+        return {
+          schema,
+          document,
+          operationName: payload.operationName ?? null,
+          variableValues: payload.variables ?? null,
+          contextValue: subscriber,
+        };
+      } finally {
+        if (!accepted) state.subscriptions -= 1;
+      }
+    },
+    subscribe: (args) => (args.contextValue as Subscriber).queue,
+    execute: () => ({ errors: [new GraphQLError('Only subscriptions run over WebSocket')] }) as ExecutionResult,
+  });
+
+  /** Sends what the subscriber missed after `after`, then what arrived meanwhile, then goes live. */
+  async function replay(subscriber: Subscriber, after: string): Promise<void> {
+    try {
+      let cursor = after;
+      let sent = 0;
+      for (;;) {
+        const batch = await options.bus.readAfter(cursor, 200);
+        for (const event of batch) {
+          cursor = event.sequence;
+          if (!subscriber.plan.spec.matches(event, subscriber.plan.args)) continue;
+          if (++sent > limits.maxReplay) {
+            subscriber.queue.push({ errors: [new GraphQLError('Too far behind to replay: refetch, then subscribe without after')] });
+            subscriber.queue.end();
+            return;
+          }
+          await dispatchOne(subscriber, event);
+        }
+        if (batch.length < 200) break;
+      }
+      subscriber.replayedUpTo = BigInt(cursor);
+      subscriber.live = true;
+      for (const event of subscriber.pending.splice(0)) if (BigInt(event.sequence) > subscriber.replayedUpTo) await dispatchOne(subscriber, event);
+    } catch (error) {
+      logger.error({ err: error }, 'subscription replay failed');
+      subscriber.queue.end();
+    }
+  }
+
+  async function dispatchOne(subscriber: Subscriber, event: DeliveredEvent): Promise<void> {
+    const entityId = subscriber.plan.spec.entityId(event);
+    if (!entityId) return;
+    const hydrated = await hydrate(subscriber.plan, subscriber.context, entityId);
+    if (hydrated) subscriber.queue.push(envelope(subscriber.plan, event, hydrated));
+  }
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxMessageBytes });
+  wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
+    const extra: Extra = { socket, request };
+    const closed = server.opened(
+      {
+        protocol: socket.protocol,
+        send: (data) =>
+          new Promise<void>((resolve, reject) => {
+            if (socket.readyState !== socket.OPEN) return resolve();
+            socket.send(data, (error) => (error ? reject(error) : resolve()));
+          }),
+        close: (code, reason) => socket.close(code, reason),
+        onMessage: (cb) =>
+          socket.on('message', (data) => {
+            cb(String(data)).catch((error: unknown) => {
+              logger.error({ err: error }, 'graphql-ws message failed');
+              socket.close(CloseCode.InternalServerError, 'Internal server error');
+            });
+          }),
+      },
+      extra,
+    );
+    socket.once('close', (code, reason) => void closed(code, String(reason)));
+  });
+  options.lifecycle.onStop('gateway websockets', async () => {
+    for (const client of wss.clients) client.close(1001, 'Server shutting down');
+    await new Promise<void>((resolve) => wss.close(() => resolve()));
+  });
+
+  function originAllowed(request: IncomingMessage): boolean {
+    const origin = request.headers.origin;
+    if (!origin) return true;
+    if (options.allowedOrigins.includes(origin)) return true;
+    try {
+      return new URL(origin).host === request.headers.host; // same origin (the dashboard)
+    } catch {
+      return false;
+    }
+  }
+
+  return {
+    handleUpgrade(request, socket, head) {
+      if (!originAllowed(request)) {
+        socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        return;
+      }
+      wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+    },
+    count: () => subscribers.size,
+  };
+}

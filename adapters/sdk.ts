@@ -42,14 +42,21 @@ export interface OutboundDelivery {
 }
 
 /** How an attempt ended; the delivery engine schedules retries and dead-letters from this alone. */
-export type DeliveryOutcome =
+export type DeliveryOutcome = (
   | { kind: 'DELIVERED'; externalReference?: string; detail?: string }
   /** Try again later (5xx, timeout, 408, 429); `retryAfterMs` honours the receiver's Retry-After. */
   | { kind: 'RETRY'; reason: string; retryAfterMs?: number }
   /** Will never succeed as sent (4xx other than 408/429): dead-letter now. */
   | { kind: 'PERMANENT_FAILURE'; reason: string }
   /** The endpoint is gone (410): dead-letter and disable the desk's endpoint until someone fixes it. */
-  | { kind: 'ENDPOINT_GONE'; reason: string };
+  | { kind: 'ENDPOINT_GONE'; reason: string }
+) & {
+  /** The receiver's HTTP status, when the bridge speaks HTTP: shown with the attempt in the API. */
+  httpStatus?: number;
+};
+
+/** The outcome kinds, for exhaustive tables (`satisfies Record<DeliveryOutcomeKind, …>`). */
+export type DeliveryOutcomeKind = DeliveryOutcome['kind'];
 
 /** The public API as a bridge sees it: GraphQL through the gateway, with the bridge's own service identity. */
 export interface CpsdApi {
@@ -80,6 +87,9 @@ export interface Bridge {
   /** Start listening for inbound traffic (SMTP, REST); optional for outbound-only bridges. */
   startInbound?(context: InboundContext): Promise<RunningInbound>;
 }
+
+/** The bridges the delivery engine can call, by the contact method they serve (see `adapters/index.ts`). */
+export type BridgeRegistry = ReadonlyMap<ContactMethodKind, Bridge>;
 
 /** The retry classification every HTTP bridge uses (2xx done; 4xx permanent except 408/429; 410 gone; 5xx retry). */
 export function classifyHttpStatus(status: number, retryAfter: string | null | undefined, now = Date.now()): DeliveryOutcome {

@@ -19,7 +19,7 @@ export default defineConfig({
         resolve,
         test: {
           name: 'unit',
-          include: ['schema/**/*.test.ts', 'platform/**/*.test.ts', 'gateway/**/*.test.ts', 'subgraphs/**/*.test.ts', 'adapters/**/*.test.ts', 'test/unit/**/*.test.ts'],
+          include: ['schema/**/*.test.ts', 'platform/**/*.test.ts', 'gateway/**/*.test.ts', 'subgraphs/**/*.test.ts', 'adapters/**/*.test.ts', 'test/unit/**/*.test.ts', 'web/**/*.test.ts'],
           environment: 'node',
           // type-graphql's decorators need the metadata polyfill before any GraphQL class loads.
           setupFiles: ['reflect-metadata'],
@@ -35,6 +35,19 @@ export default defineConfig({
           setupFiles: ['reflect-metadata'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        resolve,
+        test: {
+          // The participant dashboard in real headless Chromium (Debian's package, driven by playwright-core).
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          environment: 'node',
+          setupFiles: ['reflect-metadata'],
+          testTimeout: 90_000,
+          // Builds the dashboard when stale, then starts the product.
+          hookTimeout: 180_000,
         },
       },
     ],

@@ -16,12 +16,15 @@ function fail(message: string): never {
 async function start(): Promise<void> {
   const { startProduct } = await import('./product');
   const { ORGANISATIONS, DESKS } = await import('../demo/market');
+  const { ensureDashboardBuilt } = await import('../web/build');
+  if (await ensureDashboardBuilt({ quiet: true })) process.stdout.write('Built the dashboard (web/dist).\n');
   const product = await startProduct({ database: 'cpsd' });
   product.lifecycle.stopOnSignals();
   const url = product.gateway.url;
   const lines = [
     '',
     `CPSD Gateway is running: ${url}`,
+    `Dashboard: ${product.gateway.http.url}/dashboard/`,
     '',
     'Organisations (id — name):',
     ...ORGANISATIONS.slice(0, 12).map((o) => `  ${o.id.padEnd(22)} ${o.name}${o.parentId ? ` (child of ${o.parentId})` : ''}`),

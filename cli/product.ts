@@ -85,7 +85,7 @@ export async function startProduct(options: ProductOptions = {}): Promise<Runnin
       limits: config.limits,
       dev: config.dev,
       lifecycle,
-      ...(devIssuer && config.dev ? { devJwks: devIssuer.jwks } : {}),
+      ...(devIssuer && config.dev ? { devJwks: devIssuer.jwks, devIssuer } : {}),
     });
     return { gateway, subgraphs, devIssuer, databaseUrl, bus, signer, lifecycle, stop: () => lifecycle.stop() };
   } catch (error) {

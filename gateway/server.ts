@@ -18,6 +18,8 @@ import { logger } from '../platform/logger';
 import { bearerToken, type JwtVerifier } from './auth';
 import { OrganisationScope } from './organisation-scope';
 import { SubgraphClient } from './subgraph-client';
+import { dashboardRoutes, devSignInRoutes } from './dashboard';
+import type { DevIssuer } from './dev-issuer';
 import { startSubscriptions, type RunningSubscriptions, type SubscriptionLimits } from './subscriptions';
 import type { EventBus } from '../platform/events';
 
@@ -42,6 +44,10 @@ export interface GatewayOptions {
   lifecycle: Lifecycle;
   /** Served at /.well-known/jwks.json in development only (the development token issuer's public key). */
   devJwks?: JSONWebKeySet;
+  /** The development token issuer: mounts the dashboard's demo sign-in (/dev/demo-users, /dev/token) in development only. */
+  devIssuer?: DevIssuer;
+  /** The built dashboard (default web/dist), served under /dashboard/. */
+  dashboardDir?: string;
   /** The event bus that feeds subscriptions (every replica consumes it). */
   bus: EventBus;
   /** Browser origins allowed to open a WebSocket, besides the gateway's own. */
@@ -118,6 +124,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     const jwks = options.devJwks;
     routes['/.well-known/jwks.json'] = (_req, res) => sendJson(res, 200, jwks, { 'cache-control': 'max-age=60' });
   }
+  Object.assign(routes, dashboardRoutes(options.dashboardDir));
+  if (options.dev && options.devIssuer) Object.assign(routes, devSignInRoutes(options.devIssuer));
 
   const http = await startHttpServer({
     name: 'gateway',

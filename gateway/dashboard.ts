@@ -1,0 +1,190 @@
+/**
+ * The participant dashboard, served by the gateway process: the built front end (web/dist) under /dashboard/ with a
+ * strict Content-Security-Policy, and — only while the development token issuer is active — the demo sign-in routes
+ * /dev/demo-users and /dev/token. The page itself talks only to the public /graphql API (HTTP and graphql-ws).
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
+import path from 'node:path';
+import { Role } from '../schema/enums';
+import { HttpError, readBody, sendJson, type RouteHandler } from '../platform/http';
+import type { DevIssuer } from './dev-issuer';
+
+export const DASHBOARD_PATH = '/dashboard/';
+
+/** Where `npm run build` puts the dashboard. */
+export const DASHBOARD_DIST = path.resolve(__dirname, '..', 'web', 'dist');
+
+/** No inline script or style, nothing from another origin; WebSockets to the gateway for live updates. */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "connect-src 'self' ws: wss:",
+  "img-src 'self' data:",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+].join('; ');
+
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy': CONTENT_SECURITY_POLICY,
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+};
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.webmanifest': 'application/manifest+json',
+  '.txt': 'text/plain; charset=utf-8',
+  '.woff2': 'font/woff2',
+};
+
+/** Vite names built assets `<name>-<hash>.<ext>` under assets/: their content never changes under that name. */
+const HASHED_ASSET = /^assets\/.+-[A-Za-z0-9_-]{8,}\.[a-z0-9]+$/;
+
+interface StaticFile {
+  body: Buffer;
+  headers: Record<string, string>;
+}
+
+function filesUnder(directory: string, prefix = ''): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(directory, { withFileTypes: true })) {
+    const relative = prefix ? `${prefix}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) out.push(...filesUnder(path.join(directory, entry.name), relative));
+    else if (entry.isFile()) out.push(relative);
+  }
+  return out;
+}
+
+function sendStatic(file: StaticFile): RouteHandler {
+  return (req, res) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { ...SECURITY_HEADERS, allow: 'GET, HEAD', 'content-length': '0' });
+      res.end();
+      return;
+    }
+    if (req.headers['if-none-match'] === file.headers.etag) {
+      res.writeHead(304, { ...SECURITY_HEADERS, etag: file.headers.etag, 'cache-control': file.headers['cache-control'] });
+      res.end();
+      return;
+    }
+    res.writeHead(200, file.headers);
+    res.end(req.method === 'HEAD' ? undefined : file.body);
+  };
+}
+
+function sendHtml(res: ServerResponse, status: number, html: string): void {
+  res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(html) });
+  res.end(html);
+}
+
+/**
+ * The dashboard's routes: one exact route per built file (read once, at start), `/dashboard/` for the page, and a
+ * redirect from `/dashboard`. The page routes itself with the URL fragment, so no fallback route is needed. When the
+ * dashboard has not been built, `/dashboard/` says how to build it.
+ */
+export function dashboardRoutes(distDir: string = DASHBOARD_DIST): Record<string, RouteHandler> {
+  const routes: Record<string, RouteHandler> = {
+    '/dashboard': (_req, res) => {
+      res.writeHead(308, { ...SECURITY_HEADERS, location: DASHBOARD_PATH, 'content-length': '0' });
+      res.end();
+    },
+  };
+  if (!existsSync(path.join(distDir, 'index.html'))) {
+    routes[DASHBOARD_PATH] = (_req, res) =>
+      sendHtml(res, 503, '<!doctype html><title>Dashboard not built</title><p>The dashboard has not been built: run <code>npm run build</code> (or <code>npm start</code>, which builds it).</p>');
+    return routes;
+  }
+  for (const relative of filesUnder(distDir)) {
+    const full = path.join(distDir, relative);
+    const body = readFileSync(full);
+    const hashed = HASHED_ASSET.test(relative);
+    const file: StaticFile = {
+      body,
+      headers: {
+        ...SECURITY_HEADERS,
+        'content-type': CONTENT_TYPES[path.extname(relative).toLowerCase()] ?? 'application/octet-stream',
+        'content-length': String(body.length),
+        'cache-control': hashed ? 'public, max-age=31536000, immutable' : 'no-cache',
+        etag: `"${statSync(full).mtimeMs.toString(36)}-${body.length.toString(36)}"`,
+      },
+    };
+    const handler = sendStatic(file);
+    routes[`${DASHBOARD_PATH}${relative}`] = handler;
+    if (relative === 'index.html') routes[DASHBOARD_PATH] = handler;
+  }
+  return routes;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Development sign-in
+// ---------------------------------------------------------------------------------------------------------------
+
+export interface DemoPersona {
+  /** What the page posts to /dev/token. */
+  id: string;
+  label: string;
+  sub: string;
+  org: string;
+  roles: `${Role}`[];
+  desks: string[];
+}
+
+/** The demo users the development sign-in offers: people of the demo market (demo/market.ts), no one real. */
+export const DEMO_PERSONAS: readonly DemoPersona[] = [
+  { id: 'british-gas', label: 'Sally — British Gas participant (child of Centrica)', sub: 'sally@britishgas.example', org: 'british-gas', roles: ['participant'], desks: [] },
+  { id: 'british-gas-business', label: 'Sid — British Gas Business participant (child of Centrica)', sub: 'sid@bgb.example', org: 'british-gas-business', roles: ['participant'], desks: [] },
+  { id: 'centrica', label: 'Pat — Centrica participant (parent of British Gas and British Gas Business)', sub: 'pat@centrica.example', org: 'centrica', roles: ['participant'], desks: [] },
+  { id: 'eon-next', label: 'Olga — E.ON Next participant', sub: 'olga@eonnext.example', org: 'eon-next', roles: ['participant'], desks: [] },
+  { id: 'ukpn', label: 'Uma — UK Power Networks participant (parent of three licence areas)', sub: 'uma@ukpn.example', org: 'ukpn', roles: ['participant'], desks: [] },
+  { id: 'ukpn-lpn', label: 'Leo — UKPN London participant', sub: 'leo@ukpn-lpn.example', org: 'ukpn-lpn', roles: ['participant'], desks: [] },
+  { id: 'elexon-agent', label: 'Eve — Elexon Service Desk agent', sub: 'eve@elexon.example', org: 'elexon', roles: ['participant', 'desk_agent'], desks: ['elexon-service-desk'] },
+  { id: 'elexon-mi-manager', label: 'Max — Elexon Major Incident Manager', sub: 'max@elexon.example', org: 'elexon', roles: ['participant', 'major_incident_manager'], desks: [] },
+  { id: 'dcc-agent', label: 'Dan — DCC Service Desk agent', sub: 'dan@dcc.example', org: 'dcc', roles: ['participant', 'desk_agent'], desks: ['dcc-service-desk'] },
+];
+
+/** Development tokens from the sign-in picker are short-lived. */
+export const DEV_TOKEN_TTL_SECONDS = 3600;
+
+/**
+ * `GET /dev/demo-users` and `POST /dev/token` (body `{"persona":"<id>"}`): a token for that persona, exactly its
+ * claims. Mounted only with the development issuer (no JWKS_URL, not production). The POST requires a JSON body, so a
+ * cross-origin page cannot send it without a CORS preflight, which the gateway never grants.
+ */
+export function devSignInRoutes(issuer: DevIssuer, personas: readonly DemoPersona[] = DEMO_PERSONAS): Record<string, RouteHandler> {
+  return {
+    '/dev/demo-users': (req, res) => {
+      if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'GET only', 'METHOD_NOT_ALLOWED');
+      sendJson(res, 200, { personas }, { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+    },
+    '/dev/token': async (req, res) => {
+      if (req.method !== 'POST') throw new HttpError(405, 'POST only', 'METHOD_NOT_ALLOWED');
+      if (!(req.headers['content-type'] ?? '').includes('application/json')) throw new HttpError(415, 'Send JSON: {"persona":"<id>"}', 'UNSUPPORTED_MEDIA_TYPE');
+      let persona: DemoPersona | undefined;
+      try {
+        const body = JSON.parse(await readBody(req, 4096)) as { persona?: unknown };
+        persona = personas.find((p) => p.id === body.persona);
+      } catch (error) {
+        if (error instanceof HttpError) throw error;
+        throw new HttpError(400, 'Malformed JSON body');
+      }
+      if (!persona) throw new HttpError(400, 'Unknown persona: GET /dev/demo-users lists them', 'BAD_USER_INPUT');
+      const token = await issuer.issue({ sub: persona.sub, org: persona.org, roles: persona.roles as Role[], desks: persona.desks, ttlSeconds: DEV_TOKEN_TTL_SECONDS });
+      const expiresAt = new Date(Date.now() + DEV_TOKEN_TTL_SECONDS * 1000).toISOString();
+      sendJson(res, 200, { token, expiresAt, persona }, { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+    },
+  };
+}

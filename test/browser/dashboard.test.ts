@@ -137,6 +137,12 @@ describe('the participant dashboard', () => {
     await signIn(phone, 'british-gas', '#/cases');
     await phone.locator('.case-table').waitFor();
     await shot(phone, '04-cases-phone');
+
+    // The major incidents view (the landing page): live, or saying that live updates are unavailable.
+    await page.getByRole('link', { name: 'Major incidents' }).click();
+    await page.getByRole('heading', { name: 'Major incidents' }).waitFor();
+    await page.locator('.live-status:not(.live-connecting), .notice').first().waitFor({ timeout: 15_000 });
+    await shot(page, '00-major-incidents');
     expect(cspViolations).toEqual([]);
   });
 
@@ -189,6 +195,59 @@ describe('the participant dashboard', () => {
     await page.locator('.resolution', { hasText: 'Flows re-sent from the DIP archive.' }).waitFor();
     await page.getByRole('button', { name: 'Confirm resolution' }).click();
     await page.locator('.summary', { hasText: 'Closed' }).waitFor();
+  });
+});
+
+/** Cuts a page's graphql-ws sockets on demand, and refuses new ones while "the network is down". */
+async function cuttableSockets(page: Page): Promise<{ cut(): Promise<void>; restore(): void }> {
+  let blocked = false;
+  const open: WebSocketRoute[] = [];
+  await page.routeWebSocket(/\/graphql$/, (ws) => {
+    if (blocked) {
+      void ws.close({ code: 1013, reason: 'network down (test)' });
+      return;
+    }
+    const server = ws.connectToServer();
+    open.push(ws);
+    ws.onClose(() => void server.close());
+  });
+  return {
+    cut: async () => {
+      blocked = true;
+      for (const ws of open.splice(0)) await ws.close({ code: 1001, reason: 'network dropped (test)' });
+    },
+    restore: () => {
+      blocked = false;
+    },
+  };
+}
+
+describe('a case, live (caseEvents over graphql-ws)', () => {
+  it('shows the desk’s comment without a reload, and after the socket is cut reconnects and catches up on what it missed', async () => {
+    const raised = await raise('britishGas', 'BG: MDS reports empty');
+    const page = await newPage();
+    const sockets = await cuttableSockets(page);
+    await signIn(page, 'british-gas', `#/cases/${raised.id}`);
+    await page.locator('.live-status.live-live').waitFor({ timeout: 15_000 });
+    await page.evaluate(() => Object.assign(window, { __noReload: true }));
+
+    await api('elexonAgent', `mutation($input: AddCommentInput!) { addComment(input: $input) { id } }`, { input: { caseId: raised.id, body: 'We are looking at the MDS extract job.' } });
+    await page.locator('.comments', { hasText: 'We are looking at the MDS extract job.' }).waitFor({ timeout: 15_000 });
+
+    await sockets.cut();
+    await page.locator('.live-status', { hasText: 'Connection lost' }).waitFor({ timeout: 10_000 });
+    await api('elexonAgent', `mutation($input: TriageCaseInput!) { triageCase(input: $input) { id } }`, { input: { caseId: raised.id, type: 'INCIDENT', impact: 'MEDIUM', urgency: 'HIGH' } });
+    await api('elexonAgent', `mutation($input: AddCommentInput!) { addComment(input: $input) { id } }`, { input: { caseId: raised.id, body: 'Found it: the extract ran against the wrong day.' } });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(await page.getByText('Found it: the extract ran against the wrong day.').count()).toBe(0);
+    await shot(page, '08-case-reconnecting');
+
+    sockets.restore();
+    await page.locator('.live-status', { hasText: /Reconnected — caught up \(\d+ missed updates?\)/ }).waitFor({ timeout: 30_000 });
+    await page.locator('.comments', { hasText: 'Found it: the extract ran against the wrong day.' }).waitFor({ timeout: 10_000 });
+    await page.locator('.summary', { hasText: 'In progress' }).waitFor();
+    expect(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload)).toBe(true);
+    await shot(page, '09-case-caught-up');
   });
 });
 
@@ -246,43 +305,32 @@ describe('major incidents, live', () => {
     await expect.poll(() => card.locator('.latest-update').innerText(), { timeout: 10_000 }).toContain('We are investigating failed DIP message delivery.');
     expect(await card.innerText()).toMatch(/Elexon/);
     expect(await page.evaluate(() => (window as unknown as { __noReload?: boolean }).__noReload)).toBe(true);
-    await shot(page, '08-major-incidents-live');
+    await shot(page, '10-major-incidents-live');
   });
 
   it('after the socket is cut, the page reconnects, catches up by cursor and shows the update it missed', async (context) => {
     if (!available) return context.skip();
     const page = await newPage();
-    let blocked = false;
-    const open: WebSocketRoute[] = [];
-    await page.routeWebSocket(/\/graphql$/, (ws) => {
-      if (blocked) {
-        void ws.close({ code: 1013, reason: 'network down (test)' });
-        return;
-      }
-      const server = ws.connectToServer();
-      open.push(ws);
-      ws.onClose(() => void server.close());
-    });
+    const sockets = await cuttableSockets(page);
     await signIn(page, 'british-gas', '#/incidents');
     await page.locator('.live-status.live-live').waitFor({ timeout: 15_000 });
     const mi = await promoteMajorIncident('Settlement run delayed');
     await page.getByTestId(`incident-${mi.reference}`).waitFor({ timeout: 15_000 });
 
     // The network drops: every socket is cut and new ones fail until it is back.
-    blocked = true;
-    for (const ws of open.splice(0)) await ws.close({ code: 1001, reason: 'network dropped (test)' });
+    await sockets.cut();
     await page.locator('.live-status', { hasText: 'Connection lost' }).waitFor({ timeout: 10_000 });
     await postUpdate(mi.id, 'The settlement run will restart at 14:00.');
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    await shot(page, '09-major-incidents-reconnecting');
+    await shot(page, '11-major-incidents-reconnecting');
     expect(await page.getByText('The settlement run will restart at 14:00.').count()).toBe(0);
 
-    blocked = false;
+    sockets.restore();
     await page.locator('.live-status', { hasText: 'Reconnected — caught up' }).waitFor({ timeout: 30_000 });
     const feedEntry = page.locator('.live-feed li', { hasText: 'The settlement run will restart at 14:00.' });
     await feedEntry.waitFor();
     expect(await feedEntry.innerText()).toContain('missed while offline');
     await expect.poll(() => page.getByTestId(`incident-${mi.reference}`).locator('.latest-update').innerText()).toContain('The settlement run will restart at 14:00.');
-    await shot(page, '10-major-incidents-caught-up');
+    await shot(page, '12-major-incidents-caught-up');
   });
 });

@@ -1,5 +1,5 @@
 /**
- * The whole product on one machine: PostgreSQL (embedded or given), the five subgraphs, the gateway. Used by
+ * The whole product on one machine: PostgreSQL (embedded or given), the six subgraphs, the gateway. Used by
  * `npm start`, the e2e tests and the benchmarks, so all three run exactly the same assembly.
  */
 import { loadConfig, type Config } from '../platform/config';
@@ -68,6 +68,7 @@ export async function startProduct(options: ProductOptions = {}): Promise<Runnin
           lifecycle,
           seed: options.seed ?? true,
           dev: config.dev,
+          config,
         }),
       );
     }

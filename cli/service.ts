@@ -52,5 +52,6 @@ export async function runService(name: 'gateway' | SubgraphName): Promise<void> 
     lifecycle,
     seed: process.env.SEED_DEMO_DATA === 'true',
     dev: config.dev,
+    config,
   });
 }

@@ -31,9 +31,31 @@ export interface Config {
   limits: { maxDepth: number; maxAliases: number; maxCost: number };
   /** Browser origins (besides the gateway's own) allowed to open a WebSocket. */
   allowedOrigins: string[];
+  delivery: DeliverySettings;
 }
 
-export const SUBGRAPH_NAMES = ['elexon', 'mpas', 'dcc', 'rec', 'partners'] as const;
+/** The delivery engine (subgraphs/delivery): how it pushes `ticket.*` events to the desks' own systems. */
+export interface DeliverySettings {
+  /** Worker loops per delivery process (`DELIVERY_WORKERS`, 2); 0 runs the API and the intake only. */
+  workers: number;
+  /** Deliveries one worker claims at a time and sends concurrently (`DELIVERY_BATCH_SIZE`, 10). */
+  batchSize: number;
+  /** Attempts before a delivery is dead-lettered (`DELIVERY_MAX_ATTEMPTS`, 8). */
+  maxAttempts: number;
+  /** Exponential backoff with full jitter: random(0, min(cap, base·2^(attempt−1))) (`DELIVERY_BACKOFF_BASE_MS`, `DELIVERY_BACKOFF_CAP_MS`). */
+  backoffBaseMs: number;
+  backoffCapMs: number;
+  /** The longest Retry-After honoured (`DELIVERY_RETRY_AFTER_CAP_MS`, 1 h). */
+  retryAfterCapMs: number;
+  /** One attempt's time limit, passed to the bridge as an AbortSignal (`DELIVERY_TIMEOUT_MS`, 10 s). */
+  timeoutMs: number;
+  /** How long a claim holds a delivery before another worker may retry it (`DELIVERY_LEASE_MS`, 60 s; > timeout). */
+  leaseMs: number;
+  /** Fallback poll (`DELIVERY_POLL_MS`, 1 s); new deliveries wake the workers at once through NOTIFY. */
+  pollMs: number;
+}
+
+export const SUBGRAPH_NAMES = ['elexon', 'mpas', 'dcc', 'rec', 'partners', 'delivery'] as const;
 export type SubgraphName = (typeof SUBGRAPH_NAMES)[number];
 
 function int(name: string, fallback: number, env: NodeJS.ProcessEnv): number {
@@ -76,10 +98,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     natsUrl: env.NATS_URL ?? 'nats://127.0.0.1:4222',
     publicUrl: env.PUBLIC_URL || undefined,
     allowedOrigins: (env.ALLOWED_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+    delivery: deliverySettings(env),
     limits: {
       maxDepth: int('MAX_QUERY_DEPTH', 12, env),
       maxAliases: int('MAX_QUERY_ALIASES', 30, env),
       maxCost: int('MAX_QUERY_COST', 5000, env),
     },
   };
+}
+
+function deliverySettings(env: NodeJS.ProcessEnv): DeliverySettings {
+  const settings: DeliverySettings = {
+    workers: int('DELIVERY_WORKERS', 2, env),
+    batchSize: Math.max(1, int('DELIVERY_BATCH_SIZE', 10, env)),
+    maxAttempts: Math.max(1, int('DELIVERY_MAX_ATTEMPTS', 8, env)),
+    backoffBaseMs: int('DELIVERY_BACKOFF_BASE_MS', 1000, env),
+    backoffCapMs: int('DELIVERY_BACKOFF_CAP_MS', 600_000, env),
+    retryAfterCapMs: int('DELIVERY_RETRY_AFTER_CAP_MS', 3_600_000, env),
+    timeoutMs: Math.max(1, int('DELIVERY_TIMEOUT_MS', 10_000, env)),
+    leaseMs: int('DELIVERY_LEASE_MS', 60_000, env),
+    pollMs: Math.max(10, int('DELIVERY_POLL_MS', 1000, env)),
+  };
+  // A lease shorter than an attempt would let a second worker resend while the first is still waiting.
+  if (settings.leaseMs <= settings.timeoutMs) throw new Error('DELIVERY_LEASE_MS must be longer than DELIVERY_TIMEOUT_MS');
+  return settings;
 }

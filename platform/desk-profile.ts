@@ -3,7 +3,7 @@
  * is the face of; this factory gives each one the same table, GraphQL entity type and reference resolver.
  */
 import { Ctx, Directive, ObjectType, Query, Resolver } from 'type-graphql';
-import { Column, Entity, In, PrimaryColumn, UpdateDateColumn, type DataSource, type MigrationInterface, type QueryRunner } from 'typeorm';
+import { Column, Entity, In, PrimaryColumn, UpdateDateColumn, type DataSource, type EntityManager, type MigrationInterface, type QueryRunner } from 'typeorm';
 import { DESKS, type DemoDeskHours } from '../demo/market';
 import type { Category, ContactMethodKind, Party, Service } from '../schema/enums';
 import { byKeys, type SubgraphContext } from './context';
@@ -102,6 +102,25 @@ export function defineDeskProfiles(party: Party, schema: string, implementsInter
     }
   }
 
+  /**
+   * Bridge registration per desk (party subgraphs only; the hub's profiles do not take hand-offs): which bridge
+   * settings the delivery engine uses for the desk (`bridge_config`: e.g. a webhook URL and the NAME of the env var
+   * holding its signing secret — never a secret itself), and whether pushes are switched on (`bridge_enabled`). Read
+   * with raw SQL (`deskBridge`), so the shared entity stays valid for the hub's table without these columns.
+   */
+  class AddDeskBridges implements MigrationInterface {
+    name = `AddDeskBridges1763900002000`;
+    async up(runner: QueryRunner): Promise<void> {
+      await runner.query(`
+        ALTER TABLE "${schema}".desk_profiles
+          ADD COLUMN bridge_config jsonb NOT NULL DEFAULT '{}',
+          ADD COLUMN bridge_enabled boolean NOT NULL DEFAULT true`);
+    }
+    async down(runner: QueryRunner): Promise<void> {
+      await runner.query(`ALTER TABLE "${schema}".desk_profiles DROP COLUMN bridge_config, DROP COLUMN bridge_enabled`);
+    }
+  }
+
   /** Demo profiles of this party's desks; existing rows are left as they are. */
   async function seed(db: DataSource): Promise<void> {
     const rows = DESKS.filter((desk) => desk.party === party).map((desk) => ({
@@ -121,6 +140,7 @@ export function defineDeskProfiles(party: Party, schema: string, implementsInter
     entity: DeskProfileRow,
     type: DeskProfileType,
     migration: CreateDeskProfiles,
+    bridgeMigration: AddDeskBridges,
     resolver: DeskProfileResolver,
     seed,
     load,
@@ -129,5 +149,26 @@ export function defineDeskProfiles(party: Party, schema: string, implementsInter
         __resolveReference: (reference: { deskId: string }, ctx: SubgraphContext) => load(ctx, reference.deskId),
       },
     },
+  };
+}
+
+/** A desk's contact method and bridge registration, as the delivery engine needs them to push to the desk. */
+export interface DeskBridge {
+  contactMethod: { kind: ContactMethodKind; address: string };
+  bridgeConfig: Record<string, unknown>;
+  bridgeEnabled: boolean;
+}
+
+/** Reads a desk's bridge registration (party schemas, after `bridgeMigration`); null when the desk has no profile. */
+export async function deskBridge(tx: EntityManager, schema: string, deskId: string): Promise<DeskBridge | null> {
+  const [row] = (await tx.query(
+    `SELECT contact_kind, contact_address, bridge_config, bridge_enabled FROM "${schema}".desk_profiles WHERE desk_id = $1`,
+    [deskId],
+  )) as { contact_kind: ContactMethodKind; contact_address: string; bridge_config: Record<string, unknown> | null; bridge_enabled: boolean }[];
+  if (!row) return null;
+  return {
+    contactMethod: { kind: row.contact_kind, address: row.contact_address },
+    bridgeConfig: row.bridge_config ?? {},
+    bridgeEnabled: row.bridge_enabled,
   };
 }

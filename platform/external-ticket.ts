@@ -1,16 +1,19 @@
 /**
  * External tickets: the ticket a party holds for a hand-off (principle (c)). Each party subgraph creates one from the
  * hub's `handoff.created` event — idempotently, keyed by the hand-off, so a redelivered event never makes a second
- * ticket — keeps it in step with the hand-off's later events, and serves it as `Handoff.externalTicket`.
+ * ticket — keeps it in step with the hand-off's later events, serves it as `Handoff.externalTicket`, and announces
+ * every change as a `ticket.*` event for the delivery engine to push to the desk's own system.
  */
 import { Arg, Ctx, Directive, Field, ID, InterfaceType, ObjectType, Query, Resolver, registerEnumType } from 'type-graphql';
-import { In, type DataSource, type MigrationInterface, type QueryRunner } from 'typeorm';
+import { In, type DataSource, type EntityManager, type MigrationInterface, type QueryRunner } from 'typeorm';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import { Role, type Party } from '../schema/enums';
+import { ContactMethodKind, Role, type Party } from '../schema/enums';
 import { DomainError } from '../schema/errors';
 import { hasRole } from '../schema/identity';
+import { maskMpan } from '../schema/mpan';
 import { byKeys, type SubgraphContext } from './context';
-import type { DeliveredEvent } from './events';
+import { deskBridge } from './desk-profile';
+import type { DeliveredEvent, OutboxWriter } from './events';
 import type { SubgraphConsumer } from './subgraph';
 
 export enum ExternalTicketState {
@@ -59,7 +62,19 @@ const STATE_BY_EVENT: Record<string, ExternalTicketState> = {
   'handoff.rejected': ExternalTicketState.REJECTED,
 };
 
-export function defineExternalTickets(party: Party, schema: string, typeName: string) {
+interface TicketRow {
+  handoff_id: string;
+  case_id: string;
+  case_reference: string;
+  desk_id: string;
+  subject: string;
+  state: ExternalTicketState;
+  external_reference: string | null;
+}
+const RETURNING = 'handoff_id, case_id, case_reference, desk_id, subject, state, external_reference';
+
+/** `outbox`: where ticket events go (the party subgraph's outbox); without it no ticket events are written. */
+export function defineExternalTickets(party: Party, schema: string, typeName: string, outbox?: OutboxWriter) {
   @Entity({ name: 'external_tickets', schema })
   class ExternalTicketRow {
     @PrimaryColumn('uuid', { name: 'handoff_id' }) handoffId!: string;
@@ -131,28 +146,64 @@ export function defineExternalTickets(party: Party, schema: string, typeName: st
     }
   }
 
-  /** Applies the hub's hand-off events to this party's tickets; safe to run twice for the same event. */
+  /**
+   * Applies the hub's hand-off events to this party's tickets; safe to run twice for the same event. When a ticket
+   * is opened or changes, a `ticket.opened` / `ticket.updated` event goes to this party's outbox in the same
+   * transaction, carrying what the delivery engine needs to push it to the desk's own system (the desk's contact
+   * method and bridge registration from its profile here; the hub's events never carry contact details).
+   */
   async function handle(event: DeliveredEvent, db: DataSource): Promise<void> {
     const payload = event.payload as Record<string, string | undefined>;
     const handoffId = payload.handoffId;
     if (!handoffId) return;
     if (event.type === 'handoff.created') {
       if (payload.party !== party) return;
-      // The hand-off id is the ticket's key: a redelivered event finds the ticket there and changes nothing.
-      await db.query(
-        `INSERT INTO "${schema}".external_tickets (handoff_id, case_id, case_reference, desk_id, subject, state, created_at, updated_at, last_event_id)
-         VALUES ($1, $2, $3, $4, $5, 'OPEN', $6, $6, $7) ON CONFLICT (handoff_id) DO NOTHING`,
-        [handoffId, event.caseId, payload.caseReference, payload.toDeskId, payload.subject ?? '', event.occurredAt, event.id],
-      );
+      await db.transaction(async (tx) => {
+        // The hand-off id is the ticket's key: a redelivered event finds the ticket there and changes nothing.
+        const rows = (await tx.query(
+          `INSERT INTO "${schema}".external_tickets (handoff_id, case_id, case_reference, desk_id, subject, state, created_at, updated_at, last_event_id)
+           VALUES ($1, $2, $3, $4, $5, 'OPEN', $6, $6, $7) ON CONFLICT (handoff_id) DO NOTHING RETURNING ${RETURNING}`,
+          [handoffId, event.caseId, payload.caseReference, payload.toDeskId, payload.subject ?? '', event.occurredAt, event.id],
+        )) as TicketRow[];
+        if (rows[0]) await announce(tx, 'ticket.opened', rows[0]);
+      });
       return;
     }
     const state = STATE_BY_EVENT[event.type];
     if (!state) return;
-    await db.query(
-      `UPDATE "${schema}".external_tickets SET state = $2, external_reference = COALESCE($3, external_reference), updated_at = $4, last_event_id = $5
-       WHERE handoff_id = $1 AND last_event_id <> $5`,
-      [handoffId, state, payload.externalReference ?? null, event.occurredAt, event.id],
-    );
+    await db.transaction(async (tx) => {
+      const [rows] = (await tx.query(
+        `UPDATE "${schema}".external_tickets SET state = $2, external_reference = COALESCE($3, external_reference), updated_at = $4, last_event_id = $5
+         WHERE handoff_id = $1 AND last_event_id <> $5 RETURNING ${RETURNING}`,
+        [handoffId, state, payload.externalReference ?? null, event.occurredAt, event.id],
+      )) as [TicketRow[], number];
+      if (rows[0]) await announce(tx, 'ticket.updated', rows[0]);
+    });
+  }
+
+  /** Writes the ticket's event to this party's outbox (inside the ticket's transaction). */
+  async function announce(tx: EntityManager, type: 'ticket.opened' | 'ticket.updated', ticket: TicketRow): Promise<void> {
+    if (!outbox) return;
+    const bridge = await deskBridge(tx, schema, ticket.desk_id);
+    await outbox(tx, {
+      type,
+      entity: { __typename: typeName, id: ticket.handoff_id },
+      caseId: ticket.case_id,
+      payload: {
+        handoffId: ticket.handoff_id,
+        caseId: ticket.case_id,
+        caseReference: ticket.case_reference,
+        deskId: ticket.desk_id,
+        party,
+        state: ticket.state,
+        externalReference: ticket.external_reference,
+        subject: maskMpan(ticket.subject),
+        // A desk without a profile here has nowhere to be pushed to: it reads the portal.
+        contactMethod: bridge?.contactMethod ?? { kind: ContactMethodKind.PORTAL, address: '' },
+        bridgeConfig: bridge?.bridgeConfig ?? {},
+        bridgeEnabled: bridge?.bridgeEnabled ?? true,
+      },
+    });
   }
 
   const consumer: SubgraphConsumer = {

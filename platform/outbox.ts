@@ -120,7 +120,7 @@ function toEvent(row: OutboxRow): ExchangeEvent {
 }
 
 /** A plain pg connection to the DataSource's database, for LISTEN (a pooled connection would be handed back). */
-function connectionConfig(db: DataSource, applicationName: string): ClientConfig {
+export function connectionConfig(db: DataSource, applicationName: string): ClientConfig {
   const options = db.options as PostgresConnectionOptions;
   return {
     ...(options.url ? { connectionString: options.url } : {}),

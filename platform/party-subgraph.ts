@@ -1,6 +1,7 @@
 /**
- * What every party subgraph (mpas, dcc, rec, partners) is made of: its desks' profiles and the external tickets it
- * holds for hand-offs, plus whatever is particular to the party.
+ * What every party subgraph (mpas, dcc, rec, partners) is made of: its desks' profiles (with their bridge
+ * registration), the external tickets it holds for hand-offs and the outbox their `ticket.*` events leave by, plus
+ * whatever is particular to the party.
  */
 import type { DataSource } from 'typeorm';
 import type { NonEmptyArray } from 'type-graphql';
@@ -9,6 +10,7 @@ import type { Party } from '../schema/enums';
 import { defineDeskProfiles } from './desk-profile';
 import { defineExternalTickets } from './external-ticket';
 import { buildFederatedSchema, mergeResolverMaps, type ReferenceResolvers } from './federation';
+import { createOutboxWriter, outboxMigration } from './outbox';
 import type { SubgraphDefinition } from './subgraph';
 
 export interface PartySubgraphOptions {
@@ -27,11 +29,11 @@ export interface PartySubgraphOptions {
 
 export function partySubgraph(options: PartySubgraphOptions): SubgraphDefinition {
   const profiles = options.profiles ?? defineDeskProfiles(options.party, options.name);
-  const tickets = defineExternalTickets(options.party, options.name, options.ticketTypeName);
+  const tickets = defineExternalTickets(options.party, options.name, options.ticketTypeName, createOutboxWriter(options.name, options.name));
   return {
     name: options.name,
     entities: [profiles.entity, tickets.entity, ...(options.entities ?? [])],
-    migrations: [profiles.migration, tickets.migration, ...(options.migrations ?? [])],
+    migrations: [profiles.migration, tickets.migration, outboxMigration(options.name), profiles.bridgeMigration, ...(options.migrations ?? [])],
     build: () =>
       buildFederatedSchema({
         resolvers: [profiles.resolver, tickets.resolver, ...(options.resolvers ?? [])] as NonEmptyArray<Function>,
@@ -42,6 +44,8 @@ export function partySubgraph(options: PartySubgraphOptions): SubgraphDefinition
       await profiles.seed(db);
       await options.seed?.(db);
     },
+    // `ticket.*` events (written with each ticket change) reach the delivery engine through the bus.
+    outbox: true,
     consumers: [tickets.consumer],
   };
 }

@@ -3,7 +3,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
 import type { DataSource, EntitySchema, MixedList } from 'typeorm';
-import type { SubgraphName } from './config';
+import { loadConfig, type Config, type SubgraphName } from './config';
 import { createSubgraphContext, type SubgraphContext } from './context';
 import { createDataSource, migrate } from './db';
 import { maskError } from './errors';
@@ -28,6 +28,18 @@ export interface SubgraphDefinition {
   consumers?: SubgraphConsumer[];
   /** Scheduled jobs (e.g. the 5-day auto-close). Each must be safe to run on several replicas at once. */
   jobs?: SubgraphJob[];
+  /**
+   * Long-running background work beside the HTTP front (e.g. the delivery workers), started after the consumers.
+   * It registers its own disposal with `runtime.lifecycle` and must be safe to run on several replicas at once.
+   */
+  start?(runtime: SubgraphRuntime): Promise<void>;
+}
+
+export interface SubgraphRuntime {
+  db: DataSource;
+  bus: EventBus;
+  config: Config;
+  lifecycle: Lifecycle;
 }
 
 export interface SubgraphJob {
@@ -62,6 +74,8 @@ export interface StartSubgraphOptions {
   lifecycle: Lifecycle;
   seed: boolean;
   dev: boolean;
+  /** The product's configuration, for `start` hooks (read from the environment when not given). */
+  config?: Config;
 }
 
 export async function startSubgraph(definition: SubgraphDefinition, options: StartSubgraphOptions): Promise<RunningSubgraph> {
@@ -87,6 +101,7 @@ export async function startSubgraph(definition: SubgraphDefinition, options: Sta
   }
 
   for (const job of definition.jobs ?? []) startJob(definition.name, job, db, options.lifecycle);
+  if (definition.start) await definition.start({ db, bus: options.bus, config: options.config ?? loadConfig(), lifecycle: options.lifecycle });
 
   const { schema } = definition.build();
   const apollo = new ApolloServer<SubgraphContext>({

@@ -1,0 +1,281 @@
+/**
+ * The delivery workers: claim due deliveries, hand each to the bridge for the desk's contact method, record the
+ * attempt and decide what next (retry-policy.ts). Any number of workers in any number of processes share the
+ * table safely:
+ *
+ * - a claim is one statement: `FOR UPDATE SKIP LOCKED` over the due deliveries that head their (desk, case) queue —
+ *   claimable only when no earlier delivery of that case to that desk is still pending, in flight or waiting for a
+ *   retry — which marks them IN_FLIGHT under a lease (`lease_until`, `lease_token`) and opens an attempt row;
+ * - the outcome is written only while the lease is still ours (`lease_token`), so a worker that overran its lease
+ *   cannot overwrite the work of the one that took over;
+ * - a worker that dies after sending and before marking leaves the lease to expire: another worker then retries the
+ *   delivery with the SAME delivery id and idempotency key (the lost attempt is recorded as LEASE_EXPIRED), so a
+ *   receiver that dedupes keeps one ticket. Lost attempts count towards the limit, so a delivery that kills its
+ *   worker every time is dead-lettered rather than retried for ever.
+ *
+ * New deliveries wake the workers through NOTIFY; otherwise they sleep until the next retry or lease falls due,
+ * polling at most every `pollMs`.
+ */
+import { hostname } from 'node:os';
+import type { DataSource } from 'typeorm';
+import type { BridgeRegistry, DeliveryOutcome, DeliveryOutcomeKind, OutboundDelivery, OutboundEvent } from '../../adapters/sdk';
+import type { ContactMethodKind } from '../../schema/enums';
+import { maskMpan } from '../../schema/mpan';
+import type { DeliverySettings } from '../../platform/config';
+import type { Lifecycle } from '../../platform/lifecycle';
+import { startListener } from '../../platform/listener';
+import { logger } from '../../platform/logger';
+import { backoff, Signal } from '../../platform/signal';
+import { DELIVERY_CHANNEL } from './intake';
+import { verdict } from './retry-policy';
+
+export interface DeliveryWorkersOptions {
+  db: DataSource;
+  bridges: BridgeRegistry;
+  settings: DeliverySettings;
+  /** The portal link for a case reference (what emails carry instead of evidence); null when there is none. */
+  portalUrl?: (caseReference: string) => string | null;
+  /** Names this process's workers in the attempts and the logs (default `<host>:<pid>`). */
+  name?: string;
+  /** When given, `stop()` is registered with it. */
+  lifecycle?: Lifecycle;
+}
+
+export interface DeliveryWorkers {
+  /** Stops claiming, aborts attempts in flight (they are marked RETRY) and waits for the workers to finish. */
+  stop(): Promise<void>;
+}
+
+interface ClaimedRow {
+  id: string;
+  attempts: number;
+  attempts_before_replay: number;
+  lease_token: string;
+  event: OutboundEvent;
+  desk_id: string;
+  contact_kind: ContactMethodKind;
+  contact_address: string;
+  bridge_config: Record<string, unknown>;
+  attempt_id: string;
+}
+
+const ERROR_LENGTH = 500;
+const cleanError = (text: string): string => maskMpan(text).slice(0, ERROR_LENGTH);
+
+/** The HTTP status of an outcome: the bridge's own, else read from a reason such as "HTTP 503". */
+function httpStatusOf(outcome: DeliveryOutcome): number | null {
+  if (outcome.httpStatus !== undefined) return outcome.httpStatus;
+  const match = 'reason' in outcome ? /\bHTTP (\d{3})\b/.exec(outcome.reason) : null;
+  return match ? Number(match[1]) : null;
+}
+
+const ATTEMPT_OUTCOME = {
+  DELIVERED: 'DELIVERED',
+  RETRY: 'RETRY',
+  PERMANENT_FAILURE: 'PERMANENT_FAILURE',
+  ENDPOINT_GONE: 'ENDPOINT_GONE',
+} as const satisfies Record<DeliveryOutcomeKind, string>;
+
+export async function startDeliveryWorkers(options: DeliveryWorkersOptions): Promise<DeliveryWorkers> {
+  const { db, bridges, settings } = options;
+  const processName = options.name ?? `${hostname()}:${process.pid}`;
+  const log = logger.child({ component: 'delivery' });
+  const stopping = new Signal(true);
+  const notified = new Signal();
+  const shutdown = new AbortController();
+
+  const listener = settings.workers > 0 ? await startListener({ db, channel: DELIVERY_CHANNEL, applicationName: 'cpsd-delivery-workers', onNotify: () => notified.fire() }) : null;
+
+  /** Claims up to `batchSize` deliveries for `worker`: one statement, safe against every other worker. */
+  const claim = async (worker: string): Promise<ClaimedRow[]> =>
+    (await db.query(
+      `WITH candidate AS (
+         SELECT d.id FROM delivery.deliveries d
+         WHERE ((d.state IN ('PENDING', 'RETRY_SCHEDULED') AND d.next_attempt_at <= now())
+                OR (d.state = 'IN_FLIGHT' AND d.lease_until <= now()))
+           AND NOT EXISTS (
+             SELECT 1 FROM delivery.deliveries p
+             WHERE p.desk_id = d.desk_id AND p.ordering_key = d.ordering_key
+               AND p.state IN ('PENDING', 'IN_FLIGHT', 'RETRY_SCHEDULED')
+               AND (p.event_sequence, p.id) < (d.event_sequence, d.id))
+         ORDER BY d.next_attempt_at
+         LIMIT $1
+         FOR UPDATE OF d SKIP LOCKED
+       ),
+       claimed AS (
+         UPDATE delivery.deliveries d
+         SET state = 'IN_FLIGHT', attempts = d.attempts + 1, lease_token = gen_random_uuid(),
+             lease_until = now() + make_interval(secs => $2::double precision / 1000), updated_at = now()
+         FROM candidate c, delivery.endpoints e
+         WHERE d.id = c.id AND e.desk_id = d.desk_id
+         RETURNING d.id, d.attempts, d.attempts_before_replay, d.lease_token, d.event, d.desk_id, e.contact_kind, e.contact_address, e.bridge_config
+       ),
+       lost AS (
+         UPDATE delivery.attempts a
+         SET outcome = 'LEASE_EXPIRED', finished_at = a.started_at + make_interval(secs => $2::double precision / 1000),
+             error = 'the worker never reported back (it stopped or lost the database) before its lease expired'
+         WHERE a.delivery_id IN (SELECT id FROM claimed) AND a.outcome = 'IN_FLIGHT'
+       ),
+       opened AS (
+         INSERT INTO delivery.attempts (delivery_id, attempt, worker, outcome)
+         SELECT id, attempts, $3, 'IN_FLIGHT' FROM claimed
+         RETURNING id, delivery_id
+       )
+       SELECT claimed.*, opened.id::text AS attempt_id FROM claimed JOIN opened ON opened.delivery_id = claimed.id`,
+      [settings.batchSize, settings.leaseMs, worker],
+    )) as ClaimedRow[];
+
+  /** Writes the attempt's outcome and the delivery's next state, only while the claim's lease is ours. */
+  const mark = async (row: ClaimedRow, outcome: DeliveryOutcome, durationMs: number, attemptOutcome: string = ATTEMPT_OUTCOME[outcome.kind]): Promise<void> => {
+    const attemptInBudget = row.attempts - row.attempts_before_replay;
+    const next = attemptOutcome === 'ATTEMPT_LIMIT' ? { state: 'DEAD' as const, reason: (outcome as { reason: string }).reason } : verdict(outcome, attemptInBudget, settings.maxAttempts, settings);
+    const error = outcome.kind === 'DELIVERED' ? null : cleanError(outcome.reason);
+    const lastError = 'reason' in next ? cleanError(next.reason) : next.state === 'RETRY_SCHEDULED' ? error : null;
+    const externalReference = outcome.kind === 'DELIVERED' && outcome.externalReference ? cleanError(outcome.externalReference) : null;
+    const retryAfterMs = outcome.kind === 'RETRY' && outcome.retryAfterMs !== undefined ? Math.round(outcome.retryAfterMs) : null;
+    await db.transaction(async (tx) => {
+      const [updated] = (await tx.query(
+        `UPDATE delivery.deliveries
+         SET state = $3, lease_until = NULL, lease_token = NULL, last_error = $4, updated_at = now(),
+             next_attempt_at = CASE WHEN $3 = 'RETRY_SCHEDULED' THEN now() + make_interval(secs => $5::double precision / 1000) ELSE next_attempt_at END,
+             external_reference = COALESCE($6, external_reference),
+             delivered_at = CASE WHEN $3 = 'DELIVERED' THEN now() ELSE delivered_at END
+         WHERE id = $1 AND lease_token = $2 AND state = 'IN_FLIGHT'
+         RETURNING id`,
+        [row.id, row.lease_token, next.state, lastError, next.state === 'RETRY_SCHEDULED' ? next.delayMs : 0, externalReference],
+      )) as [unknown[], number];
+      // The attempt happened whether or not the lease still held: record what it did.
+      await tx.query(
+        `UPDATE delivery.attempts SET outcome = $2, finished_at = now(), http_status = $3, duration_ms = $4, retry_after_ms = $5, error = $6 WHERE id = $1`,
+        [row.attempt_id, attemptOutcome, httpStatusOf(outcome), Math.round(durationMs), retryAfterMs, error],
+      );
+      if (!updated.length) {
+        log.warn({ deliveryId: row.id }, 'delivery lease expired before the outcome was written; another worker retries it');
+        return;
+      }
+      if (next.state === 'DISABLED') {
+        // The endpoint is gone: switch it off, and park the desk's queued deliveries until someone replays them.
+        await tx.query(`UPDATE delivery.endpoints SET disabled_at = now(), disabled_reason = $2, updated_at = now() WHERE desk_id = $1`, [row.desk_id, lastError]);
+        await tx.query(
+          `UPDATE delivery.deliveries SET state = 'DISABLED', last_error = $2, updated_at = now()
+           WHERE desk_id = $1 AND state IN ('PENDING', 'RETRY_SCHEDULED')`,
+          [row.desk_id, `the desk's endpoint is disabled: ${lastError ?? ''}`],
+        );
+      }
+    });
+    if (next.state === 'DEAD' || next.state === 'DISABLED') log.warn({ deliveryId: row.id, deskId: row.desk_id, state: next.state, reason: lastError }, 'delivery dead-lettered');
+    else log.debug({ deliveryId: row.id, state: next.state }, 'delivery attempt recorded');
+  };
+
+  /** One attempt: the bridge's answer, bounded by the timeout whether or not the bridge honours its signal. */
+  const attempt = async (row: ClaimedRow): Promise<void> => {
+    const started = performance.now();
+    if (row.attempts - row.attempts_before_replay > settings.maxAttempts) {
+      // Lost attempts (workers that died mid-delivery) used up the budget.
+      await mark(row, { kind: 'PERMANENT_FAILURE', reason: `gave up after ${row.attempts - 1} attempts (the last one was lost)` }, 0, 'ATTEMPT_LIMIT');
+      return;
+    }
+    const bridge = bridges.get(row.contact_kind);
+    let outcome: DeliveryOutcome;
+    if (!bridge) {
+      outcome = { kind: 'PERMANENT_FAILURE', reason: `no bridge is registered for contact method ${row.contact_kind}` };
+    } else {
+      const signal = AbortSignal.any([AbortSignal.timeout(settings.timeoutMs), shutdown.signal]);
+      const delivery: OutboundDelivery = {
+        deliveryId: row.id,
+        idempotencyKey: row.id,
+        attempt: row.attempts,
+        event: row.event,
+        target: {
+          deskId: row.desk_id,
+          deskName: row.desk_id,
+          contactMethod: { kind: row.contact_kind, address: row.contact_address },
+          config: row.bridge_config ?? {},
+        },
+        portalUrl: row.event.caseReference ? (options.portalUrl?.(row.event.caseReference) ?? null) : null,
+      };
+      outcome = await deliverWithin(bridge.deliver.bind(bridge), delivery, signal, settings.timeoutMs);
+    }
+    await mark(row, outcome, performance.now() - started);
+  };
+
+  const run = async (index: number): Promise<void> => {
+    const worker = `${processName}/w${index}`;
+    let failures = 0;
+    while (!stopping.fired) {
+      notified.take();
+      try {
+        const claimed = await claim(worker);
+        failures = 0;
+        if (claimed.length) {
+          // A failed mark leaves the claim to its lease: the delivery is retried when it expires.
+          await Promise.all(claimed.map((row) => attempt(row).catch((error: unknown) => log.error({ err: error, deliveryId: row.id }, 'delivery attempt could not be recorded'))));
+          continue;
+        }
+        await Signal.sleep(await idleMs(), notified, stopping);
+      } catch (error) {
+        if (stopping.fired) break;
+        failures += 1;
+        const delay = backoff(failures, 200, 5000);
+        log.error({ err: error, retryInMs: delay }, 'delivery worker failed to claim; retrying');
+        await Signal.sleep(delay, stopping);
+      }
+    }
+  };
+
+  /** How long to sleep when nothing is claimable: until the next retry or lease falls due, at most `pollMs`. */
+  const idleMs = async (): Promise<number> => {
+    const [row] = (await db.query(
+      `SELECT EXTRACT(EPOCH FROM (LEAST(
+         (SELECT min(next_attempt_at) FROM delivery.deliveries WHERE state IN ('PENDING', 'RETRY_SCHEDULED')),
+         (SELECT min(lease_until) FROM delivery.deliveries WHERE state = 'IN_FLIGHT')) - now())) * 1000 AS ms`,
+    )) as { ms: string | number | null }[];
+    const ms = row?.ms === null || row?.ms === undefined ? null : Number(row.ms);
+    // Due already but not claimable means blocked behind an earlier delivery of its case: that one's worker
+    // moves on to it as soon as it finishes, so there is no hurry here.
+    return ms === null || ms <= 0 ? settings.pollMs : Math.min(settings.pollMs, Math.ceil(ms) + 5);
+  };
+
+  const loops = Array.from({ length: settings.workers }, (_, index) => run(index + 1));
+  if (settings.workers > 0) log.info({ workers: settings.workers, batchSize: settings.batchSize }, 'delivery workers started');
+
+  let stopped: Promise<void> | null = null;
+  const workers: DeliveryWorkers = {
+    stop: () => {
+      stopped ??= (async () => {
+        stopping.fire();
+        shutdown.abort();
+        await Promise.all(loops);
+        await listener?.stop();
+      })();
+      return stopped;
+    },
+  };
+  options.lifecycle?.onStop('delivery workers', () => workers.stop());
+  return workers;
+}
+
+/** Runs a bridge's `deliver`: a throw is a RETRY, and so is a bridge still busy a second after its signal aborted. */
+async function deliverWithin(
+  deliver: (delivery: OutboundDelivery, signal: AbortSignal) => Promise<DeliveryOutcome>,
+  delivery: OutboundDelivery,
+  signal: AbortSignal,
+  timeoutMs: number,
+): Promise<DeliveryOutcome> {
+  let timer: NodeJS.Timeout | undefined;
+  const overdue = new Promise<DeliveryOutcome>((resolve) => {
+    const fire = (): void => {
+      timer = setTimeout(() => resolve({ kind: 'RETRY', reason: `the bridge did not stop when its ${timeoutMs} ms ran out` }), 1000);
+    };
+    if (signal.aborted) fire();
+    else signal.addEventListener('abort', fire, { once: true });
+  });
+  try {
+    return await Promise.race([
+      deliver(delivery, signal).catch((error: unknown): DeliveryOutcome => ({ kind: 'RETRY', reason: `the bridge failed: ${error instanceof Error ? error.message : String(error)}` })),
+      overdue,
+    ]);
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+}

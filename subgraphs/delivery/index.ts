@@ -1,0 +1,39 @@
+/**
+ * The delivery subgraph: the engine that pushes ticket events to the desks' own systems through the bridges in
+ * adapters/ — intake from the bus, workers claiming deliveries, retries and dead letters — and the API to watch
+ * and replay it (`deliveries`, `delivery`, `retryDelivery`).
+ */
+import type { NonEmptyArray } from 'type-graphql';
+import { createBridges } from '../../adapters';
+import { buildFederatedSchema } from '../../platform/federation';
+import type { SubgraphDefinition } from '../../platform/subgraph';
+import { DeliveryResolver } from './delivery.resolver';
+import { DeskReference } from './delivery.types';
+import { startDeliveryWorkers } from './engine';
+import { intakeConsumer } from './intake';
+import { Delivery1763900004000 } from './migrations/1763900004000-delivery';
+
+export { startDeliveryWorkers } from './engine';
+
+export const delivery: SubgraphDefinition = {
+  name: 'delivery',
+  entities: [],
+  migrations: [Delivery1763900004000],
+  build: () =>
+    buildFederatedSchema({
+      resolvers: [DeliveryResolver] as NonEmptyArray<Function>,
+      orphanedTypes: [DeskReference],
+    }),
+  consumers: [intakeConsumer],
+  async start({ db, config, lifecycle }) {
+    if (config.delivery.workers === 0) return;
+    await startDeliveryWorkers({
+      db,
+      // Secrets are resolved by reference from the environment at each attempt, so a rotated one is picked up.
+      bridges: createBridges({ dev: config.dev, env: process.env, ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}) }),
+      settings: config.delivery,
+      portalUrl: (reference) => (config.publicUrl ? `${config.publicUrl.replace(/\/$/, '')}/cases/${encodeURIComponent(reference)}` : null),
+      lifecycle,
+    });
+  },
+};

@@ -17,6 +17,7 @@ import type { Lifecycle } from '../platform/lifecycle';
 import { logger } from '../platform/logger';
 import { bearerToken, type JwtVerifier } from './auth';
 import { OrganisationScope } from './organisation-scope';
+import { statusFeedRoutes } from './status-feed';
 import { SubgraphClient } from './subgraph-client';
 import { dashboardRoutes, devSignInRoutes } from './dashboard';
 import type { DevIssuer } from './dev-issuer';
@@ -124,6 +125,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     const jwks = options.devJwks;
     routes['/.well-known/jwks.json'] = (_req, res) => sendJson(res, 200, jwks, { 'cache-control': 'max-age=60' });
   }
+  // The public major incident status page: no token, business language only (OM §5.22).
+  Object.assign(routes, statusFeedRoutes({ elexonUrl, signer: options.signer }));
   Object.assign(routes, dashboardRoutes(options.dashboardDir));
   if (options.dev && options.devIssuer) Object.assign(routes, devSignInRoutes(options.devIssuer));
 

@@ -8,22 +8,24 @@ import { MeResolver } from './directory/me.resolver';
 import { Organisation } from './directory/organisation';
 import { Directory1763900000000 } from './migrations/1763900000000-directory';
 import { Cases1763900001000 } from './migrations/1763900001000-cases';
+import { MajorIncidents1763900002000 } from './migrations/1763900002000-major-incidents';
 import { outboxMigration } from '../../platform/outbox';
 import { CaseResolver, caseReferenceResolvers, HandoffResolver, RoutingSuggestionResolver } from './cases/case.resolver';
 import { externalTicketReferenceTypes } from './cases/external-tickets';
 import { caseService } from './cases/case.runtime';
+import { MajorIncidentCommsResolver, MajorIncidentResolver, majorIncidentReferenceResolvers } from './major-incidents/major-incident.resolver';
 import { SubscriptionResolver } from './subscriptions/subscription.resolver';
 import { seedElexon } from './seed';
 
 export const elexon: SubgraphDefinition = {
   name: 'elexon',
   entities: [Organisation, Desk, elexonDeskProfiles.entity],
-  migrations: [Directory1763900000000, elexonDeskProfiles.migration, outboxMigration('elexon'), Cases1763900001000],
+  migrations: [Directory1763900000000, elexonDeskProfiles.migration, outboxMigration('elexon'), Cases1763900001000, MajorIncidents1763900002000],
   build: () =>
     buildFederatedSchema({
-      resolvers: [OrganisationResolver, DeskResolver, MeResolver, CaseResolver, HandoffResolver, RoutingSuggestionResolver, SubscriptionResolver],
+      resolvers: [OrganisationResolver, DeskResolver, MeResolver, CaseResolver, HandoffResolver, RoutingSuggestionResolver, SubscriptionResolver, MajorIncidentResolver, MajorIncidentCommsResolver],
       orphanedTypes: [elexonDeskProfiles.type, ...deskProfileReferenceTypes, ...externalTicketReferenceTypes],
-      referenceResolvers: mergeResolverMaps(directoryReferenceResolvers, elexonDeskProfiles.referenceResolvers, caseReferenceResolvers),
+      referenceResolvers: mergeResolverMaps(directoryReferenceResolvers, elexonDeskProfiles.referenceResolvers, caseReferenceResolvers, majorIncidentReferenceResolvers),
     }),
   seed: seedElexon,
   outbox: true,

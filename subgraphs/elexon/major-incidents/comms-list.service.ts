@@ -1,0 +1,93 @@
+/**
+ * The MI comms list (OM §5.19, §5.21): an organisation opts people or addresses in per service, any number of them.
+ * A participant manages and sees only its own organisation's entries; the bridges that send the comms read the list
+ * for a service with a service identity. Addresses never travel in events: bridges look them up here.
+ */
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { Role, Service } from '../../../schema/enums';
+import { DomainError } from '../../../schema/errors';
+import { hasRole, type Principal } from '../../../schema/identity';
+import { isUuid } from '../cases/case.service';
+import { MajorIncidentCommsEntry } from './major-incident.types';
+
+const COLUMNS = `id, organisation_id AS "organisationId", services, address, name, created_at AS "createdAt", updated_at AS "updatedAt"`;
+
+/** A practical e-mail check: one @, a dot-atom-ish local part, a domain of LDH labels with a dot. */
+const EMAIL = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+
+/** The address, trimmed and with its domain lower-cased; BAD_USER_INPUT unless it is an e-mail address. */
+export function normaliseEmail(value: string | null | undefined, field = 'address'): string {
+  const trimmed = (value ?? '').trim();
+  const at = trimmed.lastIndexOf('@');
+  const local = trimmed.slice(0, at);
+  if (!trimmed || trimmed.length > 254 || at < 1 || local.length > 64 || local.startsWith('.') || local.endsWith('.') || local.includes('..') || !EMAIL.test(trimmed)) {
+    throw DomainError.badUserInput(`${field} must be an e-mail address`, field);
+  }
+  return `${local}@${trimmed.slice(at + 1).toLowerCase()}`;
+}
+
+function toEntry(row: Record<string, unknown>): MajorIncidentCommsEntry {
+  return Object.assign(new MajorIncidentCommsEntry(), row);
+}
+
+export class CommsListService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  /** Opts an address in for the caller's organisation; subscribing the same address again replaces its services and name. */
+  async subscribe(principal: Principal, input: { services: Service[]; address: string; name?: string | null }): Promise<MajorIncidentCommsEntry> {
+    const services = [...new Set(input.services ?? [])];
+    if (!services.length) throw DomainError.badUserInput('services: name at least one service', 'services');
+    const known = new Set<string>(Object.values(Service));
+    for (const service of services) if (!known.has(service)) throw DomainError.badUserInput(`services: unknown service ${service}`, 'services');
+    const address = normaliseEmail(input.address);
+    const name = input.name?.trim() || null;
+    if (name && name.length > 200) throw DomainError.badUserInput('name must be at most 200 characters', 'name');
+    const now = this.clock();
+    const [row] = (await this.db.query(
+      `INSERT INTO elexon.mi_comms_list (id, organisation_id, services, address, name, created_by_subject, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
+       ON CONFLICT (organisation_id, lower(address)) DO UPDATE SET services = EXCLUDED.services, name = EXCLUDED.name, address = EXCLUDED.address,
+         updated_at = EXCLUDED.updated_at
+       RETURNING ${COLUMNS}`,
+      [randomUUID(), principal.organisationId, services, address, name, principal.subject, now],
+    )) as Record<string, unknown>[];
+    return toEntry(row);
+  }
+
+  /** Removes one of the caller's organisation's entries; another organisation's is NOT_FOUND. */
+  async unsubscribe(principal: Principal, id: string): Promise<boolean> {
+    const notFound = new DomainError(DomainError.notFound('Comms list entry').code, 'Comms list entry not found', { field: 'id' });
+    if (!isUuid(id)) throw notFound;
+    // Through a CTE so the driver answers with rows, as for a SELECT.
+    const rows = (await this.db.query('WITH removed AS (DELETE FROM elexon.mi_comms_list WHERE id = $1 AND organisation_id = $2 RETURNING id) SELECT id FROM removed', [
+      id,
+      principal.organisationId,
+    ])) as unknown[];
+    if (!rows.length) throw notFound;
+    return true;
+  }
+
+  /** The caller's organisation's entries. */
+  async own(principal: Principal): Promise<MajorIncidentCommsEntry[]> {
+    const rows = (await this.db.query(`SELECT ${COLUMNS} FROM elexon.mi_comms_list WHERE organisation_id = $1 ORDER BY lower(address)`, [
+      principal.organisationId,
+    ])) as Record<string, unknown>[];
+    return rows.map(toEntry);
+  }
+
+  /** Everyone opted in for a service, for the bridges that send the comms: a service identity or a CPSD admin only. */
+  async forService(principal: Principal, service: Service): Promise<MajorIncidentCommsEntry[]> {
+    if (principal.kind !== 'SERVICE' && !hasRole(principal, Role.CPSD_ADMIN)) {
+      throw DomainError.forbidden('The MI comms list is read by the comms bridges (a service identity) or a CPSD admin');
+    }
+    const rows = (await this.db.query(
+      `SELECT ${COLUMNS} FROM elexon.mi_comms_list WHERE $1 = ANY(services) ORDER BY organisation_id, lower(address)`,
+      [service],
+    )) as Record<string, unknown>[];
+    return rows.map(toEntry);
+  }
+}

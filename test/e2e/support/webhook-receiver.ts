@@ -7,8 +7,8 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 
-/** An answer: an HTTP status (with headers), or no answer at all. */
-export type ReceiverAnswer = { status: number; headers?: Record<string, string> } | 'hang';
+/** An answer: an HTTP status (with headers, after a delay), or no answer at all. */
+export type ReceiverAnswer = { status: number; headers?: Record<string, string>; delayMs?: number } | 'hang';
 
 export interface ReceivedWebhook {
   path: string;
@@ -97,8 +97,13 @@ export async function startWebhookReceiver(options: { secretFor(path: string): s
       if (newTicket) receiver.tickets.set(webhookId, received);
       receiver.onRequest?.(received);
       if (answer === 'hang') return;
-      res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
-      res.end(JSON.stringify({ ok: accepted }));
+      const respond = (): void => {
+        if (res.destroyed) return;
+        res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
+        res.end(JSON.stringify({ ok: accepted }));
+      };
+      if (answer.delayMs) setTimeout(respond, answer.delayMs);
+      else respond();
     });
   });
   server.keepAliveTimeout = 30_000;

@@ -13,6 +13,8 @@ declare module 'autocannon' {
       /** Seconds before a request counts as timed out. */
       timeout?: number;
       expectBody?: string;
+      /** Called with each response body; a falsy answer counts the response as a mismatch (wins over expectBody). */
+      verifyBody?: (body: string) => boolean;
     }
 
     interface Histogram {

@@ -18,7 +18,6 @@
  * BENCH_QUERIES (comma-separated names from QUERIES below; default all), BENCH_TARGETS (ours,stock: the default; name
  * one to load only it, e.g. under a profiler; both are still checked for identical data).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,13 +25,12 @@ import { isDeepStrictEqual } from 'node:util';
 import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { Role } from '../schema/enums';
 import type { LoadJob, LoadResult } from './load';
+import { DEFAULT_SERVER_URL, intFromEnv, median, mib, pad, printTable, redactUrl, RssSampler, runChild } from './support';
 
 // The logger reads LOG_LEVEL when it is first imported: set it before any product module loads.
 process.env.LOG_LEVEL ??= 'warn';
 
-const DEFAULT_SERVER_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 const DATABASE = 'cpsd_bench';
-const REPO_ROOT = path.resolve(__dirname, '..');
 const LOAD_SCRIPT = path.join(__dirname, 'load.ts');
 
 interface BenchQuery {
@@ -75,98 +73,9 @@ interface RoundRecord {
   serverPeakRssBytes: number;
 }
 
-function intFromEnv(name: string, fallback: number, min = 1): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer ≥ ${min}, got "${raw}"`);
-  return value;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
-
-function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparsable URL)';
-  }
-}
-
-/** Samples this process's RSS; the peak is tracked overall and per labelled phase. */
-class RssSampler {
-  private timer: NodeJS.Timeout | null = null;
-  private phasePeak = 0;
-  peak = 0;
-
-  start(intervalMs = 100): void {
-    this.timer = setInterval(() => this.sample(), intervalMs);
-    this.timer.unref();
-  }
-
-  sample(): void {
-    const rss = process.memoryUsage().rss;
-    if (rss > this.peak) this.peak = rss;
-    if (rss > this.phasePeak) this.phasePeak = rss;
-  }
-
-  beginPhase(): void {
-    this.phasePeak = 0;
-    this.sample();
-  }
-
-  endPhase(): number {
-    this.sample();
-    return this.phasePeak;
-  }
-
-  stop(): void {
-    if (this.timer) clearInterval(this.timer);
-  }
-}
-
-let currentLoadGenerator: ChildProcess | null = null;
-process.on('exit', () => currentLoadGenerator?.kill('SIGKILL'));
-
 /** Runs one load job in a child process and returns its result. */
 function runLoad(job: LoadJob): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', LOAD_SCRIPT], {
-      cwd: REPO_ROOT,
-      env: process.env,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    currentLoadGenerator = child;
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const limitMs = (job.durationSeconds + 30) * 1000;
-    const killer = setTimeout(() => child.kill('SIGKILL'), limitMs);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(killer);
-      currentLoadGenerator = null;
-      if (code !== 0) {
-        reject(new Error(`load generator exited with ${signal ?? code}: ${stderr.trim() || stdout.trim()}`));
-        return;
-      }
-      try {
-        resolve(JSON.parse(stdout.trim().split('\n').pop() ?? '') as LoadResult);
-      } catch {
-        reject(new Error(`load generator printed no result: ${stdout.trim()} ${stderr.trim()}`));
-      }
-    });
-    child.stdin.end(JSON.stringify(job));
-  });
+  return runChild<LoadJob, LoadResult>(LOAD_SCRIPT, job, (job.durationSeconds + 30) * 1000);
 }
 
 async function post(target: Target, body: string): Promise<{ status: number; text: string }> {
@@ -202,15 +111,6 @@ async function verify(query: BenchQuery, body: string, targets: Target[]): Promi
     expected.set(target.name, second.text === first.text ? first.text : undefined);
   }
   return expected;
-}
-
-function pad(value: string, width: number, right = false): string {
-  return right ? value.padStart(width) : value.padEnd(width);
-}
-
-function printTable(rows: string[][], rightAligned: boolean[]): void {
-  const widths = rows[0].map((_, col) => Math.max(...rows.map((row) => row[col].length)));
-  for (const row of rows) console.log(`  ${row.map((cell, col) => pad(cell, widths[col], rightAligned[col])).join('  ')}`);
 }
 
 function summarise(query: BenchQuery, records: RoundRecord[], targets: Target[]): void {

@@ -7,6 +7,7 @@
  *     | node --import tsx bench/load.ts
  */
 import autocannon from 'autocannon';
+import { readJob } from './support';
 
 export interface LoadJob {
   url: string;
@@ -17,6 +18,12 @@ export interface LoadJob {
   connections: number;
   /** When set, a response whose body differs from this one counts as a mismatch. */
   expectBody?: string;
+  /**
+   * For answers that are not byte-stable (they carry the time): a response whose body does not start with
+   * `bodyStartsWith`, or contains `bodyExcludes` (e.g. `"errors":`), counts as a mismatch. Ignored with expectBody.
+   */
+  bodyStartsWith?: string;
+  bodyExcludes?: string;
   timeoutSeconds?: number;
 }
 
@@ -46,11 +53,12 @@ function run(options: autocannon.Options): Promise<autocannon.Result> {
 }
 
 async function main(): Promise<void> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  const raw = Buffer.concat(chunks).toString('utf8');
-  if (!raw.trim()) throw new Error('expected a job (JSON) on stdin');
-  const job = JSON.parse(raw) as LoadJob;
+  const job = await readJob<LoadJob>();
+  const { bodyStartsWith, bodyExcludes } = job;
+  const verifyBody =
+    job.expectBody === undefined && (bodyStartsWith !== undefined || bodyExcludes !== undefined)
+      ? (body: string) => (bodyStartsWith === undefined || body.startsWith(bodyStartsWith)) && (bodyExcludes === undefined || !body.includes(bodyExcludes))
+      : undefined;
   const base: autocannon.Options = {
     url: job.url,
     method: 'POST',
@@ -64,6 +72,7 @@ async function main(): Promise<void> {
     ...base,
     duration: job.durationSeconds,
     ...(job.expectBody !== undefined ? { expectBody: job.expectBody } : {}),
+    ...(verifyBody ? { verifyBody } : {}),
   });
   const statusCodes: Record<string, number> = {};
   for (const [code, stats] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = (stats as { count: number }).count;

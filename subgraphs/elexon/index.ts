@@ -9,6 +9,7 @@ import { Organisation } from './directory/organisation';
 import { Directory1763900000000 } from './migrations/1763900000000-directory';
 import { Cases1763900001000 } from './migrations/1763900001000-cases';
 import { MajorIncidents1763900002000 } from './migrations/1763900002000-major-incidents';
+import { QueueIndexes1763900003000 } from './migrations/1763900003000-queue-indexes';
 import { outboxMigration } from '../../platform/outbox';
 import { CaseResolver, caseReferenceResolvers, HandoffResolver, RoutingSuggestionResolver } from './cases/case.resolver';
 import { externalTicketReferenceTypes } from './cases/external-tickets';
@@ -20,7 +21,7 @@ import { seedElexon } from './seed';
 export const elexon: SubgraphDefinition = {
   name: 'elexon',
   entities: [Organisation, Desk, elexonDeskProfiles.entity],
-  migrations: [Directory1763900000000, elexonDeskProfiles.migration, outboxMigration('elexon'), Cases1763900001000, MajorIncidents1763900002000],
+  migrations: [Directory1763900000000, elexonDeskProfiles.migration, outboxMigration('elexon'), Cases1763900001000, MajorIncidents1763900002000, QueueIndexes1763900003000],
   build: () =>
     buildFederatedSchema({
       resolvers: [OrganisationResolver, DeskResolver, MeResolver, CaseResolver, HandoffResolver, RoutingSuggestionResolver, SubscriptionResolver, MajorIncidentResolver, MajorIncidentCommsResolver],

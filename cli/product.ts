@@ -7,7 +7,7 @@ import { ensureDatabase } from '../platform/db';
 import { startEmbeddedPostgres } from '../platform/embedded-postgres';
 import { createPostgresBus } from '../platform/bus/postgres';
 import type { EventBus } from '../platform/events';
-import { generateIdentityKeyPair, IdentityTokenSigner, IdentityTokenVerifier } from '../platform/identity-token';
+import { generateIdentityKeyPair, IdentityTokenSigner, IdentityTokenVerifier, type IdentityKeyPair } from '../platform/identity-token';
 import { Lifecycle } from '../platform/lifecycle';
 import { startSubgraph, type RunningSubgraph } from '../platform/subgraph';
 import { configurePartnerAuth } from '../gateway/auth';
@@ -22,6 +22,8 @@ export interface ProductOptions {
   seed?: boolean;
   /** 0 picks free ports (tests); otherwise the configured ones. */
   ephemeralPorts?: boolean;
+  /** The gateway's identity key pair, instead of a fresh one (a benchmark shares it with a second gateway process). */
+  identityKeys?: IdentityKeyPair;
 }
 
 export interface RunningProduct {
@@ -52,7 +54,7 @@ export async function startProduct(options: ProductOptions = {}): Promise<Runnin
     const bus = await createPostgresBus({ url: databaseUrl, lifecycle });
 
     // One process: the gateway's identity-signing key never leaves memory.
-    const keys = await generateIdentityKeyPair();
+    const keys = options.identityKeys ?? (await generateIdentityKeyPair());
     const signer = new IdentityTokenSigner(keys.privateKey);
     const verifier = new IdentityTokenVerifier(keys.publicKey);
 

@@ -3,8 +3,10 @@
  * bridge is one line in `createBridges` (and must pass `runBridgeConformance`, see README.md).
  */
 import type { ContactMethodKind } from '../schema/enums';
+import { emailBridgeFromEnv } from './email';
 import { portalBridge } from './portal/bridge';
 import type { Bridge, BridgeRegistry } from './sdk';
+import { tmf621BridgeFromEnv } from './tmf621';
 import { webhookBridge } from './webhook/bridge';
 
 export type { Bridge, BridgeRegistry, DeliveryOutcome, DeliveryOutcomeKind, DeskTarget, OutboundDelivery, OutboundEvent } from './sdk';
@@ -25,7 +27,8 @@ export function createBridges(config: BridgesConfig): BridgeRegistry {
   return registerBridges([
     portalBridge(),
     webhookBridge({ dev: config.dev, env: config.env }),
-    // SHARED_MAILBOX (adapters/email) and TMF621 (adapters/tmf621) register here.
+    emailBridgeFromEnv(config),
+    tmf621BridgeFromEnv(config),
   ]);
 }
 

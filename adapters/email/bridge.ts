@@ -1,0 +1,94 @@
+/**
+ * The email bridge (SHARED_MAILBOX desks, and the MI comms list): SMTP out with nodemailer, SMTP in with smtp-server.
+ * Outbound mail carries the case reference, what changed and a portal link — never evidence (OM §10.5.5) — with a
+ * Message-ID derived from the delivery (stable across retries) and In-Reply-To / References on the case's thread
+ * root, so every email about a case threads in the desk's mailbox and a reply finds its case again.
+ */
+import { ContactMethodKind } from '../../schema/enums';
+import type { Bridge, CpsdApi, DeliveryOutcome, InboundContext, OutboundDelivery, RunningInbound } from '../sdk';
+import { composeEmail } from './compose';
+import { startEmailReceiver, type EmailInboundOptions } from './receiver';
+import { buildMessage, classifySmtpError, sendRaw, type SmtpSettings } from './smtp';
+
+export interface EmailBridgeOptions {
+  smtp: SmtpSettings;
+  /** The From of every CPSD email, e.g. `CPSD <cpsd@cpsd.example>`; its address is also the envelope sender. */
+  from: string;
+  /** Where desks reply (the inbound receiver's address). Defaults to the From address. */
+  replyTo?: string;
+  /** Right-hand side of our Message-IDs; defaults to the From address's domain. */
+  messageIdDomain?: string;
+  /** Portal base URL for links when a delivery carries none. */
+  portalBaseUrl?: string | null;
+  /** Where `smtp.auth.passEnv` is read (process.env in production), at each attempt. */
+  env?: Record<string, string | undefined>;
+  /** The SMTP receiver for replies; without it the bridge is outbound only. */
+  inbound?: EmailInboundOptions;
+}
+
+const ADDRESS = /^[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[^\s@<>()",;:]+$|^[^\s@<>()",;:]+@(localhost|\[[0-9.]+\])$/i;
+
+/** The bare address of `Name <a@b>` or `a@b`. */
+export function addressOf(mailbox: string): string {
+  const match = /<([^<>]+)>\s*$/.exec(mailbox);
+  return (match ? match[1]! : mailbox).trim();
+}
+
+export class EmailBridge implements Bridge {
+  readonly kind = ContactMethodKind.SHARED_MAILBOX;
+  private readonly messageIdDomain: string;
+
+  constructor(private readonly options: EmailBridgeOptions) {
+    const fromAddress = addressOf(options.from);
+    if (!ADDRESS.test(fromAddress)) throw new Error(`email bridge: the From address ${fromAddress} is not an email address`);
+    this.messageIdDomain = options.messageIdDomain ?? fromAddress.split('@')[1]!;
+  }
+
+  async deliver(delivery: OutboundDelivery, signal: AbortSignal): Promise<DeliveryOutcome> {
+    const to = delivery.target.contactMethod.address.trim();
+    if (!ADDRESS.test(to)) return { kind: 'PERMANENT_FAILURE', reason: 'the desk has no valid mailbox address' };
+    const passEnv = this.options.smtp.auth?.passEnv;
+    const password = passEnv ? (this.options.env ?? process.env)[passEnv] : undefined;
+    if (passEnv && !password) return { kind: 'PERMANENT_FAILURE', reason: `no SMTP password: set ${passEnv}` };
+
+    const email = composeEmail(delivery, { messageIdDomain: this.messageIdDomain, portalBaseUrl: this.options.portalBaseUrl ?? null });
+    const raw = await buildMessage({
+      from: this.options.from,
+      to,
+      replyTo: this.options.replyTo ?? this.options.from,
+      subject: email.subject,
+      text: email.text,
+      messageId: email.messageId,
+      inReplyTo: email.inReplyTo,
+      references: email.references,
+      headers: email.headers,
+    });
+    try {
+      const reply = await sendRaw(this.options.smtp, password, { from: addressOf(this.options.from), to }, raw, signal);
+      return { kind: 'DELIVERED', externalReference: email.messageId, detail: `SMTP ${reply.slice(0, 120)}` };
+    } catch (error) {
+      if (signal.aborted) return { kind: 'RETRY', reason: 'the mail relay did not answer in time' };
+      return classifySmtpError(error);
+    }
+  }
+
+  /** Starts the SMTP receiver for replies (when configured). */
+  async startInbound(context: InboundContext): Promise<RunningInbound> {
+    if (!this.options.inbound) return { stop: async () => undefined };
+    return this.startReceiver(context.api);
+  }
+
+  /** The receiver with its bound port (tests and the CLI print it). */
+  startReceiver(api: CpsdApi): ReturnType<typeof startEmailReceiver> {
+    if (!this.options.inbound) throw new Error('email bridge: no inbound receiver configured');
+    return startEmailReceiver(this.options.inbound, {
+      api,
+      messageIdDomain: this.messageIdDomain,
+      ownAddresses: [addressOf(this.options.from), ...(this.options.replyTo ? [addressOf(this.options.replyTo)] : [])],
+    });
+  }
+}
+
+export function emailBridge(options: EmailBridgeOptions): EmailBridge {
+  return new EmailBridge(options);
+}

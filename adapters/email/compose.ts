@@ -1,0 +1,130 @@
+/**
+ * What an outbound CPSD email says, pure. OM §10.5.5: an email carries the case reference and a portal link — never
+ * MPANs or other evidence. The body is the reference, what changed in business words and the link; `maskMpan` runs
+ * over the subject and the body as the last line of defence (the producer masked already).
+ */
+import { maskMpan } from '../../schema/mpan';
+import type { OutboundDelivery } from '../sdk';
+import { caseThreadId, deliveryMessageId, isCaseReference } from './thread';
+
+export interface ComposeOptions {
+  /** The right-hand side of every Message-ID we mint (e.g. cpsd.example). */
+  messageIdDomain: string;
+  /** Portal base URL, used when the delivery carries no portal link (links become `<base>/cases/<reference>`). */
+  portalBaseUrl?: string | null;
+}
+
+export interface ComposedEmail {
+  subject: string;
+  text: string;
+  messageId: string;
+  /** The case's thread root, when the delivery is about a case. */
+  inReplyTo: string | null;
+  references: string[];
+  /** Extra headers: RFC 3834 marks the mail as machine-sent, so auto-responders stay quiet. */
+  headers: Record<string, string>;
+}
+
+/** Hand-off / external-ticket and case states in the words a desk reads. */
+const STATE_WORDS: Record<string, string> = {
+  OPEN: 'handed to your desk and awaiting your acknowledgement',
+  REQUESTED: 'handed to your desk and awaiting your acknowledgement',
+  ACKNOWLEDGED: 'acknowledged by your desk',
+  IN_PROGRESS: 'in progress',
+  RESOLVED: 'resolved',
+  REJECTED: 'rejected as not for your desk',
+  NEW: 'new, awaiting triage',
+  ON_HOLD: 'on hold',
+  CLOSED: 'closed',
+  CANCELLED: 'withdrawn by the raiser',
+  CANDIDATE: 'under review as a major incident candidate',
+  PROMOTED: 'a major incident',
+};
+
+/** What happened, by event type. Unknown types still send a sensible generic line. */
+const EVENT_WORDS: Record<string, string> = {
+  'ticket.opened': 'A CPSD case has been handed to your desk.',
+  'ticket.updated': 'A CPSD case handed to your desk has changed.',
+  'case.raised': 'A CPSD case has been raised with your desk.',
+  'case.routed': 'A CPSD case has been transferred to your desk.',
+  'case.commented': 'There is a new comment on a CPSD case.',
+  'case.resolved': 'A CPSD case has been resolved.',
+  'case.reopened': 'A CPSD case has been reopened.',
+  'case.closed': 'A CPSD case has been closed.',
+  'case.on_hold': 'A CPSD case has been put on hold.',
+  'case.resumed': 'Work on a CPSD case has resumed.',
+  'case.cancelled': 'A CPSD case has been withdrawn by its raiser.',
+  'major_incident.promoted': 'A major incident has been declared.',
+  'major_incident.updated': 'There is an update on a major incident.',
+  'major_incident.escalated': 'A major incident has been escalated.',
+  'major_incident.resolved': 'A major incident has been resolved.',
+};
+
+const MI_KIND_WORDS: Record<string, string> = {
+  INITIAL: 'Initial notification',
+  UPDATE: 'Update',
+  ESCALATION: 'Escalation notice',
+  RESOLUTION: 'Resolution',
+};
+
+const text = (value: unknown): string | null => (typeof value === 'string' && value.trim() ? value.trim() : null);
+
+/** One line of free business text: no line breaks (header injection), bounded, MPANs masked. */
+function oneLine(value: string, max = 150): string {
+  const flat = maskMpan(value).replace(/[\r\n\t]+/g, ' ').replace(/\s{2,}/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+function portalLink(delivery: OutboundDelivery, reference: string | null, options: ComposeOptions): string | null {
+  if (delivery.portalUrl) return delivery.portalUrl;
+  if (!reference || !options.portalBaseUrl) return null;
+  return `${options.portalBaseUrl.replace(/\/+$/, '')}/cases/${encodeURIComponent(reference)}`;
+}
+
+export function composeEmail(delivery: OutboundDelivery, options: ComposeOptions): ComposedEmail {
+  const { event, target } = delivery;
+  const data = event.data;
+  const reference = isCaseReference(event.caseReference) ? event.caseReference : null;
+  const majorIncident = event.type.startsWith('major_incident.');
+  const miReference = majorIncident ? text(data.reference) : null;
+  const state = text(data.state);
+  const link = portalLink(delivery, reference, options);
+
+  const tag = majorIncident && miReference ? miReference : (reference ?? 'CPSD');
+  const about = text(data.subject) ?? (majorIncident ? `Major incident${text(data.kind) ? ` — ${MI_KIND_WORDS[String(data.kind)] ?? String(data.kind)}` : ''}` : null);
+  const subject = maskMpan(`[${oneLine(tag, 40)}] ${oneLine(about ?? EVENT_WORDS[event.type] ?? 'CPSD update')}`);
+
+  const lines: string[] = [`Dear ${oneLine(target.deskName, 120)},`, '', EVENT_WORDS[event.type] ?? `CPSD update (${oneLine(event.type, 60)}).`, ''];
+  if (majorIncident) {
+    if (miReference) lines.push(`Major incident: ${oneLine(miReference, 40)}`);
+    if (text(data.kind)) lines.push(`Notice: ${MI_KIND_WORDS[String(data.kind)] ?? oneLine(String(data.kind), 40)}`);
+    if (Array.isArray(data.services) && data.services.length) lines.push(`Services affected: ${oneLine(data.services.map(String).join(', '), 300)}`);
+    if (state) lines.push(`Status: ${STATE_WORDS[state] ?? oneLine(state, 40)}`);
+    if (text(data.nextUpdateDueAt)) lines.push(`Next update due: ${oneLine(String(data.nextUpdateDueAt), 40)}`);
+    // The comms text itself: business and impact language, refused by the hub if it held an MPAN; masked again here.
+    const body = text(data.body);
+    if (body) lines.push('', maskMpan(body).slice(0, 5_000));
+  } else {
+    if (reference) lines.push(`Case reference: ${reference}`);
+    if (about) lines.push(`About: ${oneLine(about)}`);
+    if (state) lines.push(`Status: ${STATE_WORDS[state] ?? oneLine(state, 40)}`);
+    if (text(data.externalReference)) lines.push(`Your reference: ${oneLine(String(data.externalReference), 100)}`);
+  }
+  lines.push('');
+  if (link) lines.push(`Details and evidence are in the CPSD portal: ${link}`, '');
+  lines.push('For data protection this email carries no MPANs or other case evidence (OM §10.5.5): please read and add them in the portal.');
+  if (!majorIncident && reference) {
+    lines.push(`To comment, reply to this email from your desk's nominated mailbox, keeping [${reference}] in the subject.`);
+  }
+  lines.push('', '— CPSD (Cross-Party Service Desk)');
+
+  const thread = reference ? caseThreadId(reference, options.messageIdDomain) : null;
+  return {
+    subject,
+    text: maskMpan(lines.join('\n')),
+    messageId: deliveryMessageId(delivery.idempotencyKey, reference, options.messageIdDomain),
+    inReplyTo: thread,
+    references: thread ? [thread] : [],
+    headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'OOF, AutoReply' },
+  };
+}

@@ -1,0 +1,211 @@
+/**
+ * The outbound TMF621 bridge (TMF621 desks: ServiceNow, Salesforce…): a hand-off becomes a TroubleTicket on the
+ * partner's own system — `POST /troubleTicket` for `ticket.opened`, `PATCH /troubleTicket/{their id}` for
+ * `ticket.updated` — with `Idempotency-Key` = the delivery id on every attempt, so a partner that dedupes on it holds
+ * one ticket however often a delivery is retried. The partner's events come back to our listener (server.ts).
+ *
+ * Registration (the desk profile's `bridge_config`; never a secret itself):
+ *   { "url": "https://api.partner.example/tmf-api/troubleTicket/v5",        default: the contact method's address
+ *     "tokenUrl": "https://idp.partner.example/oauth2/token",             OAuth2 client credentials (optional)
+ *     "clientId": "cpsd", "clientSecretEnv": "TMF621_SECRET_UKPN", "scope": "troubleTicket", "audience": "…",
+ *     "certFile": "/run/secrets/ukpn.crt", "keyFile": "/run/secrets/ukpn.key", "caFile": "…" }   mTLS (optional)
+ */
+import { readFileSync } from 'node:fs';
+import { Agent, fetch as undiciFetch } from 'undici';
+import { ContactMethodKind } from '../../schema/enums';
+import { maskMpan } from '../../schema/mpan';
+import { classifyHttpStatus, type Bridge, type DeliveryOutcome, type InboundContext, type OutboundDelivery, type RunningInbound } from '../sdk';
+import { patchForHandoff, ticketForHandoff } from './mapping';
+import { startTmf621Server, type Tmf621ServerOptions } from './server';
+
+export interface Tmf621DeskConfig {
+  url?: string;
+  tokenUrl?: string;
+  clientId?: string;
+  clientSecretEnv?: string;
+  scope?: string;
+  audience?: string;
+  certFile?: string;
+  keyFile?: string;
+  caFile?: string;
+}
+
+export interface Tmf621BridgeOptions {
+  /** Where secrets named by `clientSecretEnv` are read, at each token request (process.env in production). */
+  env: Record<string, string | undefined>;
+  /** Development allows plain http to any host; production: https, or loopback. */
+  dev: boolean;
+  /** The inbound API (server.ts); without it the bridge is outbound only. */
+  inbound?: Tmf621ServerOptions;
+  /** For tests: replaces fetch (no mTLS then). */
+  fetch?: typeof fetch;
+}
+
+interface CachedToken {
+  token: string;
+  until: number;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+const str = (value: unknown): string | null => (typeof value === 'string' && value.trim() ? value.trim() : null);
+
+/** A token request or a ticket call failed in a way that decides the outcome. */
+class Outcome extends Error {
+  constructor(readonly outcome: DeliveryOutcome) {
+    super('reason' in outcome ? outcome.reason : outcome.kind);
+  }
+}
+
+export class Tmf621Bridge implements Bridge {
+  readonly kind = ContactMethodKind.TMF621;
+  private readonly tokens = new Map<string, CachedToken>();
+  private readonly agents = new Map<string, Agent>();
+
+  constructor(private readonly options: Tmf621BridgeOptions) {}
+
+  async deliver(delivery: OutboundDelivery, signal: AbortSignal): Promise<DeliveryOutcome> {
+    const config = delivery.target.config as Tmf621DeskConfig;
+    const base = this.endpoint(delivery, config);
+    if (typeof base === 'string') return { kind: 'PERMANENT_FAILURE', reason: base };
+    const { event } = delivery;
+    const data = event.data;
+    const started = Date.now();
+    try {
+      const token = await this.token(config, signal);
+      let method: 'POST' | 'PATCH';
+      let url: string;
+      let body: Record<string, unknown>;
+      if (event.type === 'ticket.updated' && !str(data.externalReference)) {
+        // Only the partner's acknowledgement gives the hand-off the partner's ticket id; every change before that is
+        // the partner's own doing (hand-off states are the receiving desk's to change), so there is nothing to tell it.
+        return { kind: 'DELIVERED', detail: "the party's ticket id is not known yet: nothing to update" };
+      }
+      if (event.type === 'ticket.opened') {
+        method = 'POST';
+        url = `${base}/troubleTicket`;
+        body = ticketForHandoff({
+          caseReference: event.caseReference,
+          handoffId: event.handoffId,
+          deskName: delivery.target.deskName,
+          subject: str(data.subject),
+          state: str(data.state),
+          portalUrl: delivery.portalUrl,
+          impact: str(data.impact),
+          priority: str(data.priority),
+          category: str(data.category),
+        });
+      } else if (event.type === 'ticket.updated') {
+        method = 'PATCH';
+        url = `${base}/troubleTicket/${encodeURIComponent(str(data.externalReference)!)}`;
+        body = patchForHandoff({ caseReference: event.caseReference, handoffId: event.handoffId, state: str(data.state) });
+      } else {
+        return { kind: 'DELIVERED', detail: `${event.type} is not a ticket change: nothing to send over TMF621` };
+      }
+      // Masked again as the last line of defence: nothing MPAN-shaped leaves, whatever the producer let through.
+      const payload = maskMpan(JSON.stringify(body));
+      const response = await this.send(config, url, {
+        method,
+        signal,
+        redirect: 'manual',
+        headers: {
+          'content-type': method === 'PATCH' ? 'application/merge-patch+json' : 'application/json',
+          accept: 'application/json',
+          'idempotency-key': delivery.idempotencyKey,
+          'user-agent': 'CPSD-Gateway-TMF621/1',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        body: payload,
+      });
+      const text = await response.text().catch(() => '');
+      if (response.status === 401 && token) this.tokens.delete(this.tokenKey(config));
+      const outcome = classifyHttpStatus(response.status, response.headers.get('retry-after'));
+      if (outcome.kind !== 'DELIVERED') return { ...outcome, httpStatus: response.status };
+      let theirId: string | null = null;
+      try {
+        theirId = str((JSON.parse(text) as { id?: unknown }).id);
+      } catch {
+        theirId = null;
+      }
+      return { kind: 'DELIVERED', httpStatus: response.status, ...(theirId ? { externalReference: maskMpan(theirId).slice(0, 100) } : {}), detail: `${method} ${response.status}` };
+    } catch (error) {
+      if (error instanceof Outcome) return error.outcome;
+      if (signal.aborted) return { kind: 'RETRY', reason: `no answer within ${Date.now() - started} ms` };
+      const cause = (error as { cause?: { code?: string } }).cause;
+      return { kind: 'RETRY', reason: `could not reach the TMF621 endpoint${cause?.code ? ` (${cause.code})` : ''}` };
+    }
+  }
+
+  async startInbound(_context: InboundContext): Promise<RunningInbound> {
+    if (!this.options.inbound) return { stop: async () => undefined };
+    return startTmf621Server({ dev: this.options.dev, ...this.options.inbound });
+  }
+
+  private endpoint(delivery: OutboundDelivery, config: Tmf621DeskConfig): string | URL {
+    const raw = str(config.url) ?? delivery.target.contactMethod.address;
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      return 'the desk has no valid TMF621 URL registered';
+    }
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && (this.options.dev || LOOPBACK.has(url.hostname)))) return 'TMF621 URLs must be https';
+    return new URL(url.toString().replace(/\/+$/, '').replace(/\/troubleTicket$/, ''));
+  }
+
+  private tokenKey(config: Tmf621DeskConfig): string {
+    return `${config.tokenUrl}\n${config.clientId}\n${config.scope ?? ''}\n${config.audience ?? ''}`;
+  }
+
+  /** OAuth2 client credentials (RFC 6749 §4.4), cached until a minute before expiry; null when none is configured. */
+  private async token(config: Tmf621DeskConfig, signal: AbortSignal): Promise<string | null> {
+    if (!config.tokenUrl) return null;
+    const key = this.tokenKey(config);
+    const cached = this.tokens.get(key);
+    if (cached && cached.until > Date.now()) return cached.token;
+    const secretEnv = config.clientSecretEnv ?? '';
+    const secret = this.options.env[secretEnv];
+    if (!config.clientId || !secret) throw new Outcome({ kind: 'PERMANENT_FAILURE', reason: `OAuth2 client credentials incomplete: set clientId and ${secretEnv || 'clientSecretEnv'}` });
+    const form = new URLSearchParams({ grant_type: 'client_credentials', ...(config.scope ? { scope: config.scope } : {}), ...(config.audience ? { audience: config.audience } : {}) });
+    const response = await this.send(config, config.tokenUrl, {
+      method: 'POST',
+      signal,
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        accept: 'application/json',
+        authorization: `Basic ${Buffer.from(`${encodeURIComponent(config.clientId)}:${encodeURIComponent(secret)}`).toString('base64')}`,
+      },
+      body: form.toString(),
+    });
+    const body = (await response.json().catch(() => ({}))) as { access_token?: unknown; expires_in?: unknown };
+    if (!response.ok || typeof body.access_token !== 'string') {
+      const outcome = classifyHttpStatus(response.status, response.headers.get('retry-after'));
+      throw new Outcome(outcome.kind === 'DELIVERED' ? { kind: 'PERMANENT_FAILURE', reason: 'the token endpoint gave no access_token' } : { ...outcome, reason: `token endpoint: ${'reason' in outcome ? outcome.reason : ''}` });
+    }
+    const seconds = typeof body.expires_in === 'number' ? body.expires_in : 300;
+    this.tokens.set(key, { token: body.access_token, until: Date.now() + Math.max(0, seconds - 60) * 1000 });
+    return body.access_token;
+  }
+
+  /** fetch, through an mTLS agent when the desk registered a client certificate. */
+  private send(config: Tmf621DeskConfig, url: string | URL, init: RequestInit): Promise<Response> {
+    if (this.options.fetch) return this.options.fetch(url, init);
+    if (!config.certFile && !config.caFile) return fetch(url, init);
+    const key = `${config.certFile}\n${config.keyFile}\n${config.caFile}`;
+    let agent = this.agents.get(key);
+    if (!agent) {
+      agent = new Agent({
+        connect: {
+          ...(config.certFile ? { cert: readFileSync(config.certFile) } : {}),
+          ...(config.keyFile ? { key: readFileSync(config.keyFile) } : {}),
+          ...(config.caFile ? { ca: readFileSync(config.caFile) } : {}),
+        },
+      });
+      this.agents.set(key, agent);
+    }
+    return undiciFetch(url, { ...(init as Parameters<typeof undiciFetch>[1]), dispatcher: agent }) as unknown as Promise<Response>;
+  }
+}
+
+export function tmf621Bridge(options: Tmf621BridgeOptions): Tmf621Bridge {
+  return new Tmf621Bridge(options);
+}

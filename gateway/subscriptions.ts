@@ -302,6 +302,25 @@ export function compilePlan(document: DocumentNode, operation: OperationDefiniti
   };
 }
 
+/** A small LRU: subscribers usually send the same few documents, so parsing and validating once is enough. */
+class Lru<V> {
+  private readonly map = new Map<string, V>();
+  constructor(private readonly max: number) {}
+  get(key: string): V | undefined {
+    const value = this.map.get(key);
+    if (value !== undefined) {
+      this.map.delete(key);
+      this.map.set(key, value);
+    }
+    return value;
+  }
+  set(key: string, value: V): void {
+    this.map.delete(key);
+    this.map.set(key, value);
+    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value as string);
+  }
+}
+
 function visibilityKey(context: GatewayContext): string {
   const p = context.principal;
   return JSON.stringify([p.organisationId, [...p.visibleOrganisationIds].sort(), [...p.roles].sort(), [...p.deskIds].sort()]);
@@ -318,6 +337,10 @@ export async function startSubscriptions(options: SubscriptionServerOptions): Pr
   const limits: SubscriptionLimits = { ...DEFAULT_SUBSCRIPTION_LIMITS, ...options.limits };
   const subscribers = new Set<Subscriber>();
   const rules = [...specifiedRules, operationLimitsRule(options.operationLimits)];
+  const documents = new Lru<{ document: DocumentNode; errors: readonly GraphQLError[]; schema: GraphQLSchema }>(500);
+  const plans = new Lru<Plan>(2000);
+  /** Subscribe-time visibility answers, briefly: a reconnect storm must not become a storm of federated queries. */
+  const visibility = new Lru<{ visible: boolean; until: number }>(10_000);
 
   async function hydrate(plan: Plan, context: GatewayContext, entityId: string): Promise<ExecutionResult | null> {
     const fresh = await options.refreshIdentity(context);
@@ -389,7 +412,11 @@ export async function startSubscriptions(options: SubscriptionServerOptions): Pr
   let chain = Promise.resolve();
   const consumer = await options.bus.consume({ name: replica, types: undefined }, async (event) => {
     const targets = matching(event);
-    if (targets.length) chain = chain.then(() => dispatch(event, targets));
+    if (targets.length) {
+      chain = chain
+        .then(() => dispatch(event, targets))
+        .catch((error: unknown) => logger.error({ err: error, eventType: event.type }, 'subscription dispatch failed'));
+    }
     // Dispatch runs behind the bus handler in order; the handler does not wait for slow subscribers.
   });
   options.lifecycle.onStop('gateway subscription consumer', () => consumer.stop());
@@ -423,14 +450,19 @@ export async function startSubscriptions(options: SubscriptionServerOptions): Pr
       state.subscriptions += 1;
       let accepted = false;
       try {
-        let document: DocumentNode;
-        try {
-          document = parse(payload.query);
-        } catch (error) {
-          return [new GraphQLError((error as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
-        }
         const schema = options.schema();
-        const errors = validate(schema, document, rules);
+        let parsed = documents.get(payload.query);
+        if (!parsed || parsed.schema !== schema) {
+          let document: DocumentNode;
+          try {
+            document = parse(payload.query);
+          } catch (error) {
+            return [new GraphQLError((error as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
+          }
+          parsed = { document, errors: validate(schema, document, rules), schema };
+          documents.set(payload.query, parsed);
+        }
+        const { document, errors } = parsed;
         if (errors.length) {
           return errors.map((e) => new GraphQLError(e.message, { extensions: { ...e.extensions, code: 'GRAPHQL_VALIDATION_FAILED' } }));
         }
@@ -440,16 +472,26 @@ export async function startSubscriptions(options: SubscriptionServerOptions): Pr
         if (operation.operation !== 'subscription') {
           return [new GraphQLError('Only subscriptions run over WebSocket; send queries and mutations over HTTP', { extensions: { code: 'BAD_REQUEST' } })];
         }
-        let plan: Plan;
-        try {
-          plan = compilePlan(document, operation, (payload.variables as Record<string, unknown>) ?? {});
-        } catch (error) {
-          return [new GraphQLError((error as Error).message, { extensions: { code: 'BAD_USER_INPUT' } })];
+        const planKey = `${payload.operationName ?? ''}|${payload.query}|${JSON.stringify(payload.variables ?? {})}`;
+        let plan = plans.get(planKey);
+        if (!plan) {
+          try {
+            plan = compilePlan(document, operation, (payload.variables as Record<string, unknown>) ?? {});
+          } catch (error) {
+            return [new GraphQLError((error as Error).message, { extensions: { code: 'BAD_USER_INPUT' } })];
+          }
+          plans.set(planKey, plan);
         }
         const checkId = plan.spec.subscribeCheckId(plan.args);
         if (checkId !== null) {
-          const visible = await hydrate({ ...plan, hydrationQuery: 'query ($__cpsdEntityId: ID!) { entity: case(id: $__cpsdEntityId) { id } }', hydrationVariables: {} }, state.context, checkId);
-          if (!visible) return [new GraphQLError('Case not found', { extensions: { code: 'NOT_FOUND' } })];
+          const key = `${checkId}|${visibilityKey(state.context)}`;
+          let known = visibility.get(key);
+          if (!known || known.until < Date.now()) {
+            const probe = { ...plan, hydrationQuery: 'query ($__cpsdEntityId: ID!) { entity: case(id: $__cpsdEntityId) { id } }', hydrationVariables: {} };
+            known = { visible: (await hydrate(probe, state.context, checkId)) !== null, until: Date.now() + 5_000 };
+            visibility.set(key, known);
+          }
+          if (!known.visible) return [new GraphQLError('Case not found', { extensions: { code: 'NOT_FOUND' } })];
         }
         const after = plan.args.after;
         if (after !== undefined && after !== null && !/^\d{1,19}$/.test(String(after))) {
@@ -514,11 +556,20 @@ export async function startSubscriptions(options: SubscriptionServerOptions): Pr
     }
   }
 
+  /** Replayed events hydrate once per (group, sequence), however many subscribers of the group reconnect. */
+  const replayed = new Lru<Promise<ExecutionResult | null>>(5_000);
+
   async function dispatchOne(subscriber: Subscriber, event: DeliveredEvent): Promise<void> {
     const entityId = subscriber.plan.spec.entityId(event);
     if (!entityId) return;
-    const hydrated = await hydrate(subscriber.plan, subscriber.context, entityId);
-    if (hydrated) subscriber.queue.push(envelope(subscriber.plan, event, hydrated));
+    const key = `${subscriber.groupKey}|${event.sequence}`;
+    let hydrated = replayed.get(key);
+    if (!hydrated) {
+      hydrated = hydrate(subscriber.plan, subscriber.context, entityId);
+      replayed.set(key, hydrated);
+    }
+    const result = await hydrated;
+    if (result) subscriber.queue.push(envelope(subscriber.plan, event, result));
   }
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxMessageBytes });

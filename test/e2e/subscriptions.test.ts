@@ -103,6 +103,7 @@ beforeAll(async () => {
   t = await startTestProduct();
   tokens.supplier = await t.token({ sub: 'sally', org: 'british-gas' });
   tokens.otherSupplier = await t.token({ sub: 'olga', org: 'eon-next' });
+  tokens.sibling = await t.token({ sub: 'sid', org: 'british-gas-business' });
   tokens.elexonAgent = await t.token({ sub: 'eve', org: 'elexon', roles: ['participant', 'desk_agent'], desks: ['elexon-service-desk'] });
 });
 
@@ -243,5 +244,72 @@ describe('every gateway replica consumes the bus', () => {
     await triage(c.id);
     await until(() => one.received.events.length === 1 && two.received.events.length === 1, 'both deliveries');
     expect(one.received.events).toEqual(two.received.events);
+  });
+});
+
+describe('majorIncidentUpdates: a DIP outage followed live by dashboards', () => {
+  const MI_EVENTS = `subscription($services: [Service!], $after: String) {
+    majorIncidentUpdates(services: $services, after: $after) {
+      sequence type
+      majorIncident { reference title state services lead { name } leadDesk { profile { contactMethod { kind } } }
+        updates { kind body } linkedCases { id raisedByOrganisation { id } } }
+    }
+  }`;
+
+  it('promotion, updates and resolution reach the subscribers of the service; each sees only the linked cases it may', async () => {
+    tokens.mim = await t.token({ sub: 'mim', org: 'elexon', roles: ['participant', 'major_incident_manager'] });
+    const bg = subscribe(connect(tokens.supplier), MI_EVENTS, { services: ['DIP'] });
+    const bgb = subscribe(connect(tokens.sibling), MI_EVENTS, { services: ['DIP'] });
+    const css = subscribe(connect(tokens.supplier), MI_EVENTS, { services: ['CSS'] });
+    await until(() => t.product.gateway.subscriptions.count() >= 3, 'three subscriptions');
+
+    const parent = await raiseCase('otherSupplier');
+    const bgCase = await raiseCase('supplier');
+    const bgbCase = await raiseCase('sibling');
+    await triage(parent.id);
+    for (const child of [bgCase, bgbCase]) {
+      await mutate('elexonAgent', 'mutation($input: LinkChildCaseInput!) { linkChildCase(input: $input) { id } }', { input: { parentId: parent.id, childId: child.id } });
+    }
+    const proposed = await mutate<{ proposeMajorIncident: { id: string } }>(
+      'elexonAgent',
+      'mutation($caseId: ID!, $input: ProposeMajorIncidentInput!) { proposeMajorIncident(caseId: $caseId, input: $input) { id } }',
+      {
+        caseId: parent.id,
+        input: {
+          title: 'DIP message delivery outage',
+          services: ['DIP'],
+          validityChecks: ['SERVICE_DISRUPTION'],
+          thresholds: { participantImpact: true, duration: false, complianceRisk: false, securityBreach: false },
+        },
+      },
+    );
+    const id = proposed.proposeMajorIncident.id;
+    await mutate('mim', 'mutation($id: ID!, $input: ReviewMajorIncidentInput) { reviewMajorIncident(id: $id, decision: PROMOTE, input: $input) { id } }', {
+      id,
+      input: { initialUpdate: { body: 'The DIP is not delivering messages.', statusPage: true } },
+    });
+    await mutate('mim', 'mutation($id: ID!, $input: MajorIncidentUpdateInput!) { postMajorIncidentUpdate(id: $id, input: $input) { id } }', {
+      id,
+      input: { body: 'Messages are queued, not lost.' },
+    });
+    await mutate('mim', 'mutation($id: ID!, $resolution: String!) { resolveMajorIncident(id: $id, resolution: $resolution) { id } }', {
+      id,
+      resolution: 'Load balancer replaced; queued messages delivered.',
+    });
+    await until(() => bg.received.events.length >= 3 && bgb.received.events.length >= 3, 'the promotion, the update and the resolution');
+    type MiEvent = { type: string; majorIncident: { state: string; lead: { name: string }; leadDesk: { profile: { contactMethod: { kind: string } } }; updates: { kind: string }[]; linkedCases: { id: string }[] } };
+    const seen = (r: Received) => r.events.map((e) => e.majorIncidentUpdates as MiEvent);
+    expect(seen(bg.received).map((e) => e.type)).toEqual(['major_incident.promoted', 'major_incident.updated', 'major_incident.resolved']);
+    const last = seen(bg.received)[2].majorIncident;
+    expect(last.state).toBe('RESOLVED');
+    expect(last.lead.name).toBe('Elexon');
+    // The lead desk's profile is resolved by the hub's own profile type; linked cases follow case visibility.
+    expect(last.leadDesk.profile.contactMethod.kind).toBeTruthy();
+    // Each raiser sees its own linked case and not the other brand's, though both are children of the same MI.
+    expect(last.linkedCases.map((c) => c.id)).toEqual([bgCase.id]);
+    expect(seen(bgb.received)[2].majorIncident.linkedCases.map((c) => c.id)).toEqual([bgbCase.id]);
+    // Another service's subscribers heard nothing, and the candidate stage was never broadcast.
+    expect(css.received.events).toEqual([]);
+    expect(seen(bg.received).map((e) => e.type)).not.toContain('major_incident.proposed');
   });
 });

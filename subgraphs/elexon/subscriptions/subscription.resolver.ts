@@ -5,7 +5,9 @@
  */
 import { Arg, Field, ID, ObjectType, Resolver, Root, Subscription } from 'type-graphql';
 import { GraphQLError } from 'graphql';
+import { Service } from '../../../schema/enums';
 import { Case } from '../cases/case.types';
+import { MajorIncident } from '../major-incidents/major-incident.types';
 
 @ObjectType('CaseEvent', { description: 'Something happened to a case; `case` is hydrated as the subscriber sees it' })
 export class CaseEvent {
@@ -20,6 +22,21 @@ export class CaseEvent {
 
   @Field(() => Case)
   case!: Case;
+}
+
+@ObjectType('MajorIncidentEvent', { description: 'A major incident was promoted, updated, escalated or resolved' })
+export class MajorIncidentEvent {
+  @Field(() => String, { description: 'Bus sequence: pass the last one seen as `after` to resume without a gap' })
+  sequence!: string;
+
+  @Field(() => String, { description: 'e.g. major_incident.promoted, major_incident.updated, major_incident.resolved' })
+  type!: string;
+
+  @Field(() => Date)
+  occurredAt!: Date;
+
+  @Field(() => MajorIncident)
+  majorIncident!: MajorIncident;
 }
 
 function servedByTheGateway(): AsyncIterable<never> {
@@ -37,6 +54,18 @@ export class SubscriptionResolver {
     @Arg('caseId', () => ID) _caseId: string,
     @Arg('after', () => String, { nullable: true }) _after?: string | null,
   ): CaseEvent {
+    return event;
+  }
+
+  @Subscription(() => MajorIncidentEvent, {
+    subscribe: servedByTheGateway,
+    description: 'Major incidents affecting these services (all when omitted), from `after` (exclusive) on: replay, then live',
+  })
+  majorIncidentUpdates(
+    @Root() event: MajorIncidentEvent,
+    @Arg('services', () => [Service], { nullable: true }) _services?: Service[] | null,
+    @Arg('after', () => String, { nullable: true }) _after?: string | null,
+  ): MajorIncidentEvent {
     return event;
   }
 }

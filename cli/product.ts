@@ -5,7 +5,7 @@
 import { loadConfig, type Config } from '../platform/config';
 import { ensureDatabase } from '../platform/db';
 import { startEmbeddedPostgres } from '../platform/embedded-postgres';
-import { createPostgresBus } from '../platform/bus/postgres';
+import { createBus } from '../platform/bus';
 import type { EventBus } from '../platform/events';
 import { generateIdentityKeyPair, IdentityTokenSigner, IdentityTokenVerifier, type IdentityKeyPair } from '../platform/identity-token';
 import { Lifecycle } from '../platform/lifecycle';
@@ -51,7 +51,7 @@ export async function startProduct(options: ProductOptions = {}): Promise<Runnin
     }
     const databaseUrl = options.database ? await ensureDatabase(serverUrl, options.database) : serverUrl;
     // Before the subgraphs, so it closes after them (their relays and consumers stop first).
-    const bus = await createPostgresBus({ url: databaseUrl, lifecycle });
+    const bus = await createBus(config, databaseUrl, lifecycle);
 
     // One process: the gateway's identity-signing key never leaves memory.
     const keys = options.identityKeys ?? (await generateIdentityKeyPair());

@@ -1,7 +1,7 @@
 /** One service per process, configured by the environment (what each docker-compose container runs). */
 import { loadConfig, SUBGRAPH_NAMES, type SubgraphName } from '../platform/config';
 import { importIdentitySigningKey, importIdentityVerificationKey, IdentityTokenSigner, IdentityTokenVerifier } from '../platform/identity-token';
-import { createPostgresBus } from '../platform/bus/postgres';
+import { createBus } from '../platform/bus';
 import { Lifecycle } from '../platform/lifecycle';
 import { startSubgraph } from '../platform/subgraph';
 import { configurePartnerAuth } from '../gateway/auth';
@@ -22,7 +22,7 @@ export async function runService(name: 'gateway' | SubgraphName): Promise<void> 
     const signer = new IdentityTokenSigner(await importIdentitySigningKey(required('IDENTITY_SIGNING_KEY', config.identitySigningKey)));
     const { jwtVerifier, devIssuer } = await configurePartnerAuth(config);
     // Subscriptions are fed by the bus: the gateway reads the same one the subgraphs publish to.
-    const bus = await createPostgresBus({ url: required('DATABASE_URL', config.databaseUrl), lifecycle });
+    const bus = await createBus(config, config.databaseUrl, lifecycle);
     await startGateway({
       bus,
       allowedOrigins: config.allowedOrigins,
@@ -42,7 +42,7 @@ export async function runService(name: 'gateway' | SubgraphName): Promise<void> 
   const definition = SUBGRAPHS.find((s) => s.name === name);
   if (!definition || !SUBGRAPH_NAMES.includes(name)) throw new Error(`unknown subgraph ${name}`);
   const databaseUrl = required('DATABASE_URL', config.databaseUrl);
-  const bus = await createPostgresBus({ url: databaseUrl, lifecycle });
+  const bus = await createBus(config, databaseUrl, lifecycle);
   await startSubgraph(definition, {
     databaseUrl,
     host,

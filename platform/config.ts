@@ -25,8 +25,12 @@ export interface Config {
   /** The gateway's identity-signing key (private JWK, JSON) and the subgraphs' verification key (public JWK, JSON). */
   identitySigningKey: string | undefined;
   identityVerificationKey: string | undefined;
+  /** The event bus (`CPSD_BUS`, default postgres); see platform/bus/index.ts. */
   bus: BusKind;
+  /** With `CPSD_BUS=nats`: the server (`NATS_URL`), the JetStream stream (`NATS_STREAM`) and its subjects' prefix (`NATS_SUBJECT_PREFIX`). */
   natsUrl: string;
+  natsStream: string;
+  natsSubjectPrefix: string;
   publicUrl: string | undefined;
   limits: { maxDepth: number; maxAliases: number; maxCost: number };
   /** Browser origins (besides the gateway's own) allowed to open a WebSocket. */
@@ -96,6 +100,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     identityVerificationKey: env.IDENTITY_VERIFICATION_KEY || undefined,
     bus,
     natsUrl: env.NATS_URL ?? 'nats://127.0.0.1:4222',
+    natsStream: env.NATS_STREAM || 'CPSD_EVENTS',
+    natsSubjectPrefix: env.NATS_SUBJECT_PREFIX || 'cpsd.events',
     publicUrl: env.PUBLIC_URL || undefined,
     allowedOrigins: (env.ALLOWED_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
     delivery: deliverySettings(env),

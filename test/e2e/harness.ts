@@ -5,6 +5,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { loadConfig } from '../../platform/config';
 import { dropDatabase } from '../../platform/db';
 import type { Role } from '../../schema/enums';
@@ -39,7 +41,16 @@ export interface TestProduct {
 export async function startTestProduct(env: NodeJS.ProcessEnv = {}): Promise<TestProduct> {
   const database = `cpsd_e2e_${process.pid}_${Date.now().toString(36)}`;
   const dataDir = mkdtempSync(path.join(tmpdir(), 'cpsd-e2e-'));
-  const config = loadConfig({ ...process.env, CPSD_DATA_DIR: dataDir, DATABASE_URL: SERVER_URL, ...env });
+  // With CPSD_BUS=nats: a JetStream stream of this run's own (deleted on stop), as the database is.
+  const natsRun = `${process.pid}_${Date.now().toString(36)}`;
+  const config = loadConfig({
+    ...process.env,
+    CPSD_DATA_DIR: dataDir,
+    DATABASE_URL: SERVER_URL,
+    NATS_STREAM: `CPSD_E2E_${natsRun}`,
+    NATS_SUBJECT_PREFIX: `cpsd.e2e.${natsRun}`,
+    ...env,
+  });
   const product = await startProduct({ config, database, ephemeralPorts: true, seed: true });
   const gatewayUrl = product.gateway.url;
   return {
@@ -67,7 +78,17 @@ export async function startTestProduct(env: NodeJS.ProcessEnv = {}): Promise<Tes
     stop: async () => {
       await product.stop();
       await dropDatabase(SERVER_URL, database);
+      if (config.bus === 'nats') await deleteNatsStream(config.natsUrl, config.natsStream);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+async function deleteNatsStream(url: string, stream: string): Promise<void> {
+  const nc = await connect({ servers: url });
+  try {
+    await (await jetstreamManager(nc)).streams.delete(stream);
+  } finally {
+    await nc.close();
+  }
 }

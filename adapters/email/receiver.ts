@@ -168,6 +168,7 @@ export async function startEmailReceiver(options: EmailInboundOptions, deps: Omi
     ...(options.tls ? { key: options.tls.key, cert: options.tls.cert } : {}),
     logger: false,
     disableReverseLookup: true,
+    maxClients: 100,
     onMailFrom(address, _session, callback) {
       // Refused before any data is read: only desks' nominated mailboxes write in.
       if (!senders.isNominated(address.address)) return callback(smtpError(550, '5.7.1 The sender is not a nominated mailbox of a CPSD desk'));

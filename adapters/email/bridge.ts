@@ -52,17 +52,22 @@ export class EmailBridge implements Bridge {
     if (passEnv && !password) return { kind: 'PERMANENT_FAILURE', reason: `no SMTP password: set ${passEnv}` };
 
     const email = composeEmail(delivery, { messageIdDomain: this.messageIdDomain, portalBaseUrl: this.options.portalBaseUrl ?? null });
-    const raw = await buildMessage({
-      from: this.options.from,
-      to,
-      replyTo: this.options.replyTo ?? this.options.from,
-      subject: email.subject,
-      text: email.text,
-      messageId: email.messageId,
-      inReplyTo: email.inReplyTo,
-      references: email.references,
-      headers: email.headers,
-    });
+    let raw: Buffer;
+    try {
+      raw = await buildMessage({
+        from: this.options.from,
+        to,
+        replyTo: this.options.replyTo ?? this.options.from,
+        subject: email.subject,
+        text: email.text,
+        messageId: email.messageId,
+        inReplyTo: email.inReplyTo,
+        references: email.references,
+        headers: email.headers,
+      });
+    } catch (error) {
+      return { kind: 'PERMANENT_FAILURE', reason: `the message could not be composed (${(error as Error).name})` };
+    }
     try {
       const reply = await sendRaw(this.options.smtp, password, { from: addressOf(this.options.from), to }, raw, signal);
       return { kind: 'DELIVERED', externalReference: email.messageId, detail: `SMTP ${reply.slice(0, 120)}` };

@@ -242,9 +242,13 @@ export async function startTmf621Server(options: Tmf621ServerOptions): Promise<R
     const relationships = (ticket.troubleTicketRelationship as { id: string; relationshipType: string }[] | undefined) ?? [];
     // Relationships are checked before anything is created: a refused link must not leave half a ticket behind.
     const related = new Map<string, CaseForTicket>();
-    for (const r of relationships) related.set(r.id, await loadCase(caller.api, r.id).catch(() => {
-      throw new HttpProblem(400, 'INVALID_BODY', `troubleTicketRelationship: no trouble ticket ${r.id}`);
-    }));
+    for (const r of relationships) {
+      const other = await loadCase(caller.api, r.id).catch((error: unknown) => {
+        if (error instanceof HttpProblem && error.status === 404) throw new HttpProblem(400, 'INVALID_BODY', `troubleTicketRelationship: no trouble ticket ${r.id}`);
+        throw error;
+      });
+      related.set(r.id, other);
+    }
     const follows = relationships.find((r) => r.relationshipType === 'follows');
     const isAgentOf = (desk: string) => caller.claims.roles.includes(Role.DESK_AGENT) && caller.claims.deskIds.includes(desk);
     for (const r of relationships) {
@@ -527,6 +531,9 @@ export async function startTmf621Server(options: Tmf621ServerOptions): Promise<R
       else res.destroy();
     });
   });
+  // A slow client cannot hold a request open for long (the gateway's own limits apply behind it).
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 10_000;
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));

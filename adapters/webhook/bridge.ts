@@ -79,6 +79,19 @@ export function webhookPayload(delivery: OutboundDelivery): WebhookPayload {
   };
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Masks every MPAN-shaped run in the payload's text. Ids are left alone: a UUID such as `…-1234-5678-9012…` has the
+ * shape of an MPAN written in groups, and a corrupted id is worse than useless to the receiver.
+ */
+function maskStrings<T>(value: T): T {
+  if (typeof value === 'string') return (UUID.test(value) ? value : maskMpan(value)) as T;
+  if (Array.isArray(value)) return value.map(maskStrings) as T;
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskStrings(v)])) as T;
+  return value;
+}
+
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 export function webhookBridge(options: WebhookBridgeOptions): Bridge {
@@ -119,7 +132,7 @@ export function webhookBridge(options: WebhookBridgeOptions): Bridge {
       const webhook = signer(delivery);
       if (typeof webhook === 'string') return { kind: 'PERMANENT_FAILURE', reason: webhook };
       // Masked again as the last line of defence: the producer masked, but nothing MPAN-shaped may ever leave.
-      const body = maskMpan(JSON.stringify(webhookPayload(delivery)));
+      const body = JSON.stringify(maskStrings(webhookPayload(delivery)));
       const at = now();
       const started = Date.now();
       try {

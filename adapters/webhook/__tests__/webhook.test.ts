@@ -81,6 +81,17 @@ describe('webhook bridge', () => {
     expect(JSON.stringify(payload)).not.toContain('Flat 3');
   });
 
+  it('masks MPANs in the payload’s text but never corrupts an id that looks like grouped digits', async () => {
+    const bridge = webhookBridge({ dev: true, env: {} });
+    const digitsId = '0a1b2c3d-1234-5678-9012-3456789abcde'; // "…-1234-5678-9012…": an MPAN's 2-4-4-3 shape
+    const delivery = sampleDelivery(target(peer.url), { event: { handoffId: digitsId, caseId: digitsId, data: { state: 'OPEN', externalReference: 'Ref 12 3456 7890 123' } } });
+    expect((await bridge.deliver(delivery, AbortSignal.timeout(5_000))).kind).toBe('DELIVERED');
+    const body = JSON.parse(peer.requests().at(-1)!.body) as { data: Record<string, string> };
+    expect(body.data.handoffId).toBe(digitsId);
+    expect(body.data.caseId).toBe(digitsId);
+    expect(body.data.externalReference).toBe('Ref 12 **** **** ***');
+  });
+
   it('the registered url wins over the contact address', async () => {
     const bridge = webhookBridge({ dev: true, env: {} });
     const before = peer.requests().length;

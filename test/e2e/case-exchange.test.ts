@@ -150,6 +150,10 @@ describe('a supplier raises a DIP incident with Elexon, Elexon finds the cause a
     expect(incident).toMatchObject({ state: 'IN_PROGRESS', priority: 'P2', type: 'INCIDENT' });
     expect(incident.sla.resolutionDueAt).not.toBeNull();
     expect(incident.timeline).toContainEqual(expect.objectContaining({ action: 'TRIAGED', field: 'priority', from: null, to: 'P2' }));
+    // The stored due time the queue's `breached` filter reads is the clock's.
+    const elexon = t.product.subgraphs.find((s) => s.name === 'elexon')!;
+    const [stored] = (await elexon.db.query('SELECT resolution_due_at AS due FROM elexon.cases WHERE id = $1', [incident.id])) as { due: Date | null }[];
+    expect(stored.due?.toISOString()).toBe(new Date(incident.sla.resolutionDueAt!).toISOString());
   });
 
   it('work notes stay between resolvers; customer-visible comments reach the raiser', async () => {

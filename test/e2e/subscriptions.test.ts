@@ -115,16 +115,19 @@ afterAll(async () => {
 describe('caseEvents', () => {
   it('the raiser receives each change hydrated as it sees the case, with fields from another subgraph', async () => {
     const c = await raiseCase();
+    const before = t.product.gateway.subscriptions.count();
     const { received } = subscribe(connect(tokens.supplier), CASE_EVENTS, { caseId: c.id });
-    await until(() => t.product.gateway.subscriptions.count() > 0, 'the subscription');
+    await until(() => t.product.gateway.subscriptions.count() > before, 'the subscription');
     await triage(c.id);
     await mutate('elexonAgent', 'mutation($input: HandOffCaseInput!) { handOffCase(input: $input) { id } }', {
       input: { caseId: c.id, toDeskId: 'dcc-service-desk', reason: 'DCC adaptor' },
     });
     await comment('elexonAgent', c.id, 'internal: DCC adaptor misbehaving', 'WORK_NOTE');
     await comment('elexonAgent', c.id, 'We are on it');
-    await until(() => received.events.length >= 3, 'three events');
-    const events = received.events.map((e) => e.caseEvents as { sequence: string; type: string; case: Record<string, unknown> });
+    // The raise happened before subscribing; under load its event may still be on its way through the relay.
+    const after = () => received.events.map((e) => e.caseEvents as { sequence: string; type: string; case: Record<string, unknown> }).filter((e) => e.type !== 'case.raised');
+    await until(() => after().length >= 3, 'three events');
+    const events = after();
     expect(events.map((e) => e.type)).toEqual(['case.triaged', 'handoff.created', 'case.commented']);
     expect(events[0].case).toMatchObject({ reference: c.reference, state: 'IN_PROGRESS', priority: 'P2' });
     // The DCC desk's profile comes from the dcc subgraph.
@@ -147,11 +150,13 @@ describe('caseEvents', () => {
 
   it('reconnecting with `after` replays exactly what was missed, then goes live', async () => {
     const c = await raiseCase();
+    const before = t.product.gateway.subscriptions.count();
     const first = subscribe(connect(tokens.supplier), CASE_EVENTS, { caseId: c.id });
-    await until(() => t.product.gateway.subscriptions.count() > 0, 'the subscription');
+    await until(() => t.product.gateway.subscriptions.count() > before, 'the subscription');
     await triage(c.id);
-    await until(() => first.received.events.length === 1, 'the first event');
-    const last = (first.received.events[0].caseEvents as { sequence: string }).sequence;
+    const triaged = () => first.received.events.map((e) => e.caseEvents as { sequence: string; type: string }).find((e) => e.type === 'case.triaged');
+    await until(() => triaged() !== undefined, 'the triage event');
+    const last = triaged()!.sequence;
     first.stop();
     await comment('elexonAgent', c.id, 'missed one');
     await comment('elexonAgent', c.id, 'missed two');
@@ -238,12 +243,14 @@ describe('every gateway replica consumes the bus', () => {
 
   it('a subscriber on each of two gateways receives the same update', async () => {
     const c = await raiseCase();
+    const before = t.product.gateway.subscriptions.count();
     const one = subscribe(connect(tokens.supplier), CASE_EVENTS, { caseId: c.id });
     const two = subscribe(connect(tokens.supplier, wsUrl(second.url)), CASE_EVENTS, { caseId: c.id });
-    await until(() => t.product.gateway.subscriptions.count() > 0 && second.subscriptions.count() > 0, 'both subscriptions');
+    await until(() => t.product.gateway.subscriptions.count() > before && second.subscriptions.count() > 0, 'both subscriptions');
     await triage(c.id);
-    await until(() => one.received.events.length === 1 && two.received.events.length === 1, 'both deliveries');
-    expect(one.received.events).toEqual(two.received.events);
+    const triaged = (r: Received) => r.events.filter((e) => (e.caseEvents as { type: string }).type === 'case.triaged');
+    await until(() => triaged(one.received).length === 1 && triaged(two.received).length === 1, 'both deliveries');
+    expect(triaged(one.received)).toEqual(triaged(two.received));
   });
 });
 
@@ -258,10 +265,11 @@ describe('majorIncidentUpdates: a DIP outage followed live by dashboards', () =>
 
   it('promotion, updates and resolution reach the subscribers of the service; each sees only the linked cases it may', async () => {
     tokens.mim = await t.token({ sub: 'mim', org: 'elexon', roles: ['participant', 'major_incident_manager'] });
+    const before = t.product.gateway.subscriptions.count();
     const bg = subscribe(connect(tokens.supplier), MI_EVENTS, { services: ['DIP'] });
     const bgb = subscribe(connect(tokens.sibling), MI_EVENTS, { services: ['DIP'] });
     const css = subscribe(connect(tokens.supplier), MI_EVENTS, { services: ['CSS'] });
-    await until(() => t.product.gateway.subscriptions.count() >= 3, 'three subscriptions');
+    await until(() => t.product.gateway.subscriptions.count() >= before + 3, 'three subscriptions');
 
     const parent = await raiseCase('otherSupplier');
     const bgCase = await raiseCase('supplier');

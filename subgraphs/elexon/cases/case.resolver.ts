@@ -126,7 +126,9 @@ export class CaseResolver {
       params.push(value);
       where.push(sql(`$${params.length}`));
     };
-    if (filter?.deskIds?.length) add((p) => `c.desk_id = ANY(${p}::text[])`, filter.deskIds);
+    // One desk (the usual queue) as an equality, so the (desk_id, raised_at, id) index can give the order.
+    if (filter?.deskIds?.length === 1) add((p) => `c.desk_id = ${p}`, filter.deskIds[0]);
+    else if (filter?.deskIds?.length) add((p) => `c.desk_id = ANY(${p}::text[])`, filter.deskIds);
     if (filter?.states?.length) add((p) => `c.state = ANY(${p}::text[])`, filter.states);
     if (filter?.priorities?.length) add((p) => `c.priority = ANY(${p}::text[])`, filter.priorities);
     if (filter?.type) add((p) => `c.type = ${p}`, filter.type);

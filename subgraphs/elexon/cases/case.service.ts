@@ -242,6 +242,8 @@ export class CaseService {
       if (category !== c.category) changes.push({ action: 'TRIAGED', field: 'category', from: c.category, to: category, customerVisible: true });
       if (state !== c.state) changes.push({ action: 'TRIAGED', field: 'state', from: c.state, to: state, customerVisible: true });
       for (const change of changes.filter((ch) => ch.from !== ch.to)) await this.timeline(tx, c.id, actor, change, now);
+      // Triage sets the priority and so the resolution target: the stored due times (queue filters) follow it.
+      await this.refreshDueTimes(tx, after, now);
       await this.event(tx, after, 'case.triaged', { priority });
     });
   }

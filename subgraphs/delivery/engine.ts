@@ -81,10 +81,21 @@ export async function startDeliveryWorkers(options: DeliveryWorkersOptions): Pro
   const processName = options.name ?? `${hostname()}:${process.pid}`;
   const log = logger.child({ component: 'delivery' });
   const stopping = new Signal(true);
-  const notified = new Signal();
+  // One wake-up signal per worker. A notification wakes ONE idle worker (waking all of them for one new delivery
+  // would have all but one run an empty claim); a worker that claims a full batch wakes another, so a backlog
+  // still fans out to every worker.
+  const wakeUps = Array.from({ length: settings.workers }, () => new Signal());
+  const idle = new Set<number>();
+  let nextToWake = 0;
+  const wakeOne = (): void => {
+    if (!wakeUps.length) return;
+    const index = idle.values().next().value ?? nextToWake++ % wakeUps.length;
+    idle.delete(index);
+    wakeUps[index].fire();
+  };
   const shutdown = new AbortController();
 
-  const listener = settings.workers > 0 ? await startListener({ db, channel: DELIVERY_CHANNEL, applicationName: 'cpsd-delivery-workers', onNotify: () => notified.fire() }) : null;
+  const listener = settings.workers > 0 ? await startListener({ db, channel: DELIVERY_CHANNEL, applicationName: 'cpsd-delivery-workers', onNotify: wakeOne }) : null;
 
   /** Claims up to `batchSize` deliveries for `worker`: one statement, safe against every other worker. */
   const claim = async (worker: string): Promise<ClaimedRow[]> =>
@@ -133,36 +144,41 @@ export async function startDeliveryWorkers(options: DeliveryWorkersOptions): Pro
     const lastError = 'reason' in next ? cleanError(next.reason) : next.state === 'RETRY_SCHEDULED' ? error : null;
     const externalReference = outcome.kind === 'DELIVERED' && outcome.externalReference ? cleanError(outcome.externalReference) : null;
     const retryAfterMs = outcome.kind === 'RETRY' && outcome.retryAfterMs !== undefined ? Math.round(outcome.retryAfterMs) : null;
-    await db.transaction(async (tx) => {
-      const [updated] = (await tx.query(
-        `UPDATE delivery.deliveries
+    const nextParams = [row.id, row.lease_token, next.state, lastError, next.state === 'RETRY_SCHEDULED' ? next.delayMs : 0, externalReference];
+    const attemptParams = [row.attempt_id, attemptOutcome, httpStatusOf(outcome), Math.round(durationMs), retryAfterMs, error];
+    // One statement: the delivery's next state (only while the lease is ours) and the attempt (whatever happened to
+    // the lease: the attempt was made).
+    const [{ updated }] = (await db.query(
+      `WITH delivery AS (
+         UPDATE delivery.deliveries
          SET state = $3, lease_until = NULL, lease_token = NULL, last_error = $4, updated_at = now(),
              next_attempt_at = CASE WHEN $3 = 'RETRY_SCHEDULED' THEN now() + make_interval(secs => $5::double precision / 1000) ELSE next_attempt_at END,
              external_reference = COALESCE($6, external_reference),
              delivered_at = CASE WHEN $3 = 'DELIVERED' THEN now() ELSE delivered_at END
          WHERE id = $1 AND lease_token = $2 AND state = 'IN_FLIGHT'
-         RETURNING id`,
-        [row.id, row.lease_token, next.state, lastError, next.state === 'RETRY_SCHEDULED' ? next.delayMs : 0, externalReference],
-      )) as [unknown[], number];
-      // The attempt happened whether or not the lease still held: record what it did.
-      await tx.query(
-        `UPDATE delivery.attempts SET outcome = $2, finished_at = now(), http_status = $3, duration_ms = $4, retry_after_ms = $5, error = $6 WHERE id = $1`,
-        [row.attempt_id, attemptOutcome, httpStatusOf(outcome), Math.round(durationMs), retryAfterMs, error],
-      );
-      if (!updated.length) {
-        log.warn({ deliveryId: row.id }, 'delivery lease expired before the outcome was written; another worker retries it');
-        return;
-      }
-      if (next.state === 'DISABLED') {
-        // The endpoint is gone: switch it off, and park the desk's queued deliveries until someone replays them.
+         RETURNING id
+       ),
+       attempt AS (
+         UPDATE delivery.attempts SET outcome = $8, finished_at = now(), http_status = $9, duration_ms = $10, retry_after_ms = $11, error = $12 WHERE id = $7
+       )
+       SELECT count(*)::int AS updated FROM delivery`,
+      [...nextParams, ...attemptParams],
+    )) as { updated: number }[];
+    if (!updated) {
+      log.warn({ deliveryId: row.id }, 'delivery lease expired before the outcome was written; another worker retries it');
+      return;
+    }
+    if (next.state === 'DISABLED') {
+      // The endpoint is gone: switch it off, and park the desk's queued deliveries until someone replays them.
+      await db.transaction(async (tx) => {
         await tx.query(`UPDATE delivery.endpoints SET disabled_at = now(), disabled_reason = $2, updated_at = now() WHERE desk_id = $1`, [row.desk_id, lastError]);
         await tx.query(
           `UPDATE delivery.deliveries SET state = 'DISABLED', last_error = $2, updated_at = now()
            WHERE desk_id = $1 AND state IN ('PENDING', 'RETRY_SCHEDULED')`,
           [row.desk_id, `the desk's endpoint is disabled: ${lastError ?? ''}`],
         );
-      }
-    });
+      });
+    }
     if (next.state === 'DEAD' || next.state === 'DISABLED') log.warn({ deliveryId: row.id, deskId: row.desk_id, state: next.state, reason: lastError }, 'delivery dead-lettered');
     else log.debug({ deliveryId: row.id, state: next.state }, 'delivery attempt recorded');
   };
@@ -200,19 +216,24 @@ export async function startDeliveryWorkers(options: DeliveryWorkersOptions): Pro
   };
 
   const run = async (index: number): Promise<void> => {
-    const worker = `${processName}/w${index}`;
+    const worker = `${processName}/w${index + 1}`;
+    const wakeUp = wakeUps[index];
     let failures = 0;
     while (!stopping.fired) {
-      notified.take();
+      wakeUp.take();
       try {
         const claimed = await claim(worker);
         failures = 0;
+        if (claimed.length === settings.batchSize) wakeOne();
         if (claimed.length) {
           // A failed mark leaves the claim to its lease: the delivery is retried when it expires.
           await Promise.all(claimed.map((row) => attempt(row).catch((error: unknown) => log.error({ err: error, deliveryId: row.id }, 'delivery attempt could not be recorded'))));
           continue;
         }
-        await Signal.sleep(await idleMs(), notified, stopping);
+        const ms = await idleMs();
+        idle.add(index);
+        await Signal.sleep(ms, wakeUp, stopping);
+        idle.delete(index);
       } catch (error) {
         if (stopping.fired) break;
         failures += 1;
@@ -236,7 +257,7 @@ export async function startDeliveryWorkers(options: DeliveryWorkersOptions): Pro
     return ms === null || ms <= 0 ? settings.pollMs : Math.min(settings.pollMs, Math.ceil(ms) + 5);
   };
 
-  const loops = Array.from({ length: settings.workers }, (_, index) => run(index + 1));
+  const loops = Array.from({ length: settings.workers }, (_, index) => run(index));
   if (settings.workers > 0) log.info({ workers: settings.workers, batchSize: settings.batchSize }, 'delivery workers started');
 
   let stopped: Promise<void> | null = null;

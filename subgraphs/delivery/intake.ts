@@ -58,10 +58,11 @@ export async function takeIn(event: DeliveredEvent, db: DataSource): Promise<voi
   if (!deskId) return;
   const kind = payload.contactMethod?.kind && CONTACT_KINDS.has(payload.contactMethod.kind) ? payload.contactMethod.kind : ContactMethodKind.PORTAL;
   const outbound = outboundEvent(event, payload);
-  await db.transaction(async (tx) => {
-    // A changed registration (new URL, new kind) is a new endpoint: a 410 from the old one no longer holds.
-    await tx.query(
-      `INSERT INTO delivery.endpoints AS e (desk_id, party, contact_kind, contact_address, bridge_config, bridge_enabled, registration_as_of)
+  // One statement (one round trip, atomic): the endpoint's registration, then the delivery as that endpoint says.
+  await db.query(
+    `WITH registration AS (
+       -- A changed registration (new URL, new kind) is a new endpoint: a 410 from the old one no longer holds.
+       INSERT INTO delivery.endpoints AS e (desk_id, party, contact_kind, contact_address, bridge_config, bridge_enabled, registration_as_of)
        VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7::timestamptz)
        ON CONFLICT (desk_id) DO UPDATE SET
          party = EXCLUDED.party,
@@ -73,39 +74,55 @@ export async function takeIn(event: DeliveredEvent, db: DataSource): Promise<voi
          disabled_at = CASE WHEN (e.contact_kind, e.contact_address, e.bridge_config) IS DISTINCT FROM (EXCLUDED.contact_kind, EXCLUDED.contact_address, EXCLUDED.bridge_config)
                             THEN NULL ELSE e.disabled_at END,
          disabled_reason = CASE WHEN (e.contact_kind, e.contact_address, e.bridge_config) IS DISTINCT FROM (EXCLUDED.contact_kind, EXCLUDED.contact_address, EXCLUDED.bridge_config)
-                            THEN NULL ELSE e.disabled_reason END,
+                                THEN NULL ELSE e.disabled_reason END,
          updated_at = now()
-       WHERE e.registration_as_of <= EXCLUDED.registration_as_of`,
-      [deskId, payload.party ?? event.source, kind, payload.contactMethod?.address ?? '', JSON.stringify(payload.bridgeConfig ?? {}), payload.bridgeEnabled !== false, event.occurredAt],
-    );
-    // A disabled endpoint (410, or pushes switched off in the profile) takes the delivery as DISABLED: visible, replayable.
-    const inserted = (await tx.query(
-      `INSERT INTO delivery.deliveries (id, event_id, desk_id, event_type, event_sequence, case_id, case_reference, handoff_id, ordering_key, event,
+       -- Only a newer, different registration is written: most events repeat the one we hold, and cost no write.
+       WHERE e.registration_as_of <= EXCLUDED.registration_as_of
+         AND (e.party, e.contact_kind, e.contact_address, e.bridge_config, e.bridge_enabled)
+             IS DISTINCT FROM (EXCLUDED.party, EXCLUDED.contact_kind, EXCLUDED.contact_address, EXCLUDED.bridge_config, EXCLUDED.bridge_enabled)
+       RETURNING e.disabled_at, e.disabled_reason, e.bridge_enabled
+     ),
+     endpoint AS (
+       -- An unchanged (or older) registration leaves the endpoint as it is.
+       SELECT disabled_at, disabled_reason, bridge_enabled FROM registration
+       UNION ALL
+       SELECT disabled_at, disabled_reason, bridge_enabled FROM delivery.endpoints WHERE desk_id = $1 AND NOT EXISTS (SELECT 1 FROM registration)
+     ),
+     inserted AS (
+       -- A disabled endpoint (410, or pushes switched off in the profile) takes the delivery as DISABLED: visible, replayable.
+       INSERT INTO delivery.deliveries (id, event_id, desk_id, event_type, event_sequence, case_id, case_reference, handoff_id, ordering_key, event,
                                         state, last_error, next_attempt_at)
-       SELECT $1, $2, e.desk_id, $3, $4::bigint, $5, $6, $7, $8, $9::jsonb,
-              CASE WHEN e.disabled_at IS NOT NULL OR NOT e.bridge_enabled THEN 'DISABLED' ELSE 'PENDING' END,
-              CASE WHEN NOT e.bridge_enabled THEN 'pushes are switched off in the desk''s profile'
-                   WHEN e.disabled_at IS NOT NULL THEN 'the desk''s endpoint is disabled: ' || COALESCE(e.disabled_reason, '') END,
+       SELECT $8, $9, $1, $10, $11::bigint, $12, $13, $14, $15, $16::jsonb,
+              CASE WHEN disabled_at IS NOT NULL OR NOT bridge_enabled THEN 'DISABLED' ELSE 'PENDING' END,
+              CASE WHEN NOT bridge_enabled THEN 'pushes are switched off in the desk''s profile'
+                   WHEN disabled_at IS NOT NULL THEN 'the desk''s endpoint is disabled: ' || COALESCE(disabled_reason, '') END,
               now()
-       FROM delivery.endpoints e WHERE e.desk_id = $10
+       FROM endpoint
        ON CONFLICT (event_id, desk_id) DO NOTHING
-       RETURNING id`,
-      [
-        randomUUID(),
-        event.id,
-        event.type,
-        event.sequence,
-        outbound.caseId,
-        outbound.caseReference,
-        outbound.handoffId,
-        // Deliveries of one case reach a desk in event order; a ticket without a case is its own queue.
-        outbound.caseId ?? outbound.handoffId ?? event.id,
-        JSON.stringify(outbound),
-        deskId,
-      ],
-    )) as { id: string }[];
-    if (inserted.length) await tx.query('SELECT pg_notify($1, $2)', [DELIVERY_CHANNEL, '']);
-  });
+       RETURNING id
+     )
+     SELECT pg_notify($17, '') FROM inserted`,
+    [
+      deskId,
+      payload.party ?? event.source,
+      kind,
+      payload.contactMethod?.address ?? '',
+      JSON.stringify(payload.bridgeConfig ?? {}),
+      payload.bridgeEnabled !== false,
+      event.occurredAt,
+      randomUUID(),
+      event.id,
+      event.type,
+      event.sequence,
+      outbound.caseId,
+      outbound.caseReference,
+      outbound.handoffId,
+      // Deliveries of one case reach a desk in event order; a ticket without a case is its own queue.
+      outbound.caseId ?? outbound.handoffId ?? event.id,
+      JSON.stringify(outbound),
+      DELIVERY_CHANNEL,
+    ],
+  );
 }
 
 export const intakeConsumer: SubgraphConsumer = {

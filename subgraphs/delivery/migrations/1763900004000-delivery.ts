@@ -58,7 +58,8 @@ export class Delivery1763900004000 implements MigrationInterface {
     await runner.query(`CREATE INDEX deliveries_desk_idx ON delivery.deliveries (desk_id, created_at DESC)`);
     await runner.query(`CREATE INDEX deliveries_case_idx ON delivery.deliveries (case_id) WHERE case_id IS NOT NULL`);
     await runner.query(`CREATE INDEX deliveries_handoff_idx ON delivery.deliveries (handoff_id) WHERE handoff_id IS NOT NULL`);
-    await runner.query(`CREATE INDEX deliveries_state_idx ON delivery.deliveries (state, created_at DESC)`);
+    // The dead letters (and parked deliveries) an operator looks for; other states are found through the indexes above.
+    await runner.query(`CREATE INDEX deliveries_failed_idx ON delivery.deliveries (created_at DESC) WHERE state IN ('DEAD', 'DISABLED')`);
     await runner.query(`
       CREATE TABLE delivery.attempts (
         id bigserial PRIMARY KEY,

@@ -22,6 +22,7 @@ export interface ReceivedWebhook {
   answer: number | 'hang';
   /** Whether this request made a new ticket. */
   newTicket: boolean;
+  /** Wall-clock milliseconds (sub-millisecond resolution), comparable across processes on one machine. */
   receivedAt: number;
 }
 
@@ -91,7 +92,7 @@ export async function startWebhookReceiver(options: { secretFor(path: string): s
         verified,
         answer: answer === 'hang' ? 'hang' : answer.status,
         newTicket,
-        receivedAt: Date.now(),
+        receivedAt: performance.timeOrigin + performance.now(),
       };
       receiver.requests.push(received);
       if (newTicket) receiver.tickets.set(webhookId, received);

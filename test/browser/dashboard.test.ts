@@ -251,17 +251,6 @@ describe('a case, live (caseEvents over graphql-ws)', () => {
   });
 });
 
-/** The elexon subgraph's major incidents and the gateway's majorIncidentUpdates subscription. */
-async function majorIncidentsAvailable(): Promise<boolean> {
-  // Development mode has introspection: ask the schema itself.
-  const { data } = await t.graphql<{ query: { fields: { name: string }[] } | null; subscription: { fields: { name: string }[] } | null }>(
-    '{ query: __type(name: "Query") { fields { name } } subscription: __type(name: "Subscription") { fields { name } } }',
-    { token: tokens.britishGas },
-  );
-  const has = (type: { fields: { name: string }[] } | null | undefined, field: string) => Boolean(type?.fields.some((f) => f.name === field));
-  return has(data?.query, 'majorIncidents') && has(data?.subscription, 'majorIncidentUpdates');
-}
-
 /** An Elexon incident promoted to a major incident by the MI manager; returns its id and reference. */
 async function promoteMajorIncident(title: string): Promise<{ id: string; reference: string }> {
   const incident = await raise('eonNext', `${title} (raised by a supplier)`);
@@ -285,14 +274,8 @@ async function postUpdate(id: string, body: string): Promise<void> {
   await api('miManager', `mutation($id: ID!, $input: MajorIncidentUpdateInput!) { postMajorIncidentUpdate(id: $id, input: $input) { id } }`, { id, input: { body } });
 }
 
-describe('major incidents, live', () => {
-  let available = false;
-  beforeAll(async () => {
-    available = await majorIncidentsAvailable();
-  });
-
-  it('a major incident promoted by another user appears on the page without a reload', async (context) => {
-    if (!available) return context.skip();
+describe('major incidents, live (majorIncidentUpdates over graphql-ws)', () => {
+  it('a major incident promoted by another user appears on the page without a reload', async () => {
     const page = await newPage();
     await signIn(page, 'british-gas', '#/incidents');
     await page.locator('.live-status.live-live').waitFor({ timeout: 15_000 });
@@ -308,8 +291,7 @@ describe('major incidents, live', () => {
     await shot(page, '10-major-incidents-live');
   });
 
-  it('after the socket is cut, the page reconnects, catches up by cursor and shows the update it missed', async (context) => {
-    if (!available) return context.skip();
+  it('after the socket is cut, the page reconnects, catches up by cursor and shows the update it missed', async () => {
     const page = await newPage();
     const sockets = await cuttableSockets(page);
     await signIn(page, 'british-gas', '#/incidents');

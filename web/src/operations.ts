@@ -292,29 +292,23 @@ const MAJOR_INCIDENT_FIELDS = `id reference title state services
     updates { id body postedAt }
     linkedCases { id }`;
 
-export const MAJOR_INCIDENTS = operation<{ majorIncidents: MajorIncidentSummary[] }>(
-  `query MajorIncidents {
+export const MAJOR_INCIDENTS = operation<{ majorIncidents: MajorIncidentSummary[] }>(`query MajorIncidents {
   majorIncidents {
     ${MAJOR_INCIDENT_FIELDS}
   }
-}`,
-  'major incidents in the elexon subgraph (majorIncidents)',
-);
+}`);
 
 export interface MajorIncidentEventData {
   majorIncidentUpdates: { sequence: string; type: string; occurredAt: string; majorIncident: MajorIncidentSummary };
 }
-export const MAJOR_INCIDENT_UPDATES = operation<MajorIncidentEventData, { services?: Service[] | null; after?: string | null }>(
-  `subscription MajorIncidentUpdates($services: [Service!], $after: String) {
+export const MAJOR_INCIDENT_UPDATES = operation<MajorIncidentEventData, { services?: Service[] | null; after?: string | null }>(`subscription MajorIncidentUpdates($services: [Service!], $after: String) {
   majorIncidentUpdates(services: $services, after: $after) {
     sequence type occurredAt
     majorIncident {
       ${MAJOR_INCIDENT_FIELDS}
     }
   }
-}`,
-  'the majorIncidentUpdates subscription (major incidents and gateway subscriptions)',
-);
+}`);
 
 /** Every operation, for the schema test. */
 export const OPERATIONS: readonly Operation<unknown, unknown>[] = [

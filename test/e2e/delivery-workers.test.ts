@@ -168,6 +168,27 @@ describe('a worker killed between sending and recording', () => {
   });
 });
 
+describe('lost attempts count', () => {
+  it('a delivery whose workers keep dying is dead-lettered at the attempt limit, not retried for ever', async () => {
+    const handoffId = randomUUID();
+    await ticketEvents([{ caseId: randomUUID(), handoffId, state: 'OPEN', path: '/hooks/lost' }]);
+    const queued = await waitFor(() => deliveryOf(handoffId), 'the delivery');
+    // As if eight workers had each claimed it and died: the budget is spent, the last lease has run out.
+    await db('delivery').query(
+      `UPDATE delivery.deliveries SET state = 'IN_FLIGHT', attempts = 8, lease_token = gen_random_uuid(), lease_until = now() - interval '1 second' WHERE id = $1`,
+      [queued.id],
+    );
+    await db('delivery').query(`INSERT INTO delivery.attempts (delivery_id, attempt, worker, outcome) VALUES ($1, 8, 'ghost/w1', 'IN_FLIGHT')`, [queued.id]);
+    await workersHere(1, 'reaper');
+    const dead = await waitFor(async () => {
+      const d = await deliveryOf(handoffId);
+      return d?.state === 'DEAD' ? d : null;
+    }, 'the dead letter');
+    expect(dead.attempts.map((a) => a.outcome)).toEqual(['LEASE_EXPIRED', 'ATTEMPT_LIMIT']);
+    expect(receiver.requests.filter((r) => r.path === '/hooks/lost')).toEqual([]);
+  });
+});
+
 describe('several workers in several processes', () => {
   it('send every delivery exactly once, and each case’s deliveries in order', async () => {
     const cases = Array.from({ length: 20 }, () => ({ caseId: randomUUID(), handoffId: randomUUID() }));

@@ -337,6 +337,36 @@ describe('dead letters and replay', () => {
   });
 });
 
+describe('registration', () => {
+  it('pushes switched off in the desk’s profile park its deliveries as DISABLED; a replay is refused until they are on', async () => {
+    await partnersDb().query(`UPDATE partners.desk_profiles SET bridge_enabled = false WHERE desk_id = 'gridlink-dcp-desk'`);
+    try {
+      const handoff = await handOff('gridlink-dcp-desk');
+      const [parked] = await settled(handoff.handoffId, 1, 'DISABLED');
+      expect(parked).toMatchObject({ attemptCount: 0, lastError: "pushes are switched off in the desk's profile" });
+      const replay = await as('admin', 'mutation($id: ID!) { retryDelivery(id: $id) { id } }', { id: parked.id });
+      expect(replay.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      expect(receiver.requests.filter((r) => r.webhookId === parked.id)).toEqual([]);
+    } finally {
+      await partnersDb().query(`UPDATE partners.desk_profiles SET bridge_enabled = true WHERE desk_id = 'gridlink-dcp-desk'`);
+    }
+  });
+
+  it('a new registration (another URL) switches an endpoint a 410 disabled back on for the deliveries that follow', async () => {
+    receiver.script('/hooks/meterbridge', [{ status: 410 }]);
+    const first = await handOff('meterbridge-dcp-desk');
+    await settled(first.handoffId, 1, 'DISABLED');
+    // The desk moved its endpoint; the party's operators update the profile.
+    await registerWebhook('meterbridge-dcp-desk', '/hooks/meterbridge-v2', {});
+    PATHS['/hooks/meterbridge-v2'] = { deskId: 'meterbridge-dcp-desk', secret: devWebhookSecret('meterbridge-dcp-desk') };
+    const second = await handOff('meterbridge-dcp-desk');
+    const [delivered] = await settled(second.handoffId, 1, 'DELIVERED');
+    expect(receiver.tickets.get(delivered.id)?.path).toBe('/hooks/meterbridge-v2');
+    // The one the old endpoint refused stays parked until someone replays it.
+    expect((await deliveries('admin', { handoffId: first.handoffId }))[0].state).toBe('DISABLED');
+  });
+});
+
 describe('other desks', () => {
   it('a desk that reads the portal gets its delivery marked DELIVERED without a push', async () => {
     const handoff = await handOff('dcc-service-desk');

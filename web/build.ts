@@ -34,6 +34,18 @@ export function dashboardIsStale(): boolean {
 
 export async function buildDashboard(options: { quiet?: boolean } = {}): Promise<void> {
   const { build } = await import('vite');
+  // Vite sets NODE_ENV=production for the build; in `npm start` the product starts in this same process afterwards
+  // and must still see the caller's mode (development: the dev token issuer).
+  const nodeEnv = process.env.NODE_ENV;
+  try {
+    await runBuild(build, options);
+  } finally {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = nodeEnv;
+  }
+}
+
+async function runBuild(build: typeof import('vite').build, options: { quiet?: boolean }): Promise<void> {
   await build({
     configFile: false,
     root: WEB_ROOT,

@@ -166,6 +166,8 @@ describe('the participant dashboard', () => {
     await shot(page, '05-raise-case-bad-mpan');
 
     await page.getByLabel('MPAN', { exact: true }).fill(LONDON_MPAN);
+    // The API's error went with the value it described.
+    expect(await page.locator('#mpan-0-error').count()).toBe(0);
     await expect.poll(() => page.getByTestId('mpan-check-0').innerText(), { timeout: 10_000 }).toContain('UKPN London MPAS Help Desk');
     await shot(page, '06-raise-case-good-mpan');
     await page.getByRole('button', { name: 'Raise with UKPN London MPAS Help Desk' }).click();

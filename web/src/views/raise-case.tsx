@@ -210,6 +210,13 @@ export function RaiseCaseView() {
     }
   }
 
+  /** Editing a field clears its error: the old message no longer describes what is there. */
+  const edited = (field: string) => {
+    if (!(field in errors)) return;
+    const { [field]: _cleared, ...rest } = errors;
+    setErrors(rest);
+  };
+
   const focusField = (id: string) => (event: Event) => {
     event.preventDefault();
     document.getElementById(id)?.focus();
@@ -246,7 +253,7 @@ export function RaiseCaseView() {
         <fieldset class="card">
           <legend>The case</legend>
           <Field id="deskId" label="Desk" required hint="The desk you raise the case with." error={errors.deskId}>
-            <select id="deskId" value={deskId} onChange={(e) => setDeskId(e.currentTarget.value)} {...describedBy('deskId', true, errors.deskId)}>
+            <select id="deskId" value={deskId} onChange={(e) => (setDeskId(e.currentTarget.value), edited('deskId'))} {...describedBy('deskId', true, errors.deskId)}>
               <option value="">{desks.loading ? 'Loading desks…' : 'Choose a desk'}</option>
               {sortedDesks.map((d) => (
                 <option value={d.id} key={d.id}>
@@ -256,7 +263,7 @@ export function RaiseCaseView() {
             </select>
           </Field>
           <Field id="category" label="Category" required error={errors.category}>
-            <select id="category" value={category} onChange={(e) => setCategory(e.currentTarget.value as Category | '')} {...describedBy('category', false, errors.category)}>
+            <select id="category" value={category} onChange={(e) => (setCategory(e.currentTarget.value as Category | ''), edited('category'))} {...describedBy('category', false, errors.category)}>
               <option value="">Choose a category</option>
               {CATEGORIES.map((c) => (
                 <option value={c} key={c}>
@@ -266,10 +273,10 @@ export function RaiseCaseView() {
             </select>
           </Field>
           <Field id="subject" label="Subject" required hint="One line: what is wrong." error={errors.subject}>
-            <input id="subject" type="text" value={subject} maxLength={200} onInput={(e) => setSubject(e.currentTarget.value)} {...describedBy('subject', true, errors.subject)} />
+            <input id="subject" type="text" value={subject} maxLength={200} onInput={(e) => (setSubject(e.currentTarget.value), edited('subject'))} {...describedBy('subject', true, errors.subject)} />
           </Field>
           <Field id="description" label="Description" required hint="What happened, since when, and what you have tried. No customer names." error={errors.description}>
-            <textarea id="description" rows={5} value={description} onInput={(e) => setDescription(e.currentTarget.value)} {...describedBy('description', true, errors.description)} />
+            <textarea id="description" rows={5} value={description} onInput={(e) => (setDescription(e.currentTarget.value), edited('description'))} {...describedBy('description', true, errors.description)} />
           </Field>
         </fieldset>
         <fieldset class="card">
@@ -281,21 +288,21 @@ export function RaiseCaseView() {
               value={value}
               error={errors[`mpan-${index}`]}
               selectedDeskId={deskId}
-              onUseDesk={setDeskId}
-              onChange={(next) => setMpans(mpans.map((m, i) => (i === index ? next : m)))}
+              onUseDesk={(id) => (setDeskId(id), edited('deskId'))}
+              onChange={(next) => (setMpans(mpans.map((m, i) => (i === index ? next : m))), edited(`mpan-${index}`))}
               {...(mpans.length > 1 ? { onRemove: () => setMpans(mpans.filter((_, i) => i !== index)) } : {})}
             />
           ))}
           {mpans.length < 20 ? (
-            <button type="button" class="button-secondary" onClick={() => setMpans([...mpans, ''])}>
+            <button type="button" class="button-secondary add-mpan" onClick={() => setMpans([...mpans, ''])}>
               Add another MPAN
             </button>
           ) : null}
           <Field id="dip" label="DIP message ids" hint="Separate several with commas or spaces." error={errors.dip}>
-            <input id="dip" type="text" value={dip} onInput={(e) => setDip(e.currentTarget.value)} {...describedBy('dip', true, errors.dip)} />
+            <input id="dip" type="text" value={dip} onInput={(e) => (setDip(e.currentTarget.value), edited('dip'))} {...describedBy('dip', true, errors.dip)} />
           </Field>
           <Field id="error-codes" label="Error codes" hint="Separate several with commas or spaces." error={errors['error-codes']}>
-            <input id="error-codes" type="text" value={errorCodes} onInput={(e) => setErrorCodes(e.currentTarget.value)} {...describedBy('error-codes', true, errors['error-codes'])} />
+            <input id="error-codes" type="text" value={errorCodes} onInput={(e) => (setErrorCodes(e.currentTarget.value), edited('error-codes'))} {...describedBy('error-codes', true, errors['error-codes'])} />
           </Field>
         </fieldset>
         <button type="submit" disabled={busy}>

@@ -33,8 +33,8 @@ export interface DeliveryWorkersOptions {
   db: DataSource;
   bridges: BridgeRegistry;
   settings: DeliverySettings;
-  /** The portal link for a case reference (what emails carry instead of evidence); null when there is none. */
-  portalUrl?: (caseReference: string) => string | null;
+  /** The portal link for an event's case (what emails carry instead of evidence); null when there is none. */
+  portalUrl?: (event: OutboundEvent) => string | null;
   /** Names this process's workers in the attempts and the logs (default `<host>:<pid>`). */
   name?: string;
   /** When given, `stop()` is registered with it. */
@@ -208,7 +208,7 @@ export async function startDeliveryWorkers(options: DeliveryWorkersOptions): Pro
           contactMethod: { kind: row.contact_kind, address: row.contact_address },
           config: row.bridge_config ?? {},
         },
-        portalUrl: row.event.caseReference ? (options.portalUrl?.(row.event.caseReference) ?? null) : null,
+        portalUrl: options.portalUrl?.(row.event) ?? null,
       };
       outcome = await deliverWithin(bridge.deliver.bind(bridge), delivery, signal, settings.timeoutMs);
     }

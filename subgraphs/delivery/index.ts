@@ -32,7 +32,8 @@ export const delivery: SubgraphDefinition = {
       // Secrets are resolved by reference from the environment at each attempt, so a rotated one is picked up.
       bridges: createBridges({ dev: config.dev, env: process.env, ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}) }),
       settings: config.delivery,
-      portalUrl: (reference) => (config.publicUrl ? `${config.publicUrl.replace(/\/$/, '')}/cases/${encodeURIComponent(reference)}` : null),
+      // The case in the participant dashboard the gateway serves (its routes are URL fragments).
+      portalUrl: (event) => (config.publicUrl && event.caseId ? `${config.publicUrl.replace(/\/+$/, '')}/dashboard/#/cases/${encodeURIComponent(event.caseId)}` : null),
       lifecycle,
     });
   },

@@ -136,6 +136,7 @@ beforeAll(async () => {
     DELIVERY_LEASE_MS: '5000',
     DELIVERY_POLL_MS: '100',
     DELIVERY_MAX_ATTEMPTS: '8',
+    PUBLIC_URL: 'https://cpsd.example',
   });
   const people: Record<string, Parameters<TestProduct['token']>[0]> = {
     supplier: { sub: 'sally@britishgas.example', org: 'british-gas', roles: ['participant'] },
@@ -206,7 +207,7 @@ describe('a hand-off to a desk registered for signed webhooks', () => {
         deskId: 'kraken-software-desk',
         state: 'OPEN',
         externalReference: null,
-        portalUrl: null,
+        portalUrl: `https://cpsd.example/dashboard/#/cases/${handoff.caseId}`,
       },
     });
   });

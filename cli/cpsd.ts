@@ -18,6 +18,11 @@ async function start(): Promise<void> {
   const { ORGANISATIONS, DESKS } = await import('../demo/market');
   const { ensureDashboardBuilt } = await import('../web/build');
   if (await ensureDashboardBuilt({ quiet: true })) process.stdout.write('Built the dashboard (web/dist).\n');
+  // Development: the inbound bridges (email replies, TMF621 API) run on fixed ports unless told otherwise.
+  if (loadConfig().dev) {
+    process.env.EMAIL_INBOUND_PORT ??= '2526';
+    process.env.TMF621_PORT ??= '4010';
+  }
   const product = await startProduct({ database: 'cpsd' });
   product.lifecycle.stopOnSignals();
   const url = product.gateway.url;
@@ -25,6 +30,8 @@ async function start(): Promise<void> {
     '',
     `CPSD Gateway is running: ${url}`,
     `Dashboard: ${product.gateway.http.url}/dashboard/`,
+    ...(product.inbound.email ? [`Email replies (SMTP): ${product.inbound.email.host}:${product.inbound.email.port}`] : []),
+    ...(product.inbound.tmf621 ? [`TMF621 API: ${product.inbound.tmf621.url}/troubleTicket`] : []),
     '',
     'Organisations (id — name):',
     ...ORGANISATIONS.slice(0, 12).map((o) => `  ${o.id.padEnd(22)} ${o.name}${o.parentId ? ` (child of ${o.parentId})` : ''}`),

@@ -14,6 +14,7 @@ import { configurePartnerAuth } from '../gateway/auth';
 import type { DevIssuer } from '../gateway/dev-issuer';
 import { startGateway, type RunningGateway } from '../gateway/server';
 import { SUBGRAPHS } from '../subgraphs';
+import { serviceTokensFor, startInboundBridges, type RunningInboundBridges } from './inbound';
 
 export interface ProductOptions {
   config?: Config;
@@ -24,6 +25,8 @@ export interface ProductOptions {
   ephemeralPorts?: boolean;
   /** The gateway's identity key pair, instead of a fresh one (a benchmark shares it with a second gateway process). */
   identityKeys?: IdentityKeyPair;
+  /** Where the inbound bridges read their settings (`EMAIL_INBOUND_PORT`, `TMF621_PORT`…); default process.env. */
+  env?: Record<string, string | undefined>;
 }
 
 export interface RunningProduct {
@@ -36,6 +39,8 @@ export interface RunningProduct {
   /** The gateway's identity-token signer (benchmarks use it to let a stock gateway reach the subgraphs). */
   signer: IdentityTokenSigner;
   lifecycle: Lifecycle;
+  /** The inbound bridges (email reply receiver, TMF621 API) when their ports are configured. */
+  inbound: RunningInboundBridges;
   stop(): Promise<void>;
 }
 
@@ -90,7 +95,15 @@ export async function startProduct(options: ProductOptions = {}): Promise<Runnin
       lifecycle,
       ...(devIssuer && config.dev ? { devJwks: devIssuer.jwks, devIssuer } : {}),
     });
-    return { gateway, subgraphs, devIssuer, databaseUrl, bus, signer, lifecycle, stop: () => lifecycle.stop() };
+    // After the gateway: the bridges call the public API through it, as service identities.
+    const inbound = await startInboundBridges({
+      config,
+      env: options.env ?? process.env,
+      gatewayUrl: gateway.url,
+      tokens: serviceTokensFor(config, options.env ?? process.env, devIssuer),
+      lifecycle,
+    });
+    return { gateway, subgraphs, devIssuer, databaseUrl, bus, signer, lifecycle, inbound, stop: () => lifecycle.stop() };
   } catch (error) {
     await lifecycle.stop();
     throw error;

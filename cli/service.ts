@@ -7,6 +7,9 @@ import { startSubgraph } from '../platform/subgraph';
 import { configurePartnerAuth } from '../gateway/auth';
 import { startGateway } from '../gateway/server';
 import { SUBGRAPHS } from '../subgraphs';
+import { loadDevIssuer } from '../gateway/dev-issuer';
+import { logger } from '../platform/logger';
+import { serviceTokensFor, startInboundBridges } from './inbound';
 
 function required(name: string, value: string | undefined): string {
   if (!value) throw new Error(`${name} is required to run a single service`);
@@ -54,4 +57,14 @@ export async function runService(name: 'gateway' | SubgraphName): Promise<void> 
     dev: config.dev,
     config,
   });
+  // The inbound bridges (email replies, TMF621 API) run beside the delivery engine, calling the gateway's API.
+  if (name === 'delivery') {
+    const gatewayUrl = process.env.GATEWAY_URL;
+    if (!gatewayUrl) {
+      if (process.env.EMAIL_INBOUND_PORT || process.env.TMF621_PORT) logger.warn('inbound bridges not started: set GATEWAY_URL (the gateway\'s GraphQL URL)');
+      return;
+    }
+    const devIssuer = config.dev && !config.jwt.jwksUrl ? await loadDevIssuer(config.dataDir, config.jwt.issuer, config.jwt.audience) : null;
+    await startInboundBridges({ config, env: process.env, gatewayUrl, tokens: serviceTokensFor(config, process.env, devIssuer), lifecycle });
+  }
 }

@@ -77,6 +77,11 @@ export class EmailBridge implements Bridge {
     }
   }
 
+  /** Whether a reply receiver is configured (`EMAIL_INBOUND_PORT`). */
+  get hasInbound(): boolean {
+    return this.options.inbound !== undefined;
+  }
+
   /** Starts the SMTP receiver for replies (when configured). */
   async startInbound(context: InboundContext): Promise<RunningInbound> {
     if (!this.options.inbound) return { stop: async () => undefined };

@@ -135,7 +135,13 @@ export class Tmf621Bridge implements Bridge {
     }
   }
 
-  async startInbound(_context: InboundContext): Promise<RunningInbound> {
+  /** Whether the inbound TMF621 API is configured (`TMF621_PORT`). */
+  get hasInbound(): boolean {
+    return this.options.inbound !== undefined;
+  }
+
+  /** Starts the inbound TMF621 API (when configured); `url` is its base (…/tmf-api/troubleTicket/v5). */
+  async startInbound(_context: InboundContext): Promise<RunningInbound & { url?: string; port?: number }> {
     if (!this.options.inbound) return { stop: async () => undefined };
     return startTmf621Server({ dev: this.options.dev, ...this.options.inbound });
   }

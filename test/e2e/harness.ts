@@ -51,7 +51,8 @@ export async function startTestProduct(env: NodeJS.ProcessEnv = {}): Promise<Tes
     NATS_SUBJECT_PREFIX: `cpsd.e2e.${natsRun}`,
     ...env,
   });
-  const product = await startProduct({ config, database, ephemeralPorts: true, seed: true });
+  // The inbound bridges read the same settings (off unless the test sets EMAIL_INBOUND_PORT / TMF621_PORT; 0: a free port).
+  const product = await startProduct({ config, database, ephemeralPorts: true, seed: true, env: { ...process.env, ...env } });
   const gatewayUrl = product.gateway.url;
   return {
     product,

@@ -25,13 +25,16 @@ export class Lifecycle {
     return this.stopping;
   }
 
-  /** Stops on SIGINT/SIGTERM, then exits. */
+  /**
+   * Stops on SIGINT/SIGTERM, then exits. The handler stays installed: a second signal while draining (a process
+   * manager or the tsx wrapper may send one) must not fall back to the default action and kill the drain.
+   */
   stopOnSignals(): void {
     const handler = (signal: NodeJS.Signals) => {
       logger.info({ signal }, 'shutting down');
       void this.stop().then(() => process.exit(0));
     };
-    process.once('SIGINT', handler);
-    process.once('SIGTERM', handler);
+    process.on('SIGINT', handler);
+    process.on('SIGTERM', handler);
   }
 }

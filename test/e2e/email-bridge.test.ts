@@ -123,7 +123,8 @@ describe('a hand-off to an LDSO MPAS help desk whose contact method is a shared 
     expect(message.subject).toMatch(new RegExp(`^\\[${incident.reference}\\] Registration stuck for 12\\*{11}$`));
     expect(message.messageId).toMatch(new RegExp(`^<${incident.reference}\\.[0-9a-f-]{36}@cpsd\\.example>$`));
     expect(message.inReplyTo).toBe(`<${incident.reference}@cpsd.example>`);
-    expect(message.text).toContain(`Details and evidence are in the CPSD portal: https://cpsd.example/cases/${incident.reference}`);
+    // The link is the case in the participant dashboard (the delivery engine's portal URL for the case).
+    expect(message.text).toContain(`Details and evidence are in the CPSD portal: https://cpsd.example/dashboard/#/cases/${incident.id}`);
     expect(message.envelopeFrom).toBe('cpsd@cpsd.example');
     // The Message-ID is the delivery's id: the delivery is visible through the API with it.
     const deliveryId = /\.([0-9a-f-]{36})@/.exec(message.messageId!)![1];

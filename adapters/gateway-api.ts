@@ -98,3 +98,20 @@ export function serviceApi(options: GatewayRequestOptions & { tokenFor(identity:
 export function deskServiceIdentity(bridge: string, deskId: string, organisationId: string): ServiceIdentity {
   return { subject: `bridge:${bridge}:${deskId}`, organisationId, roles: ['desk_agent'], deskIds: [deskId] };
 }
+
+/**
+ * An API bound later: a process whose gateway starts after its consumers (`npm start`) hands this out first and
+ * binds it once the gateway listens. Until then every request fails as UNAVAILABLE (a consumer retries the event).
+ */
+export function deferredApi(): CpsdApi & { bind(api: CpsdApi): void } {
+  let bound: CpsdApi | null = null;
+  return {
+    bind(api) {
+      bound = api;
+    },
+    request(query, variables, identity) {
+      if (!bound) return Promise.reject(new ApiError('UNAVAILABLE', 'the CPSD API is not reachable yet'));
+      return bound.request(query, variables, identity);
+    },
+  };
+}

@@ -14,6 +14,7 @@ import { configurePartnerAuth } from '../gateway/auth';
 import type { DevIssuer } from '../gateway/dev-issuer';
 import { startGateway, type RunningGateway } from '../gateway/server';
 import { SUBGRAPHS } from '../subgraphs';
+import { deferredApi, serviceApi } from '../adapters/gateway-api';
 import { serviceTokensFor, startInboundBridges, type RunningInboundBridges } from './inbound';
 
 export interface ProductOptions {
@@ -63,6 +64,12 @@ export async function startProduct(options: ProductOptions = {}): Promise<Runnin
     const signer = new IdentityTokenSigner(keys.privateKey);
     const verifier = new IdentityTokenVerifier(keys.publicKey);
 
+    const { jwtVerifier, devIssuer } = await configurePartnerAuth(config);
+    const env = options.env ?? process.env;
+    // The bridges' service identities; the API they call is bound once the gateway listens (after the subgraphs).
+    const tokens = serviceTokensFor(config, env, devIssuer);
+    const gatewayApi = deferredApi();
+
     const subgraphs: RunningSubgraph[] = [];
     for (const definition of SUBGRAPHS) {
       subgraphs.push(
@@ -76,11 +83,11 @@ export async function startProduct(options: ProductOptions = {}): Promise<Runnin
           seed: options.seed ?? true,
           dev: config.dev,
           config,
+          gatewayApi: typeof tokens === 'function' ? gatewayApi : null,
         }),
       );
     }
 
-    const { jwtVerifier, devIssuer } = await configurePartnerAuth(config);
     const gateway = await startGateway({
       bus,
       allowedOrigins: config.allowedOrigins,
@@ -96,13 +103,8 @@ export async function startProduct(options: ProductOptions = {}): Promise<Runnin
       ...(devIssuer && config.dev ? { devJwks: devIssuer.jwks, devIssuer } : {}),
     });
     // After the gateway: the bridges call the public API through it, as service identities.
-    const inbound = await startInboundBridges({
-      config,
-      env: options.env ?? process.env,
-      gatewayUrl: gateway.url,
-      tokens: serviceTokensFor(config, options.env ?? process.env, devIssuer),
-      lifecycle,
-    });
+    if (typeof tokens === 'function') gatewayApi.bind(serviceApi({ url: gateway.url, tokenFor: tokens }));
+    const inbound = await startInboundBridges({ config, env, gatewayUrl: gateway.url, tokens, lifecycle });
     return { gateway, subgraphs, devIssuer, databaseUrl, bus, signer, lifecycle, inbound, stop: () => lifecycle.stop() };
   } catch (error) {
     await lifecycle.stop();

@@ -10,6 +10,7 @@ import { SUBGRAPHS } from '../subgraphs';
 import { loadDevIssuer } from '../gateway/dev-issuer';
 import { logger } from '../platform/logger';
 import { serviceTokensFor, startInboundBridges } from './inbound';
+import { serviceApi } from '../adapters/gateway-api';
 
 function required(name: string, value: string | undefined): string {
   if (!value) throw new Error(`${name} is required to run a single service`);
@@ -45,6 +46,11 @@ export async function runService(name: 'gateway' | SubgraphName): Promise<void> 
   const definition = SUBGRAPHS.find((s) => s.name === name);
   if (!definition || !SUBGRAPH_NAMES.includes(name)) throw new Error(`unknown subgraph ${name}`);
   const databaseUrl = required('DATABASE_URL', config.databaseUrl);
+  // The delivery engine's MI comms fan-out and the inbound bridges call the public API through the gateway.
+  const gatewayUrl = process.env.GATEWAY_URL;
+  const devIssuer = name === 'delivery' && config.dev && !config.jwt.jwksUrl ? await loadDevIssuer(config.dataDir, config.jwt.issuer, config.jwt.audience) : null;
+  const tokens = serviceTokensFor(config, process.env, devIssuer);
+  const gatewayApi = name === 'delivery' && gatewayUrl && typeof tokens === 'function' ? serviceApi({ url: gatewayUrl, tokenFor: tokens }) : null;
   const bus = await createBus(config, databaseUrl, lifecycle);
   await startSubgraph(definition, {
     databaseUrl,
@@ -56,15 +62,14 @@ export async function runService(name: 'gateway' | SubgraphName): Promise<void> 
     seed: process.env.SEED_DEMO_DATA === 'true',
     dev: config.dev,
     config,
+    gatewayApi,
   });
   // The inbound bridges (email replies, TMF621 API) run beside the delivery engine, calling the gateway's API.
   if (name === 'delivery') {
-    const gatewayUrl = process.env.GATEWAY_URL;
     if (!gatewayUrl) {
       if (process.env.EMAIL_INBOUND_PORT || process.env.TMF621_PORT) logger.warn('inbound bridges not started: set GATEWAY_URL (the gateway\'s GraphQL URL)');
       return;
     }
-    const devIssuer = config.dev && !config.jwt.jwksUrl ? await loadDevIssuer(config.dataDir, config.jwt.issuer, config.jwt.audience) : null;
-    await startInboundBridges({ config, env: process.env, gatewayUrl, tokens: serviceTokensFor(config, process.env, devIssuer), lifecycle });
+    await startInboundBridges({ config, env: process.env, gatewayUrl, tokens, lifecycle });
   }
 }

@@ -2,6 +2,7 @@
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
+import type { CpsdApi } from '../adapters/sdk';
 import type { DataSource, EntitySchema, MixedList } from 'typeorm';
 import { loadConfig, type Config, type SubgraphName } from './config';
 import { createSubgraphContext, type SubgraphContext } from './context';
@@ -40,6 +41,8 @@ export interface SubgraphRuntime {
   bus: EventBus;
   config: Config;
   lifecycle: Lifecycle;
+  /** The public API through the gateway, as service identities (null when this process has no way to reach it). */
+  gatewayApi: CpsdApi | null;
 }
 
 export interface SubgraphJob {
@@ -76,6 +79,8 @@ export interface StartSubgraphOptions {
   dev: boolean;
   /** The product's configuration, for `start` hooks (read from the environment when not given). */
   config?: Config;
+  /** The public API as service identities, for `start` hooks (e.g. the delivery engine's MI comms fan-out). */
+  gatewayApi?: CpsdApi | null;
 }
 
 export async function startSubgraph(definition: SubgraphDefinition, options: StartSubgraphOptions): Promise<RunningSubgraph> {
@@ -101,7 +106,7 @@ export async function startSubgraph(definition: SubgraphDefinition, options: Sta
   }
 
   for (const job of definition.jobs ?? []) startJob(definition.name, job, db, options.lifecycle);
-  if (definition.start) await definition.start({ db, bus: options.bus, config: options.config ?? loadConfig(), lifecycle: options.lifecycle });
+  if (definition.start) await definition.start({ db, bus: options.bus, config: options.config ?? loadConfig(), lifecycle: options.lifecycle, gatewayApi: options.gatewayApi ?? null });
 
   const { schema } = definition.build();
   const apollo = new ApolloServer<SubgraphContext>({

@@ -88,13 +88,14 @@ export function composeEmail(delivery: OutboundDelivery, options: ComposeOptions
   const majorIncident = event.type.startsWith('major_incident.');
   const miReference = majorIncident ? text(data.reference) : null;
   const state = text(data.state);
-  const link = portalLink(delivery, reference, options);
+  // MI comms link to the major incidents' status in the dashboard (`data.link`), never to a case.
+  const link = majorIncident ? text(data.link) : portalLink(delivery, reference, options);
 
   const tag = majorIncident && miReference ? miReference : (reference ?? 'CPSD');
   const about = text(data.subject) ?? (majorIncident ? `Major incident${text(data.kind) ? ` — ${MI_KIND_WORDS[String(data.kind)] ?? String(data.kind)}` : ''}` : null);
   const subject = maskMpan(`[${oneLine(tag, 40)}] ${oneLine(about ?? EVENT_WORDS[event.type] ?? 'CPSD update')}`);
 
-  const lines: string[] = [`Dear ${oneLine(target.deskName, 120)},`, '', EVENT_WORDS[event.type] ?? `CPSD update (${oneLine(event.type, 60)}).`, ''];
+  const lines: string[] = [majorIncident ? 'Hello,' : `Dear ${oneLine(target.deskName, 120)},`, '', EVENT_WORDS[event.type] ?? `CPSD update (${oneLine(event.type, 60)}).`, ''];
   if (majorIncident) {
     if (miReference) lines.push(`Major incident: ${oneLine(miReference, 40)}`);
     if (text(data.kind)) lines.push(`Notice: ${MI_KIND_WORDS[String(data.kind)] ?? oneLine(String(data.kind), 40)}`);
@@ -111,7 +112,7 @@ export function composeEmail(delivery: OutboundDelivery, options: ComposeOptions
     if (text(data.externalReference)) lines.push(`Your reference: ${oneLine(String(data.externalReference), 100)}`);
   }
   lines.push('');
-  if (link) lines.push(`Details and evidence are in the CPSD portal: ${link}`, '');
+  if (link) lines.push(majorIncident ? `Status and updates in the CPSD dashboard: ${link}` : `Details and evidence are in the CPSD portal: ${link}`, '');
   lines.push('For data protection this email carries no MPANs or other case evidence (OM §10.5.5): please read and add them in the portal.');
   if (!majorIncident && reference) {
     lines.push(`To comment, reply to this email from your desk's nominated mailbox, keeping [${reference}] in the subject.`);

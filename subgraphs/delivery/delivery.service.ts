@@ -9,6 +9,7 @@ import { DomainError } from '../../schema/errors';
 import { hasRole, type Principal } from '../../schema/identity';
 import { DeliveryAttempt, DeliveryAttemptOutcome, Delivery, DeliveryState, DeskReference } from './delivery.types';
 import { DELIVERY_CHANNEL } from './intake';
+import { COMMS_ENDPOINT_PREFIX } from './comms';
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
@@ -54,7 +55,10 @@ function toDelivery(row: DeliveryRow): Delivery {
     caseId: row.case_id,
     caseReference: row.case_reference,
     handoffId: row.handoff_id,
-    desk: Object.assign(new DeskReference(), { id: row.desk_id }),
+    // A comms-list recipient's endpoint is `comms:<address>` (comms.ts): no desk, the address is the recipient.
+    desk: row.desk_id.startsWith(COMMS_ENDPOINT_PREFIX) ? null : Object.assign(new DeskReference(), { id: row.desk_id }),
+    recipient: row.desk_id.startsWith(COMMS_ENDPOINT_PREFIX) ? row.desk_id.slice(COMMS_ENDPOINT_PREFIX.length) : null,
+    endpointId: row.desk_id,
     attemptCount: row.attempts,
     nextAttemptAt: waiting ? row.next_attempt_at : null,
     lastError: row.last_error,
@@ -177,15 +181,15 @@ export class DeliveryService {
           allowed: [DeliveryState.DEAD, DeliveryState.DISABLED],
         });
       }
-      const [endpoint] = (await tx.query('SELECT bridge_enabled FROM delivery.endpoints WHERE desk_id = $1 FOR UPDATE', [delivery.desk.id])) as { bridge_enabled: boolean }[];
+      const [endpoint] = (await tx.query('SELECT bridge_enabled FROM delivery.endpoints WHERE desk_id = $1 FOR UPDATE', [delivery.endpointId])) as { bridge_enabled: boolean }[];
       if (endpoint && !endpoint.bridge_enabled) {
         throw DomainError.badUserInput('Pushes are switched off in the desk’s profile; switch them on there first', 'id');
       }
       const requeue = `SET state = 'PENDING', next_attempt_at = now(), attempts_before_replay = attempts, last_error = NULL, updated_at = now()`;
       await tx.query(`UPDATE delivery.deliveries ${requeue} WHERE id = $1`, [delivery.id]);
       if (delivery.state === DeliveryState.DISABLED) {
-        await tx.query(`UPDATE delivery.endpoints SET disabled_at = NULL, disabled_reason = NULL, updated_at = now() WHERE desk_id = $1`, [delivery.desk.id]);
-        await tx.query(`UPDATE delivery.deliveries ${requeue} WHERE desk_id = $1 AND state = 'DISABLED'`, [delivery.desk.id]);
+        await tx.query(`UPDATE delivery.endpoints SET disabled_at = NULL, disabled_reason = NULL, updated_at = now() WHERE desk_id = $1`, [delivery.endpointId]);
+        await tx.query(`UPDATE delivery.deliveries ${requeue} WHERE desk_id = $1 AND state = 'DISABLED'`, [delivery.endpointId]);
       }
       await tx.query('SELECT pg_notify($1, $2)', [DELIVERY_CHANNEL, '']);
       return (await this.byId(principal, id, tx))!;

@@ -60,7 +60,7 @@ export class DeliveryAttempt {
   error!: string | null;
 }
 
-@ObjectType('Delivery', { description: 'One ticket event on its way to a desk’s own system (email, TMF621, webhook)' })
+@ObjectType('Delivery', { description: 'One ticket event on its way to a desk’s own system (email, TMF621, webhook), or one MI comms email to a comms-list address' })
 export class Delivery {
   @Field(() => ID, { description: 'Stable across every attempt: the idempotency key and webhook-id receivers dedupe on' })
   id!: string;
@@ -83,8 +83,14 @@ export class Delivery {
   @Field(() => ID, { nullable: true })
   handoffId!: string | null;
 
-  @Field(() => DeskReference, { description: 'The desk it goes to' })
-  desk!: DeskReference;
+  @Field(() => DeskReference, { nullable: true, description: 'The desk it goes to; null for an MI comms delivery (see recipient)' })
+  desk!: DeskReference | null;
+
+  @Field(() => String, { nullable: true, description: 'The MI comms-list address it goes to (major_incident.* deliveries); null for a desk’s delivery' })
+  recipient!: string | null;
+
+  /** The delivery's endpoint key (the desk id, or `comms:<address>`); not in the schema. */
+  endpointId!: string;
 
   @Field(() => Int, { description: 'Attempts made so far' })
   attemptCount!: number;

@@ -11,6 +11,8 @@ import { DeliveryResolver } from './delivery.resolver';
 import { DeskReference } from './delivery.types';
 import { startDeliveryWorkers } from './engine';
 import { intakeConsumer } from './intake';
+import { COMMS_EVENT_TYPES, fanOutComms } from './comms';
+import { logger } from '../../platform/logger';
 import { Delivery1763900004000 } from './migrations/1763900004000-delivery';
 
 export { startDeliveryWorkers } from './engine';
@@ -25,7 +27,16 @@ export const delivery: SubgraphDefinition = {
       orphanedTypes: [DeskReference],
     }),
   consumers: [intakeConsumer],
-  async start({ db, config, lifecycle }) {
+  async start({ db, bus, config, lifecycle, gatewayApi }) {
+    // MI comms: the comms list is read through the public API, so the fan-out runs where the gateway is reachable.
+    if (gatewayApi) {
+      const comms = await bus.consume({ name: 'delivery:comms', types: COMMS_EVENT_TYPES, from: 'beginning' }, async (event) => {
+        await fanOutComms(event, db, gatewayApi, { publicUrl: config.publicUrl });
+      });
+      lifecycle.onStop('delivery consumer comms', () => comms.stop());
+    } else {
+      logger.warn('delivery: MI comms fan-out not started (no gateway API: set GATEWAY_URL and service credentials)');
+    }
     if (config.delivery.workers === 0) return;
     await startDeliveryWorkers({
       db,

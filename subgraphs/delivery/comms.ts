@@ -1,0 +1,112 @@
+/**
+ * MI comms fan-out: every `major_incident.promoted|updated|escalated|resolved` event becomes one delivery per
+ * (event, comms-list address) for the MI's services, sent by the email bridge as a comms email. The comms list and
+ * the update's text are read through the public API as the comms service identity (`bridge:email:comms`, a
+ * `cpsd_admin`: `majorIncidentCommsList` is for a service identity or a CPSD admin). Idempotent like ticket
+ * deliveries: a redelivered event inserts nothing (ON CONFLICT DO NOTHING on (event id, recipient)).
+ *
+ * A recipient is an endpoint of its own, keyed `comms:<address>` (kind SHARED_MAILBOX), so the workers, retries and
+ * dead letters are the ticket deliveries' own; the API shows it as the delivery's `recipient`, with no desk.
+ */
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import type { CpsdApi, OutboundEvent, ServiceIdentity } from '../../adapters/sdk';
+import { ContactMethodKind } from '../../schema/enums';
+import { maskMpan } from '../../schema/mpan';
+import type { DeliveredEvent } from '../../platform/events';
+import { DELIVERY_CHANNEL } from './intake';
+
+export const COMMS_EVENT_TYPES = ['major_incident.promoted', 'major_incident.updated', 'major_incident.escalated', 'major_incident.resolved'];
+
+/** The comms service identity. Production: a client-credentials token for this subject carrying the cpsd_admin role. */
+export const COMMS_IDENTITY: ServiceIdentity = { subject: 'bridge:email:comms', organisationId: 'elexon', roles: ['cpsd_admin'], deskIds: [] };
+
+export const COMMS_ENDPOINT_PREFIX = 'comms:';
+export const commsEndpointId = (address: string): string => `${COMMS_ENDPOINT_PREFIX}${address.trim().toLowerCase()}`;
+
+const COMMS_LIST = `query CommsList($service: Service!) { majorIncidentCommsList(service: $service) { address } }`;
+const MAJOR_INCIDENT = `query CommsMajorIncident($id: ID!) { majorIncident(id: $id) { id reference title state updates { kind body postedAt nextUpdateDueAt } } }`;
+
+interface MiPayload {
+  reference?: string;
+  state?: string;
+  services?: unknown;
+  kind?: string;
+  nextUpdateDueAt?: string;
+  statusPage?: boolean;
+}
+
+interface MiView {
+  id: string;
+  reference: string;
+  title: string;
+  state: string;
+  updates: { kind: string; body: string; postedAt: string; nextUpdateDueAt: string | null }[];
+}
+
+/** The update an event announces: the latest one of its kind posted by the time of the event. */
+function updateOf(mi: MiView, event: DeliveredEvent, kind: string | undefined): MiView['updates'][number] | null {
+  const by = Date.parse(event.occurredAt) + 1000;
+  const posted = mi.updates.filter((u) => Date.parse(u.postedAt) <= by).sort((a, b) => Date.parse(a.postedAt) - Date.parse(b.postedAt));
+  const ofKind = kind ? posted.filter((u) => u.kind === kind) : posted;
+  return ofKind.at(-1) ?? posted.at(-1) ?? null;
+}
+
+export async function fanOutComms(event: DeliveredEvent, db: DataSource, api: CpsdApi, options: { publicUrl?: string | undefined } = {}): Promise<number> {
+  const payload = event.payload as MiPayload;
+  const services = Array.isArray(payload.services) ? payload.services.map(String) : [];
+  const recipients = new Set<string>();
+  // A failure throws: the bus hands the event again later (nothing was inserted yet, or the inserts dedupe).
+  for (const service of services) {
+    const { majorIncidentCommsList } = await api.request<{ majorIncidentCommsList: { address: string }[] }>(COMMS_LIST, { service }, COMMS_IDENTITY);
+    for (const entry of majorIncidentCommsList) if (entry.address.trim()) recipients.add(entry.address.trim().toLowerCase());
+  }
+  if (!recipients.size) return 0;
+  const { majorIncident: mi } = await api.request<{ majorIncident: MiView | null }>(MAJOR_INCIDENT, { id: event.entity.id }, COMMS_IDENTITY);
+  if (!mi) return 0;
+  const update = updateOf(mi, event, payload.kind);
+  const link = options.publicUrl ? `${options.publicUrl.replace(/\/+$/, '')}/dashboard/#/major-incidents` : null;
+  // Business language only: the reference, title, the update's comms text, services, status, next update due — no
+  // case, no evidence, no work notes. MPANs masked (the hub already refuses comms holding one).
+  const outbound: OutboundEvent = {
+    id: event.id,
+    type: event.type,
+    occurredAt: event.occurredAt,
+    caseId: null,
+    caseReference: null,
+    handoffId: null,
+    data: {
+      majorIncidentId: mi.id,
+      reference: mi.reference,
+      subject: maskMpan(mi.title),
+      kind: payload.kind ?? update?.kind ?? null,
+      state: payload.state ?? mi.state,
+      services,
+      nextUpdateDueAt: payload.state === 'RESOLVED' ? null : (payload.nextUpdateDueAt ?? update?.nextUpdateDueAt ?? null),
+      body: update ? maskMpan(update.body) : null,
+      link,
+    },
+  };
+  let inserted = 0;
+  for (const address of recipients) {
+    const endpoint = commsEndpointId(address);
+    const rows = (await db.query(
+      `WITH endpoint AS (
+         INSERT INTO delivery.endpoints (desk_id, party, contact_kind, contact_address, bridge_config, bridge_enabled, registration_as_of)
+         VALUES ($1, 'comms', $2, $3, '{}'::jsonb, true, $4::timestamptz)
+         ON CONFLICT (desk_id) DO NOTHING
+       ),
+       inserted AS (
+         INSERT INTO delivery.deliveries (id, event_id, desk_id, event_type, event_sequence, case_id, case_reference, handoff_id, ordering_key, event,
+                                          state, next_attempt_at)
+         VALUES ($5, $6, $1, $7, $8::bigint, NULL, NULL, NULL, $9, $10::jsonb, 'PENDING', now())
+         ON CONFLICT (event_id, desk_id) DO NOTHING
+         RETURNING id
+       )
+       SELECT pg_notify($11, '') FROM inserted`,
+      [endpoint, ContactMethodKind.SHARED_MAILBOX, address, event.occurredAt, randomUUID(), event.id, event.type, event.sequence, `mi:${mi.id}`, JSON.stringify(outbound), DELIVERY_CHANNEL],
+    )) as unknown[];
+    inserted += rows.length;
+  }
+  return inserted;
+}

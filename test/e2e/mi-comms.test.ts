@@ -1,0 +1,155 @@
+/**
+ * MI comms through the email bridge, end to end: organisations put addresses on the MI comms list per service; a DIP
+ * major incident is promoted and updated; the delivery engine reads the comms list through the API as the comms
+ * service identity and makes one delivery per (event, address); the email bridge sends each to an SMTP sink as a
+ * comms email in business language — never the case's description, never an MPAN — and a redelivered event sends
+ * nothing twice. An address on the CSS list only hears nothing.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSmtpSink, type SmtpSink } from '../../adapters/email/__tests__/smtp-sink';
+import { serviceApi } from '../../adapters/gateway-api';
+import type { DeliveredEvent } from '../../platform/events';
+import type { Role } from '../../schema/enums';
+import { makeMpan } from '../../schema/mpan';
+import { fanOutComms } from '../../subgraphs/delivery/comms';
+import { startTestProduct, type TestProduct } from './harness';
+
+const MPAN = makeMpan('12', '0002330596');
+const DESCRIPTION = 'Since 08:10 our gateway 10.20.30.40 gets no acknowledgements from the DIP';
+const DIP_ADDRESSES = ['ops.mi@britishgas.example', 'duty.manager@britishgas.example'];
+const CSS_ONLY = 'css.watch@eonnext.example';
+const PROMOTION_TEXT = 'The Data Integration Platform is not delivering messages. Please hold resubmissions until further notice.';
+const UPDATE_TEXT = 'A fix is being deployed to the DIP message brokers; delivery should resume within the hour.';
+
+let t: TestProduct;
+let sink: SmtpSink;
+const tokens: Record<string, string> = {};
+const saved: Record<string, string | undefined> = {};
+let miId: string;
+
+async function ok<T>(who: string, query: string, variables?: Record<string, unknown>): Promise<T> {
+  const response = await t.graphql<T>(query, { token: tokens[who], ...(variables ? { variables } : {}) });
+  expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
+  return response.data as T;
+}
+
+async function waitFor<T>(probe: () => Promise<T | null | undefined | false> | T | null | undefined | false, what: string, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+const mailTo = (address: string) => sink.messages().filter((m) => m.recipients.includes(address));
+
+beforeAll(async () => {
+  sink = await startSmtpSink();
+  for (const [key, value] of Object.entries({ SMTP_HOST: sink.host, SMTP_PORT: String(sink.port), EMAIL_FROM: 'CPSD <cpsd@cpsd.example>', EMAIL_REPLY_TO: 'replies@cpsd.example' })) {
+    saved[key] = process.env[key];
+    process.env[key] = value;
+  }
+  t = await startTestProduct({ PUBLIC_URL: 'https://cpsd.example', DELIVERY_BACKOFF_BASE_MS: '100' });
+  const people: Record<string, Parameters<TestProduct['token']>[0]> = {
+    britishGas: { sub: 'bella@britishgas.example', org: 'british-gas' },
+    eonNext: { sub: 'ed@eonnext.example', org: 'eon-next' },
+    elexonAgent: { sub: 'eve@elexon.example', org: 'elexon', roles: ['participant', 'desk_agent'], desks: ['elexon-service-desk'] },
+    elexonMim: { sub: 'mim@elexon.example', org: 'elexon', roles: ['participant', 'major_incident_manager'] },
+    admin: { sub: 'ada@cpsd.example', org: 'elexon', roles: ['participant', 'cpsd_admin'] },
+  };
+  for (const [who, claims] of Object.entries(people)) tokens[who] = await t.token(claims);
+});
+
+afterAll(async () => {
+  await t?.stop();
+  await sink?.close();
+  for (const [key, value] of Object.entries(saved)) {
+    if (value === undefined) delete process.env[key];
+    else process.env[key] = value;
+  }
+});
+
+describe('MI comms go out through the email bridge', () => {
+  it('an organisation subscribes two addresses to DIP comms; another one address to CSS only', async () => {
+    const SUBSCRIBE = 'mutation($input: MajorIncidentCommsSubscriptionInput!) { subscribeToMajorIncidentComms(input: $input) { id } }';
+    for (const address of DIP_ADDRESSES) await ok('britishGas', SUBSCRIBE, { input: { services: ['DIP'], address } });
+    await ok('eonNext', SUBSCRIBE, { input: { services: ['CSS'], address: CSS_ONLY } });
+  });
+
+  it('a DIP major incident is promoted and updated: each address gets the promotion and the update, once each', async () => {
+    const { raiseCase } = await ok<{ raiseCase: { id: string } }>('britishGas', 'mutation($input: RaiseCaseInput!) { raiseCase(input: $input) { id } }', {
+      input: { deskId: 'elexon-service-desk', category: 'MARKET_SYSTEMS', subject: 'DIP not delivering our messages', description: DESCRIPTION, evidence: { mpans: [MPAN] } },
+    });
+    await ok('elexonAgent', 'mutation($input: TriageCaseInput!) { triageCase(input: $input) { id } }', { input: { caseId: raiseCase.id, type: 'INCIDENT', impact: 'HIGH', urgency: 'HIGH' } });
+    const { proposeMajorIncident } = await ok<{ proposeMajorIncident: { id: string } }>('elexonAgent', 'mutation($caseId: ID!, $input: ProposeMajorIncidentInput!) { proposeMajorIncident(caseId: $caseId, input: $input) { id } }', {
+      caseId: raiseCase.id,
+      input: { title: 'DIP message delivery outage', services: ['DIP'], validityChecks: ['SETTLEMENT_IMPACT', 'SERVICE_DISRUPTION'], thresholds: { participantImpact: true, duration: false, complianceRisk: true, securityBreach: false } },
+    });
+    miId = proposeMajorIncident.id;
+    await ok('elexonMim', 'mutation($id: ID!, $input: ReviewMajorIncidentInput) { reviewMajorIncident(id: $id, decision: PROMOTE, input: $input) { id } }', {
+      id: miId,
+      input: { note: 'DIP down for all publishers', initialUpdate: { body: PROMOTION_TEXT, statusPage: true } },
+    });
+    await waitFor(() => DIP_ADDRESSES.every((a) => mailTo(a).length >= 1), 'the promotion emails');
+    await ok('elexonMim', 'mutation($id: ID!, $input: MajorIncidentUpdateInput!) { postMajorIncidentUpdate(id: $id, input: $input) { id } }', {
+      id: miId,
+      input: { body: UPDATE_TEXT, nextUpdateDueAt: new Date(Date.now() + 30 * 60_000).toISOString(), statusPage: true },
+    });
+    await waitFor(() => DIP_ADDRESSES.every((a) => mailTo(a).length >= 2), 'the update emails');
+
+    for (const address of DIP_ADDRESSES) {
+      const [promotion, update] = mailTo(address);
+      expect(promotion!.subject).toMatch(/^\[MI-\d{6}\] DIP message delivery outage$/);
+      expect(promotion!.text).toContain(PROMOTION_TEXT);
+      expect(promotion!.text).toContain('Services affected: DIP');
+      expect(promotion!.text).toContain('Status and updates in the CPSD dashboard: https://cpsd.example/dashboard/#/major-incidents');
+      expect(update!.subject).toBe(promotion!.subject);
+      expect(update!.text).toContain(UPDATE_TEXT);
+      expect(update!.text).not.toContain(PROMOTION_TEXT);
+      expect(update!.text).toMatch(/Next update due: \d{4}-/);
+    }
+  });
+
+  it('a redelivered event sends nothing twice', async () => {
+    const elexon = t.product.subgraphs.find((s) => s.name === 'elexon')!.db;
+    const delivery = t.product.subgraphs.find((s) => s.name === 'delivery')!.db;
+    const rows = (await elexon.query(`SELECT * FROM elexon.outbox WHERE type LIKE 'major_incident.%' AND entity_id = $1 AND type IN ('major_incident.promoted', 'major_incident.updated')`, [miId])) as {
+      id: string; source: string; type: string; entity_typename: string; entity_id: string; case_id: string | null; payload: Record<string, unknown>; occurred_at: Date;
+    }[];
+    expect(rows).toHaveLength(2);
+    const api = serviceApi({ url: t.gatewayUrl, tokenFor: (i) => t.token({ sub: i.subject, org: i.organisationId, roles: i.roles as `${Role}`[], desks: i.deskIds }) });
+    for (const row of rows) {
+      const event: DeliveredEvent = { id: row.id, source: row.source, type: row.type, entity: { __typename: row.entity_typename, id: row.entity_id }, caseId: row.case_id, payload: row.payload, occurredAt: row.occurred_at.toISOString(), sequence: '999999' };
+      expect(await fanOutComms(event, delivery, api, { publicUrl: 'https://cpsd.example' })).toBe(0);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    for (const address of DIP_ADDRESSES) expect(mailTo(address)).toHaveLength(2);
+  });
+
+  it('the CSS-only address got nothing', () => {
+    expect(mailTo(CSS_ONLY)).toHaveLength(0);
+  });
+
+  it('no MPAN and no case description in any byte the sink received', () => {
+    const everything = sink.received().join('\n');
+    expect(sink.received().length).toBe(4);
+    expect(everything).not.toContain(MPAN);
+    expect(everything).not.toContain(MPAN.slice(2));
+    expect(everything).not.toContain(DESCRIPTION);
+    expect(everything).not.toContain('10.20.30.40');
+    for (const message of sink.messages()) expect(message.raw).not.toMatch(/(?<!\d)\d{13}(?!\d)/);
+  });
+
+  it('CPSD admins see the comms deliveries with their recipient; a desk agent does not', async () => {
+    const QUERY = '{ deliveries(first: 50) { edges { node { eventType state recipient desk { id } } } } }';
+    const { deliveries } = await ok<{ deliveries: { edges: { node: { eventType: string; state: string; recipient: string | null; desk: { id: string } | null } }[] } }>('admin', QUERY);
+    const comms = deliveries.edges.map((e) => e.node).filter((n) => n.eventType.startsWith('major_incident.'));
+    expect(comms).toHaveLength(4);
+    for (const node of comms) expect(node).toMatchObject({ state: 'DELIVERED', desk: null });
+    expect(new Set(comms.map((n) => n.recipient))).toEqual(new Set(DIP_ADDRESSES));
+    const agent = await ok<{ deliveries: { edges: { node: { eventType: string } }[] } }>('elexonAgent', QUERY);
+    expect(agent.deliveries.edges.filter((e) => e.node.eventType.startsWith('major_incident.'))).toHaveLength(0);
+  });
+});

@@ -62,6 +62,17 @@ export class ContactMethod {
   address!: string;
 }
 
+/** Relay-style page info, shared by every connection in every subgraph (a value type: `@shareable`). */
+@ObjectType('PageInfo')
+@Directive('@shareable')
+export class PageInfo {
+  @Field(() => Boolean)
+  hasNextPage!: boolean;
+
+  @Field(() => String, { nullable: true })
+  endCursor!: string | null;
+}
+
 /** A desk's profile as the party subgraphs define it; each party's profile type implements it. */
 @InterfaceType('DeskProfile', {
   description: "A desk's profile, held by the part of the CPSD that is the desk's face",

@@ -2,7 +2,8 @@
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { SubgraphContext } from '../../platform/context';
 import { DeliveryService } from './delivery.service';
-import { Delivery, DeliveryAttempt, DeliveryConnection, DeliveryEdge, DeliveryFilter, PageInfo } from './delivery.types';
+import { Delivery, DeliveryAttempt, DeliveryConnection, DeliveryEdge, DeliveryFilter } from './delivery.types';
+import { PageInfo } from '../../platform/graphql-types';
 
 const services = new WeakMap<object, DeliveryService>();
 function service(ctx: SubgraphContext): DeliveryService {

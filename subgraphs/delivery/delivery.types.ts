@@ -1,5 +1,6 @@
 /** GraphQL types of the delivery engine: deliveries of ticket events to the desks' own systems, and their attempts. */
 import { Directive, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { PageInfo } from '../../platform/graphql-types';
 
 export enum DeliveryState {
   PENDING = 'PENDING',
@@ -133,16 +134,6 @@ export class DeliveryEdge {
 
   @Field(() => Delivery)
   node!: Delivery;
-}
-
-@ObjectType('PageInfo')
-@Directive('@shareable')
-export class PageInfo {
-  @Field(() => Boolean)
-  hasNextPage!: boolean;
-
-  @Field(() => String, { nullable: true })
-  endCursor!: string | null;
 }
 
 @ObjectType('DeliveryConnection')

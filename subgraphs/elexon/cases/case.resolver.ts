@@ -40,12 +40,12 @@ import {
   Evidence,
   ExternalTicketReference,
   Handoff,
-  PageInfo,
   RoutingSuggestion,
   Sla,
   TimelineEntry,
 } from './case.types';
 import { caseService } from './case.runtime';
+import { PageInfo } from '../../../platform/graphql-types';
 
 const HANDOFF_COLUMNS = `h.id, h.case_id AS "caseId", h.to_desk_id AS "toDeskId", h.party, h.reason, h.state,
   h.external_reference AS "externalReference", h.resolution, h.rejection_reason AS "rejectionReason",

@@ -3,7 +3,7 @@
  * checks who may do it, runs in one transaction with a timeline entry and an outbox event, and is safe to retry
  * with an idempotency key.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { CaseAction, IllegalTransition, isOpen, nextState, type TransitionContext } from '../../../schema/case-state';
 import { CaseState, CaseType, Category, HoldReason, Impact, Priority, Urgency } from '../../../schema/enums';
@@ -14,6 +14,7 @@ import { priorityFor, SERVICE_REQUEST_SLAS, SLA_POLICIES, TRIAGE_RESPONSE_TARGET
 import { calendarForTarget, computeSlaClock, serviceRequestTerms, slaTermsFor, type HoldInterval, type SlaTerms } from '../../../schema/sla';
 import type { CalendarKind } from '../../../schema/calendar';
 import type { OutboxWriter } from '../../../platform/events';
+import { runIdempotent } from '../idempotency';
 import { accessTo, canSee, isResolver, worksTheCase, type CaseAccess } from './case.access';
 import type { EvidenceData } from './case.types';
 import { Case, HandoffState } from './case.types';
@@ -623,36 +624,9 @@ export class CaseService {
     return row ? toCase(row) : null;
   }
 
-  /** The idempotency core: the id of the first result for this (caller, key). */
-  private async idempotentId<T extends object>(principal: Principal, operation: string, input: T & { idempotencyKey?: string | null }, work: (tx: EntityManager) => Promise<string>): Promise<string> {
-    const key = input.idempotencyKey?.trim() || null;
-    if (key && key.length > 200) throw DomainError.badUserInput('idempotencyKey must be at most 200 characters', 'idempotencyKey');
-    const { idempotencyKey: _ignored, ...rest } = input;
-    const hash = createHash('sha256').update(operation).update(JSON.stringify(rest)).digest('hex');
-    const resultId = await this.db.transaction(async (tx) => {
-      if (key) {
-        // Blocks behind a concurrent first attempt with the same key, then sees its row.
-        const inserted = (await tx.query(
-          `INSERT INTO elexon.idempotency_keys (subject, key, operation, request_hash, result_id) VALUES ($1, $2, $3, $4, '')
-           ON CONFLICT (subject, key) DO NOTHING RETURNING key`,
-          [principal.subject, key, operation, hash],
-        )) as unknown[];
-        if (!inserted.length) {
-          const [previous] = (await tx.query('SELECT operation, request_hash AS hash, result_id AS "resultId" FROM elexon.idempotency_keys WHERE subject = $1 AND key = $2', [
-            principal.subject,
-            key,
-          ])) as { operation: string; hash: string; resultId: string }[];
-          if (previous.operation !== operation || previous.hash !== hash) {
-            throw DomainError.badUserInput('This idempotencyKey was already used with a different request', 'idempotencyKey');
-          }
-          return previous.resultId;
-        }
-      }
-      const id = await work(tx);
-      if (key) await tx.query('UPDATE elexon.idempotency_keys SET result_id = $3 WHERE subject = $1 AND key = $2', [principal.subject, key, id]);
-      return id;
-    });
-    return resultId;
+  /** The idempotency core (shared with major incidents): the id of the first result for this (caller, key). */
+  private idempotentId<T extends object>(principal: Principal, operation: string, input: T & { idempotencyKey?: string | null }, work: (tx: EntityManager) => Promise<string>): Promise<string> {
+    return runIdempotent(this.db, principal, operation, input, work);
   }
 
   /** Locks a visible case and runs `work` on it inside an idempotent transaction. */

@@ -1,6 +1,7 @@
 /** GraphQL types of the case hub: the Case entity, its SLA clock, evidence, comments, timeline and hand-offs. */
 import { Directive, Field, ID, InterfaceType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { CaseState, CaseType, Category, HoldReason, Impact, Priority, Urgency } from '../../../schema/enums';
+import { PageInfo } from '../../../platform/graphql-types';
 
 export enum CommentVisibility {
   CUSTOMER_VISIBLE = 'CUSTOMER_VISIBLE',
@@ -246,16 +247,6 @@ export class CaseEdge {
 
   @Field(() => Case)
   node!: Case;
-}
-
-@ObjectType('PageInfo')
-@Directive('@shareable')
-export class PageInfo {
-  @Field(() => Boolean)
-  hasNextPage!: boolean;
-
-  @Field(() => String, { nullable: true })
-  endCursor!: string | null;
 }
 
 @ObjectType('CaseConnection')

@@ -7,7 +7,7 @@
  * checks who may do it, and runs in one transaction with a case timeline entry and an outbox event; retries with an
  * idempotency key return the first result.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { isOpen } from '../../../schema/case-state';
 import { CaseType, OrganisationKind, Role, Service } from '../../../schema/enums';
@@ -15,6 +15,7 @@ import { DomainError } from '../../../schema/errors';
 import { hasRole, type Principal } from '../../../schema/identity';
 import { maskMpan } from '../../../schema/mpan';
 import type { OutboxWriter } from '../../../platform/events';
+import { runIdempotent } from '../idempotency';
 import { accessTo, canSee, worksTheCase } from '../cases/case.access';
 import { CASE_COLUMNS, isUuid, toCase, type Actor } from '../cases/case.service';
 import type { Case } from '../cases/case.types';
@@ -660,33 +661,7 @@ export class MajorIncidentService {
     input: T & { idempotencyKey?: string | null },
     work: (tx: EntityManager, now: Date) => Promise<string>,
   ): Promise<MajorIncident> {
-    const key = input.idempotencyKey?.trim() || null;
-    if (key && key.length > 200) throw DomainError.badUserInput('idempotencyKey must be at most 200 characters', 'idempotencyKey');
-    const { idempotencyKey: _ignored, ...rest } = input;
-    const hash = createHash('sha256').update(operation).update(JSON.stringify(rest)).digest('hex');
-    const id = await this.db.transaction(async (tx) => {
-      if (key) {
-        // Blocks behind a concurrent first attempt with the same key, then sees its row.
-        const inserted = (await tx.query(
-          `INSERT INTO elexon.idempotency_keys (subject, key, operation, request_hash, result_id) VALUES ($1, $2, $3, $4, '')
-           ON CONFLICT (subject, key) DO NOTHING RETURNING key`,
-          [principal.subject, key, operation, hash],
-        )) as unknown[];
-        if (!inserted.length) {
-          const [previous] = (await tx.query('SELECT operation, request_hash AS hash, result_id AS "resultId" FROM elexon.idempotency_keys WHERE subject = $1 AND key = $2', [
-            principal.subject,
-            key,
-          ])) as { operation: string; hash: string; resultId: string }[];
-          if (previous.operation !== operation || previous.hash !== hash) {
-            throw DomainError.badUserInput('This idempotencyKey was already used with a different request', 'idempotencyKey');
-          }
-          return previous.resultId;
-        }
-      }
-      const resultId = await work(tx, this.clock());
-      if (key) await tx.query('UPDATE elexon.idempotency_keys SET result_id = $3 WHERE subject = $1 AND key = $2', [principal.subject, key, resultId]);
-      return resultId;
-    });
+    const id = await runIdempotent(this.db, principal, operation, input, (tx) => work(tx, this.clock()));
     const result = await this.visibleMajorIncident(principal, id);
     if (!result) throw DomainError.notFound('Major incident');
     return result;

@@ -2,26 +2,21 @@
  * Every GraphQL operation the dashboard sends, each with hand-written TypeScript types for its variables and result.
  * web/src/__tests__/operations.test.ts validates every document here against the gateway's API schema (the checked-in
  * supergraph), so a document that no longer fits the schema fails the unit tests.
- *
- * `waitsFor` marks an operation written against a contract that has not reached the supergraph yet: the test
- * validates it once its root field exists, and the page treats a validation failure as "not available here yet".
  */
 
 export interface Operation<TData, TVariables> {
   readonly name: string;
   readonly document: string;
   readonly kind: 'query' | 'mutation' | 'subscription';
-  /** The feature a not-yet-landed operation waits for. */
-  readonly waitsFor?: string;
   /** Type carriers only: never set. */
   readonly __data?: TData;
   readonly __variables?: TVariables;
 }
 
-function operation<TData, TVariables = Record<string, never>>(document: string, waitsFor?: string): Operation<TData, TVariables> {
+function operation<TData, TVariables = Record<string, never>>(document: string): Operation<TData, TVariables> {
   const match = /^\s*(query|mutation|subscription)\s+(\w+)/.exec(document);
   if (!match) throw new Error('every operation is named');
-  return { name: match[2], kind: match[1] as 'query' | 'mutation' | 'subscription', document, ...(waitsFor ? { waitsFor } : {}) };
+  return { name: match[2], kind: match[1] as 'query' | 'mutation' | 'subscription', document };
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import { ContactMethodKind } from '../../schema/enums';
 import { maskMpan } from '../../schema/mpan';
 import { classifyHttpStatus, type Bridge, type DeliveryOutcome, type InboundContext, type OutboundDelivery, type RunningInbound } from '../sdk';
 import { patchForHandoff, ticketForHandoff } from './mapping';
+import type { HubNotifierOptions } from './notifier';
 import { startTmf621Server, type Tmf621ServerOptions } from './server';
 
 export interface Tmf621DeskConfig {
@@ -36,7 +37,7 @@ export interface Tmf621BridgeOptions {
   /** Development allows plain http to any host; production: https, or loopback. */
   dev: boolean;
   /** The inbound API (server.ts); without it the bridge is outbound only. */
-  inbound?: Tmf621ServerOptions;
+  inbound?: Omit<Tmf621ServerOptions, 'notify'> & { notify?: Omit<HubNotifierOptions, 'api'> };
   /** For tests: replaces fetch (no mTLS then). */
   fetch?: typeof fetch;
 }
@@ -141,9 +142,10 @@ export class Tmf621Bridge implements Bridge {
   }
 
   /** Starts the inbound TMF621 API (when configured); `url` is its base (…/tmf-api/troubleTicket/v5). */
-  async startInbound(_context: InboundContext): Promise<RunningInbound & { url?: string; port?: number }> {
+  async startInbound(context: InboundContext): Promise<RunningInbound & { url?: string; port?: number }> {
     if (!this.options.inbound) return { stop: async () => undefined };
-    return startTmf621Server({ dev: this.options.dev, ...this.options.inbound });
+    // Hub notifications read cases as each registrant, through the runtime's API of service identities.
+    return startTmf621Server({ dev: this.options.dev, ...this.options.inbound, notify: { ...this.options.inbound.notify, api: context.api } });
   }
 
   private endpoint(delivery: OutboundDelivery, config: Tmf621DeskConfig): string | URL {

@@ -34,6 +34,7 @@ import {
   type HandoffOperation,
   type TmfStatus,
 } from './mapping';
+import { startHubNotifier, type HubNotifierOptions } from './notifier';
 import { tmf621Contract, type ValidationProblem } from './spec';
 
 export interface TokenVerifier {
@@ -46,6 +47,9 @@ export interface HubRegistration {
   query: string | null;
   subject: string;
   organisationId: string;
+  /** The registrant's roles and desks when it registered (its scope for notifications; never its token). */
+  roles: string[];
+  deskIds: string[];
   createdAt: string;
 }
 
@@ -80,6 +84,11 @@ export interface Tmf621ServerOptions {
   /** Development allows plain-http hub callbacks to any host (production: https, or loopback). */
   dev?: boolean;
   maxBodyBytes?: number;
+  /**
+   * Pushes status-change events to the registered hubs (notifier.ts), reading cases AS each registrant through this
+   * API of service identities. Without it registrations are kept but nothing is pushed.
+   */
+  notify?: HubNotifierOptions;
 }
 
 class HttpProblem extends Error {
@@ -415,7 +424,7 @@ export async function startTmf621Server(options: Tmf621ServerOptions): Promise<R
     }
     const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
     if (url.protocol !== 'https:' && !(url.protocol === 'http:' && (options.dev || loopback))) throw new HttpProblem(400, 'INVALID_BODY', 'callback must be https');
-    const hub: HubRegistration = { id: randomUUID(), callback, query: query ?? null, subject: caller.claims.subject, organisationId: caller.claims.organisationId, createdAt: new Date().toISOString() };
+    const hub: HubRegistration = { id: randomUUID(), callback, query: query ?? null, subject: caller.claims.subject, organisationId: caller.claims.organisationId, roles: [...caller.claims.roles], deskIds: [...caller.claims.deskIds], createdAt: new Date().toISOString() };
     await hubs.add(hub);
     send(res, 201, { id: hub.id, href: `${publicUrl}${base}/hub/${hub.id}`, callback: hub.callback, ...(hub.query ? { query: hub.query } : {}), '@type': 'Hub' }, { location: `${publicUrl}${base}/hub/${hub.id}` });
   }
@@ -542,14 +551,17 @@ export async function startTmf621Server(options: Tmf621ServerOptions): Promise<R
   const { port, address } = server.address() as AddressInfo;
   const url = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
   if (!publicUrl) publicUrl = url;
+  const notifier = options.notify ? startHubNotifier({ ...options.notify, hubs, ticketUrl }) : null;
   return {
     url: `${url}${base}`,
     port,
     hubs,
-    stop: () =>
-      new Promise<void>((resolve) => {
+    stop: async () => {
+      await notifier?.stop();
+      await new Promise<void>((resolve) => {
         server.close(() => resolve());
         for (const socket of sockets) socket.destroy();
-      }),
+      });
+    },
   };
 }

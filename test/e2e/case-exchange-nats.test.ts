@@ -8,7 +8,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestProduct, type GraphQLResponse, type TestProduct } from './harness';
+import { startTestProduct, type GraphQLResponse, type TestProduct, waitFor as waitUntil } from './harness';
 
 let t: TestProduct;
 const tokens: Record<string, string> = {};
@@ -27,14 +27,8 @@ async function ok<T = Record<string, unknown>>(who: string, query: string, varia
   return response.data as T;
 }
 
-async function waitFor<T>(probe: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+function waitFor<T>(probe: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 10_000): Promise<T> {
+  return waitUntil(probe, what, timeoutMs);
 }
 
 async function dccTickets(): Promise<{ handoffId: string; caseReference: string; state: string }[]> {

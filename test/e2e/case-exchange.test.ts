@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeMpan } from '../../schema/mpan';
 import { caseService } from '../../subgraphs/elexon/cases/case.runtime';
-import { startTestProduct, type GraphQLResponse, type TestProduct } from './harness';
+import { startTestProduct, type GraphQLResponse, type TestProduct, waitFor as waitUntil } from './harness';
 
 let t: TestProduct;
 const tokens: Record<string, string> = {};
@@ -70,14 +70,8 @@ async function triage(who: string, caseId: string, impact = 'MEDIUM', urgency = 
   return data.triageCase;
 }
 
-async function waitFor<T>(probe: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+function waitFor<T>(probe: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 10_000): Promise<T> {
+  return waitUntil(probe, what, timeoutMs);
 }
 
 beforeAll(async () => {

@@ -14,7 +14,7 @@ import { devWebhookSecret } from '../../adapters/webhook/bridge';
 import { loadConfig, type DeliverySettings } from '../../platform/config';
 import { createOutboxWriter } from '../../platform/outbox';
 import { startDeliveryWorkers, type DeliveryWorkers } from '../../subgraphs/delivery/engine';
-import { startTestProduct, type TestProduct } from './harness';
+import { startTestProduct, type TestProduct, waitFor as waitUntil } from './harness';
 import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -62,14 +62,8 @@ async function workerProcess(workers: number, name: string): Promise<ChildProces
   return child;
 }
 
-async function waitFor<T>(probe: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+function waitFor<T>(probe: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
+  return waitUntil(probe, what, timeoutMs);
 }
 
 /** Writes `ticket.updated` events to the partners outbox, as the partners subgraph does when a ticket changes. */

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { devWebhookSecret } from '../../adapters/webhook/bridge';
 import { makeMpan } from '../../schema/mpan';
 import { takeIn } from '../../subgraphs/delivery/intake';
-import { startTestProduct, type GraphQLResponse, type TestProduct } from './harness';
+import { startTestProduct, type GraphQLResponse, type TestProduct, waitFor as waitUntil } from './harness';
 import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver';
 
 let t: TestProduct;
@@ -57,14 +57,8 @@ async function ok<T = Record<string, unknown>>(who: string, query: string, varia
   return response.data as T;
 }
 
-async function waitFor<T>(probe: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+function waitFor<T>(probe: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
+  return waitUntil(probe, what, timeoutMs);
 }
 
 async function deliveries(who: string, filter: Record<string, unknown>): Promise<DeliveryView[]> {

@@ -12,7 +12,7 @@ import { demoMailboxDesks } from '../../adapters/email/senders';
 import { serviceApi } from '../../adapters/gateway-api';
 import type { Role } from '../../schema/enums';
 import { makeMpan } from '../../schema/mpan';
-import { startTestProduct, type TestProduct } from './harness';
+import { startTestProduct, type TestProduct, waitFor as waitUntil } from './harness';
 
 const LONDON_MPAN = makeMpan('12', '0004417263');
 const MPAS_DESK = 'ukpn-lpn-mpas';
@@ -30,14 +30,8 @@ async function ok<T>(who: string, query: string, variables?: Record<string, unkn
   return response.data as T;
 }
 
-async function waitFor<T>(probe: () => Promise<T | null | undefined | false> | T | null | undefined | false, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+function waitFor<T>(probe: () => Promise<T | null | undefined | false> | T | null | undefined | false, what: string, timeoutMs = 20_000): Promise<T> {
+  return waitUntil(probe, what, timeoutMs);
 }
 
 /** Sends a reply with nodemailer to our receiver; resolves with the server's answer, or its refusal code. */

@@ -93,3 +93,18 @@ async function deleteNatsStream(url: string, stream: string): Promise<void> {
     await nc.close();
   }
 }
+
+/** Polls `probe` every 100 ms until it returns something truthy (returned), or fails after `timeoutMs`. */
+export async function waitFor<T>(
+  probe: () => Promise<T | null | undefined | false> | T | null | undefined | false,
+  what: string,
+  timeoutMs: number,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -12,7 +12,7 @@ import type { DeliveredEvent } from '../../platform/events';
 import type { Role } from '../../schema/enums';
 import { makeMpan } from '../../schema/mpan';
 import { fanOutComms } from '../../subgraphs/delivery/comms';
-import { startTestProduct, type TestProduct } from './harness';
+import { startTestProduct, type TestProduct, waitFor as waitUntil } from './harness';
 
 const MPAN = makeMpan('12', '0002330596');
 const DESCRIPTION = 'Since 08:10 our gateway 10.20.30.40 gets no acknowledgements from the DIP';
@@ -33,14 +33,8 @@ async function ok<T>(who: string, query: string, variables?: Record<string, unkn
   return response.data as T;
 }
 
-async function waitFor<T>(probe: () => Promise<T | null | undefined | false> | T | null | undefined | false, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+function waitFor<T>(probe: () => Promise<T | null | undefined | false> | T | null | undefined | false, what: string, timeoutMs = 20_000): Promise<T> {
+  return waitUntil(probe, what, timeoutMs);
 }
 
 const mailTo = (address: string) => sink.messages().filter((m) => m.recipients.includes(address));

@@ -16,7 +16,7 @@ import { serviceApi } from '../../adapters/gateway-api';
 import { startTmf621Server, tmf621Contract } from '../../adapters/tmf621';
 import { JwtVerifier } from '../../gateway/auth';
 import { makeMpan } from '../../schema/mpan';
-import { startTestProduct, type TestProduct } from './harness';
+import { startTestProduct, type TestProduct, waitFor as waitUntil } from './harness';
 
 const contract = tmf621Contract();
 const MPAN = makeMpan('19', '0001234567');
@@ -125,14 +125,8 @@ async function gql<T>(who: string, query: string, variables?: Record<string, unk
   return response.data as T;
 }
 
-async function waitFor<T>(probe: () => Promise<T | null | undefined | false> | T | null | undefined | false, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+function waitFor<T>(probe: () => Promise<T | null | undefined | false> | T | null | undefined | false, what: string, timeoutMs = 30_000): Promise<T> {
+  return waitUntil(probe, what, timeoutMs);
 }
 
 beforeAll(async () => {

@@ -38,7 +38,7 @@ import { performance } from 'node:perf_hooks';
 import type { Role } from '../schema/enums';
 import { summariseProfile, type ProfileSummary } from './broadcast-profile';
 import type { ChildMessage, Collected, ParentMessage, SubscriberJob, SubscriberScope } from './broadcast-subscribers';
-import { DEFAULT_SERVER_URL, intFromEnv, median, percentileOfSorted, printTable, redactUrl, REPO_ROOT } from './support';
+import { DEFAULT_SERVER_URL, intFromEnv, median, percentileOfSorted, printTable, redactUrl, REPO_ROOT, stopAll, type Cleanup } from './support';
 
 // The logger reads LOG_LEVEL when it is first imported: set it before any product module loads.
 process.env.LOG_LEVEL ??= 'warn';
@@ -419,7 +419,7 @@ async function runPass(bus: BusName, settings: Settings): Promise<PassResult> {
   const { compilePlan } = await import('../gateway/subscriptions');
   const { parse } = await import('graphql');
 
-  const cleanups: { name: string; run: () => Promise<unknown> | unknown }[] = [];
+  const cleanups: Cleanup[] = [];
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'cpsd-bench-broadcast-'));
   cleanups.push({ name: 'data dir', run: () => rmSync(dataDir, { recursive: true, force: true }) });
   const busEnv: NodeJS.ProcessEnv =
@@ -724,16 +724,7 @@ async function runPass(bus: BusName, settings: Settings): Promise<PassResult> {
       ...(connectProfile ? { connectProfile } : {}),
     };
   } finally {
-    const slow: string[] = [];
-    for (const cleanup of cleanups.reverse()) {
-      const began = Date.now();
-      try {
-        await cleanup.run();
-      } catch (error) {
-        console.error(`  while stopping ${cleanup.name}: ${(error as Error).message}`);
-      }
-      if (Date.now() - began > 2000) slow.push(`${cleanup.name} ${((Date.now() - began) / 1000).toFixed(1)} s`);
-    }
+    const slow = await stopAll(cleanups, 2000, '  ');
     if (slow.length) console.log(`  (slow to stop: ${slow.join(', ')})`);
   }
 }

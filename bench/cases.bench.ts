@@ -35,7 +35,7 @@ import type { Role } from '../schema/enums';
 import { MUTATIONS, type FlowJob, type FlowResult } from './case-flows';
 import type { LoadJob, LoadResult } from './load';
 import type { SqlLoadJob, SqlLoadResult, SqlStatement } from './sql-load';
-import { DEFAULT_SERVER_URL, intFromEnv, median, mib, pad, printTable, redactUrl, RssSampler, runChild } from './support';
+import { DEFAULT_SERVER_URL, intFromEnv, median, mib, pad, printTable, redactUrl, RssSampler, runChild, stopAll, type Cleanup } from './support';
 
 // The logger reads LOG_LEVEL when it is first imported: set it before any product module loads.
 process.env.LOG_LEVEL ??= 'warn';
@@ -361,7 +361,7 @@ async function main(): Promise<void> {
 
   const startedAt = Date.now();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'cpsd-bench-cases-'));
-  const cleanups: { name: string; run: () => Promise<void> | void }[] = [];
+  const cleanups: Cleanup[] = [];
   cleanups.push({ name: 'data dir', run: () => rmSync(dataDir, { recursive: true, force: true }) });
   const sampler = new RssSampler();
   let exitCode = 0;
@@ -833,16 +833,7 @@ async function main(): Promise<void> {
     sampler.stop();
     await new Promise((resolve) => setTimeout(resolve, 500));
     const stopping = Date.now();
-    const slow: string[] = [];
-    for (const cleanup of cleanups.reverse()) {
-      const began = Date.now();
-      try {
-        await cleanup.run();
-      } catch (error) {
-        console.error(`while stopping ${cleanup.name}: ${(error as Error).message}`);
-      }
-      if (Date.now() - began > 1000) slow.push(`${cleanup.name} ${((Date.now() - began) / 1000).toFixed(1)} s`);
-    }
+    const slow = await stopAll(cleanups, 1000, '');
     console.log(`  Stopped in ${((Date.now() - stopping) / 1000).toFixed(1)} s${slow.length ? ` (slow: ${slow.join(', ')})` : ''}.`);
   }
   process.exit(exitCode);

@@ -127,3 +127,24 @@ export async function readJob<Job>(): Promise<Job> {
   if (!raw.trim()) throw new Error('expected a job (JSON) on stdin');
   return JSON.parse(raw) as Job;
 }
+
+/** Something a benchmark started and must stop. */
+export interface Cleanup {
+  name: string;
+  run: () => Promise<unknown> | unknown;
+}
+
+/** Stops everything in reverse order of start, never throwing; returns the ones slower than `slowMs`. */
+export async function stopAll(cleanups: Cleanup[], slowMs: number, indent = ''): Promise<string[]> {
+  const slow: string[] = [];
+  for (const cleanup of [...cleanups].reverse()) {
+    const began = Date.now();
+    try {
+      await cleanup.run();
+    } catch (error) {
+      console.error(`${indent}while stopping ${cleanup.name}: ${(error as Error).message}`);
+    }
+    if (Date.now() - began > slowMs) slow.push(`${cleanup.name} ${((Date.now() - began) / 1000).toFixed(1)} s`);
+  }
+  return slow;
+}

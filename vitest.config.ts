@@ -40,6 +40,18 @@ export default defineConfig({
       {
         resolve,
         test: {
+          // Attacks, organised by threat: each case is an attack and the exact refusal it must get (real product).
+          name: 'security',
+          include: ['test/security/**/*.test.ts'],
+          environment: 'node',
+          setupFiles: ['reflect-metadata'],
+          testTimeout: 90_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        resolve,
+        test: {
           // The participant dashboard in real headless Chromium (Debian's package, driven by playwright-core).
           name: 'browser',
           include: ['test/browser/**/*.test.ts'],

@@ -21,6 +21,10 @@ export interface Config {
     issuer: string;
     audience: string;
     algorithms: string[];
+    /** The `typ` header every partner token must carry (`JWT_TYP`, e.g. `at+jwt` per RFC 9068); unchecked when unset. */
+    typ: string | undefined;
+    /** The longest partner token lifetime accepted, `exp` − `iat` and `exp` − now (`JWT_MAX_LIFETIME_SECONDS`, 24 h). */
+    maxLifetimeSeconds: number;
   };
   /** The gateway's identity-signing key (private JWK, JSON) and the subgraphs' verification key (public JWK, JSON). */
   identitySigningKey: string | undefined;
@@ -95,6 +99,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       issuer: env.JWT_ISSUER ?? 'cpsd-dev-issuer',
       audience: env.JWT_AUDIENCE ?? 'cpsd-gateway',
       algorithms: (env.JWT_ALGORITHMS ?? 'RS256,ES256,EdDSA').split(',').map((a) => a.trim()).filter(Boolean),
+      typ: env.JWT_TYP || undefined,
+      maxLifetimeSeconds: Math.max(1, int('JWT_MAX_LIFETIME_SECONDS', 24 * 3600, env)),
     },
     identitySigningKey: env.IDENTITY_SIGNING_KEY || undefined,
     identityVerificationKey: env.IDENTITY_VERIFICATION_KEY || undefined,

@@ -349,3 +349,89 @@ describe('bearerToken', () => {
     expect(bearerToken(['Bearer a', 'Bearer b'])).toBeUndefined();
   });
 });
+
+/** Signs exactly these header and claims JSON texts with the trusted key (no library normalisation). */
+async function signRaw(header: string, payload: string): Promise<string> {
+  const input = `${base64url.encode(header)}.${base64url.encode(payload)}`;
+  const signature = new Uint8Array(await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, keys.trusted.privateKey, new TextEncoder().encode(input)));
+  return `${input}.${base64url.encode(signature)}`;
+}
+
+describe('JwtVerifier: RFC 8725 hardening', () => {
+  it('refuses a token issued in the future beyond the clock skew, allows a small skew', async () => {
+    const iat = (at: number) =>
+      signRaw(`{"alg":"ES256","kid":"${KID}"}`, JSON.stringify({ ...GOOD_CLAIMS, iss: ISSUER, aud: AUDIENCE, iat: at, exp: at + 300 }));
+    expect(await verifier().verify(await iat(nowSeconds() + 10))).not.toBeNull();
+    expect(await verifier().verify(await iat(nowSeconds() + 120))).toBeNull();
+  });
+
+  it('refuses a lifetime beyond the maximum (24 h by default, configurable)', async () => {
+    expect(await verifier().verify(await sign({ expiresAt: nowSeconds() + 10 * 365 * 86400 }))).toBeNull();
+    // Without iat, the lifetime counts from now.
+    expect(await verifier().verify(await sign({ omit: ['iat'], expiresAt: nowSeconds() + 2 * 86400 }))).toBeNull();
+    expect(await verifier().verify(await sign({ expiresAt: nowSeconds() + 23 * 3600 }))).not.toBeNull();
+    const short = new JwtVerifier({ jwks: { keys: keys.jwks }, issuer: ISSUER, audience: AUDIENCE, algorithms: ['ES256'], maxLifetimeSeconds: 600 });
+    expect(await short.verify(await sign({ expiresAt: nowSeconds() + 300 }))).not.toBeNull();
+    expect(await short.verify(await sign({ expiresAt: nowSeconds() + 3600 }))).toBeNull();
+  });
+
+  it('checks typ only when configured, as RFC 8725 §3.11 compares it', async () => {
+    const typed = new JwtVerifier({ jwks: { keys: keys.jwks }, issuer: ISSUER, audience: AUDIENCE, algorithms: ['ES256'], typ: 'at+jwt' });
+    expect(await typed.verify(await sign({ header: { typ: 'at+jwt' } }))).not.toBeNull();
+    expect(await typed.verify(await sign({ header: { typ: 'application/at+JWT' } }))).not.toBeNull();
+    expect(await typed.verify(await sign({ header: { typ: 'JWT' } }))).toBeNull();
+    expect(await typed.verify(await sign({ header: { typ: undefined } }))).toBeNull();
+    expect(await verifier().verify(await sign({ header: { typ: 'anything' } }))).not.toBeNull();
+  });
+
+  it('accepts an audience array that contains ours', async () => {
+    const token = await new SignJWT({ ...GOOD_CLAIMS })
+      .setProtectedHeader({ alg: 'ES256', kid: KID })
+      .setIssuer(ISSUER)
+      .setAudience(['another-api', AUDIENCE])
+      .setExpirationTime('5m')
+      .sign(keys.trusted.privateKey);
+    expect(await verifier().verify(token)).not.toBeNull();
+  });
+
+  it('refuses an unknown crit extension', async () => {
+    const claims = JSON.stringify({ ...GOOD_CLAIMS, iss: ISSUER, aud: AUDIENCE, exp: nowSeconds() + 300 });
+    expect(await verifier().verify(await signRaw(`{"alg":"ES256","kid":"${KID}"}`, claims))).not.toBeNull();
+    expect(await verifier().verify(await signRaw(`{"alg":"ES256","kid":"${KID}","crit":["x-cpsd-unknown"],"x-cpsd-unknown":true}`, claims))).toBeNull();
+    // A crit naming a parameter that is absent, or a registered one, is malformed too.
+    expect(await verifier().verify(await signRaw(`{"alg":"ES256","kid":"${KID}","crit":["exp"]}`, claims))).toBeNull();
+  });
+
+  it('refuses duplicate member names in the claims or the header, even correctly signed', async () => {
+    const header = '{"alg":"ES256","kid":"partner-idp-1","alg":"ES256"}';
+    const claims = (extra: string) =>
+      `{"sub":"user-42","org":"org-ukpn","roles":["participant"],"iss":"${ISSUER}","aud":"${AUDIENCE}","exp":${nowSeconds() + 300}${extra}}`;
+    const plainHeader = '{"alg":"ES256","kid":"partner-idp-1"}';
+    expect(await verifier().verify(await signRaw(plainHeader, claims('')))).not.toBeNull();
+    expect(await verifier().verify(await signRaw(plainHeader, claims(',"roles":["cpsd_admin"]')))).toBeNull();
+    expect(await verifier().verify(await signRaw(header, claims('')))).toBeNull();
+    // Nested objects have their own names: the same name in two objects is not a duplicate.
+    expect(await verifier().verify(await signRaw(plainHeader, claims(',"a":{"sub":1},"b":{"sub":2}')))).not.toBeNull();
+  });
+});
+
+describe('hasDuplicateNames', () => {
+  const seg = (json: string) => base64url.encode(json);
+  it('finds a repeated name at any depth, and nothing else', async () => {
+    const { hasDuplicateNames } = await import('../auth');
+    expect(hasDuplicateNames(seg('{"a":1,"b":2}'))).toBe(false);
+    expect(hasDuplicateNames(seg('{"a":1,"a":2}'))).toBe(true);
+    expect(hasDuplicateNames(seg('{"x":{"a":1, "a" :2}}'))).toBe(true);
+    expect(hasDuplicateNames(seg('{"x":["a","a"],"y":"a\\"","a":"a"}'))).toBe(false);
+    expect(hasDuplicateNames(seg('{"\\u0061":1,"a":2}'))).toBe(true);
+    expect(hasDuplicateNames(seg('[{"a":1},{"a":1}]'))).toBe(false);
+    expect(hasDuplicateNames('%%%')).toBe(false);
+  });
+});
+
+describe('bearerToken: a single value of headersDistinct', () => {
+  it('takes a one-element array as the header, refuses two', () => {
+    expect(bearerToken(['Bearer abc'])).toBe('abc');
+    expect(bearerToken(['Bearer abc', 'Bearer abc'])).toBeUndefined();
+  });
+});

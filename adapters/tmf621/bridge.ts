@@ -11,9 +11,9 @@
  *     "certFile": "/run/secrets/ukpn.crt", "keyFile": "/run/secrets/ukpn.key", "caFile": "…" }   mTLS (optional)
  */
 import { readFileSync } from 'node:fs';
-import { Agent, fetch as undiciFetch } from 'undici';
 import { ContactMethodKind } from '../../schema/enums';
 import { maskMpan } from '../../schema/mpan';
+import { checkOutboundUrl, guardedFetch, outboundPolicy, outboundRefusal, type OutboundPolicy } from '../outbound-url';
 import { classifyHttpStatus, type Bridge, type DeliveryOutcome, type InboundContext, type OutboundDelivery, type RunningInbound } from '../sdk';
 import { patchForHandoff, ticketForHandoff } from './mapping';
 import type { HubNotifierOptions } from './notifier';
@@ -34,11 +34,13 @@ export interface Tmf621DeskConfig {
 export interface Tmf621BridgeOptions {
   /** Where secrets named by `clientSecretEnv` are read, at each token request (process.env in production). */
   env: Record<string, string | undefined>;
-  /** Development allows plain http to any host; production: https, or loopback. */
+  /** Development allows plain http (to allowed addresses); production: https to public addresses (outbound-url.ts). */
   dev: boolean;
+  /** Loopback partners (outbound-url.ts); default `OUTBOUND_ALLOW_LOOPBACK` from `env`, else `dev`. */
+  allowLoopback?: boolean;
   /** The inbound API (server.ts); without it the bridge is outbound only. */
   inbound?: Omit<Tmf621ServerOptions, 'notify'> & { notify?: Omit<HubNotifierOptions, 'api'> };
-  /** For tests: replaces fetch (no mTLS then). */
+  /** For tests: replaces the guarded fetch (no mTLS then; URLs are still checked before each attempt). */
   fetch?: typeof fetch;
 }
 
@@ -47,7 +49,6 @@ interface CachedToken {
   until: number;
 }
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 const str = (value: unknown): string | null => (typeof value === 'string' && value.trim() ? value.trim() : null);
 
 /** A token request or a ticket call failed in a way that decides the outcome. */
@@ -60,9 +61,13 @@ class Outcome extends Error {
 export class Tmf621Bridge implements Bridge {
   readonly kind = ContactMethodKind.TMF621;
   private readonly tokens = new Map<string, CachedToken>();
-  private readonly agents = new Map<string, Agent>();
+  /** Guarded fetches (every connection checked after DNS), one per mTLS setting. */
+  private readonly fetches = new Map<string, typeof fetch>();
+  private readonly policy: OutboundPolicy;
 
-  constructor(private readonly options: Tmf621BridgeOptions) {}
+  constructor(private readonly options: Tmf621BridgeOptions) {
+    this.policy = { ...outboundPolicy(options.dev, options.env), ...(options.allowLoopback !== undefined ? { allowLoopback: options.allowLoopback } : {}) };
+  }
 
   async deliver(delivery: OutboundDelivery, signal: AbortSignal): Promise<DeliveryOutcome> {
     const config = delivery.target.config as Tmf621DeskConfig;
@@ -130,6 +135,9 @@ export class Tmf621Bridge implements Bridge {
       return { kind: 'DELIVERED', httpStatus: response.status, ...(theirId ? { externalReference: maskMpan(theirId).slice(0, 100) } : {}), detail: `${method} ${response.status}` };
     } catch (error) {
       if (error instanceof Outcome) return error.outcome;
+      // Refused at connect time (the name now resolves to a refused address): final until the registration changes.
+      const refusal = outboundRefusal(error);
+      if (refusal) return { kind: 'PERMANENT_FAILURE', reason: `the TMF621 URL (bridge_config.url) is refused: ${refusal.reason}` };
       if (signal.aborted) return { kind: 'RETRY', reason: `no answer within ${Date.now() - started} ms` };
       const cause = (error as { cause?: { code?: string } }).cause;
       return { kind: 'RETRY', reason: `could not reach the TMF621 endpoint${cause?.code ? ` (${cause.code})` : ''}` };
@@ -145,18 +153,14 @@ export class Tmf621Bridge implements Bridge {
   async startInbound(context: InboundContext): Promise<RunningInbound & { url?: string; port?: number }> {
     if (!this.options.inbound) return { stop: async () => undefined };
     // Hub notifications read cases as each registrant, through the runtime's API of service identities.
-    return startTmf621Server({ dev: this.options.dev, ...this.options.inbound, notify: { ...this.options.inbound.notify, api: context.api } });
+    return startTmf621Server({ dev: this.options.dev, outbound: this.policy, ...this.options.inbound, notify: { ...this.options.inbound.notify, api: context.api } });
   }
 
   private endpoint(delivery: OutboundDelivery, config: Tmf621DeskConfig): string | URL {
     const raw = str(config.url) ?? delivery.target.contactMethod.address;
-    let url: URL;
-    try {
-      url = new URL(raw);
-    } catch {
-      return 'the desk has no valid TMF621 URL registered';
-    }
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && (this.options.dev || LOOPBACK.has(url.hostname)))) return 'TMF621 URLs must be https';
+    const checked = checkOutboundUrl(raw, this.policy, 'the TMF621 URL (bridge_config.url)');
+    if ('refused' in checked) return checked.refused;
+    const url = checked.url;
     return new URL(url.toString().replace(/\/+$/, '').replace(/\/troubleTicket$/, ''));
   }
 
@@ -173,16 +177,24 @@ export class Tmf621Bridge implements Bridge {
     const secretEnv = config.clientSecretEnv ?? '';
     const secret = this.options.env[secretEnv];
     if (!config.clientId || !secret) throw new Outcome({ kind: 'PERMANENT_FAILURE', reason: `OAuth2 client credentials incomplete: set clientId and ${secretEnv || 'clientSecretEnv'}` });
+    const tokenUrl = checkOutboundUrl(config.tokenUrl, this.policy, 'the OAuth token URL (bridge_config.tokenUrl)');
+    if ('refused' in tokenUrl) throw new Outcome({ kind: 'PERMANENT_FAILURE', reason: tokenUrl.refused });
     const form = new URLSearchParams({ grant_type: 'client_credentials', ...(config.scope ? { scope: config.scope } : {}), ...(config.audience ? { audience: config.audience } : {}) });
-    const response = await this.send(config, config.tokenUrl, {
+    const response = await this.send(config, tokenUrl.url, {
       method: 'POST',
       signal,
+      // The client secret goes to the registered URL only, never to wherever a redirect points.
+      redirect: 'manual',
       headers: {
         'content-type': 'application/x-www-form-urlencoded',
         accept: 'application/json',
         authorization: `Basic ${Buffer.from(`${encodeURIComponent(config.clientId)}:${encodeURIComponent(secret)}`).toString('base64')}`,
       },
       body: form.toString(),
+    }).catch((error: unknown) => {
+      const refusal = outboundRefusal(error);
+      if (refusal) throw new Outcome({ kind: 'PERMANENT_FAILURE', reason: `the OAuth token URL (bridge_config.tokenUrl) is refused: ${refusal.reason}` });
+      throw error;
     });
     const body = (await response.json().catch(() => ({}))) as { access_token?: unknown; expires_in?: unknown };
     if (!response.ok || typeof body.access_token !== 'string') {
@@ -194,23 +206,20 @@ export class Tmf621Bridge implements Bridge {
     return body.access_token;
   }
 
-  /** fetch, through an mTLS agent when the desk registered a client certificate. */
+  /** fetch through the guarded agent (every connection checked after DNS), with the desk's client certificate. */
   private send(config: Tmf621DeskConfig, url: string | URL, init: RequestInit): Promise<Response> {
     if (this.options.fetch) return this.options.fetch(url, init);
-    if (!config.certFile && !config.caFile) return fetch(url, init);
-    const key = `${config.certFile}\n${config.keyFile}\n${config.caFile}`;
-    let agent = this.agents.get(key);
-    if (!agent) {
-      agent = new Agent({
-        connect: {
-          ...(config.certFile ? { cert: readFileSync(config.certFile) } : {}),
-          ...(config.keyFile ? { key: readFileSync(config.keyFile) } : {}),
-          ...(config.caFile ? { ca: readFileSync(config.caFile) } : {}),
-        },
+    const key = `${config.certFile ?? ''}\n${config.keyFile ?? ''}\n${config.caFile ?? ''}`;
+    let send = this.fetches.get(key);
+    if (!send) {
+      send = guardedFetch(this.policy, {
+        ...(config.certFile ? { cert: readFileSync(config.certFile) } : {}),
+        ...(config.keyFile ? { key: readFileSync(config.keyFile) } : {}),
+        ...(config.caFile ? { ca: readFileSync(config.caFile) } : {}),
       });
-      this.agents.set(key, agent);
+      this.fetches.set(key, send);
     }
-    return undiciFetch(url, { ...(init as Parameters<typeof undiciFetch>[1]), dispatcher: agent }) as unknown as Promise<Response>;
+    return send(url, init);
   }
 }
 

@@ -17,6 +17,7 @@
 import { createHash } from 'node:crypto';
 import { logger } from '../../platform/logger';
 import { maskMpan } from '../../schema/mpan';
+import { guardedFetch, outboundPolicy, outboundRefusal, type OutboundPolicy } from '../outbound-url';
 import type { CpsdApi, ServiceIdentity } from '../sdk';
 import { CASE_SELECTION, statusOfCase, ticketOfCase, type CaseForTicket, type TmfStatus } from './mapping';
 import type { HubRegistration, HubStore } from './server';
@@ -52,11 +53,14 @@ function eventTicket(c: CaseForTicket, ticketUrl: (reference: string) => string)
   return JSON.parse(maskMpan(JSON.stringify(ticket))) as Record<string, unknown>;
 }
 
-export function startHubNotifier(options: HubNotifierOptions & { hubs: HubStore; ticketUrl: (reference: string) => string }): { stop(): Promise<void>; pollOnce(): Promise<void> } {
+export function startHubNotifier(
+  options: HubNotifierOptions & { hubs: HubStore; ticketUrl: (reference: string) => string; outbound?: OutboundPolicy },
+): { stop(): Promise<void>; pollOnce(): Promise<void> } {
   const intervalMs = options.intervalMs ?? 2000;
   const timeoutMs = options.timeoutMs ?? 5000;
   const window = Math.min(100, options.window ?? 100);
-  const send = options.fetch ?? fetch;
+  // Every callback connection is checked after DNS (outbound-url.ts): a name rebound to a private address is refused.
+  const send = options.fetch ?? guardedFetch(options.outbound ?? outboundPolicy(false));
   const states = new Map<string, HubState>();
   let stopped = false;
   let timer: NodeJS.Timeout | null = null;
@@ -68,13 +72,22 @@ export function startHubNotifier(options: HubNotifierOptions & { hubs: HubStore;
     try {
       const response = await send(hub.callback, {
         method: 'POST',
+        // A redirect is a failure, not followed: the registration names one URL.
+        redirect: 'manual',
         headers: { 'content-type': 'application/json', accept: 'application/json' },
         body: JSON.stringify(body),
         signal: AbortSignal.timeout(timeoutMs),
       });
       await response.body?.cancel().catch(() => undefined);
       return response.ok;
-    } catch {
+    } catch (error) {
+      // The callback now resolves to a refused address: never retried; the registration is removed (register again).
+      const refusal = outboundRefusal(error);
+      if (refusal) {
+        await options.hubs.remove(hub.id, hub.subject);
+        states.delete(hub.id);
+        logger.warn({ hubId: hub.id, reason: refusal.reason }, 'tmf621: hub callback refused; the registration is removed');
+      }
       return false;
     }
   }
@@ -115,6 +128,8 @@ export function startHubNotifier(options: HubNotifierOptions & { hubs: HubStore;
       if (ok) {
         state.notified.set(c.id, status);
         state.pending.delete(c.id);
+      } else if (!states.has(hub.id)) {
+        return; // refused and removed
       } else {
         logger.warn({ hubId: hub.id, reference: c.reference, status }, 'tmf621: hub callback failed; retried on the next poll');
       }

@@ -19,6 +19,7 @@ import { bearerToken, type PartnerClaims } from '../../gateway/auth';
 import { logger } from '../../platform/logger';
 import { CaseState, HoldReason, Role } from '../../schema/enums';
 import { ApiError, apiErrorCode, bearerApi, type GatewayRequestOptions } from '../gateway-api';
+import { outboundPolicy, resolveOutboundUrl, type OutboundPolicy } from '../outbound-url';
 import type { CpsdApi, RunningInbound } from '../sdk';
 import {
   CASE_SELECTION,
@@ -81,8 +82,13 @@ export interface Tmf621ServerOptions {
   /** Where a POSTed ticket goes when it names no desk (`relatedParty` with role `serviceDesk`). */
   defaultDeskId?: string;
   hubs?: HubStore;
-  /** Development allows plain-http hub callbacks to any host (production: https, or loopback). */
+  /** Development allows plain-http hub callbacks (to allowed addresses; production: https). */
   dev?: boolean;
+  /**
+   * Which hub callbacks are accepted and called (outbound-url.ts): public addresses only, checked at registration
+   * after DNS and again at every connection; loopback only when allowed. Default: `outboundPolicy(dev)`.
+   */
+  outbound?: OutboundPolicy;
   maxBodyBytes?: number;
   /**
    * Pushes status-change events to the registered hubs (notifier.ts), reading cases AS each registrant through this
@@ -112,10 +118,19 @@ const STATUS_OF_API_CODE: Record<string, number> = {
   INTERNAL_SERVER_ERROR: 502,
 };
 
+/**
+ * The one answer to every refused token — missing, malformed, expired, wrongly signed, or refused by the gateway —
+ * so a caller learns nothing about why (RFC 6750 §3: no error code is given).
+ */
+const UNAUTHENTICATED = (): HttpProblem => new HttpProblem(401, 'UNAUTHENTICATED', 'A valid bearer token is required');
+
 function fromApiError(error: unknown): HttpProblem {
-  if (error instanceof HttpProblem) return error;
+  if (error instanceof HttpProblem) return error.status === 401 ? UNAUTHENTICATED() : error;
+  // A request that cannot even be read (a malformed percent-encoding, a lone surrogate): the client's mistake.
+  if (error instanceof URIError) return new HttpProblem(400, 'INVALID_PATH', 'The request path is not valid percent-encoded UTF-8');
   const code = apiErrorCode(error);
   const status = STATUS_OF_API_CODE[code] ?? 502;
+  if (status === 401) return UNAUTHENTICATED();
   // The API's messages are written for clients (internal errors are masked by the gateway).
   const message = error instanceof ApiError ? error.message : 'The CPSD could not complete the request';
   return new HttpProblem(status, code, status >= 500 ? 'The CPSD is not available just now' : message, message);
@@ -166,6 +181,7 @@ export async function startTmf621Server(options: Tmf621ServerOptions): Promise<R
   const hubs = options.hubs ?? memoryHubStore();
   const seen = new SeenEvents();
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
+  const outbound = options.outbound ?? outboundPolicy(options.dev ?? false);
   let publicUrl = options.publicUrl ?? '';
   const ticketUrl = (reference: string): string => `${publicUrl}${base}/troubleTicket/${encodeURIComponent(reference)}`;
 
@@ -174,13 +190,16 @@ export async function startTmf621Server(options: Tmf621ServerOptions): Promise<R
   async function authenticate(req: IncomingMessage): Promise<Caller> {
     const token = bearerToken(req.headers.authorization);
     const claims = token ? await options.verifier.verify(token) : null;
-    if (!token || !claims) throw new HttpProblem(401, 'UNAUTHENTICATED', 'A valid bearer token is required');
+    if (!token || !claims) throw UNAUTHENTICATED();
     return { claims, api: bearerApi(options.gateway, token) };
   }
 
   async function readJson(req: IncomingMessage, allowed: readonly string[]): Promise<unknown> {
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (!allowed.includes(type)) throw new HttpProblem(415, 'UNSUPPORTED_MEDIA_TYPE', `Content-Type must be ${allowed.join(' or ')}`);
+    // Refused before a byte of it is read when the client says how big it is.
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > maxBody) throw new HttpProblem(413, 'TOO_LARGE', `The body exceeds ${maxBody} bytes`);
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of req) {
@@ -416,14 +435,9 @@ export async function startTmf621Server(options: Tmf621ServerOptions): Promise<R
     const problems = contract.checkHub(body);
     if (problems.length) throw invalid(problems, 'Hub_FVO');
     const { callback, query } = body as { callback: string; query?: string };
-    let url: URL;
-    try {
-      url = new URL(callback);
-    } catch {
-      throw new HttpProblem(400, 'INVALID_BODY', 'callback must be an absolute URL');
-    }
-    const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && (options.dev || loopback))) throw new HttpProblem(400, 'INVALID_BODY', 'callback must be https');
+    // Public addresses only, after DNS (and again at every connection: see the notifier).
+    const checked = await resolveOutboundUrl(callback, outbound, 'callback');
+    if ('refused' in checked) throw new HttpProblem(400, 'INVALID_BODY', checked.refused);
     const hub: HubRegistration = { id: randomUUID(), callback, query: query ?? null, subject: caller.claims.subject, organisationId: caller.claims.organisationId, roles: [...caller.claims.roles], deskIds: [...caller.claims.deskIds], createdAt: new Date().toISOString() };
     await hubs.add(hub);
     send(res, 201, { id: hub.id, href: `${publicUrl}${base}/hub/${hub.id}`, callback: hub.callback, ...(hub.query ? { query: hub.query } : {}), '@type': 'Hub' }, { location: `${publicUrl}${base}/hub/${hub.id}` });
@@ -504,7 +518,12 @@ export async function startTmf621Server(options: Tmf621ServerOptions): Promise<R
   // ---- routing -------------------------------------------------------------------------------------------------
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://tmf621.invalid');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://tmf621.invalid');
+    } catch {
+      throw new HttpProblem(400, 'INVALID_PATH', 'The request path is not a valid URL path');
+    }
     if (!url.pathname.startsWith(`${base}/`)) throw new HttpProblem(404, 'NOT_FOUND', 'No such resource');
     const parts = url.pathname.slice(base.length + 1).split('/').map(decodeURIComponent);
     const method = req.method ?? 'GET';
@@ -551,7 +570,7 @@ export async function startTmf621Server(options: Tmf621ServerOptions): Promise<R
   const { port, address } = server.address() as AddressInfo;
   const url = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
   if (!publicUrl) publicUrl = url;
-  const notifier = options.notify ? startHubNotifier({ ...options.notify, hubs, ticketUrl }) : null;
+  const notifier = options.notify ? startHubNotifier({ ...options.notify, hubs, ticketUrl, outbound }) : null;
   return {
     url: `${url}${base}`,
     port,

@@ -15,13 +15,17 @@ import { createHash } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { ContactMethodKind } from '../../schema/enums';
 import { maskMpan } from '../../schema/mpan';
+import { checkOutboundUrl, guardedFetch, outboundPolicy, outboundRefusal, type OutboundPolicy } from '../outbound-url';
 import { classifyHttpStatus, type Bridge, type DeliveryOutcome, type OutboundDelivery } from '../sdk';
 
 export interface WebhookBridgeOptions {
   /** Where secret references are resolved (process.env in production). Read at each attempt. */
   env: Record<string, string | undefined>;
-  /** Development: unsigned-secret desks get `devWebhookSecret`; plain http is allowed to any host. */
+  /** Development: unsigned-secret desks get `devWebhookSecret`; plain http is allowed (to allowed addresses). */
   dev: boolean;
+  /** Loopback receivers (outbound-url.ts); default `OUTBOUND_ALLOW_LOOPBACK` from `env`, else `dev`. */
+  allowLoopback?: boolean;
+  /** For tests: replaces the guarded fetch (the URL is still checked before each attempt). */
   fetch?: typeof fetch;
   now?: () => Date;
 }
@@ -92,24 +96,17 @@ function maskStrings<T>(value: T): T {
   return value;
 }
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
 export function webhookBridge(options: WebhookBridgeOptions): Bridge {
-  const send = options.fetch ?? fetch;
+  const policy: OutboundPolicy = { ...outboundPolicy(options.dev, options.env), ...(options.allowLoopback !== undefined ? { allowLoopback: options.allowLoopback } : {}) };
+  // Every connection is checked again at connect time, after DNS: a registration cannot rebind to a private address.
+  const send = options.fetch ?? guardedFetch(policy);
   const now = options.now ?? (() => new Date());
 
   function endpoint(delivery: OutboundDelivery): URL | string {
     const config = delivery.target.config as WebhookBridgeConfig;
     const raw = typeof config.url === 'string' && config.url ? config.url : delivery.target.contactMethod.address;
-    let url: URL;
-    try {
-      url = new URL(raw);
-    } catch {
-      return 'the desk has no valid webhook URL registered';
-    }
-    if (url.protocol === 'https:') return url;
-    if (url.protocol === 'http:' && (options.dev || LOOPBACK.has(url.hostname))) return url;
-    return 'webhook URLs must be https';
+    const checked = checkOutboundUrl(raw, policy, 'the webhook URL (bridge_config.url)');
+    return 'refused' in checked ? checked.refused : checked.url;
   }
 
   function signer(delivery: OutboundDelivery): Webhook | string {
@@ -153,6 +150,9 @@ export function webhookBridge(options: WebhookBridgeOptions): Bridge {
         await response.body?.cancel().catch(() => undefined);
         return { ...classifyHttpStatus(response.status, response.headers.get('retry-after')), httpStatus: response.status };
       } catch (error) {
+        // Refused at connect time (the name now resolves to a refused address): final until the registration changes.
+        const refusal = outboundRefusal(error);
+        if (refusal) return { kind: 'PERMANENT_FAILURE', reason: `the webhook URL (bridge_config.url) is refused: ${refusal.reason}` };
         if (signal.aborted) return { kind: 'RETRY', reason: `no answer within ${Date.now() - started} ms` };
         const cause = (error as { cause?: { code?: string } }).cause;
         return { kind: 'RETRY', reason: `could not reach the webhook endpoint${cause?.code ? ` (${cause.code})` : ''}` };

@@ -146,6 +146,8 @@ beforeAll(async () => {
     publicUrl: 'https://cpsd.example',
     gateway: { url: t.gatewayUrl },
     defaultDeskId: 'elexon-service-desk',
+    // Production rules (https), with the loopback listeners these tests run.
+    outbound: { httpsOnly: true, allowLoopback: true },
     verifier: new JwtVerifier({ jwks: { keys: (await t.graphqlJwks()) as unknown as JSONWebKeySet }, issuer: 'cpsd-dev-issuer', audience: 'cpsd-gateway', algorithms: ['RS256', 'ES256', 'EdDSA'] }),
     // Hub notifications read cases as each registrant: development-issuer tokens for its scope, as cli/inbound.ts mints them.
     notify: {

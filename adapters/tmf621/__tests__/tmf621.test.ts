@@ -47,7 +47,7 @@ runBridgeConformance('TMF621', async () => {
   };
   const inbound = await startTmf621Server({ port: 0, gateway: { url: 'http://127.0.0.1:9/graphql', fetch: countingFetch }, verifier: { verify: async () => null } });
   return {
-    bridge: new Tmf621Bridge({ env: {}, dev: false }),
+    bridge: new Tmf621Bridge({ env: {}, dev: false, allowLoopback: true }),
     target: target(peer.url),
     unreachableTarget: target('http://127.0.0.1:9/tmf-api/troubleTicket/v5'),
     peer,
@@ -187,7 +187,7 @@ describe('TMF621 bridge outbound', () => {
 
   it('POSTs ticket.opened with the Idempotency-Key and reports the partner’s id', async () => {
     const delivery = sampleDelivery(target(peer.url));
-    const outcome = await new Tmf621Bridge({ env: {}, dev: false }).deliver(delivery, AbortSignal.timeout(5_000));
+    const outcome = await new Tmf621Bridge({ env: {}, dev: false, allowLoopback: true }).deliver(delivery, AbortSignal.timeout(5_000));
     expect(outcome).toMatchObject({ kind: 'DELIVERED', httpStatus: 201, externalReference: `INC${delivery.deliveryId.slice(0, 6)}` });
     const request = peer.requests().at(-1)!;
     expect(request).toMatchObject({ method: 'POST', url: '/hooks/troubleTicket' });
@@ -196,7 +196,7 @@ describe('TMF621 bridge outbound', () => {
   });
 
   it('PATCHes ticket.updated at the partner’s own id; without one there is nothing to update', async () => {
-    const bridge = new Tmf621Bridge({ env: {}, dev: false });
+    const bridge = new Tmf621Bridge({ env: {}, dev: false, allowLoopback: true });
     const delivery = sampleDelivery(target(peer.url), { event: { type: 'ticket.updated', data: { state: 'RESOLVED', externalReference: 'INC42' } } });
     expect((await bridge.deliver(delivery, AbortSignal.timeout(5_000))).kind).toBe('DELIVERED');
     const request = peer.requests().at(-1)!;
@@ -232,18 +232,18 @@ describe('TMF621 bridge outbound', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const config = { tokenUrl: `${base}/token`, clientId: 'cpsd', clientSecretEnv: 'PARTNER_SECRET' };
-    const bridge = new Tmf621Bridge({ env: { PARTNER_SECRET: 's3cret' }, dev: false });
+    const bridge = new Tmf621Bridge({ env: { PARTNER_SECRET: 's3cret' }, dev: false, allowLoopback: true });
     for (let i = 0; i < 2; i++) expect((await bridge.deliver(sampleDelivery(target(base, config)), AbortSignal.timeout(5_000))).kind).toBe('DELIVERED');
     expect(tokenRequests).toBe(1);
     expect(seen).toEqual(['Bearer tok-1', 'Bearer tok-1']);
-    const wrong = await new Tmf621Bridge({ env: { PARTNER_SECRET: 'nope' }, dev: false }).deliver(sampleDelivery(target(base, config)), AbortSignal.timeout(5_000));
+    const wrong = await new Tmf621Bridge({ env: { PARTNER_SECRET: 'nope' }, dev: false, allowLoopback: true }).deliver(sampleDelivery(target(base, config)), AbortSignal.timeout(5_000));
     expect(wrong.kind).toBe('PERMANENT_FAILURE');
-    const missing = await new Tmf621Bridge({ env: {}, dev: false }).deliver(sampleDelivery(target(base, config)), AbortSignal.timeout(5_000));
+    const missing = await new Tmf621Bridge({ env: {}, dev: false, allowLoopback: true }).deliver(sampleDelivery(target(base, config)), AbortSignal.timeout(5_000));
     expect(missing).toMatchObject({ kind: 'PERMANENT_FAILURE', reason: expect.stringContaining('PARTNER_SECRET') });
     await new Promise<void>((resolve) => server.close(() => resolve()));
-    expect(await new Tmf621Bridge({ env: {}, dev: false }).deliver(sampleDelivery(target('http://partner.example/tmf')), AbortSignal.timeout(1_000))).toEqual({
+    expect(await new Tmf621Bridge({ env: {}, dev: false, allowLoopback: true }).deliver(sampleDelivery(target('http://partner.example/tmf')), AbortSignal.timeout(1_000))).toEqual({
       kind: 'PERMANENT_FAILURE',
-      reason: 'TMF621 URLs must be https',
+      reason: 'the TMF621 URL (bridge_config.url) must be https',
     });
   });
 });

@@ -32,7 +32,7 @@ runBridgeConformance('webhook', async () => {
   const peer = await startHttpPeer({ idempotencyKey: webhookId, verify: verifies(SECRET) });
   return {
     // Production mode: the secret comes from the environment by reference, and http is allowed to loopback only.
-    bridge: webhookBridge({ dev: false, env: { [secretEnvName(DESK)]: SECRET } }),
+    bridge: webhookBridge({ dev: false, allowLoopback: true, env: { [secretEnvName(DESK)]: SECRET } }),
     target: target(peer.url),
     unreachableTarget: target('http://127.0.0.1:9/hooks'),
     peer,
@@ -50,7 +50,7 @@ describe('webhook bridge', () => {
   });
 
   it('signs with Standard Webhooks headers a receiver verifies with the library; webhook-id is the delivery id', async () => {
-    const bridge = webhookBridge({ dev: false, env: { CUSTOM_SECRET: SECRET } });
+    const bridge = webhookBridge({ dev: false, allowLoopback: true, env: { CUSTOM_SECRET: SECRET } });
     const delivery = sampleDelivery(target(peer.url, { secretEnv: 'CUSTOM_SECRET' }));
     expect(await bridge.deliver(delivery, AbortSignal.timeout(5_000))).toEqual({ kind: 'DELIVERED', httpStatus: 200 });
     const request = peer.requests().at(-1)!;
@@ -109,21 +109,21 @@ describe('webhook bridge', () => {
     expect(devWebhookSecret(DESK)).toBe(devWebhookSecret(DESK));
     expect(devWebhookSecret(DESK)).not.toBe(devWebhookSecret('another-desk'));
 
-    const production = webhookBridge({ dev: false, env: {} });
+    const production = webhookBridge({ dev: false, allowLoopback: true, env: {} });
     expect(await production.deliver(sampleDelivery(target(peer.url)), AbortSignal.timeout(5_000))).toEqual({
       kind: 'PERMANENT_FAILURE',
       reason: `no signing secret: set ${secretEnvName(DESK)}`,
     });
     expect(secretEnvName('ukpn-service-desk')).toBe('WEBHOOK_SECRET_UKPN_SERVICE_DESK');
-    const broken = webhookBridge({ dev: false, env: { [secretEnvName(DESK)]: 'not base64 !!' } });
+    const broken = webhookBridge({ dev: false, allowLoopback: true, env: { [secretEnvName(DESK)]: 'not base64 !!' } });
     expect((await broken.deliver(sampleDelivery(target(peer.url)), AbortSignal.timeout(5_000))).kind).toBe('PERMANENT_FAILURE');
   });
 
   it('production refuses plain http to anything but loopback, and a missing URL', async () => {
-    const bridge = webhookBridge({ dev: false, env: { [secretEnvName(DESK)]: SECRET } });
+    const bridge = webhookBridge({ dev: false, allowLoopback: true, env: { [secretEnvName(DESK)]: SECRET } });
     expect(await bridge.deliver(sampleDelivery(target('http://desk.example/hooks')), AbortSignal.timeout(5_000))).toEqual({
       kind: 'PERMANENT_FAILURE',
-      reason: 'webhook URLs must be https',
+      reason: 'the webhook URL (bridge_config.url) must be https',
     });
     expect((await bridge.deliver(sampleDelivery(target('')), AbortSignal.timeout(5_000))).kind).toBe('PERMANENT_FAILURE');
   });

@@ -555,6 +555,12 @@ export async function startTmf621Server(options: Tmf621ServerOptions): Promise<R
     route(req, res).catch((error: unknown) => {
       const problem = fromApiError(error);
       if (problem.status >= 500) logger.warn({ code: problem.code, method: req.method }, 'tmf621: request failed');
+      if (!req.complete) {
+        // Answered before the body was read (415, 413, 401…): drain a small one so the connection can be reused;
+        // a body too large to read is not read — the connection closes after the answer.
+        if (problem.status === 413) res.setHeader('connection', 'close');
+        else req.resume();
+      }
       if (!res.headersSent) sendProblem(res, problem);
       else res.destroy();
     });

@@ -24,6 +24,7 @@ import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { Role } from '../schema/enums';
+import type { SubgraphName } from '../platform/config';
 import type { LoadJob, LoadResult } from './load';
 import { DEFAULT_SERVER_URL, intFromEnv, median, mib, pad, printTable, redactUrl, RssSampler, runChild, stopAll, type Cleanup } from './support';
 
@@ -192,14 +193,19 @@ async function main(): Promise<void> {
     const signer = product.signer;
 
     class SignedIdentityDataSource extends RemoteGraphQLDataSource {
+      constructor(private readonly subgraph: SubgraphName, url: string) {
+        super({ url });
+      }
+
       override async willSendRequest({ request }: GraphQLDataSourceProcessOptions): Promise<void> {
-        request.http?.headers.set(IDENTITY_HEADER, await signer.sign(principal));
+        // Each token is for one subgraph (its audience), as our gateway signs them.
+        request.http?.headers.set(IDENTITY_HEADER, await signer.sign(principal, this.subgraph));
       }
     }
     const subgraphUrls: Record<string, string> = Object.fromEntries(product.subgraphs.map((s) => [s.name, s.url]));
     const stockGateway = new ApolloGateway({
       supergraphSdl: readFileSync(config.supergraphPath, 'utf8'),
-      buildService: ({ name, url }) => new SignedIdentityDataSource({ url: subgraphUrls[name] ?? url }),
+      buildService: ({ name, url }) => new SignedIdentityDataSource(name as SubgraphName, subgraphUrls[name] ?? url ?? ''),
     });
     const stockServer = new ApolloServer({ gateway: stockGateway });
     const { url: stockUrl } = await startStandaloneServer(stockServer, { listen: { host: '127.0.0.1', port: 0 } });

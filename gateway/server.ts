@@ -73,7 +73,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     buildService: ({ name, url }) => {
       const target = options.subgraphUrls[name] ?? url;
       if (!target) throw new Error(`no URL for subgraph ${name}`);
-      const client = new SubgraphClient(name, target);
+      const client = new SubgraphClient(name, target, options.signer);
       clients.push(client);
       return client;
     },

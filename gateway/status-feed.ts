@@ -69,7 +69,7 @@ export function statusFeedRoutes(options: StatusFeedOptions): Record<string, Rou
     try {
       const response = await fetch(options.elexonUrl, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', [IDENTITY_HEADER]: await options.signer.sign(GATEWAY_PRINCIPAL) },
+        headers: { 'content-type': 'application/json', [IDENTITY_HEADER]: await options.signer.sign(GATEWAY_PRINCIPAL, 'elexon') },
         body: JSON.stringify({ query: FEED_QUERY }),
         signal: AbortSignal.timeout(options.timeoutMs ?? 5_000),
       });

@@ -7,7 +7,8 @@ import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { GraphQLError } from 'graphql';
 import { Pool } from 'undici';
-import { IDENTITY_HEADER } from '../platform/identity-token';
+import { SUBGRAPH_NAMES, type SubgraphName } from '../platform/config';
+import { IDENTITY_HEADER, type IdentityTokenSigner } from '../platform/identity-token';
 import type { GatewayContext } from './server';
 
 const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
@@ -15,8 +16,12 @@ const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
   private readonly pool: Pool;
   private readonly path: string;
+  readonly name: SubgraphName;
 
-  constructor(readonly name: string, url: string, connections = 64) {
+  constructor(name: string, url: string, private readonly signer: IdentityTokenSigner, connections = 64) {
+    // The name is the identity token's audience: a supergraph naming a subgraph this product does not have is a bug.
+    if (!(SUBGRAPH_NAMES as readonly string[]).includes(name)) throw new Error(`unknown subgraph ${name}`);
+    this.name = name as SubgraphName;
     const target = new URL(url);
     this.path = `${target.pathname}${target.search}`;
     this.pool = new Pool(target.origin, {
@@ -30,9 +35,10 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
 
   async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
     const { request, context } = options;
-    const identity = (context as Partial<GatewayContext>).identityToken;
+    // Signed here, for this subgraph only (never the context's token): a token one subgraph sees is useless at another.
+    const principal = (context as Partial<GatewayContext>).principal;
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
-    if (identity) headers[IDENTITY_HEADER] = identity;
+    if (principal) headers[IDENTITY_HEADER] = await this.signer.sign(principal, this.name);
     const { statusCode, body } = await this.pool.request({
       method: 'POST',
       path: this.path,

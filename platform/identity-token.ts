@@ -1,14 +1,16 @@
 /**
  * The gateway-signed identity token: the only way a subgraph learns who is calling. The gateway signs a short-lived
- * EdDSA JWT carrying the expanded principal; subgraphs verify it with the gateway's public key and refuse anything else.
+ * EdDSA JWT carrying the expanded principal for one subgraph (its audience); that subgraph verifies it with the
+ * gateway's public key and refuses anything else, a token signed for another subgraph included.
  */
 import { exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { isRole, type Role } from '../schema/enums';
 import type { Principal } from '../schema/identity';
+import type { SubgraphName } from './config';
 
 export const IDENTITY_HEADER = 'x-cpsd-identity';
 const ISSUER = 'cpsd-gateway';
-const AUDIENCE = 'cpsd-subgraph';
+const AUDIENCE_PREFIX = 'cpsd-subgraph:';
 const ALG = 'EdDSA';
 /** Short enough that a leaked token is of little use; long enough for a slow federated plan. */
 export const IDENTITY_TOKEN_TTL_SECONDS = 60;
@@ -35,14 +37,23 @@ export async function importIdentityVerificationKey(publicJwkJson: string): Prom
   return (await importJWK(jwk, ALG)) as CryptoKey;
 }
 
-/** Signs identity tokens, reusing one per principal while it has more than half its life left. */
+/**
+ * The audience of a token for one subgraph. Per subgraph, so a token captured on its way to one (a log line, a
+ * compromised subgraph) cannot be replayed against another.
+ */
+export function identityAudience(subgraph: SubgraphName): string {
+  return `${AUDIENCE_PREFIX}${subgraph}`;
+}
+
+/** Signs identity tokens, reusing one per principal and subgraph while it has more than half its life left. */
 export class IdentityTokenSigner {
   private readonly cache = new Map<string, { token: string; refreshAt: number }>();
 
   constructor(private readonly privateKey: CryptoKey, private readonly maxCacheEntries = 10_000) {}
 
-  async sign(principal: Principal, nowMs = Date.now()): Promise<string> {
-    const cacheKey = JSON.stringify(principal);
+  async sign(principal: Principal, audience: SubgraphName, nowMs = Date.now()): Promise<string> {
+    const aud = identityAudience(audience);
+    const cacheKey = JSON.stringify([aud, principal]);
     const cached = this.cache.get(cacheKey);
     if (cached && cached.refreshAt > nowMs) return cached.token;
     const iat = Math.floor(nowMs / 1000);
@@ -56,7 +67,7 @@ export class IdentityTokenSigner {
       .setProtectedHeader({ alg: ALG, typ: 'JWT' })
       .setSubject(principal.subject)
       .setIssuer(ISSUER)
-      .setAudience(AUDIENCE)
+      .setAudience(aud)
       .setIssuedAt(iat)
       .setExpirationTime(iat + IDENTITY_TOKEN_TTL_SECONDS)
       .sign(this.privateKey);
@@ -70,17 +81,23 @@ function stringArray(value: unknown): string[] | null {
   return Array.isArray(value) && value.every((v) => typeof v === 'string') ? (value as string[]) : null;
 }
 
-/** Verifies identity tokens; a verified token is remembered until it expires, so the hot path is a map lookup. */
+/**
+ * Verifies identity tokens for the subgraph named at each call (one verifier may serve several subgraphs of one
+ * process); a verified token is remembered until it expires, so the hot path is a map lookup.
+ */
 export class IdentityTokenVerifier {
-  private readonly cache = new Map<string, { principal: Principal; expiresAtMs: number }>();
+  private readonly cache = new Map<string, { principal: Principal; audience: string; expiresAtMs: number }>();
 
   constructor(private readonly publicKey: CryptoKey, private readonly maxCacheEntries = 10_000) {}
 
-  /** Returns the principal, or null for anything that is not a valid, current gateway-signed token. */
-  async verify(token: string | undefined, nowMs = Date.now()): Promise<Principal | null> {
+  /** Returns the principal, or null for anything that is not a valid, current gateway-signed token for `audience`. */
+  async verify(token: string | undefined, audience: SubgraphName, nowMs = Date.now()): Promise<Principal | null> {
     if (!token) return null;
+    const aud = identityAudience(audience);
     const cached = this.cache.get(token);
     if (cached) {
+      // A token is signed for exactly one audience, so a cached token shown to another subgraph is simply refused.
+      if (cached.audience !== aud) return null;
       if (cached.expiresAtMs > nowMs) return cached.principal;
       this.cache.delete(token);
       return null;
@@ -88,7 +105,7 @@ export class IdentityTokenVerifier {
     try {
       const { payload } = await jwtVerify(token, this.publicKey, {
         issuer: ISSUER,
-        audience: AUDIENCE,
+        audience: aud,
         algorithms: [ALG],
         currentDate: new Date(nowMs),
         requiredClaims: ['sub', 'exp', 'iat'],
@@ -108,7 +125,7 @@ export class IdentityTokenVerifier {
         kind,
       };
       if (this.cache.size >= this.maxCacheEntries) this.cache.delete(this.cache.keys().next().value as string);
-      this.cache.set(token, { principal, expiresAtMs: (payload.exp as number) * 1000 });
+      this.cache.set(token, { principal, audience: aud, expiresAtMs: (payload.exp as number) * 1000 });
       return principal;
     } catch {
       return null;

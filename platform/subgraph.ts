@@ -135,8 +135,9 @@ export async function startSubgraph(definition: SubgraphDefinition, options: Sta
     routes: {
       '/graphql': async (req, res, url) => {
         const header = req.headers[IDENTITY_HEADER];
-        const principal = await options.verifier.verify(Array.isArray(header) ? undefined : header);
-        // Only the gateway can mint identity tokens: a direct call, `_entities` included, stops here.
+        const principal = await options.verifier.verify(Array.isArray(header) ? undefined : header, definition.name);
+        // Only the gateway can mint identity tokens, each for one subgraph: a direct call, `_entities` included, or
+        // a token replayed from another subgraph stops here.
         if (!principal) return sendGraphQLError(res, 401, 'Unauthenticated', 'UNAUTHENTICATED');
         return executeGraphQL(apollo, req, res, url, createSubgraphContext(principal, db));
       },

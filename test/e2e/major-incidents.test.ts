@@ -208,7 +208,7 @@ describe('the MI comms list: organisations opt people in per service', () => {
     const admin = await ok<{ majorIncidentCommsList: { address: string; organisation: { id: string } }[] }>('admin', '{ majorIncidentCommsList(service: DIP) { address organisation { id } } }');
     expect(admin.majorIncidentCommsList.map((e) => e.address).sort()).toEqual([...ADDRESSES].sort());
     const elexon = t.product.subgraphs.find((s) => s.name === 'elexon')!;
-    const bridgeIdentity = await t.product.signer.sign({ subject: 'email-bridge', organisationId: 'elexon', visibleOrganisationIds: [], roles: [], deskIds: [], kind: 'SERVICE' });
+    const bridgeIdentity = await t.product.signer.sign({ subject: 'email-bridge', organisationId: 'elexon', visibleOrganisationIds: [], roles: [], deskIds: [], kind: 'SERVICE' }, 'elexon');
     const bridge = await t.graphql<{ majorIncidentCommsList: { address: string }[] }>('{ majorIncidentCommsList(service: CSS) { address } }', {
       url: elexon.url,
       headers: { [IDENTITY_HEADER]: bridgeIdentity },

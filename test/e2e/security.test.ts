@@ -127,7 +127,7 @@ describe('in development mode', () => {
       roles: [],
       deskIds: [],
       kind: 'SERVICE',
-    });
+    }, 'elexon');
     const token = await t.token({ sub: 'carol', org: 'british-gas' });
     const { status, data } = await t.graphql<{ me: { subject: string; organisation: { id: string }; visibleOrganisations: { id: string }[] } }>(ME, {
       token,
@@ -157,7 +157,7 @@ describe('in development mode', () => {
         roles: [],
         deskIds: [],
         kind: 'SERVICE',
-      });
+      }, 'elexon');
       for (const options of [{ token: partnerToken }, { headers: { [IDENTITY_HEADER]: forged } }, {}]) {
         const response = await t.graphql<{ _entities?: unknown }>(ENTITIES, { url: elexonUrl, ...options });
         expect(response.status).toBe(401);

@@ -9,7 +9,7 @@ import { ApolloGateway } from '@apollo/gateway';
 import type { JSONWebKeySet } from 'jose';
 import type { Principal } from '../schema/identity';
 import type { OperationLimits } from './limits';
-import { operationLimitsRule } from './limits';
+import { operationLimitsPlugin, operationLimitsRule } from './limits';
 import { maskError } from '../platform/errors';
 import { executeGraphQL, sendGraphQLError, sendJson, startHttpServer, type RunningHttpServer } from '../platform/http';
 import type { IdentityTokenSigner } from '../platform/identity-token';
@@ -87,7 +87,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     stopOnTerminationSignals: false,
     formatError: maskError,
     validationRules: [operationLimitsRule(options.limits)],
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled()],
+    // The rule sees the document; the plugin sees the variables too (`first: $n` is costed as what `n` is).
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), operationLimitsPlugin<GatewayContext>(options.limits)],
   });
   await apollo.start();
   options.lifecycle.onStop('gateway subgraph connections', async () => {

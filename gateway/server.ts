@@ -10,6 +10,7 @@ import type { JSONWebKeySet } from 'jose';
 import type { Principal } from '../schema/identity';
 import type { OperationLimits } from './limits';
 import { operationLimitsPlugin, operationLimitsRule } from './limits';
+import { websocketSettings } from '../platform/config';
 import { maskError } from '../platform/errors';
 import { executeGraphQL, sendGraphQLError, sendJson, startHttpServer, type RunningHttpServer } from '../platform/http';
 import type { IdentityTokenSigner } from '../platform/identity-token';
@@ -149,10 +150,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     bus: options.bus,
     operationLimits: options.limits,
     allowedOrigins: options.allowedOrigins,
+    publicOrigins: gatewayOrigins(http.url, http.port),
+    dev: options.dev,
     lifecycle: options.lifecycle,
-    ...(options.subscriptionLimits ? { limits: options.subscriptionLimits } : {}),
+    limits: { ...websocketSettings(), ...options.subscriptionLimits },
   });
   http.server.on('upgrade', (request, socket, head) => {
+    // Node drops its own socket error listener on upgrade: a client reset before ws takes over must not end the process.
+    socket.on('error', (error) => logger.debug({ err: error }, 'upgrade socket error'));
     if (new URL(request.url ?? '/', 'http://localhost').pathname !== '/graphql') {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
       return;
@@ -163,6 +168,16 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   options.lifecycle.onStop('gateway http', () => http.close());
   logger.info({ url: http.url }, 'gateway listening');
   return { url: `${http.url}/graphql`, subscriptions, http, apollo, authenticate };
+}
+
+/** The gateway's own origins: PUBLIC_URL, and the listening address under each loopback name when bound locally. */
+function gatewayOrigins(listeningUrl: string, port: number): string[] {
+  const origins = [new URL(listeningUrl).origin];
+  const host = new URL(listeningUrl).hostname;
+  if (['127.0.0.1', '[::1]', 'localhost'].includes(host)) origins.push(`http://localhost:${port}`, `http://127.0.0.1:${port}`, `http://[::1]:${port}`);
+  const publicUrl = websocketSettings().publicUrl;
+  if (publicUrl) origins.push(new URL(publicUrl).origin);
+  return origins;
 }
 
 /** The URL the supergraph SDL records for a subgraph (join__Graph). */

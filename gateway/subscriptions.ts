@@ -21,6 +21,7 @@ import {
   type ExecutionResult,
   type FieldNode,
   type FragmentDefinitionNode,
+  type GraphQLFormattedError,
   type GraphQLSchema,
   type OperationDefinitionNode,
   type SelectionSetNode,
@@ -30,8 +31,9 @@ import { CloseCode, makeServer, type Context as WsContext } from 'graphql-ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { DeliveredEvent, EventBus } from '../platform/events';
 import type { Lifecycle } from '../platform/lifecycle';
+import { maskError } from '../platform/errors';
 import { logger } from '../platform/logger';
-import { operationLimitsRule, type OperationLimits } from './limits';
+import { checkOperationLimits, operationLimitsRule, type OperationLimits } from './limits';
 import type { GatewayContext } from './server';
 
 /** How one subscription root field is fed and hydrated. */
@@ -78,8 +80,22 @@ export const ROOT_FIELDS: Record<string, RootFieldSpec> = {
   },
 };
 
+/** Close codes the gateway sends besides graphql-ws's own `CloseCode`s. */
+export enum GatewayCloseCode {
+  /** RFC 6455 "going away": the gateway is shutting down. */
+  GoingAway = 1001,
+  /** RFC 6455 "try again later": the subscriber read too slowly; it resumes with `after`. */
+  SlowConsumer = 1013,
+  /** The principal already holds `maxConnectionsPerPrincipal` sockets. */
+  TooManyConnections = 4029,
+}
+
 export interface SubscriptionLimits {
   maxSubscriptionsPerConnection: number;
+  /** Open sockets per (organisation, subject); one over is closed with TooManyConnections after connection_init. */
+  maxConnectionsPerPrincipal: number;
+  /** Server ping period; a socket that has not answered the previous ping by the next one is terminated. */
+  pingIntervalMs: number;
   maxMessageBytes: number;
   /** A subscriber whose socket has this much unsent data, or this many queued events, is too slow: it is closed. */
   maxBufferedBytes: number;
@@ -90,6 +106,8 @@ export interface SubscriptionLimits {
 
 export const DEFAULT_SUBSCRIPTION_LIMITS: SubscriptionLimits = {
   maxSubscriptionsPerConnection: 20,
+  maxConnectionsPerPrincipal: 10,
+  pingIntervalMs: 30_000,
   maxMessageBytes: 64 * 1024,
   maxBufferedBytes: 1024 * 1024,
   maxQueuedEvents: 256,
@@ -108,51 +126,72 @@ export interface SubscriptionServerOptions {
   limits?: Partial<SubscriptionLimits>;
   /** Browser origins allowed to open a socket; requests without an Origin (non-browser clients) are allowed. */
   allowedOrigins: string[];
+  /** The gateway's own public origins (PUBLIC_URL, the listening address): always allowed, unlike a client's Host. */
+  publicOrigins: string[];
+  /** Development: field suggestions in errors; otherwise hidden, as Apollo hides them on HTTP. */
+  dev: boolean;
   lifecycle: Lifecycle;
 }
 
 interface ConnectionState {
   context: GatewayContext;
+  principalKey: string;
   subscriptions: number;
   expiryTimer?: NodeJS.Timeout;
 }
 
+/** Bytes a socket's subscriber queues hold: the slow-consumer bound is per socket, not per subscription. */
+interface SocketBacklog {
+  queuedBytes: number;
+  queues: Set<SubscriberQueue>;
+}
+
 interface Extra {
   socket: WebSocket;
+  backlog: SocketBacklog;
   request: IncomingMessage;
   state?: ConnectionState;
 }
 
 /** A subscriber's bounded queue, read by graphql-ws as an async iterator. */
 class SubscriberQueue implements AsyncIterableIterator<ExecutionResult> {
-  private readonly items: ExecutionResult[] = [];
+  private readonly items: { result: ExecutionResult; bytes: number }[] = [];
   private waiting: ((result: IteratorResult<ExecutionResult>) => void) | null = null;
   private done = false;
   onReturn: () => void = () => undefined;
 
-  constructor(private readonly socket: WebSocket, private readonly limits: SubscriptionLimits) {}
+  constructor(private readonly socket: WebSocket, private readonly backlog: SocketBacklog, private readonly limits: SubscriptionLimits) {
+    backlog.queues.add(this);
+  }
 
   push(result: ExecutionResult): void {
     if (this.done) return;
+    const bytes = Buffer.byteLength(JSON.stringify(result));
+    // What the socket has not sent plus what every subscription of the socket holds: a paused reader with twenty
+    // subscriptions must not hold twenty queues' worth. Checked even when graphql-ws is waiting for the next item.
+    const backlog = this.socket.bufferedAmount + this.backlog.queuedBytes + bytes;
+    if (this.items.length >= this.limits.maxQueuedEvents || backlog > this.limits.maxBufferedBytes) {
+      // Bounded: a consumer that cannot keep up is closed, not buffered without limit. It resumes with `after`.
+      logger.warn({ queued: this.items.length, backlog }, 'closing a slow subscriber');
+      this.socket.close(GatewayCloseCode.SlowConsumer, 'Slow consumer: reconnect and resume with after');
+      for (const queue of [...this.backlog.queues]) queue.end();
+      return;
+    }
     if (this.waiting) {
       const resolve = this.waiting;
       this.waiting = null;
       resolve({ value: result, done: false });
       return;
     }
-    if (this.items.length >= this.limits.maxQueuedEvents || this.socket.bufferedAmount > this.limits.maxBufferedBytes) {
-      // Bounded: a consumer that cannot keep up is closed, not buffered without limit. It resumes with `after`.
-      logger.warn({ queued: this.items.length, buffered: this.socket.bufferedAmount }, 'closing a slow subscriber');
-      this.socket.close(1013, 'Slow consumer: reconnect and resume with after');
-      this.end();
-      return;
-    }
-    this.items.push(result);
+    this.items.push({ result, bytes });
+    this.backlog.queuedBytes += bytes;
   }
 
   end(): void {
     if (this.done) return;
     this.done = true;
+    for (const item of this.items.splice(0)) this.backlog.queuedBytes -= item.bytes;
+    this.backlog.queues.delete(this);
     this.onReturn();
     this.waiting?.({ value: undefined, done: true });
     this.waiting = null;
@@ -160,7 +199,10 @@ class SubscriberQueue implements AsyncIterableIterator<ExecutionResult> {
 
   next(): Promise<IteratorResult<ExecutionResult>> {
     const item = this.items.shift();
-    if (item) return Promise.resolve({ value: item, done: false });
+    if (item) {
+      this.backlog.queuedBytes -= item.bytes;
+      return Promise.resolve({ value: item.result, done: false });
+    }
     if (this.done) return Promise.resolve({ value: undefined, done: true });
     return new Promise((resolve) => {
       this.waiting = resolve;
@@ -421,6 +463,13 @@ export async function startSubscriptions(options: SubscriptionServerOptions): Pr
   });
   options.lifecycle.onStop('gateway subscription consumer', () => consumer.stop());
 
+  const connectionsByPrincipal = new Map<string, Set<WebSocket>>();
+
+  function formatForClient(error: GraphQLError | GraphQLFormattedError): GraphQLFormattedError {
+    const formatted = maskError(error instanceof GraphQLError ? error.toJSON() : error, error);
+    return options.dev ? formatted : { ...formatted, message: formatted.message.replace(/ ?Did you mean(.+?)\?$/, '') };
+  }
+
   const server = makeServer<Record<string, unknown> | undefined, Extra>({
     connectionInitWaitTimeout: 10_000,
     onConnect: async (ctx: WsContext<Record<string, unknown> | undefined, Extra>) => {
@@ -428,7 +477,15 @@ export async function startSubscriptions(options: SubscriptionServerOptions): Pr
       const token = typeof raw === 'string' ? /^Bearer\s+(\S+)$/i.exec(raw.trim())?.[1] : undefined;
       const context = await options.authenticate(token);
       if (!context) return false; // graphql-ws closes with 4403 Forbidden
-      const state: ConnectionState = { context, subscriptions: 0 };
+      const principalKey = JSON.stringify([context.principal.organisationId, context.principal.subject]);
+      const sockets = connectionsByPrincipal.get(principalKey) ?? new Set<WebSocket>();
+      if (sockets.size >= limits.maxConnectionsPerPrincipal) {
+        ctx.extra.socket.close(GatewayCloseCode.TooManyConnections, `At most ${limits.maxConnectionsPerPrincipal} connections per user`);
+        return false; // graphql-ws's own 4403 close is ignored: the socket is already closing
+      }
+      sockets.add(ctx.extra.socket);
+      connectionsByPrincipal.set(principalKey, sockets);
+      const state: ConnectionState = { context, principalKey, subscriptions: 0 };
       if (context.expiresAt) {
         const ms = context.expiresAt * 1000 - Date.now();
         state.expiryTimer = setTimeout(() => ctx.extra.socket.close(CloseCode.Unauthorized, 'Token expired'), Math.max(0, ms));
@@ -438,8 +495,16 @@ export async function startSubscriptions(options: SubscriptionServerOptions): Pr
       return true;
     },
     onClose: (ctx) => {
-      if (ctx.extra.state?.expiryTimer) clearTimeout(ctx.extra.state.expiryTimer);
+      const state = ctx.extra.state;
+      if (!state) return;
+      if (state.expiryTimer) clearTimeout(state.expiryTimer);
+      const sockets = connectionsByPrincipal.get(state.principalKey);
+      sockets?.delete(ctx.extra.socket);
+      if (sockets?.size === 0) connectionsByPrincipal.delete(state.principalKey);
     },
+    // The same masking as HTTP's formatError, and in production no "Did you mean" (Apollo's hideSchemaDetailsFromClientErrors).
+    onError: (_ctx, _id, _payload, errors) => errors.map(formatForClient),
+    onNext: (_ctx, _id, _payload, _args, result) => (result.errors?.length ? { ...result, errors: result.errors.map(formatForClient) } : undefined),
     onSubscribe: async (ctx, _id, payload) => {
       const state = ctx.extra.state;
       if (!state) return [new GraphQLError('Unauthenticated', { extensions: { code: 'UNAUTHENTICATED' } })];
@@ -472,6 +537,8 @@ export async function startSubscriptions(options: SubscriptionServerOptions): Pr
         if (operation.operation !== 'subscription') {
           return [new GraphQLError('Only subscriptions run over WebSocket; send queries and mutations over HTTP', { extensions: { code: 'BAD_REQUEST' } })];
         }
+        const refused = checkOperationLimits(document, payload.operationName, payload.variables as Record<string, unknown> | null | undefined, options.operationLimits);
+        if (refused.length) return refused;
         const planKey = `${payload.operationName ?? ''}|${payload.query}|${JSON.stringify(payload.variables ?? {})}`;
         let plan = plans.get(planKey);
         if (!plan) {
@@ -500,7 +567,7 @@ export async function startSubscriptions(options: SubscriptionServerOptions): Pr
         const subscriber: Subscriber = {
           plan,
           context: state.context,
-          queue: new SubscriberQueue(ctx.extra.socket, limits),
+          queue: new SubscriberQueue(ctx.extra.socket, ctx.extra.backlog, limits),
           groupKey: `${plan.hydrationQuery}|${JSON.stringify(plan.hydrationVariables)}|${visibilityKey(state.context)}`,
           replayedUpTo: 0n,
           live: after === undefined || after === null,
@@ -573,8 +640,14 @@ export async function startSubscriptions(options: SubscriptionServerOptions): Pr
   }
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxMessageBytes });
+  const alive = new WeakSet<WebSocket>();
   wss.on('connection', (socket: WebSocket, request: IncomingMessage) => {
-    const extra: Extra = { socket, request };
+    // ws reports a bad frame (too big: 1009, unmasked: 1002…) as an 'error' and closes with that code itself; an
+    // 'error' without a listener would end the process.
+    socket.on('error', (error) => logger.debug({ err: error }, 'websocket closed on a bad frame'));
+    alive.add(socket);
+    socket.on('pong', () => alive.add(socket));
+    const extra: Extra = { socket, request, backlog: { queuedBytes: 0, queues: new Set() } };
     const closed = server.opened(
       {
         protocol: socket.protocol,
@@ -596,21 +669,32 @@ export async function startSubscriptions(options: SubscriptionServerOptions): Pr
     );
     socket.once('close', (code, reason) => void closed(code, String(reason)));
   });
+  // A half-open socket never answers: without this it would hold its subscriptions until its token expires.
+  const keepAlive = setInterval(() => {
+    for (const client of wss.clients) {
+      if (!alive.has(client)) {
+        client.terminate();
+        continue;
+      }
+      alive.delete(client);
+      client.ping();
+    }
+  }, limits.pingIntervalMs);
+  keepAlive.unref();
   options.lifecycle.onStop('gateway websockets', async () => {
-    for (const client of wss.clients) client.close(1001, 'Server shutting down');
+    clearInterval(keepAlive);
+    for (const client of wss.clients) client.close(GatewayCloseCode.GoingAway, 'Server shutting down');
     await new Promise<void>((resolve) => wss.close(() => resolve()));
   });
 
   function originAllowed(request: IncomingMessage): boolean {
     const origin = request.headers.origin;
     if (!origin) return true;
-    if (options.allowedOrigins.includes(origin)) return true;
-    try {
-      return new URL(origin).host === request.headers.host; // same origin (the dashboard)
-    } catch {
-      return false;
-    }
+    const normalised = normaliseOrigin(origin);
+    // Never compared with the request's Host: a client chooses that, so Origin == Host proves nothing.
+    return normalised !== null && allowedOrigins.has(normalised);
   }
+  const allowedOrigins = new Set([...options.allowedOrigins, ...options.publicOrigins].map(normaliseOrigin).filter((o): o is string => o !== null));
 
   return {
     handleUpgrade(request, socket, head) {
@@ -622,4 +706,14 @@ export async function startSubscriptions(options: SubscriptionServerOptions): Pr
     },
     count: () => subscribers.size,
   };
+}
+
+/** `scheme://host[:port]` as a browser sends it (default ports dropped), or null when it is not an origin. */
+export function normaliseOrigin(value: string): string | null {
+  try {
+    const url = new URL(value);
+    return url.origin === 'null' ? null : url.origin;
+  } catch {
+    return null;
+  }
 }

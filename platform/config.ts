@@ -119,6 +119,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
+/**
+ * WebSocket settings (`WS_PING_INTERVAL_MS` 30 s, `WS_MAX_CONNECTIONS_PER_PRINCIPAL` 10, `WS_MAX_BUFFERED_BYTES` 1 MiB)
+ * and `PUBLIC_URL`, whose origin may always open a socket.
+ */
+export function websocketSettings(env: NodeJS.ProcessEnv = process.env) {
+  return {
+    pingIntervalMs: Math.max(10, int('WS_PING_INTERVAL_MS', 30_000, env)),
+    maxConnectionsPerPrincipal: Math.max(1, int('WS_MAX_CONNECTIONS_PER_PRINCIPAL', 10, env)),
+    maxBufferedBytes: Math.max(1024, int('WS_MAX_BUFFERED_BYTES', 1024 * 1024, env)),
+    publicUrl: env.PUBLIC_URL || undefined,
+  };
+}
+
+/** HTTP deadlines for every service (`HTTP_HEADERS_TIMEOUT_MS` 10 s, `HTTP_BODY_TIMEOUT_MS` 10 s, `HTTP_REQUEST_TIMEOUT_MS` 30 s). */
+export function httpTimeouts(env: NodeJS.ProcessEnv = process.env) {
+  const requestMs = Math.max(1, int('HTTP_REQUEST_TIMEOUT_MS', 30_000, env));
+  return {
+    // Node requires headersTimeout <= requestTimeout.
+    headersMs: Math.min(requestMs, Math.max(1, int('HTTP_HEADERS_TIMEOUT_MS', 10_000, env))),
+    bodyMs: Math.max(1, int('HTTP_BODY_TIMEOUT_MS', 10_000, env)),
+    requestMs,
+  };
+}
+
 function deliverySettings(env: NodeJS.ProcessEnv): DeliverySettings {
   const settings: DeliverySettings = {
     workers: int('DELIVERY_WORKERS', 2, env),

@@ -2,6 +2,7 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import { httpTimeouts } from './config';
 import { logger } from './logger';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -25,17 +26,32 @@ export function sendGraphQLError(res: ServerResponse, status: number, message: s
   sendJson(res, status, { errors: [{ message, extensions: { code } }] }, status === 401 ? { 'www-authenticate': 'Bearer' } : {});
 }
 
-export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<string> {
+/** Reads the whole body within `deadlineMs`: a client trickling bytes must not hold a request open for minutes. */
+export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES, deadlineMs = httpTimeouts().bodyMs): Promise<string> {
   const declared = Number(req.headers['content-length']);
-  if (declared > limit) throw new HttpError(413, 'Request body too large', 'PAYLOAD_TOO_LARGE');
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new HttpError(413, 'Request body too large', 'PAYLOAD_TOO_LARGE');
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  if (declared > limit) return Promise.reject(new HttpError(413, 'Request body too large', 'PAYLOAD_TOO_LARGE'));
+  return new Promise<string>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = (error: Error | null) => {
+      clearTimeout(timer);
+      req.off('data', onData).off('end', onEnd).off('error', finish);
+      if (error) {
+        // What is left of the body is never read; stop taking it in (the answer says Connection: close).
+        req.pause();
+        reject(error);
+      } else resolve(Buffer.concat(chunks).toString('utf8'));
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) return finish(new HttpError(413, 'Request body too large', 'PAYLOAD_TOO_LARGE'));
+      chunks.push(chunk);
+    };
+    const onEnd = () => finish(null);
+    const timer = setTimeout(() => finish(new HttpError(408, 'Request body not received in time', 'REQUEST_TIMEOUT')), deadlineMs);
+    timer.unref();
+    req.on('data', onData).on('end', onEnd).on('error', finish);
+  });
 }
 
 /** Runs one GraphQL-over-HTTP request through Apollo Server with an already-authenticated context. */
@@ -52,16 +68,15 @@ export async function executeGraphQL<TContext extends BaseContext>(
   }
   let body: unknown = undefined;
   if (req.method === 'POST') {
+    // Only JSON: a browser sends text/plain or a form without a CORS preflight, so accepting one would let any web
+    // page post a mutation. Apollo's own CSRF check relies on headers; this does not depend on its configuration.
+    const mediaType = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    if (mediaType !== 'application/json') throw new HttpError(415, 'Send GraphQL requests as application/json', 'UNSUPPORTED_MEDIA_TYPE');
     const raw = await readBody(req);
-    const contentType = req.headers['content-type'] ?? '';
-    if (contentType.includes('application/json')) {
-      try {
-        body = raw.length ? JSON.parse(raw) : undefined;
-      } catch {
-        throw new HttpError(400, 'Malformed JSON body');
-      }
-    } else {
-      body = raw;
+    try {
+      body = raw.length ? JSON.parse(raw) : undefined;
+    } catch {
+      throw new HttpError(400, 'Malformed JSON body');
     }
   }
   const result = await apollo.executeHTTPGraphQLRequest({
@@ -100,7 +115,13 @@ export interface HttpServerOptions {
 
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
   let draining = false;
-  const server = http.createServer((req, res) => {
+  const timeouts = httpTimeouts();
+  const server = http.createServer({
+    headersTimeout: timeouts.headersMs,
+    requestTimeout: timeouts.requestMs,
+    // How often Node checks the two deadlines above (its default, 30 s, would let them overrun by that much).
+    connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(timeouts.headersMs / 2))),
+  }, (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const handle = async () => {
       if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok', service: options.name });
@@ -115,6 +136,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     };
     handle().catch((error: unknown) => {
       if (error instanceof HttpError) {
+        // The rest of a refused body is never read: the connection cannot be reused.
+        if (error.status === 408 || error.status === 413) res.shouldKeepAlive = false;
         if (!res.headersSent) sendGraphQLError(res, error.status, error.message, error.code);
         return;
       }
@@ -130,7 +153,16 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     });
   });
   server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
+  // A malformed request, or one over the header/request deadlines: answer if the socket still can, never throw.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    logger.debug({ err: error }, 'HTTP client error');
+    if (error.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildSchema, parse, specifiedRules, validate, type GraphQLError } from 'graphql';
 import { maskError } from '../../platform/errors';
-import { operationLimitsRule, type OperationLimits } from '../limits';
+import { checkOperationLimits, operationLimitsRule, type OperationLimits } from '../limits';
 
 /** A small recursive schema: every level can go one deeper, and lists take `first` / `last`. */
 const schema = buildSchema(/* GraphQL */ `
@@ -273,5 +273,46 @@ describe('validation stays linear in the document', () => {
     // Unmemoised, this walk is 2^40 fragment visits and never finishes: the test's own timeout is the failure.
     const errors = validate(schema, document, [operationLimitsRule({ maxDepth: 12, maxAliases: 30, maxCost: 5000 })]);
     expect(errors.map((e) => e.extensions.limit)).toContain('depth');
+  });
+});
+
+describe('checkOperationLimits: the operation as it will run, with its variables', () => {
+  const limits: OperationLimits = { maxDepth: 10, maxAliases: 10, maxCost: 50 };
+  const costOf = (document: string, variables: Record<string, unknown>) =>
+    checkOperationLimits(parse(document), undefined, variables, limits).map((e) => e.extensions);
+
+  it('costs `first: $n` as n (a literal and a variable are refused alike)', () => {
+    const refusal = [{ code: 'GRAPHQL_VALIDATION_FAILED', limit: 'cost' }];
+    expect(costOf('{ nodes(first: 100) { id } }', {})).toEqual(refusal);
+    expect(costOf('query($n: Int) { nodes(first: $n) { id } }', { n: 100 })).toEqual(refusal);
+    expect(costOf('query($n: Int) { nodes(last: $n) { id } }', { n: 100 })).toEqual(refusal);
+    expect(costOf('query($n: Int = 100) { nodes(first: $n) { id } }', {})).toEqual(refusal);
+    expect(costOf('query($n: Int) { nodes(first: $n) { id } }', { n: 10 })).toEqual([]);
+  });
+
+  it('a huge, fractional or string count errs high, a negative one never makes the field free', () => {
+    const q = 'query($n: Int) { nodes(first: $n) { id } }';
+    expect(costOf(q, { n: 1e308 })).toHaveLength(1);
+    expect(costOf(q, { n: Number.MAX_SAFE_INTEGER })).toHaveLength(1);
+    expect(costOf(q, { n: '100' })).toHaveLength(1);
+    expect(costOf(q, { n: 48.5 })).toHaveLength(0); // 1 + 49
+    expect(costOf(q, { n: 49.5 })).toHaveLength(1); // 1 + 50
+    expect(costOf(q, { n: -1000 })).toEqual([]);
+  });
+
+  it('counts inside named and inline fragments, and a list argument passed as a variable by its length', () => {
+    expect(costOf('query($n: Int) { ...F } fragment F on Query { nodes(first: $n) { id } }', { n: 100 })).toHaveLength(1);
+    expect(costOf('query($n: Int) { ... on Query { nodes(first: $n) { id } } }', { n: 100 })).toHaveLength(1);
+    const s = buildSchema('type Query { byIds(ids: [ID!]!): [N!]! } type N { id: ID name: String }');
+    const document = parse('query($ids: [ID!]!) { byIds(ids: $ids) { id name } }');
+    expect(validate(s, document, [...specifiedRules])).toEqual([]);
+    expect(checkOperationLimits(document, undefined, { ids: Array.from({ length: 30 }, String) }, limits)).toHaveLength(1);
+    expect(checkOperationLimits(document, undefined, { ids: ['1', '2'] }, limits)).toEqual([]);
+  });
+
+  it('checks only the operation named', () => {
+    const document = parse('query Cheap { node { id } } query Dear($n: Int) { nodes(first: $n) { id } }');
+    expect(checkOperationLimits(document, 'Cheap', { n: 100 }, limits)).toEqual([]);
+    expect(checkOperationLimits(document, 'Dear', { n: 100 }, limits)).toHaveLength(1);
   });
 });

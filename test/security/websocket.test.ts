@@ -38,7 +38,7 @@ beforeAll(async () => {
     lifecycle: t.product.lifecycle,
     bus: t.product.bus,
     allowedOrigins: [],
-    subscriptionLimits: { pingIntervalMs: 300, maxConnectionsPerPrincipal: 2 },
+    subscriptionLimits: { pingIntervalMs: 300, maxConnectionsPerPrincipal: 2, maxBufferedBytes: 256 * 1024 },
   });
 });
 
@@ -243,6 +243,45 @@ describe('WebSocket errors and limits are those of HTTP', () => {
     const query = 'subscription($s: [Service!]) { majorIncidentUpdates(services: $s) { sequence } }';
     const errors = (await subscribeOnce(client, query, { s: Array.from({ length: 6000 }, () => 'DIP') })) as { extensions: Record<string, unknown> }[];
     expect(errors.map((e) => e.extensions)).toEqual([expect.objectContaining({ code: 'GRAPHQL_VALIDATION_FAILED', limit: 'cost' })]);
+    await stillAnswers();
+  });
+});
+
+describe('a paused reader', () => {
+  it('is closed with SlowConsumer (1013) once its socket backlog passes maxBufferedBytes, across all its subscriptions', async () => {
+    const carol = await t.token({ sub: 'carol', org: 'british-gas' });
+    const agent = await t.token({ sub: 'eve', org: 'elexon', roles: ['participant', 'desk_agent'], desks: ['elexon-service-desk'] });
+    const raised = await t.graphql<{ raiseCase: { id: string } }>('mutation($input: RaiseCaseInput!) { raiseCase(input: $input) { id } }', {
+      token: carol,
+      variables: { input: { deskId: 'elexon-service-desk', category: 'MARKET_SYSTEMS', subject: 'big', description: 'x'.repeat(4_000) } },
+    });
+    expect(raised.errors, JSON.stringify(raised.errors)).toBeUndefined();
+    const caseId = raised.data!.raiseCase.id;
+    const socket = new WebSocket(wsUrl(strict.url), 'graphql-transport-ws');
+    let code = 0;
+    socket.on('close', (c) => void (code = c));
+    let acked = false;
+    socket.on('message', (m) => void (String(m).includes('connection_ack') && (acked = true)));
+    await new Promise<void>((resolve) => socket.once('open', () => resolve()));
+    socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${carol}` } }));
+    await waitFor(() => acked, 'the ack', 10_000);
+    const before = strict.subscriptions.count();
+    for (let i = 0; i < 20; i++) {
+      socket.send(JSON.stringify({ id: String(i), type: 'subscribe', payload: { query: 'subscription($c: ID!) { caseEvents(caseId: $c) { sequence case { description comments { body } } } }', variables: { c: caseId } } }));
+    }
+    await waitFor(() => strict.subscriptions.count() >= before + 20, 'twenty subscriptions', 10_000);
+    (socket as unknown as { _socket: net.Socket })._socket.pause();
+    for (let i = 0; i < 200 && strict.subscriptions.count() > before; i++) {
+      const r = await t.graphql('mutation($input: AddCommentInput!) { addComment(input: $input) { id } }', {
+        token: agent,
+        variables: { input: { caseId, body: 'y'.repeat(4_000), visibility: 'CUSTOMER_VISIBLE' } },
+      });
+      expect(r.errors, JSON.stringify(r.errors)).toBeUndefined();
+    }
+    await waitFor(() => strict.subscriptions.count() === before, 'the slow consumer dropped', 20_000);
+    (socket as unknown as { _socket: net.Socket })._socket.resume();
+    await waitFor(() => code !== 0, 'the close', 20_000);
+    expect(code).toBe(GatewayCloseCode.SlowConsumer);
     await stillAnswers();
   });
 });

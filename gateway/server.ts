@@ -17,7 +17,7 @@ import type { IdentityTokenSigner } from '../platform/identity-token';
 import type { Lifecycle } from '../platform/lifecycle';
 import { logger } from '../platform/logger';
 import { bearerToken, type JwtVerifier } from './auth';
-import { OrganisationScope } from './organisation-scope';
+import { DirectoryScope, DirectoryUnavailableError } from './directory-scope';
 import { statusFeedRoutes } from './status-feed';
 import { SubgraphClient } from './subgraph-client';
 import { dashboardRoutes, devSignInRoutes } from './dashboard';
@@ -26,8 +26,8 @@ import { startSubscriptions, type RunningSubscriptions, type SubscriptionLimits 
 import type { EventBus } from '../platform/events';
 
 export interface GatewayContext {
+  /** The caller as the directory grants it; each subgraph call signs an identity token for it, bound to that subgraph. */
   principal: Principal;
-  identityToken: string;
   /** When the caller's token expires (seconds since the epoch): a WebSocket closes then. */
   expiresAt?: number;
 }
@@ -98,27 +98,26 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   options.lifecycle.onStop('gateway graphql', () => apollo.stop());
 
   const elexonUrl = options.subgraphUrls.elexon ?? subgraphUrlFromSdl(supergraphSdl, 'elexon');
-  const scope = new OrganisationScope(elexonUrl, options.signer);
+  const scope = new DirectoryScope(elexonUrl, options.signer);
 
+  /** A verified token's claims, narrowed to what the directory grants; null for any token that grants nothing. */
   async function authenticate(token: string | undefined): Promise<GatewayContext | null> {
     const claims = await options.jwtVerifier.verify(token);
     if (!claims) return null;
-    const visibleOrganisationIds = await scope.visibleFrom(claims.organisationId);
-    if (!visibleOrganisationIds) return null;
-    const principal: Principal = {
-      subject: claims.subject,
-      organisationId: claims.organisationId,
-      visibleOrganisationIds,
-      roles: claims.roles,
-      deskIds: claims.deskIds,
-      kind: 'USER',
-    };
-    return { principal, identityToken: await options.signer.sign(principal), expiresAt: claims.expiresAt };
+    const principal = await scope.principalFor(claims);
+    if (!principal) return null;
+    return { principal, expiresAt: claims.expiresAt };
   }
 
   const routes: Parameters<typeof startHttpServer>[0]['routes'] = {
     '/graphql': async (req, res, url) => {
-      const context = await authenticate(bearerToken(req.headers.authorization));
+      let context: GatewayContext | null;
+      try {
+        context = await authenticate(bearerToken(req.headers.authorization));
+      } catch (error) {
+        if (error instanceof DirectoryUnavailableError) return sendGraphQLError(res, 503, error.message, 'SERVICE_UNAVAILABLE');
+        throw error;
+      }
       if (!context) return sendGraphQLError(res, 401, 'Unauthenticated', 'UNAUTHENTICATED');
       return executeGraphQL(apollo, req, res, url, context);
     },
@@ -137,7 +136,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     host: options.host,
     port: options.port,
     routes,
-    ready: async () => (await scope.visibleFrom('elexon')) !== null,
+    ready: async () => (await scope.visibleFrom('elexon').catch(() => null)) !== null,
   });
   const subscriptions = await startSubscriptions({
     apollo,
@@ -146,7 +145,6 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       return gateway.schema;
     },
     authenticate,
-    refreshIdentity: async (context) => ({ ...context, identityToken: await options.signer.sign(context.principal) }),
     bus: options.bus,
     operationLimits: options.limits,
     allowedOrigins: options.allowedOrigins,

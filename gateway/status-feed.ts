@@ -10,7 +10,7 @@ import type { RouteHandler } from '../platform/http';
 import { IDENTITY_HEADER, type IdentityTokenSigner } from '../platform/identity-token';
 import { logger } from '../platform/logger';
 
-/** The gateway calling the hub for itself, as OrganisationScope does. */
+/** The gateway calling the hub for itself, as the directory scope does. */
 const GATEWAY_PRINCIPAL: Principal = {
   subject: 'cpsd-gateway',
   organisationId: 'elexon',

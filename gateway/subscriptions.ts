@@ -119,8 +119,6 @@ export interface SubscriptionServerOptions {
   /** The API schema subscriptions are validated against. */
   schema: () => GraphQLSchema;
   authenticate(token: string | undefined): Promise<GatewayContext | null>;
-  /** A fresh identity for a principal (tokens are short-lived; a subscription lives longer). */
-  refreshIdentity(context: GatewayContext): Promise<GatewayContext>;
   bus: EventBus;
   operationLimits: OperationLimits;
   limits?: Partial<SubscriptionLimits>;
@@ -385,10 +383,9 @@ export async function startSubscriptions(options: SubscriptionServerOptions): Pr
   const visibility = new Lru<{ visible: boolean; until: number }>(10_000);
 
   async function hydrate(plan: Plan, context: GatewayContext, entityId: string): Promise<ExecutionResult | null> {
-    const fresh = await options.refreshIdentity(context);
     const response = await options.apollo.executeOperation(
       { query: plan.hydrationQuery, variables: { ...plan.hydrationVariables, [ENTITY_ID_VARIABLE]: entityId } },
-      { contextValue: fresh },
+      { contextValue: context },
     );
     if (response.body.kind !== 'single') return null;
     const { data, errors } = response.body.singleResult;

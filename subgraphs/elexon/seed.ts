@@ -1,6 +1,7 @@
 /** Demo market for the hub: organisations with their hierarchy and the desk directory (OM App. H, §18.4). */
 import type { DataSource } from 'typeorm';
 import { DESKS, ORGANISATIONS } from '../../demo/market';
+import { defaultGrantedRoles } from '../../schema/identity';
 import { elexonDeskProfiles } from './directory/desk-profiles';
 
 export async function seedElexon(db: DataSource): Promise<void> {
@@ -9,9 +10,9 @@ export async function seedElexon(db: DataSource): Promise<void> {
     const ordered = [...ORGANISATIONS].sort((a, b) => Number(a.parentId !== null) - Number(b.parentId !== null));
     for (const org of ordered) {
       await tx.query(
-        `INSERT INTO elexon.organisations (id, name, kind, parent_id, central_service_provider)
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING`,
-        [org.id, org.name, org.kind, org.parentId, org.centralServiceProvider],
+        `INSERT INTO elexon.organisations (id, name, kind, parent_id, central_service_provider, granted_roles)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING`,
+        [org.id, org.name, org.kind, org.parentId, org.centralServiceProvider, defaultGrantedRoles(org)],
       );
     }
     for (const desk of DESKS) {

@@ -1,7 +1,7 @@
 /** Organisations and their parent/child hierarchy (OM §10.4): a parent account sees its descendants' data. */
 import { Directive, Field, ID, ObjectType } from 'type-graphql';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import { OrganisationKind } from '../../../schema/enums';
+import { OrganisationKind, Role } from '../../../schema/enums';
 
 @Entity({ name: 'organisations', schema: 'elexon' })
 @ObjectType('Organisation', { description: 'A market participant or service provider; organisations form a parent/child hierarchy' })
@@ -25,4 +25,10 @@ export class Organisation {
   @Column('boolean', { name: 'central_service_provider' })
   @Field(() => Boolean, { description: 'May lead an industry-wide major incident (OM App. A)' })
   centralServiceProvider!: boolean;
+
+  @Column('text', { name: 'granted_roles', array: true })
+  @Field(() => [Role], {
+    description: "Roles this organisation's people may hold: a token claiming any other gets nothing for it (the directory grants, the token asks)",
+  })
+  grantedRoles!: Role[];
 }

@@ -1,6 +1,10 @@
-/** Structured logging (pino) with tokens redacted and MPANs masked before anything is written. */
+/**
+ * Structured logging (pino). Nothing a client sent reaches a log line: errors are logged by their safe fields only
+ * (never a failed query's SQL or parameters), tokens and free-text fields are redacted, and MPANs are masked before
+ * anything is written.
+ */
 import pino from 'pino';
-import { maskMpan } from '../schema/mpan';
+import { distributorById, mpanCheckDigit } from '../schema/mpan';
 
 const REDACT = [
   'req.headers.authorization',
@@ -11,18 +15,129 @@ const REDACT = [
   'identityToken',
   '*.token',
   '*.password',
+  // A second layer under the error serializer: whatever logs a query's values or a request's text by mistake.
+  'parameters',
+  '*.parameters',
+  'variables',
+  '*.variables',
+  'description',
+  '*.description',
+  'body',
+  '*.body',
 ];
 
-export const logger = pino({
-  level: process.env.LOG_LEVEL ?? (process.env.NODE_ENV === 'test' ? 'silent' : 'info'),
-  redact: { paths: REDACT, censor: '[redacted]' },
-  hooks: {
-    // The last line of defence: no MPAN-shaped digit run reaches a log line, whatever field carried it.
-    streamWrite: (line) => maskMpan(line),
+/**
+ * An MPAN-shaped run of digits: 13 or 21 digits not touching other digits, or a core in the customary 2-4-4-3 groups.
+ * Only the ones that are MPANs (below) are masked.
+ */
+const MPAN_LIKE = /(?<!\d)(?:\d{21}|\d{13}|\d{2}[ -]\d{4}[ -]\d{4}[ -]\d{3})(?!\d)/g;
+
+/**
+ * True when the digits are an MPAN core (or a full supply number ending in one): a known distributor id and the
+ * check digit. Anything else of that length (a migration's timestamp, an epoch-milliseconds time, a phone number)
+ * is not personal data and stays readable; a mistyped MPAN is unlikely to pass the check digit and reach a log line
+ * anyway, since the API refuses it as BAD_USER_INPUT.
+ */
+function isMpan(digits: string): boolean {
+  const core = digits.slice(-13);
+  return distributorById(core.slice(0, 2)) !== undefined && mpanCheckDigit(core.slice(0, 12)) === Number(core[12]);
+}
+
+/** Masks every MPAN in a log line, keeping its distributor id, length and separators ("12***********"). */
+export function maskMpansInLog(line: string): string {
+  return line.replace(MPAN_LIKE, (match) => {
+    const digits = match.replace(/\D/g, '');
+    if (!isMpan(digits)) return match;
+    const keepFrom = digits.length === 21 ? 8 : 0; // the core starts at digit 9 of a full supply number
+    let index = 0;
+    let out = '';
+    for (const ch of match) {
+      if (ch < '0' || ch > '9') {
+        out += ch;
+        continue;
+      }
+      out += index === keepFrom || index === keepFrom + 1 ? ch : '*';
+      index++;
+    }
+    return out;
+  });
+}
+
+/**
+ * Database and driver messages quote the offending value (`invalid input syntax for type uuid: "…"`, `Key (subject)=(…)`):
+ * the quoted parts go, the sentence stays.
+ */
+function withoutQuotedValues(message: string): string {
+  return message.replace(/"[^"]*"/g, '"…"').replace(/'[^']*'/g, "'…'").replace(/=\([^)]*\)/g, '=(…)');
+}
+
+type SafeError = { type: string; message: string; code?: string; table?: string; constraint?: string; column?: string; stack?: string };
+
+/**
+ * What a logged error may carry: its type, message (quoted values removed), SQLSTATE or error code, the table and
+ * constraint a database error names, and the stack frames. Not the enumerable extras pino's default serializer
+ * copies — a TypeORM QueryFailedError's `query`, `parameters` and `driverError` hold the SQL and everything a client
+ * sent — nor a cause chain that could hold them again.
+ */
+export function safeError(error: unknown): SafeError | unknown {
+  if (!(error instanceof Error)) return typeof error === 'string' ? { type: 'string', message: withoutQuotedValues(error) } : error;
+  const source = error as Error & { code?: unknown; table?: unknown; constraint?: unknown; column?: unknown; driverError?: Record<string, unknown> };
+  const driver = source.driverError ?? {};
+  const pick = (name: 'code' | 'table' | 'constraint' | 'column'): string | undefined => {
+    const value = source[name] ?? driver[name];
+    return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
+  };
+  const safe: SafeError = { type: error.name || error.constructor?.name || 'Error', message: withoutQuotedValues(error.message) };
+  for (const name of ['code', 'table', 'constraint', 'column'] as const) {
+    const value = pick(name);
+    if (value !== undefined) safe[name] = value;
+  }
+  // The first stack line repeats the raw message; the frames are code locations only.
+  const frames = error.stack?.split('\n').filter((line) => /^\s+at /.test(line));
+  if (frames?.length) safe.stack = frames.join('\n');
+  return safe;
+}
+
+/** Where log lines go: stdout, unless a test captures them (captureLogs). */
+let destination: { write(line: string): unknown } = pino.destination(1);
+
+export const logger = pino(
+  {
+    level: process.env.LOG_LEVEL ?? (process.env.NODE_ENV === 'test' ? 'silent' : 'info'),
+    redact: { paths: REDACT, censor: '[redacted]' },
+    serializers: { err: safeError, error: safeError },
+    hooks: {
+      // The last line of defence: no MPAN reaches a log line, whatever field carried it.
+      streamWrite: (line) => maskMpansInLog(line),
+    },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    base: { service: process.env.CPSD_SERVICE ?? 'cpsd' },
   },
-  // ISO time: an epoch-milliseconds timestamp is 13 digits and would be masked as if it were an MPAN.
-  timestamp: pino.stdTimeFunctions.isoTime,
-  base: { service: process.env.CPSD_SERVICE ?? 'cpsd' },
-});
+  { write: (line: string) => destination.write(line) },
+);
 
 export type Logger = typeof logger;
+
+export interface CapturedLogs {
+  /** Every line written since the capture started, exactly as it would have reached stdout. */
+  text(): string;
+  stop(): void;
+}
+
+/**
+ * A test hook: sends the product's log lines (at `level`, default info) to memory instead of stdout, after every
+ * redaction and mask, so a test can read exactly what an operator would.
+ */
+export function captureLogs(level: pino.LevelWithSilent = 'info'): CapturedLogs {
+  const previous = { destination, level: logger.level };
+  const lines: string[] = [];
+  destination = { write: (line: string) => lines.push(line) };
+  logger.level = level;
+  return {
+    text: () => lines.join(''),
+    stop: () => {
+      destination = previous.destination;
+      logger.level = previous.level;
+    },
+  };
+}

@@ -11,6 +11,7 @@ import { Cases1763900001000 } from './migrations/1763900001000-cases';
 import { MajorIncidents1763900002000 } from './migrations/1763900002000-major-incidents';
 import { QueueIndexes1763900003000 } from './migrations/1763900003000-queue-indexes';
 import { RoleGrants1763900004000 } from './migrations/1763900004000-role-grants';
+import { IdempotencyScope1763900005000 } from './migrations/1763900005000-idempotency-scope';
 import { outboxMigration } from '../../platform/outbox';
 import { CaseResolver, caseReferenceResolvers, HandoffResolver, RoutingSuggestionResolver } from './cases/case.resolver';
 import { externalTicketReferenceTypes } from './cases/external-tickets';
@@ -22,7 +23,7 @@ import { seedElexon } from './seed';
 export const elexon: SubgraphDefinition = {
   name: 'elexon',
   entities: [Organisation, Desk, elexonDeskProfiles.entity],
-  migrations: [Directory1763900000000, elexonDeskProfiles.migration, outboxMigration('elexon'), Cases1763900001000, MajorIncidents1763900002000, QueueIndexes1763900003000, RoleGrants1763900004000],
+  migrations: [Directory1763900000000, elexonDeskProfiles.migration, outboxMigration('elexon'), Cases1763900001000, MajorIncidents1763900002000, QueueIndexes1763900003000, RoleGrants1763900004000, IdempotencyScope1763900005000],
   build: () =>
     buildFederatedSchema({
       resolvers: [OrganisationResolver, DeskResolver, MeResolver, CaseResolver, HandoffResolver, RoutingSuggestionResolver, SubscriptionResolver, MajorIncidentResolver, MajorIncidentCommsResolver],

@@ -305,6 +305,9 @@ describe('a DIP outage: three suppliers raise incidents, Elexon runs the major i
 
   it('only a Major Incident Manager reviews: the desk agent is FORBIDDEN, a supplier does not even find it', async () => {
     expect(errorOf(await review('elexonAgent', mi.id, 'PROMOTE'))?.code).toBe('FORBIDDEN');
+    // Another provider's manager has no jurisdiction over a candidate on Elexon's desk (OM §5.24, §18.1).
+    expect(errorOf(await review('dccMim', mi.id, 'PROMOTE'))?.code).toBe('FORBIDDEN');
+    expect(errorOf(await review('dccMim', mi.id, 'REJECT', { note: 'Not ours' }))?.code).toBe('FORBIDDEN');
     expect(errorOf(await review('britishGas', mi.id, 'PROMOTE'))?.code).toBe('NOT_FOUND');
   });
 
@@ -344,8 +347,13 @@ describe('a DIP outage: three suppliers raise incidents, Elexon runs the major i
       await ok('elexonAgent', 'mutation($input: LinkChildCaseInput!) { linkChildCase(input: $input) { id } }', { input: { parentId: cases.britishGas.id, childId: child.id } });
     }
     const view = (await viewMi('elexonMim', mi.id))!;
-    // The manager works no desk: it sees the MI, not the raisers' cases.
-    expect(view.linkedCases).toEqual([]);
+    // The lead's manager works no desk but oversees the resolution (OM §5.7): it sees the MI's case and the raisers' cases.
+    expect(view.case?.id).toBe(cases.britishGas.id);
+    expect(view.linkedCases.map((c) => c.id)).toEqual([cases.eonNext.id, cases.npower.id]);
+    // Another provider's manager does not.
+    const dccView = (await viewMi('dccMim', mi.id))!;
+    expect(dccView.case).toBeNull();
+    expect(dccView.linkedCases).toEqual([]);
     const agentView = (await viewMi('elexonAgent', mi.id))!;
     expect(agentView.linkedCases.map((c) => c.id)).toEqual([cases.eonNext.id, cases.npower.id]);
     // A linked case cannot be proposed on its own.
@@ -357,6 +365,7 @@ describe('a DIP outage: three suppliers raise incidents, Elexon runs the major i
   it.each([
     ['a next update 5 hours ahead', { body: 'Still investigating.', nextUpdateDueAt: minutesFromNow(300) }, 'nextUpdateDueAt'],
     ['a next update 5 minutes ahead', { body: 'Still investigating.', nextUpdateDueAt: minutesFromNow(5) }, 'nextUpdateDueAt'],
+    ['a next update 15 minutes ahead (OM §5.19.1: 30–60)', { body: 'Still investigating.', nextUpdateDueAt: minutesFromNow(15) }, 'nextUpdateDueAt'],
     ['an empty body', { body: '   ' }, 'body'],
     ['an over-long body', { body: 'x'.repeat(2001) }, 'body'],
     ['an MPAN in the body', { body: `Supply ${MPAN} is affected` }, 'body'],
@@ -499,8 +508,8 @@ describe('a DIP outage: three suppliers raise incidents, Elexon runs the major i
 
   it('a problem record is raised from the PIR: a PROBLEM case at the lead desk, once', async () => {
     const raised = await ok<{ raiseProblemFromPir: MiView }>('elexonMim', `mutation($id: ID!) { raiseProblemFromPir(id: $id) { ${MI_FIELDS} } }`, { id: mi.id });
-    // The manager's organisation raised it, so the manager sees it (but not the raiser's case it follows on from).
-    expect(raised.raiseProblemFromPir.problemCase).toMatchObject({ type: 'PROBLEM', state: 'NEW', desk: { id: 'elexon-service-desk' }, referencesCase: null });
+    // The manager's organisation raised it, so the manager sees it, and (as the lead's manager) the MI's case it follows on from.
+    expect(raised.raiseProblemFromPir.problemCase).toMatchObject({ type: 'PROBLEM', state: 'NEW', desk: { id: 'elexon-service-desk' }, referencesCase: { id: cases.britishGas.id } });
     const problemId = raised.raiseProblemFromPir.problemCase!.id;
     const again = await ok<{ raiseProblemFromPir: MiView }>('elexonMim', `mutation($id: ID!) { raiseProblemFromPir(id: $id) { ${MI_FIELDS} } }`, { id: mi.id });
     expect(again.raiseProblemFromPir.problemCase?.id).toBe(problemId);

@@ -1,14 +1,14 @@
 /** Thin GraphQL layer over CaseService: queries, mutations and the Case / Handoff field resolvers. */
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { DomainError } from '../../../schema/errors';
-import type { Principal } from '../../../schema/identity';
+import { hasRole, type Principal } from '../../../schema/identity';
 import { byKeys, type SubgraphContext } from '../../../platform/context';
 import { DESK_PROFILE_TYPE } from '../../../platform/graphql-types';
-import { Party } from '../../../schema/enums';
+import { Party, Role } from '../../../schema/enums';
 import { Desk } from '../directory/desk';
 import { deskById, organisationById } from '../directory/directory.loaders';
 import { Organisation } from '../directory/organisation';
-import { accessTo, canSee, isResolver, visibilityParams, visibilityPredicate } from './case.access';
+import { MAJOR_INCIDENT_LEADS_SQL, accessTo, canSee, isResolver, visibilityParams, visibilityPredicate } from './case.access';
 import {
   AcknowledgeHandoffInput,
   AddCommentInput,
@@ -66,7 +66,15 @@ async function caseAccess(ctx: SubgraphContext, c: Case) {
       return ids.map((id) => rows.filter((r) => r.caseId === id).map((r) => r.deskId));
     })
     .load(c.id);
-  return accessTo(ctx.principal, c.raisedByOrganisationId, c.deskId, handoffDesks ?? []);
+  const leads = hasRole(ctx.principal, Role.MAJOR_INCIDENT_MANAGER)
+    ? await ctx
+        .loader<string, string[]>('majorIncidentLeadsByCase', async (ids) => {
+          const rows = (await ctx.db.query(MAJOR_INCIDENT_LEADS_SQL, [ids])) as { caseId: string; leadOrgId: string }[];
+          return ids.map((id) => rows.filter((r) => r.caseId === id).map((r) => r.leadOrgId));
+        })
+        .load(c.id)
+    : [];
+  return accessTo(ctx.principal, c.raisedByOrganisationId, c.deskId, handoffDesks ?? [], leads ?? []);
 }
 
 async function casesById(ctx: SubgraphContext, ids: readonly string[]): Promise<(Case | null)[]> {
@@ -121,7 +129,7 @@ export class CaseResolver {
     const size = first ?? DEFAULT_PAGE_SIZE;
     if (!Number.isInteger(size) || size < 1 || size > MAX_PAGE_SIZE) throw DomainError.badUserInput(`first must be 1–${MAX_PAGE_SIZE}`, 'first');
     const params: unknown[] = [...visibilityParams(ctx.principal)];
-    const where = [visibilityPredicate('$1', '$2', '$3')];
+    const where = [visibilityPredicate('$1', '$2', '$3', '$4')];
     const add = (sql: (p: string) => string, value: unknown) => {
       params.push(value);
       where.push(sql(`$${params.length}`));

@@ -6,16 +6,16 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { CaseAction, IllegalTransition, isOpen, nextState, type TransitionContext } from '../../../schema/case-state';
-import { CaseState, CaseType, Category, HoldReason, Impact, Priority, Urgency } from '../../../schema/enums';
+import { CaseState, CaseType, Category, HoldReason, Impact, Priority, Role, Urgency } from '../../../schema/enums';
 import { DomainError } from '../../../schema/errors';
-import type { Principal } from '../../../schema/identity';
+import { hasRole, type Principal } from '../../../schema/identity';
 import { maskMpan, validateMpan } from '../../../schema/mpan';
 import { priorityFor, SERVICE_REQUEST_SLAS, SLA_POLICIES, TRIAGE_RESPONSE_TARGET } from '../../../schema/priority';
 import { calendarForTarget, computeSlaClock, serviceRequestTerms, slaTermsFor, type HoldInterval, type SlaTerms } from '../../../schema/sla';
 import type { CalendarKind } from '../../../schema/calendar';
 import type { OutboxWriter } from '../../../platform/events';
 import { runIdempotent } from '../idempotency';
-import { accessTo, canSee, isResolver, worksTheCase, type CaseAccess } from './case.access';
+import { MAJOR_INCIDENT_LEADS_SQL, accessTo, canSee, isResolver, worksTheCase, type CaseAccess } from './case.access';
 import type { EvidenceData } from './case.types';
 import { Case, HandoffState } from './case.types';
 
@@ -164,7 +164,11 @@ export class CaseService {
     const [row] = (await this.db.query(`SELECT ${CASE_COLUMNS} FROM elexon.cases c WHERE ${clause}`, [key])) as Record<string, unknown>[];
     if (!row) return null;
     const found = toCase(row);
-    return canSee(await this.accessFor(this.db.manager, principal, found)) ? found : null;
+    if (canSee(await this.accessFor(this.db.manager, principal, found))) return found;
+    // A read: the lead's Major Incident Managers also see a major incident's case and its linked cases (OM §5.7).
+    if (!hasRole(principal, Role.MAJOR_INCIDENT_MANAGER)) return null;
+    const leads = (await this.db.query(MAJOR_INCIDENT_LEADS_SQL, [[found.id]])) as { leadOrgId: string }[];
+    return canSee(accessTo(principal, found.raisedByOrganisationId, found.deskId, [], leads.map((l) => l.leadOrgId))) ? found : null;
   }
 
   async accessFor(tx: EntityManager, principal: Principal, c: Case): Promise<CaseAccess> {

@@ -41,7 +41,7 @@ export class MajorIncidentCommsInput {
   @Field(() => String)
   body!: string;
 
-  @Field(() => Date, { nullable: true, description: 'Default: 30 minutes from now; allowed 15–60 minutes ahead' })
+  @Field(() => Date, { nullable: true, description: 'Default: 30 minutes from now; allowed 30–60 minutes ahead (OM §5.19.1)' })
   nextUpdateDueAt?: Date | null;
 
   @Field(() => Boolean, { defaultValue: false, description: 'Also issue an industry circular (OM §5.20)' })
@@ -61,7 +61,7 @@ export class ReviewMajorIncidentInput {
 
   @Field(() => ID, {
     nullable: true,
-    description: "The Central Service Provider that leads; default: the case desk's organisation when it is one",
+    description: "The Central Service Provider that leads. A case on a Central Service Provider's desk is led by that provider (OM §5.24), which cannot be overridden; for a desk of no Central Service Provider, name the lead",
   })
   leadOrganisationId?: string | null;
 

@@ -90,7 +90,7 @@ export class MajorIncidentResolver {
     return majorIncidentService(ctx.db).propose(ctx.principal, caseId, input);
   }
 
-  @Mutation(() => MajorIncident, { description: 'The Major Incident Manager promotes a candidate (with the lead Central Service Provider) or rejects it' })
+  @Mutation(() => MajorIncident, { description: "A Major Incident Manager of the provider whose desk holds the case promotes the candidate (that provider leads, OM §5.24) or rejects it; a candidate on a desk of no Central Service Provider is reviewed by any Major Incident Manager, naming the lead" })
   reviewMajorIncident(
     @Ctx() ctx: SubgraphContext,
     @Arg('id', () => ID) id: string,

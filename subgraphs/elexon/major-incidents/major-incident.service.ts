@@ -1,8 +1,8 @@
 /**
  * The industry-wide major incident process (OM §5.6–5.11, §5.17–5.24, App. E) in one place: any open incident can be
- * proposed as a candidate against the validity checks and thresholds; a Major Incident Manager promotes it (recording
- * the triggering criteria and the Central Service Provider that leads) or rejects it; the lead's managers send comms
- * in business language on a 15–60 minute cadence, resolve it (resolving its case and the raisers' linked cases) and
+ * proposed as a candidate against the validity checks and thresholds; a Major Incident Manager of the provider owning
+ * the case's desk promotes it (recording the triggering criteria; that provider leads, OM §5.24) or rejects it; the lead's managers send comms
+ * in business language on a 30–60 minute cadence, resolve it (resolving its case and the raisers' linked cases) and
  * record the post-incident review, from which a problem record may follow. Every mutation validates its input,
  * checks who may do it, and runs in one transaction with a case timeline entry and an outbox event; retries with an
  * idempotency key return the first result.
@@ -20,7 +20,7 @@ import { accessTo, canSee, worksTheCase } from '../cases/case.access';
 import { CASE_COLUMNS, isUuid, toCase, type Actor } from '../cases/case.service';
 import type { Case } from '../cases/case.types';
 import { caseTimeline, lockCase, raiseProblemCase, resolveCaseAndChildren } from './case-steps';
-import { canSeeMajorIncident, majorIncidentAccess, majorIncidentVisibilityParams, majorIncidentVisibilityPredicate } from './major-incident.access';
+import { canSeeMajorIncident, leadOrganisationFor, majorIncidentAccess, majorIncidentVisibilityParams, majorIncidentVisibilityPredicate } from './major-incident.access';
 import {
   MajorIncident,
   MajorIncidentDecision,
@@ -36,8 +36,11 @@ import {
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
 
-/** OM §5.19.1: updates every 30 minutes to 1 hour; this product allows 15–60 minutes ahead, 30 by default. */
-export const UPDATE_CADENCE = { defaultMinutes: 30, minMinutes: 15, maxMinutes: 60, toleranceMinutes: 1 } as const;
+/**
+ * OM §5.19.1: regular updates every 30 minutes to 1 hour, so the next one is due 30–60 minutes ahead (30 by default).
+ * Half a minute's grace either side absorbs clock skew and request latency, never a whole minute more.
+ */
+export const UPDATE_CADENCE = { defaultMinutes: 30, minMinutes: 30, maxMinutes: 60, toleranceMinutes: 0.5 } as const;
 /** OM §5.19.1: the PIR is due within 24 hours of resolution. */
 export const PIR_DUE_AFTER_MS = 24 * HOUR_MS;
 /** Resolved major incidents stay on the public status page this long. */
@@ -45,7 +48,16 @@ export const STATUS_FEED_RESOLVED_WINDOW_MS = 24 * HOUR_MS;
 
 const LIMITS = { title: 200, body: 2_000, note: 2_000, pirText: 10_000, pirShort: 500, timelineEntries: 200, actions: 100, people: 20 };
 
-export const MI_COLUMNS = `mi.id, mi.reference, mi.case_id AS "caseId", mc.desk_id AS "caseDeskId", mi.title, mi.state, mi.services,
+/**
+ * The Central Service Provider owning the case's desk (`mc`): the desk's organisation if it is one, else its nearest
+ * ancestor that is one; NULL when none is (OM §5.24: jurisdiction over the major incident is that provider's).
+ */
+const CASE_PROVIDER_SQL = `(WITH RECURSIVE up(id, parent_id, csp, depth) AS (
+    SELECT o.id, o.parent_id, o.central_service_provider, 0 FROM elexon.desks d JOIN elexon.organisations o ON o.id = d.organisation_id WHERE d.id = mc.desk_id
+    UNION ALL SELECT p.id, p.parent_id, p.central_service_provider, up.depth + 1 FROM elexon.organisations p JOIN up ON p.id = up.parent_id WHERE up.depth < 16
+  ) SELECT id FROM up WHERE csp ORDER BY depth LIMIT 1)`;
+
+export const MI_COLUMNS = `mi.id, mi.reference, mi.case_id AS "caseId", mc.desk_id AS "caseDeskId", ${CASE_PROVIDER_SQL} AS "caseProviderId", mi.title, mi.state, mi.services,
   mi.validity_checks AS "validityChecks", mi.threshold_participant_impact AS "participantImpact", mi.threshold_duration AS "duration",
   mi.threshold_compliance_risk AS "complianceRisk", mi.threshold_security_breach AS "securityBreach",
   mi.proposed_by_subject AS "proposedBy", mi.proposed_by_org AS "proposedByOrganisationId", mi.proposed_at AS "proposedAt",
@@ -121,7 +133,7 @@ function validDate(field: string, value: Date | null | undefined): Date {
   return value;
 }
 
-/** The next update's due time: 30 minutes by default, otherwise 15–60 minutes ahead (a minute's grace for clock skew). */
+/** The next update's due time: 30 minutes by default, otherwise 30–60 minutes ahead (half a minute's grace for clock skew). */
 export function nextUpdateDue(value: Date | null | undefined, now: Date, field: string): Date {
   if (value === null || value === undefined) return new Date(now.getTime() + UPDATE_CADENCE.defaultMinutes * MINUTE_MS);
   const due = validDate(field, value);
@@ -341,7 +353,14 @@ export class MajorIncidentService {
     const override = input.thresholds ? thresholdAnswers('thresholds', input.thresholds) : null;
     return this.run(principal, 'reviewMajorIncident', { id, decision, ...input }, async (tx, now) => {
       const mi = await this.lockMajorIncident(tx, principal, id);
-      if (!majorIncidentAccess(principal, mi).manager) throw DomainError.forbidden('Only a Major Incident Manager reviews a major incident candidate');
+      if (!majorIncidentAccess(principal, mi).reviewer) {
+        throw DomainError.forbidden(
+          mi.caseProviderId
+            ? "Only a Major Incident Manager of the provider whose desk holds the case reviews the candidate (OM §5.24, §18.1)"
+            : 'Only a Major Incident Manager reviews a major incident candidate',
+          { caseProviderId: mi.caseProviderId },
+        );
+      }
       if (mi.state !== MajorIncidentState.CANDIDATE) {
         throw DomainError.badUserInput(`The major incident is ${mi.state}; only a candidate is reviewed`, 'id', { currentState: mi.state });
       }
@@ -362,7 +381,7 @@ export class MajorIncidentService {
       if (!triggered.length) {
         throw DomainError.badUserInput('No threshold is met (OM §5.9): promotion records the criteria that triggered it; reject the candidate instead', 'thresholds');
       }
-      const lead = await this.leadOf(tx, c, input.leadOrganisationId ?? null);
+      const lead = await this.leadOf(tx, c, mi.caseProviderId, input.leadOrganisationId ?? null);
       const leadDesk = await this.leadDeskOf(tx, c, lead.id, mi.services, input.leadDeskId ?? null);
       const impacted = await this.impactedParties(tx, c, lead.id, input.impactedOrganisationIds ?? []);
       const initial = input.initialUpdate ? comms('initialUpdate.', input.initialUpdate, now) : null;
@@ -562,22 +581,19 @@ export class MajorIncidentService {
     return mi;
   }
 
-  /** Only a Central Service Provider leads (OM §2.2, §5.24): by default the case desk's organisation, if it is one. */
-  private async leadOf(tx: EntityManager, c: Case, requested: string | null): Promise<{ id: string; name: string }> {
-    let leadId = requested?.trim() || null;
-    if (!leadId) {
-      const [deskOrg] = (await tx.query(
-        `SELECT o.id, o.name, o.central_service_provider AS csp FROM elexon.desks d JOIN elexon.organisations o ON o.id = d.organisation_id WHERE d.id = $1`,
-        [c.deskId],
-      )) as { id: string; name: string; csp: boolean }[];
-      if (!deskOrg?.csp) {
-        throw DomainError.badUserInput(
-          `Name the Central Service Provider that leads: the case's desk belongs to ${deskOrg?.name ?? 'an organisation'}, which is not one`,
-          'leadOrganisationId',
-        );
-      }
-      leadId = deskOrg.id;
+  /**
+   * Only a Central Service Provider leads (OM §2.2, §5.24): the one owning the case's desk; for a desk of no Central
+   * Service Provider, the one the reviewer names.
+   */
+  private async leadOf(tx: EntityManager, c: Case, caseProviderId: string | null, requested: string | null): Promise<{ id: string; name: string }> {
+    let deskOwnerName: string | null = null;
+    if (!caseProviderId && !requested?.trim()) {
+      const [deskOrg] = (await tx.query('SELECT o.name FROM elexon.desks d JOIN elexon.organisations o ON o.id = d.organisation_id WHERE d.id = $1', [c.deskId])) as {
+        name: string;
+      }[];
+      deskOwnerName = deskOrg?.name ?? null;
     }
+    const leadId = leadOrganisationFor(caseProviderId, requested, deskOwnerName);
     const [org] = (await tx.query('SELECT id, name, central_service_provider AS csp FROM elexon.organisations WHERE id = $1', [leadId])) as {
       id: string;
       name: string;

@@ -250,6 +250,8 @@ export class MajorIncident {
 
   caseId!: string;
   caseDeskId!: string;
+  /** The Central Service Provider owning the case's desk, if any: it has jurisdiction (OM §5.24). */
+  caseProviderId!: string | null;
   proposedBy!: string;
   proposedByOrganisationId!: string;
   reviewedBy!: string | null;

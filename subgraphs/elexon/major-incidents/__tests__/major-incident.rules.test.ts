@@ -5,6 +5,37 @@ import { Service } from '../../../../schema/enums';
 import { normaliseEmail } from '../comms-list.service';
 import { nextUpdateDue, pirDueAt, pirOverdue, thresholdsMet, updateOverdue, validatePir, type PirInput } from '../major-incident.service';
 import { MajorIncidentState, MajorIncidentThreshold } from '../major-incident.types';
+import { leadOrganisationFor, majorIncidentAccess } from '../major-incident.access';
+import type { Principal } from '../../../../schema/identity';
+import { Role } from '../../../../schema/enums';
+
+function principal(organisationId: string, roles: Role[]): Principal {
+  return { subject: 's', organisationId, visibleOrganisationIds: [organisationId], roles, deskIds: [] } as unknown as Principal;
+}
+
+describe('major incident jurisdiction is the case desk provider’s (OM §5.24, §18.1)', () => {
+  const dccCandidate = { state: MajorIncidentState.CANDIDATE, caseDeskId: 'dcc-switching', leadOrganisationId: null, caseProviderId: 'dcc' };
+  const dcpCandidate = { ...dccCandidate, caseDeskId: 'gridlink-dcp-desk', caseProviderId: null };
+
+  it('only the owning provider’s Major Incident Managers review its candidate', () => {
+    expect(majorIncidentAccess(principal('dcc', [Role.MAJOR_INCIDENT_MANAGER]), dccCandidate)).toMatchObject({ manager: true, reviewer: true });
+    expect(majorIncidentAccess(principal('elexon', [Role.MAJOR_INCIDENT_MANAGER]), dccCandidate)).toMatchObject({ manager: true, reviewer: false });
+    expect(majorIncidentAccess(principal('dcc', [Role.DESK_AGENT]), dccCandidate).reviewer).toBe(false);
+  });
+
+  it('a candidate on a desk of no Central Service Provider is reviewed by any Major Incident Manager', () => {
+    expect(majorIncidentAccess(principal('elexon', [Role.MAJOR_INCIDENT_MANAGER]), dcpCandidate).reviewer).toBe(true);
+    expect(majorIncidentAccess(principal('gridlink', [Role.DESK_AGENT]), dcpCandidate).reviewer).toBe(false);
+  });
+
+  it('the owning provider leads and cannot be overridden; otherwise the lead must be named', () => {
+    expect(leadOrganisationFor('dcc', null, null)).toBe('dcc');
+    expect(leadOrganisationFor('dcc', ' dcc ', null)).toBe('dcc');
+    expect(fieldOf(() => leadOrganisationFor('dcc', 'elexon', null))).toBe('BAD_USER_INPUT:leadOrganisationId');
+    expect(fieldOf(() => leadOrganisationFor(null, null, 'Gridlink DIP Connect'))).toBe('BAD_USER_INPUT:leadOrganisationId');
+    expect(leadOrganisationFor(null, 'elexon', 'Gridlink DIP Connect')).toBe('elexon');
+  });
+});
 
 const NOW = new Date('2026-03-02T10:00:00Z');
 const minutes = (n: number) => new Date(NOW.getTime() + n * 60_000);
@@ -25,12 +56,16 @@ describe('the update cadence (OM §5.19.1)', () => {
     expect(nextUpdateDue(undefined, NOW, 'nextUpdateDueAt')).toEqual(minutes(30));
   });
 
-  it.each([15, 30, 45, 60, 14.5, 60.5])('accepts %s minutes ahead', (ahead) => {
+  it.each([30, 45, 60, 29.6, 60.4])('accepts %s minutes ahead', (ahead) => {
     expect(nextUpdateDue(minutes(ahead), NOW, 'nextUpdateDueAt')).toEqual(minutes(ahead));
   });
 
-  it.each([-10, 0, 5, 13.9, 61.1, 300])('refuses %s minutes ahead on the named field', (ahead) => {
+  it.each([-10, 0, 5, 14.5, 15, 20, 29, 60.6, 61, 300])('refuses %s minutes ahead on the named field', (ahead) => {
     expect(fieldOf(() => nextUpdateDue(minutes(ahead), NOW, 'input.nextUpdateDueAt'))).toBe('BAD_USER_INPUT:input.nextUpdateDueAt');
+  });
+
+  it('names the 30–60 minute range in its message', () => {
+    expect(() => nextUpdateDue(minutes(20), NOW, 'nextUpdateDueAt')).toThrow(/30–60 minutes ahead/);
   });
 
   it('an update is overdue only while the incident is live and its due time has passed', () => {

@@ -14,9 +14,15 @@
  *   answer whether or not the case exists (550 5.7.1 / 550 5.6.0);
  * - no new text above the quoted history (550 5.6.0).
  * A failure of the API itself is 451 4.3.0: the sending server retries later. Auto-replies are accepted and dropped.
- * Message bodies are never logged.
+ * Message bodies, subjects and addresses are never logged.
+ *
+ * Abuse limits: a message over `maxMessageBytes` is refused (552 5.3.4) without being parsed — bytes past the limit
+ * are drained, never buffered; at most `maxRecipients` RCPT TO per message (452 4.5.3); at most `maxClients`
+ * connections, `maxConnectionsPerAddress` of them from one address (421 4.7.0); an idle connection is closed after
+ * `socketTimeoutMs` (421).
  */
 import { createHash } from 'node:crypto';
+import { PassThrough } from 'node:stream';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import { logger } from '../../platform/logger';
@@ -37,6 +43,13 @@ export interface EmailInboundOptions {
   desks: readonly MailboxDesk[];
   /** Largest message accepted (default 5 MB). */
   maxMessageBytes?: number;
+  /** RCPT TO per message (default 5: a reply goes to one address). */
+  maxRecipients?: number;
+  /** Concurrent connections in all (default 100) and from one remote address (default 10). */
+  maxClients?: number;
+  maxConnectionsPerAddress?: number;
+  /** An idle connection is closed after this long (default 60 s). */
+  socketTimeoutMs?: number;
   /** STARTTLS: PEM key and certificate. Without them the receiver speaks plain SMTP (behind a relay that does TLS). */
   tls?: { key: string | Buffer; cert: string | Buffer };
   /** Name in the greeting. */
@@ -159,6 +172,12 @@ export async function startEmailReceiver(options: EmailInboundOptions, deps: Omi
   const senders = new NominatedSenders(options.desks);
   const accepted = new Set(options.addresses.map(normaliseAddress));
   const maxBytes = options.maxMessageBytes ?? 5 * 1024 * 1024;
+  const maxRecipients = options.maxRecipients ?? 5;
+  const maxPerAddress = options.maxConnectionsPerAddress ?? 10;
+  const perAddress = new Map<string, number>();
+  const counted = new Set<string>();
+  /** RCPT TO commands of each session's current message (smtp-server folds repeats of one address into one). */
+  const recipients = new Map<string, number>();
   const server = new SMTPServer({
     name: options.serverName ?? 'cpsd-email-bridge',
     banner: 'CPSD email bridge',
@@ -168,26 +187,69 @@ export async function startEmailReceiver(options: EmailInboundOptions, deps: Omi
     ...(options.tls ? { key: options.tls.key, cert: options.tls.cert } : {}),
     logger: false,
     disableReverseLookup: true,
-    maxClients: 100,
-    onMailFrom(address, _session, callback) {
+    maxClients: options.maxClients ?? 100,
+    socketTimeout: options.socketTimeoutMs ?? 60_000,
+    closeTimeout: 10_000,
+    onConnect(session, callback) {
+      const address = session.remoteAddress;
+      const open = perAddress.get(address) ?? 0;
+      if (open >= maxPerAddress) return callback(smtpError(421, '4.7.0 Too many connections from your address; try again later'));
+      perAddress.set(address, open + 1);
+      counted.add(session.id);
+      callback();
+    },
+    onClose(session) {
+      recipients.delete(session.id);
+      if (!counted.delete(session.id)) return;
+      const open = (perAddress.get(session.remoteAddress) ?? 1) - 1;
+      if (open > 0) perAddress.set(session.remoteAddress, open);
+      else perAddress.delete(session.remoteAddress);
+    },
+    onMailFrom(address, session, callback) {
+      recipients.set(session.id, 0);
       // Refused before any data is read: only desks' nominated mailboxes write in.
       if (!senders.isNominated(address.address)) return callback(smtpError(550, '5.7.1 The sender is not a nominated mailbox of a CPSD desk'));
       callback();
     },
-    onRcptTo(address, _session, callback) {
+    onRcptTo(address, session, callback) {
+      const count = (recipients.get(session.id) ?? 0) + 1;
+      recipients.set(session.id, count);
+      if (count > maxRecipients) return callback(smtpError(452, '4.5.3 Too many recipients'));
       if (!accepted.has(normaliseAddress(address.address))) return callback(smtpError(550, '5.1.1 No such CPSD mailbox'));
       callback();
     },
     onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback) {
       const envelopeFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
-      simpleParser(stream, { skipImageLinks: true, skipTextToHtml: true })
+      // The parser sees at most maxBytes: past the limit the rest is drained and dropped, never buffered or parsed.
+      const limited = new PassThrough();
+      let size = 0;
+      let tooBig = false;
+      stream.on('data', (chunk: Buffer) => {
+        if (tooBig) return;
+        size += chunk.length;
+        if (size > maxBytes) {
+          tooBig = true;
+          limited.destroy();
+          return;
+        }
+        limited.write(chunk);
+      });
+      stream.on('end', () => {
+        if (tooBig || stream.sizeExceeded) {
+          logger.info({ bytes: size }, 'email bridge: message refused as too big');
+          return callback(smtpError(552, '5.3.4 Message too big for the CPSD'));
+        }
+        limited.end();
+      });
+      simpleParser(limited, { skipImageLinks: true, skipTextToHtml: true })
         .then(async (parsed) => {
-          if (stream.sizeExceeded) return callback(smtpError(552, '5.3.4 Message too big for the CPSD'));
+          if (tooBig || stream.sizeExceeded) return;
           const verdict = await handleInboundMail(parsed, envelopeFrom, { ...deps, senders });
           if (verdict.code >= 400) return callback(smtpError(verdict.code, verdict.message));
           callback(null, verdict.message);
         })
         .catch((error: unknown) => {
+          if (tooBig) return; // answered at the end of the stream
           logger.warn({ reason: (error as Error).name }, 'email bridge: unreadable message');
           // Drain whatever is left so the SMTP session can answer.
           stream.resume();

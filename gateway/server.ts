@@ -3,7 +3,8 @@
  * call carries a gateway-signed identity token and nothing the client sent.
  */
 import { readFileSync } from 'node:fs';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { GraphQLError } from 'graphql';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGateway } from '@apollo/gateway';
 import type { JSONWebKeySet } from 'jose';
@@ -11,7 +12,7 @@ import type { Principal } from '../schema/identity';
 import type { OperationLimits } from './limits';
 import { operationLimitsPlugin, operationLimitsRule } from './limits';
 import { websocketSettings } from '../platform/config';
-import { maskError } from '../platform/errors';
+import { maskError, maskErrorForProduction } from '../platform/errors';
 import { executeGraphQL, sendGraphQLError, sendJson, startHttpServer, type RunningHttpServer } from '../platform/http';
 import type { IdentityTokenSigner } from '../platform/identity-token';
 import type { Lifecycle } from '../platform/lifecycle';
@@ -86,10 +87,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     includeStacktraceInErrorResponses: false,
     // Shutdown is ours (Lifecycle): Apollo's own signal handler would re-raise the signal and exit 143.
     stopOnTerminationSignals: false,
-    formatError: maskError,
+    formatError: options.dev ? maskError : maskErrorForProduction,
     validationRules: [operationLimitsRule(options.limits)],
     // The rule sees the document; the plugin sees the variables too (`first: $n` is costed as what `n` is).
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), operationLimitsPlugin<GatewayContext>(options.limits)],
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), operationLimitsPlugin<GatewayContext>(options.limits), operationShapePlugin],
   });
   await apollo.start();
   options.lifecycle.onStop('gateway subgraph connections', async () => {
@@ -113,7 +114,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     '/graphql': async (req, res, url) => {
       let context: GatewayContext | null;
       try {
-        context = await authenticate(bearerToken(req.headers.authorization));
+        // Every Authorization header, not Node's first: two of them (a proxy may have read the other) are refused.
+        context = await authenticate(bearerToken(req.headersDistinct.authorization));
       } catch (error) {
         if (error instanceof DirectoryUnavailableError) return sendGraphQLError(res, 503, error.message, 'SERVICE_UNAVAILABLE');
         throw error;
@@ -184,3 +186,26 @@ export function subgraphUrlFromSdl(sdl: string, name: string): string {
   if (!match) throw new Error(`subgraph ${name} is not in the supergraph`);
   return match[1];
 }
+
+/**
+ * What `@apollo/gateway` cannot execute is the client's mistake, not an internal error: a subscription over HTTP
+ * (served over WebSocket instead), and an `operationName` the document does not hold (the gateway's executor throws
+ * a federation error that would otherwise be masked as a 500).
+ */
+const operationShapePlugin: ApolloServerPlugin<GatewayContext> = {
+  async requestDidStart() {
+    return {
+      async didResolveOperation({ operation }) {
+        if (!operation) {
+          throw new GraphQLError('The document has no operation by the name given in operationName', {
+            extensions: { code: 'OPERATION_RESOLUTION_FAILURE', http: { status: 400 } },
+          });
+        }
+        if (operation.operation !== 'subscription') return;
+        throw new GraphQLError('Subscriptions are served over WebSocket (graphql-transport-ws) on /graphql, not over HTTP', {
+          extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+        });
+      },
+    };
+  },
+};

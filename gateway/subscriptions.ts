@@ -31,7 +31,7 @@ import { CloseCode, makeServer, type Context as WsContext } from 'graphql-ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { DeliveredEvent, EventBus } from '../platform/events';
 import type { Lifecycle } from '../platform/lifecycle';
-import { maskError } from '../platform/errors';
+import { maskError, withoutSchemaHints } from '../platform/errors';
 import { logger } from '../platform/logger';
 import { checkOperationLimits, operationLimitsRule, type OperationLimits } from './limits';
 import type { GatewayContext } from './server';
@@ -464,7 +464,7 @@ export async function startSubscriptions(options: SubscriptionServerOptions): Pr
 
   function formatForClient(error: GraphQLError | GraphQLFormattedError): GraphQLFormattedError {
     const formatted = maskError(error instanceof GraphQLError ? error.toJSON() : error, error);
-    return options.dev ? formatted : { ...formatted, message: formatted.message.replace(/ ?Did you mean(.+?)\?$/, '') };
+    return options.dev ? formatted : withoutSchemaHints(formatted);
   }
 
   const server = makeServer<Record<string, unknown> | undefined, Extra>({

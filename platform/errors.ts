@@ -42,6 +42,20 @@ export function notFound(what: string): GraphQLError {
 }
 
 /**
+ * Production: a refusal names no field the caller did not already write. graphql-js appends `Did you mean "…"?` to
+ * validation and variable-coercion messages; Apollo's `hideSchemaDetailsFromClientErrors` strips only the former.
+ */
+export function withoutSchemaHints(formatted: GraphQLFormattedError): GraphQLFormattedError {
+  const message = formatted.message.replace(/ ?Did you mean [^?]*\?/g, '');
+  return message === formatted.message ? formatted : { ...formatted, message };
+}
+
+/** `maskError` for a production transport: masked, and without schema hints. */
+export function maskErrorForProduction(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  return withoutSchemaHints(maskError(formatted, error));
+}
+
+/**
  * Apollo `formatError`: domain and validation errors pass through; anything else becomes
  * INTERNAL_SERVER_ERROR with a correlation id, and the detail goes only to the log.
  */

@@ -138,8 +138,9 @@ it('GraphQL over HTTP: mutated documents, variables, batches and GET', async () 
     const body = await response.text();
     inputs += 1;
     // Finding (kept): any subscription document POSTed over HTTP answers 500 INTERNAL_SERVER_ERROR, not a 4xx.
-    if (response.status >= 500) leaks.push({ input: query.slice(0, 300), what: `HTTP ${response.status}`, body: body.slice(0, 300) });
-    check(query, body);
+    const sent = `${query.slice(0, 300)} variables=${JSON.stringify(variables)?.slice(0, 200)} shape=${shape}`;
+    if (response.status >= 500) leaks.push({ input: sent, what: `HTTP ${response.status}`, body: body.slice(0, 300) });
+    check(sent, body);
   }
   await alive();
   expect(findings()).toEqual([]);

@@ -29,7 +29,7 @@ async function call(method: string, path: string, options: { authorization?: str
       ...(options.body !== undefined && options.contentType !== null ? { 'content-type': options.contentType ?? 'application/json' } : {}),
       ...(options.authorization !== undefined ? { authorization: options.authorization } : token ? { authorization: `Bearer ${token}` } : {}),
     },
-    ...(options.body !== undefined ? { body: options.body } : {}),
+    ...(options.body !== undefined ? { body: typeof options.body === 'string' ? options.body : new Uint8Array(options.body) } : {}),
   });
   const text = await response.text();
   let body: Record<string, unknown> | null = null;

@@ -23,8 +23,11 @@ async function start(): Promise<void> {
     process.env.EMAIL_INBOUND_PORT ??= '2526';
     process.env.TMF621_PORT ??= '4010';
   }
-  const product = await startProduct({ database: 'cpsd' });
-  product.lifecycle.stopOnSignals();
+  // Stops on Ctrl-C from the first moment: a signal while starting stops whatever has started, in reverse order.
+  const { Lifecycle } = await import('../platform/lifecycle');
+  const lifecycle = new Lifecycle();
+  lifecycle.stopOnSignals();
+  const product = await startProduct({ database: 'cpsd', lifecycle });
   const url = product.gateway.url;
   const lines = [
     '',

@@ -28,6 +28,11 @@ export interface ProductOptions {
   identityKeys?: IdentityKeyPair;
   /** Where the inbound bridges read their settings (`EMAIL_INBOUND_PORT`, `TMF621_PORT`…); default process.env. */
   env?: Record<string, string | undefined>;
+  /**
+   * Where every resource registers its stop; default a new one. `npm start` passes one already stopping on signals,
+   * so a Ctrl-C while starting stops what has started (the embedded PostgreSQL runs detached: nothing else would).
+   */
+  lifecycle?: Lifecycle;
 }
 
 export interface RunningProduct {
@@ -47,7 +52,7 @@ export interface RunningProduct {
 
 export async function startProduct(options: ProductOptions = {}): Promise<RunningProduct> {
   const config = options.config ?? loadConfig();
-  const lifecycle = new Lifecycle();
+  const lifecycle = options.lifecycle ?? new Lifecycle();
   try {
     let serverUrl = config.databaseUrl;
     if (!serverUrl) {
@@ -102,6 +107,10 @@ export async function startProduct(options: ProductOptions = {}): Promise<Runnin
       lifecycle,
       ...(devIssuer && config.dev ? { devJwks: devIssuer.jwks, devIssuer } : {}),
     });
+    // WebSocket clients are told 1001 (going away) before the gateway's HTTP server waits for its connections: an
+    // upgraded socket holds that wait open, and a client cut off by the process exit sees 1006. (gateway/server.ts
+    // registers 'gateway http' after 'gateway websockets'; this keeps the stop order right until it no longer does.)
+    lifecycle.stopBefore('gateway websockets', 'gateway http');
     // After the gateway: the bridges call the public API through it, as service identities.
     if (typeof tokens === 'function') gatewayApi.bind(serviceApi({ url: gateway.url, tokenFor: tokens }));
     const inbound = await startInboundBridges({ config, env, gatewayUrl: gateway.url, tokens, lifecycle });

@@ -80,6 +80,7 @@ beforeAll(async () => {
     elexonMim: { sub: 'mim', org: 'elexon', roles: ['participant', 'major_incident_manager'] },
     dccMim: { sub: 'mim@dcc.example', org: 'dcc', roles: ['participant', 'major_incident_manager'] },
     dccSwitchingAgent: { sub: 'sam@dcc.example', org: 'dcc', roles: ['participant', 'desk_agent'], desks: ['dcc-switching'] },
+    gridlinkAgent: { sub: 'gina@gridlink.example', org: 'gridlink', roles: ['participant', 'desk_agent'], desks: ['gridlink-dcp-desk'] },
   };
   for (const [who, claims] of Object.entries(people)) tokens[who] = await t.token(claims);
 });
@@ -187,5 +188,36 @@ describe('a switching incident on DCC’s Switching Service Desk is DCC’s to r
     expect(bodies).not.toContain('Update due in 20');
     expect(bodies).not.toContain('Update due in 61');
     expect(bodies.slice(-2)).toEqual(['Update due in 30', 'Update due in 60']);
+  });
+});
+
+describe('a candidate on a desk of no Central Service Provider is led by the reviewer’s own organisation', () => {
+  let candidate: MiView;
+
+  it('a DCP’s desk agent proposes one', async () => {
+    const dcpCase = await raise('eonNext', { deskId: 'gridlink-dcp-desk', category: 'MARKET_SYSTEMS', subject: 'DCP connection down', description: 'No traffic through Gridlink' });
+    await ok('gridlinkAgent', 'mutation($input: TriageCaseInput!) { triageCase(input: $input) { id } }', { input: { caseId: dcpCase.id, type: 'INCIDENT', impact: 'HIGH', urgency: 'HIGH' } });
+    candidate = (
+      await ok<{ proposeMajorIncident: MiView }>(
+        'gridlinkAgent',
+        `mutation($caseId: ID!, $input: ProposeMajorIncidentInput!) { proposeMajorIncident(caseId: $caseId, input: $input) { ${MI_FIELDS} } }`,
+        {
+          caseId: dcpCase.id,
+          input: { title: 'Gridlink DIP connection outage', services: ['DIP_CONNECTION'], validityChecks: ['SERVICE_DISRUPTION'], thresholds: { participantImpact: true, duration: false, complianceRisk: false, securityBreach: false } },
+        },
+      )
+    ).proposeMajorIncident;
+  });
+
+  it('Elexon’s manager cannot make DCC lead it, nor DCC’s make Elexon lead it, and nothing changes', async () => {
+    expect(errorOf(await review('elexonMim', candidate.id, 'PROMOTE', { leadOrganisationId: 'dcc' }))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'leadOrganisationId' });
+    expect(errorOf(await review('dccMim', candidate.id, 'PROMOTE', { leadOrganisationId: 'elexon' }))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'leadOrganisationId' });
+    expect(await viewMi('elexonMim', candidate.id)).toMatchObject({ state: 'CANDIDATE', reviewedBy: null, lead: null });
+  });
+
+  it('Elexon’s manager promotes it with Elexon leading', async () => {
+    const response = await review('elexonMim', candidate.id, 'PROMOTE', { leadOrganisationId: 'elexon' });
+    expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
+    expect(response.data!.reviewMajorIncident).toMatchObject({ state: 'PROMOTED', reviewedBy: 'mim', lead: { id: 'elexon' } });
   });
 });

@@ -8,7 +8,8 @@
  * Jurisdiction is each provider's own (OM §5.24, §18.1): a candidate raised on a Central Service Provider's desk is
  * reviewed only by that provider's Major Incident Managers, and that provider leads it. A candidate on a desk that
  * belongs to no Central Service Provider (a DCP's, a supplier's) has no owning provider: any Major Incident Manager
- * may review it and must name the Central Service Provider that leads.
+ * may review it, and promoting it names the manager's own organisation (a Central Service Provider) as the lead — no
+ * provider is made to lead by another's managers.
  */
 import { Role } from '../../../schema/enums';
 import { DomainError } from '../../../schema/errors';
@@ -48,9 +49,15 @@ export function majorIncidentAccess(principal: Principal, mi: MajorIncidentFacts
 
 /**
  * Who leads on promotion (OM §5.24): the provider owning the case's desk, which may not be overridden; a case on a
- * desk of no Central Service Provider needs the lead named (checked to be a Central Service Provider by the caller).
+ * desk of no Central Service Provider needs the lead named, and only as the reviewer's own organisation (checked to
+ * be a Central Service Provider by the caller): Elexon's managers cannot make DCC lead, nor DCC's Elexon.
  */
-export function leadOrganisationFor(caseProviderId: string | null, requested: string | null | undefined, deskOwnerName: string | null): string {
+export function leadOrganisationFor(
+  caseProviderId: string | null,
+  requested: string | null | undefined,
+  deskOwnerName: string | null,
+  reviewerOrganisationIds: readonly string[],
+): string {
   const named = requested?.trim() || null;
   if (caseProviderId) {
     if (named && named !== caseProviderId) {
@@ -64,6 +71,12 @@ export function leadOrganisationFor(caseProviderId: string | null, requested: st
   if (!named) {
     throw DomainError.badUserInput(
       `Name the Central Service Provider that leads: the case's desk belongs to ${deskOwnerName ?? 'an organisation'}, which is not one`,
+      'leadOrganisationId',
+    );
+  }
+  if (!reviewerOrganisationIds.includes(named)) {
+    throw DomainError.badUserInput(
+      `Only ${named}'s own Major Incident Managers promote a major incident that ${named} leads: name your own organisation`,
       'leadOrganisationId',
     );
   }

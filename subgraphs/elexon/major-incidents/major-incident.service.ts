@@ -381,7 +381,7 @@ export class MajorIncidentService {
       if (!triggered.length) {
         throw DomainError.badUserInput('No threshold is met (OM §5.9): promotion records the criteria that triggered it; reject the candidate instead', 'thresholds');
       }
-      const lead = await this.leadOf(tx, c, mi.caseProviderId, input.leadOrganisationId ?? null);
+      const lead = await this.leadOf(tx, c, mi.caseProviderId, input.leadOrganisationId ?? null, principal.visibleOrganisationIds);
       const leadDesk = await this.leadDeskOf(tx, c, lead.id, mi.services, input.leadDeskId ?? null);
       const impacted = await this.impactedParties(tx, c, lead.id, input.impactedOrganisationIds ?? []);
       const initial = input.initialUpdate ? comms('initialUpdate.', input.initialUpdate, now) : null;
@@ -583,9 +583,15 @@ export class MajorIncidentService {
 
   /**
    * Only a Central Service Provider leads (OM §2.2, §5.24): the one owning the case's desk; for a desk of no Central
-   * Service Provider, the one the reviewer names.
+   * Service Provider, the reviewer's own organisation, named.
    */
-  private async leadOf(tx: EntityManager, c: Case, caseProviderId: string | null, requested: string | null): Promise<{ id: string; name: string }> {
+  private async leadOf(
+    tx: EntityManager,
+    c: Case,
+    caseProviderId: string | null,
+    requested: string | null,
+    reviewerOrganisationIds: readonly string[],
+  ): Promise<{ id: string; name: string }> {
     let deskOwnerName: string | null = null;
     if (!caseProviderId && !requested?.trim()) {
       const [deskOrg] = (await tx.query('SELECT o.name FROM elexon.desks d JOIN elexon.organisations o ON o.id = d.organisation_id WHERE d.id = $1', [c.deskId])) as {
@@ -593,7 +599,7 @@ export class MajorIncidentService {
       }[];
       deskOwnerName = deskOrg?.name ?? null;
     }
-    const leadId = leadOrganisationFor(caseProviderId, requested, deskOwnerName);
+    const leadId = leadOrganisationFor(caseProviderId, requested, deskOwnerName, reviewerOrganisationIds);
     const [org] = (await tx.query('SELECT id, name, central_service_provider AS csp FROM elexon.organisations WHERE id = $1', [leadId])) as {
       id: string;
       name: string;

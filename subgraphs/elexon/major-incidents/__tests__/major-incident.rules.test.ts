@@ -29,11 +29,16 @@ describe('major incident jurisdiction is the case desk provider’s (OM §5.24, 
   });
 
   it('the owning provider leads and cannot be overridden; otherwise the lead must be named', () => {
-    expect(leadOrganisationFor('dcc', null, null)).toBe('dcc');
-    expect(leadOrganisationFor('dcc', ' dcc ', null)).toBe('dcc');
-    expect(fieldOf(() => leadOrganisationFor('dcc', 'elexon', null))).toBe('BAD_USER_INPUT:leadOrganisationId');
-    expect(fieldOf(() => leadOrganisationFor(null, null, 'Gridlink DIP Connect'))).toBe('BAD_USER_INPUT:leadOrganisationId');
-    expect(leadOrganisationFor(null, 'elexon', 'Gridlink DIP Connect')).toBe('elexon');
+    expect(leadOrganisationFor('dcc', null, null, ['dcc'])).toBe('dcc');
+    expect(leadOrganisationFor('dcc', ' dcc ', null, ['dcc'])).toBe('dcc');
+    expect(fieldOf(() => leadOrganisationFor('dcc', 'elexon', null, ['elexon']))).toBe('BAD_USER_INPUT:leadOrganisationId');
+    expect(fieldOf(() => leadOrganisationFor(null, null, 'Gridlink DIP Connect', ['elexon']))).toBe('BAD_USER_INPUT:leadOrganisationId');
+    expect(leadOrganisationFor(null, 'elexon', 'Gridlink DIP Connect', ['elexon'])).toBe('elexon');
+  });
+
+  it('a reviewer names only its own organisation to lead a candidate of no provider’s desk', () => {
+    expect(fieldOf(() => leadOrganisationFor(null, 'dcc', 'Gridlink DIP Connect', ['elexon']))).toBe('BAD_USER_INPUT:leadOrganisationId');
+    expect(leadOrganisationFor(null, 'dcc', 'Gridlink DIP Connect', ['dcc'])).toBe('dcc');
   });
 });
 

@@ -15,7 +15,8 @@ import { isRole, type Role } from '../schema/enums';
 import { IDENTITY_HEADER, type IdentityTokenSigner } from '../platform/identity-token';
 import { logger } from '../platform/logger';
 
-const GATEWAY_PRINCIPAL: Principal = {
+/** The gateway calling the hub for itself (the directory, the public status feed). */
+export const GATEWAY_PRINCIPAL: Principal = {
   subject: 'cpsd-gateway',
   organisationId: 'elexon',
   visibleOrganisationIds: [],

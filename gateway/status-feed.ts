@@ -5,20 +5,11 @@
  * language from updates marked for the status page — never a case, a work note, an MPAN or a comms-list address.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Principal } from '../schema/identity';
 import type { RouteHandler } from '../platform/http';
 import { IDENTITY_HEADER, type IdentityTokenSigner } from '../platform/identity-token';
 import { logger } from '../platform/logger';
+import { GATEWAY_PRINCIPAL } from './directory-scope';
 
-/** The gateway calling the hub for itself, as the directory scope does. */
-const GATEWAY_PRINCIPAL: Principal = {
-  subject: 'cpsd-gateway',
-  organisationId: 'elexon',
-  visibleOrganisationIds: [],
-  roles: [],
-  deskIds: [],
-  kind: 'SERVICE',
-};
 
 const FEED_QUERY = `{ majorIncidentStatusFeed { reference title state services leadName startedAt resolvedAt latestUpdate latestUpdateAt nextUpdateDueAt } }`;
 

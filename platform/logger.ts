@@ -4,7 +4,7 @@
  * anything is written.
  */
 import pino from 'pino';
-import { distributorById, mpanCheckDigit } from '../schema/mpan';
+import { distributorById, maskMpan, mpanCheckDigit } from '../schema/mpan';
 
 const REDACT = [
   'req.headers.authorization',
@@ -26,11 +26,6 @@ const REDACT = [
   '*.body',
 ];
 
-/**
- * An MPAN-shaped run of digits: 13 or 21 digits not touching other digits, or a core in the customary 2-4-4-3 groups.
- * Only the ones that are MPANs (below) are masked.
- */
-const MPAN_LIKE = /(?<!\d)(?:\d{21}|\d{13}|\d{2}[ -]\d{4}[ -]\d{4}[ -]\d{3})(?!\d)/g;
 
 /**
  * True when the digits are an MPAN core (or a full supply number ending in one): a known distributor id and the
@@ -45,22 +40,7 @@ function isMpan(digits: string): boolean {
 
 /** Masks every MPAN in a log line, keeping its distributor id, length and separators ("12***********"). */
 export function maskMpansInLog(line: string): string {
-  return line.replace(MPAN_LIKE, (match) => {
-    const digits = match.replace(/\D/g, '');
-    if (!isMpan(digits)) return match;
-    const keepFrom = digits.length === 21 ? 8 : 0; // the core starts at digit 9 of a full supply number
-    let index = 0;
-    let out = '';
-    for (const ch of match) {
-      if (ch < '0' || ch > '9') {
-        out += ch;
-        continue;
-      }
-      out += index === keepFrom || index === keepFrom + 1 ? ch : '*';
-      index++;
-    }
-    return out;
-  });
+  return maskMpan(line, isMpan);
 }
 
 /**

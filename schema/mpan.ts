@@ -150,9 +150,11 @@ const MPAN_LIKE = /(?<!\d)(?:\d{21}|\d{13}|\d{2}[ -]\d{4}[ -]\d{4}[ -]\d{3})(?!\
  * keeps only its core's distributor id. Matches by shape, not check digit, so a mistyped MPAN is masked too — as is
  * any other 13-digit number (e.g. an epoch-milliseconds timestamp), which is the price of never leaking one.
  */
-export function maskMpan(text: string): string {
+export function maskMpan(text: string, which: (digits: string) => boolean = () => true): string {
   return text.replace(MPAN_LIKE, (match) => {
-    const digitCount = match.replace(/\D/g, '').length;
+    const digits = match.replace(/\D/g, '');
+    if (!which(digits)) return match;
+    const digitCount = digits.length;
     const keepFrom = digitCount === 21 ? 8 : 0; // the core starts at digit 9 of a full supply number
     let index = 0;
     let out = '';

@@ -2,8 +2,11 @@
  * Claims vs the directory: a token asks for roles and desks; only what the directory grants its organisation counts.
  * Each case is an attack and the exact answer it must get.
  */
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEMO_PERSONAS } from '../../gateway/dashboard';
+import { DirectoryScope } from '../../gateway/directory-scope';
+import { Role } from '../../schema/enums';
 import { logger } from '../../platform/logger';
 import { COMMS_IDENTITY } from '../../subgraphs/delivery/comms';
 import { deskServiceIdentity } from '../../adapters/gateway-api';
@@ -194,6 +197,24 @@ describe('the directory says who may hold what', () => {
     const list = orgs.data!.organisations;
     expect(list.filter((o) => o.grantedRoles.includes('CPSD_ADMIN')).map((o) => o.id)).toEqual(['elexon']);
     for (const o of list) expect(o.grantedRoles.includes('MAJOR_INCIDENT_MANAGER')).toBe(o.centralServiceProvider);
+  });
+
+  it('an operator changes the grants in the directory; Major Incident Managers cannot be granted outside a CSP', async () => {
+    const db = new pg.Client({ connectionString: t.product.databaseUrl });
+    await db.connect();
+    try {
+      await expect(db.query(`UPDATE elexon.organisations SET granted_roles = granted_roles || '{major_incident_manager}' WHERE id = 'eon-next'`)).rejects.toThrow(
+        /organisations_mi_managers_only_in_csps/,
+      );
+      await db.query(`UPDATE elexon.organisations SET granted_roles = '{participant}' WHERE id = 'eon-next'`);
+      // A fresh look-up (the gateway's own refreshes within its 30 s TTL) sees the narrower grant.
+      const scope = new DirectoryScope(t.product.subgraphs.find((sg) => sg.name === 'elexon')!.url, t.product.signer);
+      const principal = await scope.principalFor({ subject: 'erin', organisationId: 'eon-next', roles: [Role.PARTICIPANT, Role.DESK_AGENT], deskIds: [] });
+      expect(principal?.roles).toEqual([Role.PARTICIPANT]);
+    } finally {
+      await db.query(`UPDATE elexon.organisations SET granted_roles = '{participant,desk_agent}' WHERE id = 'eon-next'`);
+      await db.end();
+    }
   });
 });
 

@@ -1,6 +1,6 @@
 /**
  * `npm run bench:broadcast`: one update broadcast to N concurrent graphql-ws subscribers over two gateway replicas
- * (docs: /work/shared/design/PERFORMANCE.md; ARCHITECTURE.md "Federated subscriptions").
+ * (docs/benchmarking.md; README "Live updates").
  *
  * - The product (PostgreSQL database `cpsd_bench_broadcast`, dropped and recreated per pass; the subgraphs; gateway
  *   A) starts in this process through `startProduct()`. Gateway B is its own process, exactly what

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:cases`: the case exchange on PostgreSQL through the gateway (docs: /work/shared/design/PERFORMANCE.md).
+ * `npm run bench:cases`: the case exchange on PostgreSQL through the gateway (docs/benchmarking.md).
  *
  * 1. The product (database `cpsd_bench_cases`, dropped and recreated for every run; five subgraphs; our gateway)
  *    starts in this process through `startProduct()`, exactly as `npm start` and the e2e tests assemble it.

@@ -1,6 +1,6 @@
 /**
  * `npm run bench:gateway`: our gateway against a stock `@apollo/gateway` on the same five subgraphs, side by side in
- * one run (docs: /work/shared/design/PERFORMANCE.md).
+ * one run (docs/benchmarking.md).
  *
  * - The product (PostgreSQL database `cpsd_bench`, five subgraphs, our gateway) starts in this process through
  *   `startProduct()`, exactly as `npm start` and the e2e tests assemble it.

@@ -1,5 +1,5 @@
 /**
- * Helpers shared by the benchmarks (docs: /work/shared/design/PERFORMANCE.md): settings from the environment,
+ * Helpers shared by the benchmarks (docs/benchmarking.md): settings from the environment,
  * medians and percentiles, RSS sampling, tables, and running a load generator as its own process.
  */
 import { spawn, type ChildProcess } from 'node:child_process';

@@ -149,6 +149,7 @@ it('GraphQL over HTTP: mutated documents, variables, batches and GET', async () 
 function wsSession(frames: (string | Buffer)[]): Promise<void> {
   return new Promise((resolve) => {
     const socket = new WebSocket(wsUrl(t.gatewayUrl), pick([GRAPHQL_WS, GRAPHQL_WS, 'graphql-ws', 'x']));
+    // A bound on each fuzz session, not a proof of absence: the run's verdict is the alive() probe and the leak check.
     const timer = setTimeout(() => socket.terminate(), 1_000);
     socket.on('open', () => {
       for (const frame of frames) socket.send(frame, { binary: Buffer.isBuffer(frame) });
@@ -200,6 +201,7 @@ function tcpSession(bytes: Buffer): Promise<void> {
   const { port } = new URL(t.gatewayUrl);
   return new Promise((resolve) => {
     const socket = net.connect(Number(port), '127.0.0.1');
+    // A bound on each raw-frame session, not a proof of absence (the verdict is the alive() probe afterwards).
     const timer = setTimeout(() => socket.destroy(), 500);
     socket.on('connect', () => {
       socket.write(`GET /graphql HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: ${GRAPHQL_WS}\r\n\r\n`);

@@ -1,5 +1,5 @@
 /**
- * The dependency rules of /work/shared/design/ARCHITECTURE.md, checked over the source: which folder may import what.
+ * The dependency rules of the architecture (README "Architecture"), checked over the source: which folder may import what.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';

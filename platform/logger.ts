@@ -4,7 +4,7 @@
  * anything is written.
  */
 import pino from 'pino';
-import { distributorById, maskMpan, mpanCheckDigit } from '../schema/mpan';
+import { isValidMpan, maskMpan } from '../schema/mpan';
 
 const REDACT = [
   'req.headers.authorization',
@@ -27,20 +27,11 @@ const REDACT = [
 ];
 
 
-/**
- * True when the digits are an MPAN core (or a full supply number ending in one): a known distributor id and the
- * check digit. Anything else of that length (a migration's timestamp, an epoch-milliseconds time, a phone number)
- * is not personal data and stays readable; a mistyped MPAN is unlikely to pass the check digit and reach a log line
- * anyway, since the API refuses it as BAD_USER_INPUT.
- */
-function isMpan(digits: string): boolean {
-  const core = digits.slice(-13);
-  return distributorById(core.slice(0, 2)) !== undefined && mpanCheckDigit(core.slice(0, 12)) === Number(core[12]);
-}
-
 /** Masks every MPAN in a log line, keeping its distributor id, length and separators ("12***********"). */
 export function maskMpansInLog(line: string): string {
-  return maskMpan(line, isMpan);
+  // Only what is an MPAN (a known distributor id and the check digit): a migration's timestamp, an epoch time or a
+  // phone number stays readable.
+  return maskMpan(line, isValidMpan);
 }
 
 /**

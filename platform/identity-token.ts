@@ -48,12 +48,19 @@ export function identityAudience(subgraph: SubgraphName): string {
 /** Signs identity tokens, reusing one per principal and subgraph while it has more than half its life left. */
 export class IdentityTokenSigner {
   private readonly cache = new Map<string, { token: string; refreshAt: number }>();
+  /** A principal is serialised once, not once per subgraph call of its request (principals are never mutated). */
+  private readonly principalKeys = new WeakMap<Principal, string>();
 
   constructor(private readonly privateKey: CryptoKey, private readonly maxCacheEntries = 10_000) {}
 
   async sign(principal: Principal, audience: SubgraphName, nowMs = Date.now()): Promise<string> {
     const aud = identityAudience(audience);
-    const cacheKey = JSON.stringify([aud, principal]);
+    let principalKey = this.principalKeys.get(principal);
+    if (principalKey === undefined) {
+      principalKey = JSON.stringify(principal);
+      this.principalKeys.set(principal, principalKey);
+    }
+    const cacheKey = `${aud} ${principalKey}`;
     const cached = this.cache.get(cacheKey);
     if (cached && cached.refreshAt > nowMs) return cached.token;
     const iat = Math.floor(nowMs / 1000);

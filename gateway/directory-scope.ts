@@ -103,7 +103,7 @@ export class DirectoryScope implements DirectoryGrants {
   private async current(organisationId: string): Promise<Directory> {
     if (!this.directory) {
       await this.refresh();
-    } else if (Date.now() - this.loadedAt > this.ttlMs) {
+    } else if (Date.now() - this.loadedAt >= this.ttlMs) {
       // Stale: serve what is known and refresh behind it, so a slow hub never stalls a request.
       void this.refresh();
     } else if (!this.directory.edges.has(organisationId) && Date.now() - this.loadedAt > 1_000) {

@@ -1,7 +1,7 @@
 /** Maps domain errors onto GraphQL errors with stable codes, and masks everything else behind a correlation id. */
 import { randomUUID } from 'node:crypto';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { DomainError, DomainErrorCode as ErrorCode, isDomainError } from '../schema/errors';
+import { DomainError, DomainErrorCode as ErrorCode, ERROR_CONTRACT, isDomainError } from '../schema/errors';
 import { logger } from './logger';
 
 /** Codes a client may see with their message; anything else is an internal error and is masked. */
@@ -20,7 +20,7 @@ export function toGraphQLError(error: DomainError): GraphQLError {
     extensions: {
       ...(error.details ?? {}),
       ...(error.field ? { field: error.field } : {}),
-      code: error.code,
+      code: ERROR_CONTRACT[error.code].graphql,
     },
   });
 }

@@ -25,6 +25,10 @@ export enum CaseAction {
   REOPEN = 'REOPEN',
   /** The raiser withdraws the case before it is resolved. */
   CANCEL = 'CANCEL',
+  /** The desk re-assesses an open case already under way (type, impact, urgency): its state does not change. */
+  RETRIAGE = 'RETRIAGE',
+  /** The desk transfers an open case to another desk, whose triage starts afresh: back to New (CA §2a). */
+  ROUTE = 'ROUTE',
 }
 
 /** A resolved case the raiser has not confirmed or reopened closes automatically after 5 days (OM §10.3). */
@@ -49,16 +53,21 @@ const TRANSITIONS: Readonly<Record<CaseState, Readonly<Partial<Record<CaseAction
     [CaseAction.TRIAGE]: CaseState.IN_PROGRESS,
     [CaseAction.RESOLVE]: CaseState.RESOLVED,
     [CaseAction.CANCEL]: CaseState.CANCELLED,
+    [CaseAction.ROUTE]: CaseState.NEW,
   },
   [CaseState.IN_PROGRESS]: {
     [CaseAction.HOLD]: CaseState.ON_HOLD,
     [CaseAction.RESOLVE]: CaseState.RESOLVED,
     [CaseAction.CANCEL]: CaseState.CANCELLED,
+    [CaseAction.RETRIAGE]: CaseState.IN_PROGRESS,
+    [CaseAction.ROUTE]: CaseState.NEW,
   },
   [CaseState.ON_HOLD]: {
     [CaseAction.RESUME]: CaseState.IN_PROGRESS,
     [CaseAction.RESOLVE]: CaseState.RESOLVED,
     [CaseAction.CANCEL]: CaseState.CANCELLED,
+    [CaseAction.RETRIAGE]: CaseState.ON_HOLD,
+    [CaseAction.ROUTE]: CaseState.NEW,
   },
   [CaseState.RESOLVED]: {
     [CaseAction.CONFIRM]: CaseState.CLOSED,
@@ -90,7 +99,7 @@ export interface TransitionContext {
 
 export type IllegalTransitionReason = 'NOT_ALLOWED' | 'REOPEN_WINDOW_EXPIRED' | 'AUTO_CLOSE_NOT_DUE';
 
-/** Returned (not thrown) by `nextState` when an action cannot be applied; `applyAction` turns it into a CONFLICT. */
+/** Returned (not thrown) by `nextState` when an action cannot be applied; `applyAction` turns it into an ILLEGAL_TRANSITION. */
 export class IllegalTransition extends Error {
   readonly currentState: CaseState;
   readonly action: CaseAction;
@@ -156,17 +165,24 @@ export function nextState(state: CaseState, action: CaseAction, context?: Transi
   return target;
 }
 
-/** `nextState` for services: the new state, or a DomainError CONFLICT carrying `{ currentState, action, allowed, reason }`. */
-export function applyAction(state: CaseState, action: CaseAction, context?: TransitionContext): CaseState {
+/** The DomainError for a refused action: ILLEGAL_TRANSITION, naming the action attempted, the state and what it allows. */
+export function illegalTransitionError(transition: IllegalTransition, field = 'caseId'): DomainError {
+  const allowed = transition.allowed.join(', ') || 'nothing more';
+  return DomainError.illegalTransition(`${transition.message}; the case is ${transition.currentState} and allows ${allowed}`, field, {
+    currentState: transition.currentState,
+    action: transition.action,
+    allowed: transition.allowed,
+    reason: transition.reason,
+  });
+}
+
+/**
+ * `nextState` for services: the new state, or a thrown ILLEGAL_TRANSITION DomainError on `field` carrying
+ * `{ currentState, action, allowed, reason }`. Pass the context: time-bound transitions are checked only with it.
+ */
+export function applyAction(state: CaseState, action: CaseAction, context?: TransitionContext, field = 'caseId'): CaseState {
   const result = nextState(state, action, context);
-  if (result instanceof IllegalTransition) {
-    throw DomainError.conflict(result.message, {
-      currentState: result.currentState,
-      action: result.action,
-      allowed: result.allowed,
-      reason: result.reason,
-    });
-  }
+  if (result instanceof IllegalTransition) throw illegalTransitionError(result, field);
   return result;
 }
 

@@ -13,11 +13,33 @@ export enum DomainErrorCode {
   FORBIDDEN = 'FORBIDDEN',
   /** The thing does not exist — or the caller may not see it, which must be indistinguishable (ARCHITECTURE.md). */
   NOT_FOUND = 'NOT_FOUND',
-  /** The request is well formed but conflicts with current state (an illegal case transition, a duplicate). */
+  /** The request is well formed but conflicts with current state (a duplicate). */
   CONFLICT = 'CONFLICT',
+  /** The action is one the record's current state does not allow (resolving a closed case, routing a cancelled one). */
+  ILLEGAL_TRANSITION = 'ILLEGAL_TRANSITION',
 }
 
 export const DOMAIN_ERROR_CODES: readonly DomainErrorCode[] = Object.values(DomainErrorCode);
+
+/** What a client sees for each domain error code: the GraphQL `extensions.code` and the HTTP status of REST edges. */
+export interface ErrorContract {
+  graphql: 'BAD_USER_INPUT' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'NOT_FOUND' | 'CONFLICT';
+  http: number;
+}
+
+/**
+ * The one error contract: every API edge (GraphQL over HTTP and WebSocket, TMF621) answers a domain error by this
+ * table. An illegal transition keeps the GraphQL code clients already handle (BAD_USER_INPUT, on the field, with
+ * `action`, `currentState` and `allowed` in the extensions); a REST edge answers it 409 Conflict.
+ */
+export const ERROR_CONTRACT = {
+  [DomainErrorCode.BAD_USER_INPUT]: { graphql: 'BAD_USER_INPUT', http: 400 },
+  [DomainErrorCode.UNAUTHENTICATED]: { graphql: 'UNAUTHENTICATED', http: 401 },
+  [DomainErrorCode.FORBIDDEN]: { graphql: 'FORBIDDEN', http: 403 },
+  [DomainErrorCode.NOT_FOUND]: { graphql: 'NOT_FOUND', http: 404 },
+  [DomainErrorCode.CONFLICT]: { graphql: 'CONFLICT', http: 409 },
+  [DomainErrorCode.ILLEGAL_TRANSITION]: { graphql: 'BAD_USER_INPUT', http: 409 },
+} as const satisfies Record<DomainErrorCode, ErrorContract>;
 
 export interface DomainErrorOptions {
   /** The input field at fault, as the API names it (e.g. `mpan`, `input.category`). */
@@ -55,6 +77,10 @@ export class DomainError extends Error {
 
   static notFound(what: string, id?: string): DomainError {
     return new DomainError(DomainErrorCode.NOT_FOUND, id === undefined ? `${what} not found` : `${what} ${id} not found`);
+  }
+
+  static illegalTransition(message: string, field: string, details?: Record<string, unknown>): DomainError {
+    return new DomainError(DomainErrorCode.ILLEGAL_TRANSITION, message, { field, details });
   }
 
   static conflict(message: string, details?: Record<string, unknown>): DomainError {

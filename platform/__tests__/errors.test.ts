@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildSchema, graphql, GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { DomainError, DomainErrorCode } from '../../schema/errors';
+import { DomainError, DomainErrorCode, ERROR_CONTRACT } from '../../schema/errors';
 import { maskError } from '../errors';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -56,11 +56,11 @@ describe('maskError: domain errors', () => {
     expectNoStacktrace(output);
   });
 
-  it('maps every domain code one to one', async () => {
+  it('maps every domain code by the error contract', async () => {
     for (const code of Object.values(DomainErrorCode)) {
       const { formatted, error } = await thrownByResolver(new DomainError(code, `a ${code}`));
       const output = maskError(formatted, error);
-      expect(output.extensions?.code).toBe(code);
+      expect(output.extensions?.code).toBe(ERROR_CONTRACT[code].graphql);
       expect(output.message).toBe(`a ${code}`);
       expect(output.extensions).not.toHaveProperty('correlationId');
     }

@@ -28,12 +28,17 @@ const LEGAL: [CaseState, CaseAction, CaseState, string][] = [
   [NEW, A.TRIAGE, IN_PROGRESS, 'New → (Assessment) → In Progress'],
   [NEW, A.RESOLVE, RESOLVED, 'misrouted at triage: closed as resolved'],
   [NEW, A.CANCEL, CANCELLED, 'raiser withdraws'],
+  [NEW, A.ROUTE, NEW, 'transferred before triage: the new desk triages it'],
   [IN_PROGRESS, A.HOLD, ON_HOLD, 'In Progress → (Dependency Check) → On Hold'],
   [IN_PROGRESS, A.RESOLVE, RESOLVED, 'In Progress → (Resolution Implemented) → Resolved'],
   [IN_PROGRESS, A.CANCEL, CANCELLED, 'raiser withdraws'],
+  [IN_PROGRESS, A.RETRIAGE, IN_PROGRESS, 'the desk re-assesses priority while working it'],
+  [IN_PROGRESS, A.ROUTE, NEW, 'transferred: the new desk triages it afresh (CA §2a)'],
   [ON_HOLD, A.RESUME, IN_PROGRESS, 'On Hold → (Receive Input) → In Progress'],
   [ON_HOLD, A.RESOLVE, RESOLVED, 'resolved while waiting (e.g. vendor fix landed)'],
   [ON_HOLD, A.CANCEL, CANCELLED, 'raiser withdraws'],
+  [ON_HOLD, A.RETRIAGE, ON_HOLD, 'the desk re-assesses priority while it waits'],
+  [ON_HOLD, A.ROUTE, NEW, 'transferred while waiting: the hold ends, the new desk triages it'],
   [RESOLVED, A.CONFIRM, CLOSED, 'raiser confirms'],
   [RESOLVED, A.CLOSE, CLOSED, 'desk closes after reminders'],
   [RESOLVED, A.AUTO_CLOSE, CLOSED, 'no answer in 5 days'],
@@ -42,9 +47,9 @@ const LEGAL: [CaseState, CaseAction, CaseState, string][] = [
 ];
 
 const ALLOWED: [CaseState, CaseAction[]][] = [
-  [NEW, [A.TRIAGE, A.RESOLVE, A.CANCEL]],
-  [IN_PROGRESS, [A.HOLD, A.RESOLVE, A.CANCEL]],
-  [ON_HOLD, [A.RESUME, A.RESOLVE, A.CANCEL]],
+  [NEW, [A.TRIAGE, A.RESOLVE, A.CANCEL, A.ROUTE]],
+  [IN_PROGRESS, [A.HOLD, A.RESOLVE, A.CANCEL, A.RETRIAGE, A.ROUTE]],
+  [ON_HOLD, [A.RESUME, A.RESOLVE, A.CANCEL, A.RETRIAGE, A.ROUTE]],
   [RESOLVED, [A.CONFIRM, A.CLOSE, A.AUTO_CLOSE, A.REOPEN]],
   [CLOSED, [A.REOPEN]],
   [CANCELLED, []],
@@ -83,11 +88,13 @@ describe('illegal transitions', () => {
     [CANCELLED, A.REOPEN, 'a cancelled case stays cancelled'],
     [CLOSED, A.RESOLVE, 'a closed case must be reopened before it is resolved again'],
     [ON_HOLD, A.HOLD, 'already on hold'],
+    [CLOSED, A.ROUTE, 'a closed case is not transferred: reopen it first'],
+    [NEW, A.RETRIAGE, 'a new case is triaged, not re-triaged'],
   ])('%s --%s--> is refused (%s)', (from, action) => {
     expect(isIllegalTransition(nextState(from, action))).toBe(true);
   });
 
-  it('applyAction throws a CONFLICT DomainError carrying the current state and allowed actions', () => {
+  it('applyAction throws an ILLEGAL_TRANSITION DomainError naming the action attempted, the current state and allowed actions', () => {
     let thrown: unknown;
     try {
       applyAction(CLOSED, A.RESOLVE);
@@ -96,7 +103,9 @@ describe('illegal transitions', () => {
     }
     expect(thrown).toBeInstanceOf(DomainError);
     expect(thrown).toMatchObject({
-      code: DomainErrorCode.CONFLICT,
+      code: DomainErrorCode.ILLEGAL_TRANSITION,
+      field: 'caseId',
+      message: 'Cannot RESOLVE a case that is CLOSED; the case is CLOSED and allows REOPEN',
       details: { currentState: CLOSED, action: A.RESOLVE, allowed: [A.REOPEN], reason: 'NOT_ALLOWED' },
     });
   });
@@ -153,7 +162,7 @@ describe('time-bound transitions', () => {
     expect(allowedActions(CLOSED, { now: after(closedAt, 2), closedAt })).toEqual([A.REOPEN]);
   });
 
-  it('applyAction refuses a reopen after the window as a CONFLICT', () => {
+  it('applyAction refuses a reopen after the window as an ILLEGAL_TRANSITION', () => {
     expect(() => applyAction(CLOSED, A.REOPEN, { now: after(closedAt, 11), closedAt })).toThrow(DomainError);
   });
 });

@@ -1,10 +1,16 @@
 // DomainError codes and shape.
 import { describe, expect, it } from 'vitest';
-import { DOMAIN_ERROR_CODES, DomainError, DomainErrorCode, isDomainError } from '../errors';
+import { DOMAIN_ERROR_CODES, DomainError, DomainErrorCode, ERROR_CONTRACT, isDomainError } from '../errors';
 
 describe('DomainError', () => {
-  it('codes match the GraphQL extensions.code values clients know', () => {
-    expect(DOMAIN_ERROR_CODES).toEqual(['BAD_USER_INPUT', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT']);
+  it('codes are the ones the error contract answers', () => {
+    expect(DOMAIN_ERROR_CODES).toEqual(['BAD_USER_INPUT', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'ILLEGAL_TRANSITION']);
+    expect(Object.keys(ERROR_CONTRACT).sort()).toEqual([...DOMAIN_ERROR_CODES].sort());
+  });
+
+  it('an illegal transition keeps the GraphQL code clients handle and is a 409 on REST edges', () => {
+    expect(ERROR_CONTRACT.ILLEGAL_TRANSITION).toEqual({ graphql: 'BAD_USER_INPUT', http: 409 });
+    expect(ERROR_CONTRACT.NOT_FOUND).toEqual({ graphql: 'NOT_FOUND', http: 404 });
   });
 
   it.each([
@@ -12,7 +18,8 @@ describe('DomainError', () => {
     [DomainError.unauthenticated(), DomainErrorCode.UNAUTHENTICATED, undefined],
     [DomainError.forbidden(), DomainErrorCode.FORBIDDEN, undefined],
     [DomainError.notFound('Case', 'CPSD-1'), DomainErrorCode.NOT_FOUND, undefined],
-    [DomainError.conflict('Cannot RESOLVE a CLOSED case', { currentState: 'CLOSED' }), DomainErrorCode.CONFLICT, undefined],
+    [DomainError.conflict('That idempotency key was used for another request', { key: 'k' }), DomainErrorCode.CONFLICT, undefined],
+    [DomainError.illegalTransition('Cannot RESOLVE a case that is CLOSED', 'caseId', { currentState: 'CLOSED' }), DomainErrorCode.ILLEGAL_TRANSITION, 'caseId'],
   ])('%s has code %s', (error, code, field) => {
     expect(error).toBeInstanceOf(Error);
     expect(error).toBeInstanceOf(DomainError);

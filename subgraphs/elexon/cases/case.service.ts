@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import { CaseAction, IllegalTransition, isOpen, nextState, type TransitionContext } from '../../../schema/case-state';
+import { CaseAction, applyAction, isOpen, type TransitionContext } from '../../../schema/case-state';
 import { CaseState, CaseType, Category, HoldReason, Impact, Priority, Role, Urgency } from '../../../schema/enums';
 import { DomainError } from '../../../schema/errors';
 import { hasRole, type Principal } from '../../../schema/identity';
@@ -40,18 +40,8 @@ function text(field: string, value: string | null | undefined, max: number): str
   return trimmed;
 }
 
-function illegal(transition: IllegalTransition): DomainError {
-  return DomainError.badUserInput(
-    `${transition.message}; the case is ${transition.currentState} and allows ${transition.allowed.join(', ') || 'nothing more'}`,
-    'caseId',
-    { currentState: transition.currentState, allowed: transition.allowed, reason: transition.reason },
-  );
-}
-
 function transition(current: Case, action: CaseAction, context: TransitionContext): CaseState {
-  const next = nextState(current.state, action, context);
-  if (next instanceof IllegalTransition) throw illegal(next);
-  return next;
+  return applyAction(current.state, action, context);
 }
 
 /** Validates and normalises evidence; MPANs must be valid (their core is kept). */
@@ -227,9 +217,7 @@ export class CaseService {
     return this.mutate(principal, 'triageCase', input, input.caseId, async (tx, c, access, now) => {
       this.requireDesk(access);
       const priority = input.type === CaseType.SERVICE_REQUEST ? Priority.P4 : priorityFor(input.impact, input.urgency);
-      const firstTriage = c.state === CaseState.NEW;
-      const state = firstTriage ? transition(c, CaseAction.TRIAGE, { now }) : c.state;
-      if (!firstTriage && !isOpen(c.state)) throw illegal(new IllegalTransition(c.state, CaseAction.TRIAGE, 'NOT_ALLOWED', []));
+      const state = transition(c, c.state === CaseState.NEW ? CaseAction.TRIAGE : CaseAction.RETRIAGE, { now });
       const category = input.category ?? c.category;
       await tx.query(
         `UPDATE elexon.cases SET type = $2, category = $3, impact = $4, urgency = $5, priority = $6, state = $7,
@@ -257,7 +245,7 @@ export class CaseService {
     const reason = text('reason', input.reason, LIMITS.reason);
     return this.mutate(principal, 'routeCase', input, input.caseId, async (tx, c, access, now) => {
       this.requireDesk(access);
-      if (!isOpen(c.state)) throw illegal(new IllegalTransition(c.state, CaseAction.TRIAGE, 'NOT_ALLOWED', []));
+      transition(c, CaseAction.ROUTE, { now });
       const toDeskId = input.toDeskId ?? (await this.firstSuggestion(tx, c, 'toDeskId'));
       if (toDeskId === c.deskId) throw DomainError.badUserInput('The case is already at that desk', 'toDeskId');
       const desk = await deskRow(tx, toDeskId, 'toDeskId');

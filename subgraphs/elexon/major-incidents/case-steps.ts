@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { CaseAction, IllegalTransition, isOpen, nextState } from '../../../schema/case-state';
+import { CaseAction, applyAction, isOpen } from '../../../schema/case-state';
 import { CaseState, CaseType, type Category } from '../../../schema/enums';
 import { DomainError } from '../../../schema/errors';
 import { TRIAGE_RESPONSE_TARGET } from '../../../schema/priority';
@@ -51,10 +51,7 @@ async function refreshDueTimes(tx: EntityManager, c: Case, now: Date): Promise<v
 }
 
 async function resolveOne(tx: EntityManager, outbox: OutboxWriter, c: Case, actor: Actor, resolution: string, now: Date, action: string, parentReference?: string): Promise<void> {
-  const state = nextState(c.state, CaseAction.RESOLVE, { now });
-  if (state instanceof IllegalTransition) {
-    throw DomainError.badUserInput(`Case ${c.reference} is ${c.state} and cannot be resolved`, 'id', { currentState: c.state });
-  }
+  const state = applyAction(c.state, CaseAction.RESOLVE, { now }, 'id');
   await tx.query('UPDATE elexon.case_holds SET ended_at = $2 WHERE case_id = $1 AND ended_at IS NULL', [c.id, now]);
   const text = parentReference ? `Resolved with ${parentReference}: ${resolution}` : resolution;
   await tx.query(

@@ -352,8 +352,25 @@ describe('On Hold pauses the SLA clock', () => {
     const attempt = await as('elexonAgent', 'mutation($input: PutCaseOnHoldInput!) { putCaseOnHold(input: $input) { id } }', {
       input: { caseId: c.id, reason: 'VENDOR' },
     });
-    expect(attempt.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', currentState: 'NEW', allowed: ['TRIAGE', 'RESOLVE', 'CANCEL'] });
-    expect(attempt.errors?.[0]?.message).toContain('NEW');
+    expect(attempt.errors?.[0]?.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'caseId',
+      action: 'HOLD',
+      currentState: 'NEW',
+      allowed: ['TRIAGE', 'RESOLVE', 'CANCEL', 'ROUTE'],
+    });
+    expect(attempt.errors?.[0]?.message).toContain('Cannot HOLD a case that is NEW');
+  });
+
+  it('routing a closed case names the action attempted (ROUTE), not another', async () => {
+    const c = await raise('supplier', { deskId: 'elexon-service-desk', category: 'SECURITY', subject: 'Cert expiring', description: 'Our DIP cert' });
+    const cancelled = await as('supplier', 'mutation($input: CaseReasonInput!) { cancelCase(input: $input) { state } }', { input: { caseId: c.id, comment: 'Raised twice' } });
+    expect(cancelled.errors).toBeUndefined();
+    const attempt = await as('elexonAgent', 'mutation($input: RouteCaseInput!) { routeCase(input: $input) { id } }', {
+      input: { caseId: c.id, toDeskId: 'dcc-service-desk', reason: 'Belongs to DCC' },
+    });
+    expect(attempt.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'caseId', action: 'ROUTE', currentState: 'CANCELLED', allowed: [] });
+    expect(attempt.errors?.[0]?.message).toContain('Cannot ROUTE a case that is CANCELLED');
   });
 });
 

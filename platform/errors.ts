@@ -3,8 +3,8 @@
  * correlation id, and holds the table of the transport's own refusals, which are no domain errors.
  */
 import { randomUUID } from 'node:crypto';
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { DOMAIN_ERROR_CODES, ERROR_CONTRACT, isDomainError, type DomainError, type GraphQLErrorCode } from '../schema/errors';
+import { GraphQLError, type ASTNode, type GraphQLFormattedError } from 'graphql';
+import { DOMAIN_ERROR_CODES, ERROR_CONTRACT, isDomainError, type DomainError, type DomainErrorCode, type GraphQLErrorCode } from '../schema/errors';
 import { logger } from './logger';
 
 /** Codes of refusals that are not domain errors: GraphQL's (Apollo Server's own codes), the HTTP front's, the WebSocket's. */
@@ -62,9 +62,14 @@ export const TRANSPORT_ERRORS = {
 /** Any code a client may meet: a domain error's GraphQL code or a transport refusal. */
 export type ClientErrorCode = GraphQLErrorCode | TransportErrorCode;
 
-/** The HTTP status of a client error code (a domain code's GraphQL code answers as the domain code does). */
-export function httpStatusOf(code: ClientErrorCode): number {
-  return code in TRANSPORT_ERRORS ? TRANSPORT_ERRORS[code as TransportErrorCode].http : ERROR_CONTRACT[code as GraphQLErrorCode].http;
+/** A refusal's code, in the domain's words or the transport's. */
+export type ErrorCode = DomainErrorCode | TransportErrorCode;
+
+/** What a client is answered for a refusal: the code it reads and the HTTP status, by ERROR_CONTRACT or TRANSPORT_ERRORS. */
+export function errorAnswer(code: ErrorCode): { code: ClientErrorCode; status: number } {
+  if (code in TRANSPORT_ERRORS) return { code: code as TransportErrorCode, status: TRANSPORT_ERRORS[code as TransportErrorCode].http };
+  const contract = ERROR_CONTRACT[code as DomainErrorCode];
+  return { code: contract.graphql, status: contract.http };
 }
 
 /** Codes a client may see with their message; anything else is an internal error and is masked. */
@@ -83,9 +88,9 @@ export function toGraphQLError(error: DomainError): GraphQLError {
   });
 }
 
-/** A transport refusal as a GraphQL error (WebSocket subscribe, operation limits). */
-export function transportError(code: TransportErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
-  return new GraphQLError(message, { extensions: { ...extensions, code } });
+/** A transport refusal as a GraphQL error (WebSocket subscribe, operation limits), at `nodes` of the document when given. */
+export function transportError(code: TransportErrorCode, message: string, extensions: Record<string, unknown> = {}, nodes?: readonly ASTNode[]): GraphQLError {
+  return new GraphQLError(message, { ...(nodes ? { nodes } : {}), extensions: { ...extensions, code } });
 }
 
 /**

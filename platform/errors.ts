@@ -7,7 +7,10 @@ import { GraphQLError, type ASTNode, type GraphQLFormattedError } from 'graphql'
 import { DOMAIN_ERROR_CODES, ERROR_CONTRACT, isDomainError, type DomainError, type DomainErrorCode, type GraphQLErrorCode } from '../schema/errors';
 import { logger } from './logger';
 
-/** Codes of refusals that are not domain errors: GraphQL's (Apollo Server's own codes), the HTTP front's, the WebSocket's. */
+/**
+ * Codes of refusals that are not domain errors: GraphQL's (Apollo Server's own codes), the HTTP front's, and a bridge's
+ * when the API is out of reach. WebSocket close codes are graphql-ws's `CloseCode` and the gateway's `GatewayCloseCode`.
+ */
 export enum TransportErrorCode {
   /** The document is not GraphQL. */
   GRAPHQL_PARSE_FAILED = 'GRAPHQL_PARSE_FAILED',
@@ -78,6 +81,7 @@ const PUBLIC_CODES = new Set<string>([
   ...Object.values(TransportErrorCode).filter((code) => TRANSPORT_ERRORS[code].shown),
 ]);
 
+/** A domain error as the GraphQL error a client sees: its code by the contract, its field and details as extensions. */
 export function toGraphQLError(error: DomainError): GraphQLError {
   return new GraphQLError(error.message, {
     extensions: {

@@ -4,19 +4,15 @@
  * the caller whose bearer token an inbound bridge forwards unchanged. GraphQL errors become an `ApiError` carrying
  * the API's stable `extensions.code`, so bridges can answer in their own protocol (SMTP 550 vs 451, HTTP 403 vs 503).
  */
+import { ERROR_CONTRACT } from '../schema/errors';
+import { TransportErrorCode, type ClientErrorCode } from '../platform/errors';
 import type { CpsdApi, ServiceIdentity } from './sdk';
 
-/** The codes the API returns (schema/errors.ts), plus the transport's own. */
-export type ApiErrorCode =
-  | 'BAD_USER_INPUT'
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'NOT_FOUND'
-  | 'CONFLICT'
-  | 'INTERNAL_SERVER_ERROR'
-  /** The gateway could not be reached or answered with a non-GraphQL failure: try again later. */
-  | 'UNAVAILABLE'
-  | (string & {});
+/** The codes the API returns (ERROR_CONTRACT, TRANSPORT_ERRORS), UNAVAILABLE when it could not be reached, or another. */
+export type ApiErrorCode = ClientErrorCode | (string & {});
+
+const { UNAVAILABLE, INTERNAL_SERVER_ERROR } = TransportErrorCode;
+const UNAUTHENTICATED = ERROR_CONTRACT.UNAUTHENTICATED.graphql;
 
 export class ApiError extends Error {
   constructor(
@@ -31,7 +27,7 @@ export class ApiError extends Error {
 
   /** Worth trying again later (the API or the network failed), as opposed to a refusal of the request itself. */
   get transient(): boolean {
-    return this.code === 'UNAVAILABLE' || this.code === 'INTERNAL_SERVER_ERROR';
+    return this.code === UNAVAILABLE || this.code === INTERNAL_SERVER_ERROR;
   }
 }
 
@@ -39,7 +35,7 @@ export class ApiError extends Error {
 export function apiErrorCode(error: unknown): ApiErrorCode {
   if (error instanceof ApiError) return error.code;
   const code = (error as { code?: unknown; extensions?: { code?: unknown } } | null)?.code ?? (error as { extensions?: { code?: unknown } } | null)?.extensions?.code;
-  return typeof code === 'string' ? code : 'UNAVAILABLE';
+  return typeof code === 'string' ? code : UNAVAILABLE;
 }
 
 export interface GatewayRequestOptions {
@@ -62,20 +58,20 @@ export async function gatewayRequest<T>(options: GatewayRequestOptions, token: s
       signal: AbortSignal.timeout(options.timeoutMs ?? 15_000),
     });
   } catch (error) {
-    throw new ApiError('UNAVAILABLE', `the CPSD API could not be reached (${(error as Error).name})`);
+    throw new ApiError(UNAVAILABLE, `the CPSD API could not be reached (${(error as Error).name})`);
   }
   let body: { data?: T | null; errors?: { message: string; extensions?: Record<string, unknown> }[] };
   try {
     body = (await response.json()) as typeof body;
   } catch {
-    throw new ApiError(response.status === 401 ? 'UNAUTHENTICATED' : 'UNAVAILABLE', `the CPSD API answered HTTP ${response.status} without a GraphQL body`);
+    throw new ApiError(response.status === 401 ? UNAUTHENTICATED : UNAVAILABLE, `the CPSD API answered HTTP ${response.status} without a GraphQL body`);
   }
   const first = body.errors?.[0];
   if (first) {
-    const code = typeof first.extensions?.code === 'string' ? first.extensions.code : response.status === 401 ? 'UNAUTHENTICATED' : 'INTERNAL_SERVER_ERROR';
+    const code = typeof first.extensions?.code === 'string' ? first.extensions.code : response.status === 401 ? UNAUTHENTICATED : INTERNAL_SERVER_ERROR;
     throw new ApiError(code, first.message, first.extensions ?? {});
   }
-  if (!response.ok || body.data === undefined || body.data === null) throw new ApiError('UNAVAILABLE', `the CPSD API answered HTTP ${response.status}`);
+  if (!response.ok || body.data === undefined || body.data === null) throw new ApiError(UNAVAILABLE, `the CPSD API answered HTTP ${response.status}`);
   return body.data;
 }
 
@@ -88,7 +84,7 @@ export function bearerApi(options: GatewayRequestOptions, token: string): CpsdAp
 export function serviceApi(options: GatewayRequestOptions & { tokenFor(identity: ServiceIdentity): Promise<string> }): CpsdApi {
   return {
     async request(query, variables, identity) {
-      if (!identity) throw new ApiError('UNAUTHENTICATED', 'a bridge calls the API as a service identity');
+      if (!identity) throw new ApiError(UNAUTHENTICATED, 'a bridge calls the API as a service identity');
       return gatewayRequest(options, await options.tokenFor(identity), query, variables);
     },
   };
@@ -110,7 +106,7 @@ export function deferredApi(): CpsdApi & { bind(api: CpsdApi): void } {
       bound = api;
     },
     request(query, variables, identity) {
-      if (!bound) return Promise.reject(new ApiError('UNAVAILABLE', 'the CPSD API is not reachable yet'));
+      if (!bound) return Promise.reject(new ApiError(UNAVAILABLE, 'the CPSD API is not reachable yet'));
       return bound.request(query, variables, identity);
     },
   };

@@ -7,6 +7,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import path from 'node:path';
 import { Role } from '../schema/enums';
+import { DomainErrorCode } from '../schema/errors';
+import { TransportErrorCode } from '../platform/errors';
 import { HttpError, readBody, sendJson, type RouteHandler } from '../platform/http';
 import type { DevIssuer } from './dev-issuer';
 
@@ -167,21 +169,21 @@ export const DEV_TOKEN_TTL_SECONDS = 3600;
 export function devSignInRoutes(issuer: DevIssuer, personas: readonly DemoPersona[] = DEMO_PERSONAS): Record<string, RouteHandler> {
   return {
     '/dev/demo-users': (req, res) => {
-      if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(405, 'GET only', 'METHOD_NOT_ALLOWED');
+      if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(TransportErrorCode.METHOD_NOT_ALLOWED, 'GET only');
       sendJson(res, 200, { personas }, { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
     },
     '/dev/token': async (req, res) => {
-      if (req.method !== 'POST') throw new HttpError(405, 'POST only', 'METHOD_NOT_ALLOWED');
-      if (!(req.headers['content-type'] ?? '').includes('application/json')) throw new HttpError(415, 'Send JSON: {"persona":"<id>"}', 'UNSUPPORTED_MEDIA_TYPE');
+      if (req.method !== 'POST') throw new HttpError(TransportErrorCode.METHOD_NOT_ALLOWED, 'POST only');
+      if (!(req.headers['content-type'] ?? '').includes('application/json')) throw new HttpError(TransportErrorCode.UNSUPPORTED_MEDIA_TYPE, 'Send JSON: {"persona":"<id>"}');
       let persona: DemoPersona | undefined;
       try {
         const body = JSON.parse(await readBody(req, 4096)) as { persona?: unknown };
         persona = personas.find((p) => p.id === body.persona);
       } catch (error) {
         if (error instanceof HttpError) throw error;
-        throw new HttpError(400, 'Malformed JSON body');
+        throw new HttpError(TransportErrorCode.BAD_REQUEST, 'Malformed JSON body');
       }
-      if (!persona) throw new HttpError(400, 'Unknown persona: GET /dev/demo-users lists them', 'BAD_USER_INPUT');
+      if (!persona) throw new HttpError(DomainErrorCode.BAD_USER_INPUT, 'Unknown persona: GET /dev/demo-users lists them');
       const token = await issuer.issue({ sub: persona.sub, org: persona.org, roles: persona.roles as Role[], desks: persona.desks, ttlSeconds: DEV_TOKEN_TTL_SECONDS });
       const expiresAt = new Date(Date.now() + DEV_TOKEN_TTL_SECONDS * 1000).toISOString();
       sendJson(res, 200, { token, expiresAt, persona }, { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });

@@ -26,6 +26,7 @@ import {
   type ValidationRule,
   type ValueNode,
 } from 'graphql';
+import { TRANSPORT_ERRORS, TransportErrorCode, transportError } from '../platform/errors';
 
 export interface OperationLimits {
   maxDepth: number;
@@ -153,7 +154,7 @@ function measureOperation(operation: OperationDefinitionNode, fragments: Readonl
 function refusals(measured: Measure, limits: OperationLimits, node: ASTNode): GraphQLError[] {
   const errors: GraphQLError[] = [];
   const refuse = (message: string, limit: LimitName) =>
-    errors.push(new GraphQLError(message, { nodes: [node], extensions: { code: 'GRAPHQL_VALIDATION_FAILED', limit } }));
+    errors.push(transportError(TransportErrorCode.GRAPHQL_VALIDATION_FAILED, message, { limit }, [node]));
   if (measured.depth > limits.maxDepth) refuse(`Query depth ${measured.depth} exceeds the limit of ${limits.maxDepth}`, 'depth');
   if (measured.aliases > limits.maxAliases) refuse(`Query uses ${measured.aliases} aliases; the limit is ${limits.maxAliases}`, 'aliases');
   if (measured.cost > limits.maxCost) refuse(`Query cost ${measured.cost} exceeds the limit of ${limits.maxCost}`, 'cost');
@@ -198,7 +199,7 @@ export function operationLimitsPlugin<TContext extends BaseContext>(limits: Oper
           if (first) {
             throw new GraphQLError(first.message, {
               nodes: first.nodes ?? null,
-              extensions: { ...first.extensions, http: { status: 400 } },
+              extensions: { ...first.extensions, http: { status: TRANSPORT_ERRORS[TransportErrorCode.GRAPHQL_VALIDATION_FAILED].http } },
             });
           }
         },

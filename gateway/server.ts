@@ -12,7 +12,8 @@ import type { Principal } from '../schema/identity';
 import type { OperationLimits } from './limits';
 import { operationLimitsPlugin, operationLimitsRule } from './limits';
 import { websocketSettings } from '../platform/config';
-import { maskError, maskErrorForProduction } from '../platform/errors';
+import { DomainErrorCode } from '../schema/errors';
+import { errorAnswer, maskError, maskErrorForProduction, TransportErrorCode, transportError } from '../platform/errors';
 import { executeGraphQL, sendGraphQLError, sendJson, startHttpServer, type RunningHttpServer } from '../platform/http';
 import type { IdentityTokenSigner } from '../platform/identity-token';
 import type { Lifecycle } from '../platform/lifecycle';
@@ -117,10 +118,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
         // Every Authorization header, not Node's first: two of them (a proxy may have read the other) are refused.
         context = await authenticate(bearerToken(req.headersDistinct.authorization));
       } catch (error) {
-        if (error instanceof DirectoryUnavailableError) return sendGraphQLError(res, 503, error.message, 'SERVICE_UNAVAILABLE');
+        if (error instanceof DirectoryUnavailableError) return sendGraphQLError(res, TransportErrorCode.SERVICE_UNAVAILABLE, error.message);
         throw error;
       }
-      if (!context) return sendGraphQLError(res, 401, 'Unauthenticated', 'UNAUTHENTICATED');
+      if (!context) return sendGraphQLError(res, DomainErrorCode.UNAUTHENTICATED, 'Unauthenticated');
       return executeGraphQL(apollo, req, res, url, context);
     },
   };
@@ -187,6 +188,9 @@ export function subgraphUrlFromSdl(sdl: string, name: string): string {
   return match[1];
 }
 
+/** A transport refusal Apollo Server answers with its status (the `http` extension is Apollo's, never sent). */
+const refusal = (code: TransportErrorCode, message: string): GraphQLError => transportError(code, message, { http: { status: errorAnswer(code).status } });
+
 /**
  * What `@apollo/gateway` cannot execute is the client's mistake, not an internal error: a subscription over HTTP
  * (served over WebSocket instead), and an `operationName` the document does not hold (the gateway's executor throws
@@ -197,14 +201,10 @@ const operationShapePlugin: ApolloServerPlugin<GatewayContext> = {
     return {
       async didResolveOperation({ operation }) {
         if (!operation) {
-          throw new GraphQLError('The document has no operation by the name given in operationName', {
-            extensions: { code: 'OPERATION_RESOLUTION_FAILURE', http: { status: 400 } },
-          });
+          throw refusal(TransportErrorCode.OPERATION_RESOLUTION_FAILURE, 'The document has no operation by the name given in operationName');
         }
         if (operation.operation !== 'subscription') return;
-        throw new GraphQLError('Subscriptions are served over WebSocket (graphql-transport-ws) on /graphql, not over HTTP', {
-          extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
-        });
+        throw refusal(TransportErrorCode.BAD_REQUEST, 'Subscriptions are served over WebSocket (graphql-transport-ws) on /graphql, not over HTTP');
       },
     };
   },

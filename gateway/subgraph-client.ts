@@ -7,7 +7,9 @@ import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { GraphQLError } from 'graphql';
 import { Pool } from 'undici';
+import { DomainErrorCode } from '../schema/errors';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../platform/config';
+import { errorAnswer, TransportErrorCode } from '../platform/errors';
 import { IDENTITY_HEADER, type IdentityTokenSigner } from '../platform/identity-token';
 import type { GatewayContext } from './server';
 
@@ -55,7 +57,7 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
     }
     if (statusCode >= 300 && !(parsed && (parsed.data || parsed.errors))) {
       throw new GraphQLError(`${this.name} answered HTTP ${statusCode}`, {
-        extensions: { code: statusCode === 401 ? 'UNAUTHENTICATED' : 'SUBGRAPH_ERROR', response: { status: statusCode } },
+        extensions: { code: errorAnswer(statusCode === 401 ? DomainErrorCode.UNAUTHENTICATED : TransportErrorCode.SUBGRAPH_ERROR).code, response: { status: statusCode } },
       });
     }
     if (!parsed || typeof parsed !== 'object') throw new GraphQLError(`${this.name} answered with a body that is not GraphQL JSON`);

@@ -29,9 +29,10 @@ import {
 } from 'graphql';
 import { CloseCode, makeServer, type Context as WsContext } from 'graphql-ws';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { DomainError } from '../schema/errors';
 import type { DeliveredEvent, EventBus } from '../platform/events';
 import type { Lifecycle } from '../platform/lifecycle';
-import { maskError, withoutSchemaHints } from '../platform/errors';
+import { maskError, toGraphQLError, TransportErrorCode, transportError, withoutSchemaHints } from '../platform/errors';
 import { logger } from '../platform/logger';
 import { checkOperationLimits, operationLimitsRule, type OperationLimits } from './limits';
 import type { GatewayContext } from './server';
@@ -504,9 +505,9 @@ export async function startSubscriptions(options: SubscriptionServerOptions): Pr
     onNext: (_ctx, _id, _payload, _args, result) => (result.errors?.length ? { ...result, errors: result.errors.map(formatForClient) } : undefined),
     onSubscribe: async (ctx, _id, payload) => {
       const state = ctx.extra.state;
-      if (!state) return [new GraphQLError('Unauthenticated', { extensions: { code: 'UNAUTHENTICATED' } })];
+      if (!state) return [toGraphQLError(DomainError.unauthenticated('Unauthenticated'))];
       if (state.subscriptions >= limits.maxSubscriptionsPerConnection) {
-        return [new GraphQLError(`At most ${limits.maxSubscriptionsPerConnection} subscriptions per connection`, { extensions: { code: 'BAD_USER_INPUT' } })];
+        return [toGraphQLError(DomainError.badUserInput(`At most ${limits.maxSubscriptionsPerConnection} subscriptions per connection`))];
       }
       // Reserve the slot before any await, so subscriptions sent together cannot all slip under the cap.
       state.subscriptions += 1;
@@ -519,20 +520,20 @@ export async function startSubscriptions(options: SubscriptionServerOptions): Pr
           try {
             document = parse(payload.query);
           } catch (error) {
-            return [new GraphQLError((error as Error).message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
+            return [transportError(TransportErrorCode.GRAPHQL_PARSE_FAILED, (error as Error).message)];
           }
           parsed = { document, errors: validate(schema, document, rules), schema };
           documents.set(payload.query, parsed);
         }
         const { document, errors } = parsed;
         if (errors.length) {
-          return errors.map((e) => new GraphQLError(e.message, { extensions: { ...e.extensions, code: 'GRAPHQL_VALIDATION_FAILED' } }));
+          return errors.map((e) => transportError(TransportErrorCode.GRAPHQL_VALIDATION_FAILED, e.message, e.extensions));
         }
         const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
         const operation = payload.operationName ? operations.find((o) => o.name?.value === payload.operationName) : operations.length === 1 ? operations[0] : undefined;
-        if (!operation) return [new GraphQLError('Name the operation to run', { extensions: { code: 'BAD_USER_INPUT' } })];
+        if (!operation) return [toGraphQLError(DomainError.badUserInput('Name the operation to run'))];
         if (operation.operation !== 'subscription') {
-          return [new GraphQLError('Only subscriptions run over WebSocket; send queries and mutations over HTTP', { extensions: { code: 'BAD_REQUEST' } })];
+          return [transportError(TransportErrorCode.BAD_REQUEST, 'Only subscriptions run over WebSocket; send queries and mutations over HTTP')];
         }
         const refused = checkOperationLimits(document, payload.operationName, payload.variables as Record<string, unknown> | null | undefined, options.operationLimits);
         if (refused.length) return refused;
@@ -542,7 +543,7 @@ export async function startSubscriptions(options: SubscriptionServerOptions): Pr
           try {
             plan = compilePlan(document, operation, (payload.variables as Record<string, unknown>) ?? {});
           } catch (error) {
-            return [new GraphQLError((error as Error).message, { extensions: { code: 'BAD_USER_INPUT' } })];
+            return [toGraphQLError(DomainError.badUserInput((error as Error).message))];
           }
           plans.set(planKey, plan);
         }
@@ -555,11 +556,11 @@ export async function startSubscriptions(options: SubscriptionServerOptions): Pr
             known = { visible: (await hydrate(probe, state.context, checkId)) !== null, until: Date.now() + 5_000 };
             visibility.set(key, known);
           }
-          if (!known.visible) return [new GraphQLError('Case not found', { extensions: { code: 'NOT_FOUND' } })];
+          if (!known.visible) return [toGraphQLError(DomainError.notFound('Case'))];
         }
         const after = plan.args.after;
         if (after !== undefined && after !== null && !/^\d{1,19}$/.test(String(after))) {
-          return [new GraphQLError('after must be a sequence from a previous event', { extensions: { code: 'BAD_USER_INPUT', field: 'after' } })];
+          return [toGraphQLError(DomainError.badUserInput('after must be a sequence from a previous event', 'after'))];
         }
         const subscriber: Subscriber = {
           plan,

@@ -1,20 +1,87 @@
-/** Maps domain errors onto GraphQL errors with stable codes, and masks everything else behind a correlation id. */
+/**
+ * Maps domain errors onto GraphQL errors by the error contract (schema/errors.ts), masks everything else behind a
+ * correlation id, and holds the table of the transport's own refusals, which are no domain errors.
+ */
 import { randomUUID } from 'node:crypto';
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { DomainError, DomainErrorCode as ErrorCode, ERROR_CONTRACT, isDomainError } from '../schema/errors';
+import { GraphQLError, type ASTNode, type GraphQLFormattedError } from 'graphql';
+import { DOMAIN_ERROR_CODES, ERROR_CONTRACT, isDomainError, type DomainError, type DomainErrorCode, type GraphQLErrorCode } from '../schema/errors';
 import { logger } from './logger';
+
+/**
+ * Codes of refusals that are not domain errors: GraphQL's (Apollo Server's own codes), the HTTP front's, and a bridge's
+ * when the API is out of reach. WebSocket close codes are graphql-ws's `CloseCode` and the gateway's `GatewayCloseCode`.
+ */
+export enum TransportErrorCode {
+  /** The document is not GraphQL. */
+  GRAPHQL_PARSE_FAILED = 'GRAPHQL_PARSE_FAILED',
+  /** The document breaks the schema or the gateway's operation limits (depth, cost, aliases…: `limit` says which). */
+  GRAPHQL_VALIDATION_FAILED = 'GRAPHQL_VALIDATION_FAILED',
+  /** Not a request this transport runs (a mutation over WebSocket, a body that is not JSON, a GET without a query). */
+  BAD_REQUEST = 'BAD_REQUEST',
+  /** The document holds no operation of the name asked for. */
+  OPERATION_RESOLUTION_FAILURE = 'OPERATION_RESOLUTION_FAILURE',
+  PERSISTED_QUERY_NOT_FOUND = 'PERSISTED_QUERY_NOT_FOUND',
+  PERSISTED_QUERY_NOT_SUPPORTED = 'PERSISTED_QUERY_NOT_SUPPORTED',
+  METHOD_NOT_ALLOWED = 'METHOD_NOT_ALLOWED',
+  /** The body did not arrive within the deadline. */
+  REQUEST_TIMEOUT = 'REQUEST_TIMEOUT',
+  PAYLOAD_TOO_LARGE = 'PAYLOAD_TOO_LARGE',
+  UNSUPPORTED_MEDIA_TYPE = 'UNSUPPORTED_MEDIA_TYPE',
+  /** A bug: the client sees only a correlation id, the detail goes to the log. */
+  INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
+  /** The directory that scopes a caller to their desks cannot be reached: nothing is answered unscoped. */
+  SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
+  /** A subgraph answered the gateway with a failure that is no GraphQL error (masked like an internal error). */
+  SUBGRAPH_ERROR = 'SUBGRAPH_ERROR',
+  /** A bridge could not reach the CPSD API, or it answered with no GraphQL body: try again later. */
+  UNAVAILABLE = 'UNAVAILABLE',
+}
+
+export interface TransportErrorContract {
+  http: number;
+  /** Raised while Apollo Server runs a GraphQL request, with a message written for the client: maskError keeps it. */
+  shown: boolean;
+}
+
+/** The HTTP status of each transport refusal, and whether its message reaches a GraphQL client unmasked. */
+export const TRANSPORT_ERRORS = {
+  [TransportErrorCode.GRAPHQL_PARSE_FAILED]: { http: 400, shown: true },
+  [TransportErrorCode.GRAPHQL_VALIDATION_FAILED]: { http: 400, shown: true },
+  [TransportErrorCode.BAD_REQUEST]: { http: 400, shown: true },
+  [TransportErrorCode.OPERATION_RESOLUTION_FAILURE]: { http: 400, shown: true },
+  // Apollo answers these 200: the client retries with the full document.
+  [TransportErrorCode.PERSISTED_QUERY_NOT_FOUND]: { http: 200, shown: true },
+  [TransportErrorCode.PERSISTED_QUERY_NOT_SUPPORTED]: { http: 200, shown: true },
+  [TransportErrorCode.METHOD_NOT_ALLOWED]: { http: 405, shown: false },
+  [TransportErrorCode.REQUEST_TIMEOUT]: { http: 408, shown: false },
+  [TransportErrorCode.PAYLOAD_TOO_LARGE]: { http: 413, shown: false },
+  [TransportErrorCode.UNSUPPORTED_MEDIA_TYPE]: { http: 415, shown: false },
+  [TransportErrorCode.INTERNAL_SERVER_ERROR]: { http: 500, shown: false },
+  [TransportErrorCode.SUBGRAPH_ERROR]: { http: 502, shown: false },
+  [TransportErrorCode.SERVICE_UNAVAILABLE]: { http: 503, shown: false },
+  [TransportErrorCode.UNAVAILABLE]: { http: 503, shown: false },
+} as const satisfies Record<TransportErrorCode, TransportErrorContract>;
+
+/** Any code a client may meet: a domain error's GraphQL code or a transport refusal. */
+export type ClientErrorCode = GraphQLErrorCode | TransportErrorCode;
+
+/** A refusal's code, in the domain's words or the transport's. */
+export type ErrorCode = DomainErrorCode | TransportErrorCode;
+
+/** What a client is answered for a refusal: the code it reads and the HTTP status, by ERROR_CONTRACT or TRANSPORT_ERRORS. */
+export function errorAnswer(code: ErrorCode): { code: ClientErrorCode; status: number } {
+  if (code in TRANSPORT_ERRORS) return { code: code as TransportErrorCode, status: TRANSPORT_ERRORS[code as TransportErrorCode].http };
+  const contract = ERROR_CONTRACT[code as DomainErrorCode];
+  return { code: contract.graphql, status: contract.http };
+}
 
 /** Codes a client may see with their message; anything else is an internal error and is masked. */
 const PUBLIC_CODES = new Set<string>([
-  ...(Object.values(ErrorCode) as string[]),
-  'GRAPHQL_PARSE_FAILED',
-  'GRAPHQL_VALIDATION_FAILED',
-  'BAD_REQUEST',
-  'PERSISTED_QUERY_NOT_FOUND',
-  'PERSISTED_QUERY_NOT_SUPPORTED',
-  'OPERATION_RESOLUTION_FAILURE',
+  ...DOMAIN_ERROR_CODES.map((code) => ERROR_CONTRACT[code].graphql),
+  ...Object.values(TransportErrorCode).filter((code) => TRANSPORT_ERRORS[code].shown),
 ]);
 
+/** A domain error as the GraphQL error a client sees: its code by the contract, its field and details as extensions. */
 export function toGraphQLError(error: DomainError): GraphQLError {
   return new GraphQLError(error.message, {
     extensions: {
@@ -25,20 +92,9 @@ export function toGraphQLError(error: DomainError): GraphQLError {
   });
 }
 
-export function badInput(field: string, message: string): GraphQLError {
-  return toGraphQLError(new DomainError(ErrorCode.BAD_USER_INPUT, message, { field }));
-}
-
-export function unauthenticated(): GraphQLError {
-  return new GraphQLError('Unauthenticated', { extensions: { code: ErrorCode.UNAUTHENTICATED } });
-}
-
-export function forbidden(message = 'Forbidden'): GraphQLError {
-  return new GraphQLError(message, { extensions: { code: ErrorCode.FORBIDDEN } });
-}
-
-export function notFound(what: string): GraphQLError {
-  return new GraphQLError(`${what} not found`, { extensions: { code: ErrorCode.NOT_FOUND } });
+/** A transport refusal as a GraphQL error (WebSocket subscribe, operation limits), at `nodes` of the document when given. */
+export function transportError(code: TransportErrorCode, message: string, extensions: Record<string, unknown> = {}, nodes?: readonly ASTNode[]): GraphQLError {
+  return new GraphQLError(message, { ...(nodes ? { nodes } : {}), extensions: { ...extensions, code } });
 }
 
 /**
@@ -66,7 +122,7 @@ export function maskError(formatted: GraphQLFormattedError, error: unknown): Gra
     return { ...formatted, extensions: toGraphQLError(original).extensions };
   }
   const code = formatted.extensions?.code;
-  const alreadyMasked = code === 'INTERNAL_SERVER_ERROR' && typeof formatted.extensions?.correlationId === 'string';
+  const alreadyMasked = code === TransportErrorCode.INTERNAL_SERVER_ERROR && typeof formatted.extensions?.correlationId === 'string';
   if ((typeof code === 'string' && PUBLIC_CODES.has(code)) || alreadyMasked) {
     // A subgraph's masked error keeps the subgraph's correlation id, so the log line can be found.
     // Neither stack traces nor which subgraph answered (the gateway adds `serviceName`) reach a client.
@@ -79,6 +135,6 @@ export function maskError(formatted: GraphQLFormattedError, error: unknown): Gra
     message: 'Internal server error',
     ...(formatted.locations ? { locations: formatted.locations } : {}),
     ...(formatted.path ? { path: formatted.path } : {}),
-    extensions: { code: 'INTERNAL_SERVER_ERROR', correlationId },
+    extensions: { code: TransportErrorCode.INTERNAL_SERVER_ERROR, correlationId },
   };
 }

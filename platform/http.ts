@@ -3,15 +3,19 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import { httpTimeouts } from './config';
+import { errorAnswer, TransportErrorCode, type ErrorCode } from './errors';
 import { logger } from './logger';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
 
+/** A refusal by the HTTP front, answered by the error contract (`errorAnswer`): its status follows from its code. */
 export class HttpError extends Error {
-  constructor(readonly status: number, message: string, readonly code = 'BAD_REQUEST') {
+  readonly status: number;
+  constructor(readonly code: ErrorCode, message: string) {
     super(message);
+    this.status = errorAnswer(code).status;
   }
 }
 
@@ -21,15 +25,16 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(payload);
 }
 
-/** A GraphQL-shaped error response, for failures that happen before GraphQL execution (401, 413…). */
-export function sendGraphQLError(res: ServerResponse, status: number, message: string, code: string): void {
+/** A GraphQL-shaped error response, for failures that happen before GraphQL execution (401, 413…): status and code by the contract. */
+export function sendGraphQLError(res: ServerResponse, refusal: ErrorCode, message: string): void {
+  const { code, status } = errorAnswer(refusal);
   sendJson(res, status, { errors: [{ message, extensions: { code } }] }, status === 401 ? { 'www-authenticate': 'Bearer' } : {});
 }
 
 /** Reads the whole body within `deadlineMs`: a client trickling bytes must not hold a request open for minutes. */
 export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES, deadlineMs = httpTimeouts().bodyMs): Promise<string> {
   const declared = Number(req.headers['content-length']);
-  if (declared > limit) return Promise.reject(new HttpError(413, 'Request body too large', 'PAYLOAD_TOO_LARGE'));
+  if (declared > limit) return Promise.reject(new HttpError(TransportErrorCode.PAYLOAD_TOO_LARGE, 'Request body too large'));
   return new Promise<string>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -44,11 +49,11 @@ export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES, deadlineM
     };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) return finish(new HttpError(413, 'Request body too large', 'PAYLOAD_TOO_LARGE'));
+      if (size > limit) return finish(new HttpError(TransportErrorCode.PAYLOAD_TOO_LARGE, 'Request body too large'));
       chunks.push(chunk);
     };
     const onEnd = () => finish(null);
-    const timer = setTimeout(() => finish(new HttpError(408, 'Request body not received in time', 'REQUEST_TIMEOUT')), deadlineMs);
+    const timer = setTimeout(() => finish(new HttpError(TransportErrorCode.REQUEST_TIMEOUT, 'Request body not received in time')), deadlineMs);
     timer.unref();
     req.on('data', onData).on('end', onEnd).on('error', finish);
   });
@@ -71,12 +76,12 @@ export async function executeGraphQL<TContext extends BaseContext>(
     // Only JSON: a browser sends text/plain or a form without a CORS preflight, so accepting one would let any web
     // page post a mutation. Apollo's own CSRF check relies on headers; this does not depend on its configuration.
     const mediaType = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-    if (mediaType !== 'application/json') throw new HttpError(415, 'Send GraphQL requests as application/json', 'UNSUPPORTED_MEDIA_TYPE');
+    if (mediaType !== 'application/json') throw new HttpError(TransportErrorCode.UNSUPPORTED_MEDIA_TYPE, 'Send GraphQL requests as application/json');
     const raw = await readBody(req);
     try {
       body = raw.length ? JSON.parse(raw) : undefined;
     } catch {
-      throw new HttpError(400, 'Malformed JSON body');
+      throw new HttpError(TransportErrorCode.BAD_REQUEST, 'Malformed JSON body');
     }
   }
   const result = await apollo.executeHTTPGraphQLRequest({
@@ -138,7 +143,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       if (error instanceof HttpError) {
         // The rest of a refused body is never read: the connection cannot be reused.
         if (error.status === 408 || error.status === 413) res.shouldKeepAlive = false;
-        if (!res.headersSent) sendGraphQLError(res, error.status, error.message, error.code);
+        if (!res.headersSent) sendGraphQLError(res, error.code, error.message);
         return;
       }
       // A client that hangs up mid-request is routine (timeouts, load balancers), not a server error.
@@ -148,7 +153,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         return;
       }
       logger.error({ err: error, path: url.pathname }, 'unhandled HTTP error');
-      if (!res.headersSent) sendGraphQLError(res, 500, 'Internal server error', 'INTERNAL_SERVER_ERROR');
+      if (!res.headersSent) sendGraphQLError(res, TransportErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error');
       else res.end();
     });
   });

@@ -8,7 +8,7 @@ import { loadConfig, type Config, type SubgraphName } from './config';
 import { createSubgraphContext, type SubgraphContext } from './context';
 import { createDataSource, migrate } from './db';
 import { forbiddenCharacterMessage } from '../schema/text';
-import { DomainError } from '../schema/errors';
+import { DomainError, DomainErrorCode } from '../schema/errors';
 import { maskError, toGraphQLError } from './errors';
 import { findForbiddenArgumentText } from './federation';
 import type { DeliveredEvent, EventBus } from './events';
@@ -141,7 +141,7 @@ export async function startSubgraph(definition: SubgraphDefinition, options: Sta
         const principal = await options.verifier.verify(Array.isArray(header) ? undefined : header, definition.name);
         // Only the gateway can mint identity tokens, each for one subgraph: a direct call, `_entities` included, or
         // a token replayed from another subgraph stops here.
-        if (!principal) return sendGraphQLError(res, 401, 'Unauthenticated', 'UNAUTHENTICATED');
+        if (!principal) return sendGraphQLError(res, DomainErrorCode.UNAUTHENTICATED, 'Unauthenticated');
         return executeGraphQL(apollo, req, res, url, createSubgraphContext(principal, db));
       },
     },

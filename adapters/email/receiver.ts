@@ -25,6 +25,7 @@ import { createHash } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+import { ERROR_CONTRACT } from '../../schema/errors';
 import { logger } from '../../platform/logger';
 import { apiErrorCode, deskServiceIdentity } from '../gateway-api';
 import type { CpsdApi, RunningInbound } from '../sdk';
@@ -154,8 +155,8 @@ export async function handleInboundMail(parsed: ParsedMail, envelopeFrom: string
   } catch (error) {
     const code = apiErrorCode(error);
     logger.warn({ reference, deskId: target.desk.deskId, code }, 'email bridge: comment refused');
-    if (code === 'BAD_USER_INPUT') return refuse(550, '5.6.0 The reply could not be recorded as a comment (too long or empty)', { caseReference: reference });
-    if (code === 'FORBIDDEN' || code === 'NOT_FOUND') return refuse(550, `5.7.1 No case ${reference} that this mailbox may write to`, { caseReference: reference });
+    if (code === ERROR_CONTRACT.BAD_USER_INPUT.graphql) return refuse(550, '5.6.0 The reply could not be recorded as a comment (too long or empty)', { caseReference: reference });
+    if (code === ERROR_CONTRACT.FORBIDDEN.graphql || code === ERROR_CONTRACT.NOT_FOUND.graphql) return refuse(550, `5.7.1 No case ${reference} that this mailbox may write to`, { caseReference: reference });
     return refuse(451, '4.3.0 The CPSD is not available just now; please try again later', { caseReference: reference });
   }
   const closedNote = ['RESOLVED', 'CLOSED', 'CANCELLED'].includes(target.c.state) ? ` (the case is ${target.c.state}: a comment does not reopen it)` : '';

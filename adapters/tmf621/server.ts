@@ -18,7 +18,9 @@ import type { AddressInfo, Socket } from 'node:net';
 import { bearerToken, type PartnerClaims } from '../../gateway/auth';
 import { logger } from '../../platform/logger';
 import { CaseState, HoldReason, Role } from '../../schema/enums';
-import { ApiError, apiErrorCode, bearerApi, type GatewayRequestOptions } from '../gateway-api';
+import { DomainErrorCode } from '../../schema/errors';
+import { TransportErrorCode } from '../../platform/errors';
+import { bearerApi, type GatewayRequestOptions } from '../gateway-api';
 import { outboundPolicy, resolveOutboundUrl, type OutboundPolicy } from '../outbound-url';
 import type { CpsdApi, RunningInbound } from '../sdk';
 import {
@@ -36,6 +38,7 @@ import {
   type TmfStatus,
 } from './mapping';
 import { startHubNotifier, type HubNotifierOptions } from './notifier';
+import { HttpProblem, problemOf, TmfProblemCode, unauthenticated } from './problems';
 import { tmf621Contract, type ValidationProblem } from './spec';
 
 export interface TokenVerifier {
@@ -97,48 +100,9 @@ export interface Tmf621ServerOptions {
   notify?: HubNotifierOptions;
 }
 
-class HttpProblem extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    readonly reason: string,
-    message?: string,
-  ) {
-    super(message ?? reason);
-  }
-}
-
-const STATUS_OF_API_CODE: Record<string, number> = {
-  BAD_USER_INPUT: 400,
-  UNAUTHENTICATED: 401,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  CONFLICT: 409,
-  UNAVAILABLE: 503,
-  INTERNAL_SERVER_ERROR: 502,
-};
-
-/**
- * The one answer to every refused token — missing, malformed, expired, wrongly signed, or refused by the gateway —
- * so a caller learns nothing about why (RFC 6750 §3: no error code is given).
- */
-const UNAUTHENTICATED = (): HttpProblem => new HttpProblem(401, 'UNAUTHENTICATED', 'A valid bearer token is required');
-
-function fromApiError(error: unknown): HttpProblem {
-  if (error instanceof HttpProblem) return error.status === 401 ? UNAUTHENTICATED() : error;
-  // A request that cannot even be read (a malformed percent-encoding, a lone surrogate): the client's mistake.
-  if (error instanceof URIError) return new HttpProblem(400, 'INVALID_PATH', 'The request path is not valid percent-encoded UTF-8');
-  const code = apiErrorCode(error);
-  const status = STATUS_OF_API_CODE[code] ?? 502;
-  if (status === 401) return UNAUTHENTICATED();
-  // The API's messages are written for clients (internal errors are masked by the gateway).
-  const message = error instanceof ApiError ? error.message : 'The CPSD could not complete the request';
-  return new HttpProblem(status, code, status >= 500 ? 'The CPSD is not available just now' : message, message);
-}
-
 function invalid(problems: ValidationProblem[], what: string): HttpProblem {
   const detail = problems.slice(0, 20).map((p) => `${p.path || '(body)'} ${p.message}`).join('; ');
-  return new HttpProblem(400, 'INVALID_BODY', `Invalid ${what}`, detail);
+  return new HttpProblem(TmfProblemCode.INVALID_BODY, `Invalid ${what}`, detail);
 }
 
 const json = (value: unknown): string => JSON.stringify(value);
@@ -190,27 +154,27 @@ export async function startTmf621Server(options: Tmf621ServerOptions): Promise<R
   async function authenticate(req: IncomingMessage): Promise<Caller> {
     const token = bearerToken(req.headers.authorization);
     const claims = token ? await options.verifier.verify(token) : null;
-    if (!token || !claims) throw UNAUTHENTICATED();
+    if (!token || !claims) throw unauthenticated();
     return { claims, api: bearerApi(options.gateway, token) };
   }
 
   async function readJson(req: IncomingMessage, allowed: readonly string[]): Promise<unknown> {
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-    if (!allowed.includes(type)) throw new HttpProblem(415, 'UNSUPPORTED_MEDIA_TYPE', `Content-Type must be ${allowed.join(' or ')}`);
+    if (!allowed.includes(type)) throw new HttpProblem(TransportErrorCode.UNSUPPORTED_MEDIA_TYPE, `Content-Type must be ${allowed.join(' or ')}`);
     // Refused before a byte of it is read when the client says how big it is.
     const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > maxBody) throw new HttpProblem(413, 'TOO_LARGE', `The body exceeds ${maxBody} bytes`);
+    if (declared > maxBody) throw new HttpProblem(TransportErrorCode.PAYLOAD_TOO_LARGE, `The body exceeds ${maxBody} bytes`);
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of req) {
       size += (chunk as Buffer).length;
-      if (size > maxBody) throw new HttpProblem(413, 'TOO_LARGE', `The body exceeds ${maxBody} bytes`);
+      if (size > maxBody) throw new HttpProblem(TransportErrorCode.PAYLOAD_TOO_LARGE, `The body exceeds ${maxBody} bytes`);
       chunks.push(chunk as Buffer);
     }
     try {
       return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
     } catch {
-      throw new HttpProblem(400, 'INVALID_JSON', 'The body is not JSON');
+      throw new HttpProblem(TmfProblemCode.INVALID_JSON, 'The body is not JSON');
     }
   }
 
@@ -239,7 +203,7 @@ export async function startTmf621Server(options: Tmf621ServerOptions): Promise<R
       `query Tmf621Ticket($reference: String!) { caseByReference(reference: $reference) { ${CASE_SELECTION} } }`,
       { reference: reference.trim().toUpperCase() },
     );
-    if (!caseByReference) throw new HttpProblem(404, 'NOT_FOUND', `No trouble ticket ${reference}`);
+    if (!caseByReference) throw new HttpProblem(DomainErrorCode.NOT_FOUND, `No trouble ticket ${reference}`);
     return caseByReference;
   }
 
@@ -254,11 +218,11 @@ export async function startTmf621Server(options: Tmf621ServerOptions): Promise<R
     const ticket = body as Record<string, unknown> & { description: string; severity: string; ticketType: string };
     const parties = (ticket.relatedParty as { id?: string; role?: string }[] | undefined) ?? [];
     const deskId = parties.find((p) => ['servicedesk', 'assignee'].includes((p.role ?? '').toLowerCase()) && p.id)?.id ?? options.defaultDeskId;
-    if (!deskId) throw new HttpProblem(400, 'INVALID_BODY', 'Name the desk', 'relatedParty with role "serviceDesk" and the desk id is required');
+    if (!deskId) throw new HttpProblem(TmfProblemCode.INVALID_BODY, 'Name the desk', 'relatedParty with role "serviceDesk" and the desk id is required');
     const entities = (ticket.relatedEntity as { id?: string; name?: string; role?: string; '@referredType'?: string }[] | undefined) ?? [];
     const category = categoryOfTicketType(ticket.ticketType) ?? categoryOfTicketType(entities.find((e) => e.role === 'category')?.id ?? entities.find((e) => e.role === 'category')?.name);
     if (!category) {
-      throw new HttpProblem(400, 'INVALID_BODY', 'ticketType must name a CPSD category', 'ticketType must be one of: Settlement Services, Data Submission, Market Systems, Participant Issues, Data Aggregation and Reporting, Regulatory Compliance, Security, Communications, Change Management, Third-Party Services (OM §5.16)');
+      throw new HttpProblem(TmfProblemCode.INVALID_BODY, 'ticketType must name a CPSD category', 'ticketType must be one of: Settlement Services, Data Submission, Market Systems, Participant Issues, Data Aggregation and Reporting, Regulatory Compliance, Security, Communications, Change Management, Third-Party Services (OM §5.16)');
     }
     const evidence: Record<string, string[]> = {};
     for (const { key, referredType } of EVIDENCE_ENTITIES) {
@@ -272,7 +236,7 @@ export async function startTmf621Server(options: Tmf621ServerOptions): Promise<R
     const related = new Map<string, CaseForTicket>();
     for (const r of relationships) {
       const other = await loadCase(caller.api, r.id).catch((error: unknown) => {
-        if (error instanceof HttpProblem && error.status === 404) throw new HttpProblem(400, 'INVALID_BODY', `troubleTicketRelationship: no trouble ticket ${r.id}`);
+        if (error instanceof HttpProblem && error.code === DomainErrorCode.NOT_FOUND) throw new HttpProblem(TmfProblemCode.INVALID_BODY, `troubleTicketRelationship: no trouble ticket ${r.id}`);
         throw error;
       });
       related.set(r.id, other);
@@ -281,11 +245,11 @@ export async function startTmf621Server(options: Tmf621ServerOptions): Promise<R
     const isAgentOf = (desk: string) => caller.claims.roles.includes(Role.DESK_AGENT) && caller.claims.deskIds.includes(desk);
     for (const r of relationships) {
       if (r.relationshipType === 'isChild' && !isAgentOf(related.get(r.id)!.desk.id)) {
-        throw new HttpProblem(403, 'FORBIDDEN', 'Only desk agents of the parent’s desk link a child case');
+        throw new HttpProblem(DomainErrorCode.FORBIDDEN, 'Only desk agents of the parent’s desk link a child case');
       }
-      if (r.relationshipType === 'isParent' && !isAgentOf(deskId)) throw new HttpProblem(403, 'FORBIDDEN', 'Only desk agents of the new case’s desk link children to it');
+      if (r.relationshipType === 'isParent' && !isAgentOf(deskId)) throw new HttpProblem(DomainErrorCode.FORBIDDEN, 'Only desk agents of the new case’s desk link children to it');
       if (!['isChild', 'isParent', 'follows'].includes(r.relationshipType)) {
-        throw new HttpProblem(400, 'INVALID_BODY', `troubleTicketRelationship: relationshipType must be isChild, isParent or follows, not ${r.relationshipType}`);
+        throw new HttpProblem(TmfProblemCode.INVALID_BODY, `troubleTicketRelationship: relationshipType must be isChild, isParent or follows, not ${r.relationshipType}`);
       }
     }
     const idempotency = str(req.headers['idempotency-key']) ?? (theirs ? `${theirs.owner ?? 'external'}:${theirs.id}` : null);
@@ -331,8 +295,8 @@ export async function startTmf621Server(options: Tmf621ServerOptions): Promise<R
   async function listTickets(url: URL, res: ServerResponse, caller: Caller): Promise<void> {
     const offset = Number(url.searchParams.get('offset') ?? 0);
     const limit = Number(url.searchParams.get('limit') ?? 20);
-    if (!Number.isInteger(offset) || offset < 0 || offset > 1000) throw new HttpProblem(400, 'INVALID_QUERY', 'offset must be an integer 0–1000');
-    if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new HttpProblem(400, 'INVALID_QUERY', 'limit must be an integer 1–100');
+    if (!Number.isInteger(offset) || offset < 0 || offset > 1000) throw new HttpProblem(TmfProblemCode.INVALID_QUERY, 'offset must be an integer 0–1000');
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new HttpProblem(TmfProblemCode.INVALID_QUERY, 'limit must be an integer 1–100');
     const status = url.searchParams.get('status');
     const states = status ? Object.values(CaseState).filter((s) => statusOfCase({ state: s }) === status || (s === CaseState.ON_HOLD && (status === 'pending' || status === 'held')) || (s === CaseState.RESOLVED && status === 'rejected')) : null;
     const cases: CaseForTicket[] = [];
@@ -359,7 +323,7 @@ export async function startTmf621Server(options: Tmf621ServerOptions): Promise<R
   async function patchTicket(req: IncomingMessage, res: ServerResponse, caller: Caller, reference: string): Promise<void> {
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (type === 'application/json-patch+json' || type === 'application/json-patch-query+json') {
-      throw new HttpProblem(415, 'UNSUPPORTED_MEDIA_TYPE', 'Use application/merge-patch+json (JSON Patch is not supported)');
+      throw new HttpProblem(TransportErrorCode.UNSUPPORTED_MEDIA_TYPE, 'Use application/merge-patch+json (JSON Patch is not supported)');
     }
     const body = await readJson(req, ['application/merge-patch+json', 'application/json']);
     const problems = contract.checkPatch(body);
@@ -371,15 +335,15 @@ export async function startTmf621Server(options: Tmf621ServerOptions): Promise<R
     const CHANGEABLE = new Set(['note', 'status', 'statusChangeReason', 'troubleTicketRelationship', 'externalIdentifier', '@type', '@baseType', '@schemaLocation']);
     const refused = Object.keys(patch).filter((k) => !CHANGEABLE.has(k) && json(patch[k]) !== json(current[k]));
     if (refused.length) {
-      throw new HttpProblem(400, 'NOT_CHANGEABLE', `${refused.join(', ')} cannot be changed through TMF621`, `${refused.join(', ')}: the raiser's subject and description are the record, and the desk sets priority by triage (OM §3.8)`);
+      throw new HttpProblem(TmfProblemCode.NOT_CHANGEABLE, `${refused.join(', ')} cannot be changed through TMF621`, `${refused.join(', ')}: the raiser's subject and description are the record, and the desk sets priority by triage (OM §3.8)`);
     }
     await addNotes(caller, c.id, (patch.note as { id?: string; text?: string }[] | undefined) ?? [], new Set(c.comments.map((x) => x.id)));
     const relationships = (patch.troubleTicketRelationship as { id?: string; relationshipType?: string }[] | undefined) ?? [];
     for (const r of relationships) {
-      if (!r.id || !r.relationshipType) throw new HttpProblem(400, 'INVALID_BODY', 'troubleTicketRelationship needs id and relationshipType');
+      if (!r.id || !r.relationshipType) throw new HttpProblem(TmfProblemCode.INVALID_BODY, 'troubleTicketRelationship needs id and relationshipType');
       const known = (current.troubleTicketRelationship as { id: string; relationshipType: string }[]).some((x) => x.id === r.id && x.relationshipType === r.relationshipType);
       if (known) continue;
-      if (r.relationshipType !== 'isChild' && r.relationshipType !== 'isParent') throw new HttpProblem(400, 'INVALID_BODY', 'A PATCH links isChild or isParent only');
+      if (r.relationshipType !== 'isChild' && r.relationshipType !== 'isParent') throw new HttpProblem(TmfProblemCode.INVALID_BODY, 'A PATCH links isChild or isParent only');
       const other = await loadCase(caller.api, r.id);
       const input = r.relationshipType === 'isChild' ? { parentId: other.id, childId: c.id } : { parentId: c.id, childId: other.id };
       await caller.api.request(`mutation Tmf621Link($input: LinkChildCaseInput!) { linkChildCase(input: $input) { id } }`, { input });
@@ -392,11 +356,11 @@ export async function startTmf621Server(options: Tmf621ServerOptions): Promise<R
   /** A status change as the case mutation it means; the API decides whether the caller's role allows it. */
   async function changeStatus(caller: Caller, c: CaseForTicket, status: TmfStatus, reason: string | null): Promise<void> {
     const need = (what: string): string => {
-      if (!reason) throw new HttpProblem(400, 'INVALID_BODY', `statusChangeReason is required to ${what}`);
+      if (!reason) throw new HttpProblem(TmfProblemCode.INVALID_BODY, `statusChangeReason is required to ${what}`);
       return reason;
     };
     const conflict = (): never => {
-      throw new HttpProblem(409, 'CONFLICT', `A ticket that is ${statusOfCase(c)} cannot become ${status} through TMF621`, `case state ${c.state}`);
+      throw new HttpProblem(DomainErrorCode.ILLEGAL_TRANSITION, `A ticket that is ${statusOfCase(c)} cannot become ${status} through TMF621`, `case state ${c.state}`);
     };
     const caseDeskAgent = caller.claims.roles.includes(Role.DESK_AGENT) && caller.claims.deskIds.includes(c.desk.id);
     const state = c.state as CaseState;
@@ -416,7 +380,7 @@ export async function startTmf621Server(options: Tmf621ServerOptions): Promise<R
         if (state === CaseState.ON_HOLD && status === 'inProgress') return void (await mutate(caller.api, 'resumeCase', 'CaseNoteInput', { caseId: c.id, note: reason }));
         if (state === CaseState.RESOLVED || state === CaseState.CLOSED) return void (await mutate(caller.api, 'reopenCase', 'CaseReasonInput', { caseId: c.id, comment: need('reopen') }));
         if (state === CaseState.NEW && status === 'inProgress') {
-          throw new HttpProblem(409, 'CONFLICT', 'Triage the case to start work', 'a New case goes In Progress by triage (type, impact, urgency) through the CPSD API');
+          throw new HttpProblem(DomainErrorCode.ILLEGAL_TRANSITION, 'Triage the case to start work', 'a New case goes In Progress by triage (type, impact, urgency) through the CPSD API');
         }
         return conflict();
       case 'pending':
@@ -437,7 +401,7 @@ export async function startTmf621Server(options: Tmf621ServerOptions): Promise<R
     const { callback, query } = body as { callback: string; query?: string };
     // Public addresses only, after DNS (and again at every connection: see the notifier).
     const checked = await resolveOutboundUrl(callback, outbound, 'callback');
-    if ('refused' in checked) throw new HttpProblem(400, 'INVALID_BODY', checked.refused);
+    if ('refused' in checked) throw new HttpProblem(TmfProblemCode.INVALID_BODY, checked.refused);
     const hub: HubRegistration = { id: randomUUID(), callback, query: query ?? null, subject: caller.claims.subject, organisationId: caller.claims.organisationId, roles: [...caller.claims.roles], deskIds: [...caller.claims.deskIds], createdAt: new Date().toISOString() };
     await hubs.add(hub);
     send(res, 201, { id: hub.id, href: `${publicUrl}${base}/hub/${hub.id}`, callback: hub.callback, ...(hub.query ? { query: hub.query } : {}), '@type': 'Hub' }, { location: `${publicUrl}${base}/hub/${hub.id}` });
@@ -454,21 +418,21 @@ export async function startTmf621Server(options: Tmf621ServerOptions): Promise<R
     if (seen.has(seenKey)) return send(res, 204);
     const ticket = event.event.troubleTicket ?? {};
     const partnerId = str(ticket.id);
-    if (!partnerId) throw new HttpProblem(400, 'INVALID_BODY', 'event.troubleTicket.id is required');
+    if (!partnerId) throw new HttpProblem(TmfProblemCode.INVALID_BODY, 'event.troubleTicket.id is required');
     const identifiers = (ticket.externalIdentifier as { owner?: string; externalIdentifierType?: string; id?: string }[] | undefined) ?? [];
     const ours = identifiers.filter((i) => i.owner === CPSD_OWNER);
     const reference = ours.find((i) => i.externalIdentifierType === 'Case')?.id;
     const handoffId = ours.find((i) => i.externalIdentifierType === 'Handoff')?.id;
-    if (!reference) throw new HttpProblem(400, 'INVALID_BODY', 'The ticket carries no CPSD case reference', 'externalIdentifier with owner "CPSD" and externalIdentifierType "Case" is required');
+    if (!reference) throw new HttpProblem(TmfProblemCode.INVALID_BODY, 'The ticket carries no CPSD case reference', 'externalIdentifier with owner "CPSD" and externalIdentifierType "Case" is required');
     const { caseByReference: c } = await caller.api.request<{ caseByReference: { id: string; handoffs: { id: string; state: string; externalReference: string | null; toDesk: { id: string } }[] } | null }>(
       `query Tmf621Handoffs($reference: String!) { caseByReference(reference: $reference) { id handoffs { id state externalReference toDesk { id } } } }`,
       { reference },
     );
-    if (!c) throw new HttpProblem(404, 'NOT_FOUND', `No case ${reference} with a hand-off to your desk`);
+    if (!c) throw new HttpProblem(DomainErrorCode.NOT_FOUND, `No case ${reference} with a hand-off to your desk`);
     const mine = c.handoffs.filter((h) => caller.claims.deskIds.includes(h.toDesk.id));
     const handoff =
       mine.find((h) => h.id === handoffId) ?? mine.find((h) => h.externalReference === partnerId) ?? mine.find((h) => h.state !== 'RESOLVED' && h.state !== 'REJECTED');
-    if (!handoff) throw new HttpProblem(404, 'NOT_FOUND', `No case ${reference} with a hand-off to your desk`);
+    if (!handoff) throw new HttpProblem(DomainErrorCode.NOT_FOUND, `No case ${reference} with a hand-off to your desk`);
     const eventKey = sha(`${eventName}:${event.eventId}`);
     const reason = str(ticket.statusChangeReason);
     const status = str(ticket.status) as TmfStatus | null;
@@ -522,14 +486,14 @@ export async function startTmf621Server(options: Tmf621ServerOptions): Promise<R
     try {
       url = new URL(req.url ?? '/', 'http://tmf621.invalid');
     } catch {
-      throw new HttpProblem(400, 'INVALID_PATH', 'The request path is not a valid URL path');
+      throw new HttpProblem(TmfProblemCode.INVALID_PATH, 'The request path is not a valid URL path');
     }
-    if (!url.pathname.startsWith(`${base}/`)) throw new HttpProblem(404, 'NOT_FOUND', 'No such resource');
+    if (!url.pathname.startsWith(`${base}/`)) throw new HttpProblem(DomainErrorCode.NOT_FOUND, 'No such resource');
     const parts = url.pathname.slice(base.length + 1).split('/').map(decodeURIComponent);
     const method = req.method ?? 'GET';
     const resource = parts[0];
     const known = resource === 'troubleTicket' || resource === 'hub' || resource === 'listener';
-    if (!known || parts.length > 2) throw new HttpProblem(404, 'NOT_FOUND', 'No such resource');
+    if (!known || parts.length > 2) throw new HttpProblem(DomainErrorCode.NOT_FOUND, 'No such resource');
     const caller = await authenticate(req);
     const id = parts[1];
     if (resource === 'troubleTicket') {
@@ -537,28 +501,28 @@ export async function startTmf621Server(options: Tmf621ServerOptions): Promise<R
       if (!id && method === 'GET') return listTickets(url, res, caller);
       if (id && method === 'GET') return send(res, 200, ticketOfCase(await loadCase(caller.api, id), ticketUrl));
       if (id && method === 'PATCH') return patchTicket(req, res, caller, id);
-      if (id && method === 'DELETE') throw new HttpProblem(405, 'METHOD_NOT_ALLOWED', 'Cases are never deleted', 'withdraw a ticket with PATCH status "cancelled" and a statusChangeReason');
+      if (id && method === 'DELETE') throw new HttpProblem(TransportErrorCode.METHOD_NOT_ALLOWED, 'Cases are never deleted', 'withdraw a ticket with PATCH status "cancelled" and a statusChangeReason');
     }
     if (resource === 'hub') {
       if (!id && method === 'POST') return createHub(req, res, caller);
       if (id && method === 'DELETE') {
-        if (!(await hubs.remove(id, caller.claims.subject))) throw new HttpProblem(404, 'NOT_FOUND', `No hub ${id}`);
+        if (!(await hubs.remove(id, caller.claims.subject))) throw new HttpProblem(DomainErrorCode.NOT_FOUND, `No hub ${id}`);
         return send(res, 204);
       }
     }
     if (resource === 'listener' && id && method === 'POST') return receiveEvent(req, res, caller, id);
-    throw new HttpProblem(405, 'METHOD_NOT_ALLOWED', `${method} is not supported here`);
+    throw new HttpProblem(TransportErrorCode.METHOD_NOT_ALLOWED, `${method} is not supported here`);
   }
 
   const sockets = new Set<Socket>();
   const server = createServer((req, res) => {
     route(req, res).catch((error: unknown) => {
-      const problem = fromApiError(error);
+      const problem = problemOf(error);
       if (problem.status >= 500) logger.warn({ code: problem.code, method: req.method }, 'tmf621: request failed');
       if (!req.complete) {
         // Answered before the body was read (415, 413, 401…): drain a small one so the connection can be reused;
         // a body too large to read is not read — the connection closes after the answer.
-        if (problem.status === 413) res.setHeader('connection', 'close');
+        if (problem.code === TransportErrorCode.PAYLOAD_TOO_LARGE) res.setHeader('connection', 'close');
         else req.resume();
       }
       if (!res.headersSent) sendProblem(res, problem);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildSchema, graphql, GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { DomainError, DomainErrorCode, ERROR_CONTRACT } from '../../schema/errors';
-import { maskError } from '../errors';
+import { errorAnswer, maskError, TRANSPORT_ERRORS, TransportErrorCode, transportError } from '../errors';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const SECRET = 'connect ECONNREFUSED 10.0.3.7:5432 user=cpsd_elexon password=hunter2 mpan 1200012345678';
@@ -66,12 +66,18 @@ describe('maskError: domain errors', () => {
     }
   });
 
+  it('answers an illegal transition as BAD_USER_INPUT on the field, naming the action attempted and the state found', async () => {
+    const refusal = DomainError.illegalTransition('Cannot ROUTE a case that is CLOSED', 'caseId', { currentState: 'CLOSED', action: 'ROUTE', allowed: ['REOPEN'] });
+    const { formatted, error } = await thrownByResolver(refusal);
+    expect(maskError(formatted, error).extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'caseId', currentState: 'CLOSED', action: 'ROUTE', allowed: ['REOPEN'] });
+  });
+
   it('carries a DomainError’s details but adds no field when there is none', async () => {
     const { formatted, error } = await thrownByResolver(
-      DomainError.conflict('Case C-1 cannot go from CLOSED to IN_PROGRESS', { currentState: 'CLOSED', allowed: ['REOPENED'] }),
+      DomainError.forbidden('Only the case’s desk resolves it', { deskId: 'desk-1' }),
     );
     const output = maskError(formatted, error);
-    expect(output.extensions).toEqual({ code: 'CONFLICT', currentState: 'CLOSED', allowed: ['REOPENED'] });
+    expect(output.extensions).toEqual({ code: 'FORBIDDEN', deskId: 'desk-1' });
     expectNoStacktrace(output);
   });
 
@@ -214,6 +220,29 @@ describe('maskError: errors that pass through', () => {
     expect(output.path).toEqual(['case', 'externalTicket']);
     expect(output.extensions).not.toHaveProperty('serviceName');
     expectNoStacktrace(output);
+  });
+});
+
+describe('the transport’s own refusals', () => {
+  it('every transport code has a status; the ones Apollo raises during a request keep their message, the rest would be masked', () => {
+    for (const code of Object.values(TransportErrorCode)) {
+      expect(errorAnswer(code)).toEqual({ code, status: TRANSPORT_ERRORS[code].http });
+      const formatted: GraphQLFormattedError = { message: `a ${code}`, extensions: { code } };
+      const output = maskError(formatted, transportError(code, formatted.message));
+      expect(output.message, code).toBe(TRANSPORT_ERRORS[code].shown ? `a ${code}` : 'Internal server error');
+    }
+  });
+
+  it('no transport code is a domain code or a domain error’s GraphQL code; a domain code is answered by the contract', () => {
+    for (const code of Object.values(DomainErrorCode)) {
+      expect(Object.values(TransportErrorCode)).not.toContain(code);
+      expect(Object.values(TransportErrorCode)).not.toContain(ERROR_CONTRACT[code].graphql);
+      expect(errorAnswer(code)).toEqual({ code: ERROR_CONTRACT[code].graphql, status: ERROR_CONTRACT[code].http });
+    }
+  });
+
+  it('transportError carries its extensions and the code', () => {
+    expect(transportError(TransportErrorCode.GRAPHQL_VALIDATION_FAILED, 'too deep', { limit: 'depth' }).extensions).toEqual({ limit: 'depth', code: 'GRAPHQL_VALIDATION_FAILED' });
   });
 });
 

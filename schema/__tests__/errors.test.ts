@@ -1,10 +1,10 @@
 // DomainError codes and shape.
 import { describe, expect, it } from 'vitest';
-import { DOMAIN_ERROR_CODES, DomainError, DomainErrorCode, ERROR_CONTRACT, isDomainError } from '../errors';
+import { DOMAIN_ERROR_CODES, DomainError, DomainErrorCode, ERROR_CONTRACT, domainCodeOf, isDomainError } from '../errors';
 
 describe('DomainError', () => {
   it('codes are the ones the error contract answers', () => {
-    expect(DOMAIN_ERROR_CODES).toEqual(['BAD_USER_INPUT', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'ILLEGAL_TRANSITION']);
+    expect(DOMAIN_ERROR_CODES).toEqual(['BAD_USER_INPUT', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'ILLEGAL_TRANSITION']);
     expect(Object.keys(ERROR_CONTRACT).sort()).toEqual([...DOMAIN_ERROR_CODES].sort());
   });
 
@@ -13,12 +13,29 @@ describe('DomainError', () => {
     expect(ERROR_CONTRACT.NOT_FOUND).toEqual({ graphql: 'NOT_FOUND', http: 404 });
   });
 
+  it('every code has a GraphQL code and a client-error HTTP status', () => {
+    for (const code of DOMAIN_ERROR_CODES) {
+      expect(ERROR_CONTRACT[code].graphql).toMatch(/^[A-Z_]+$/);
+      expect(ERROR_CONTRACT[code].http).toBeGreaterThanOrEqual(400);
+      expect(ERROR_CONTRACT[code].http).toBeLessThan(500);
+    }
+  });
+
+  it('domainCodeOf reads the contract backwards: a client of the API recovers the domain code of what it received', () => {
+    for (const code of DOMAIN_ERROR_CODES) {
+      const error = code === DomainErrorCode.ILLEGAL_TRANSITION ? DomainError.illegalTransition('Cannot HOLD', 'caseId', { currentState: 'NEW' }) : new DomainError(code, 'x');
+      expect(domainCodeOf(ERROR_CONTRACT[code].graphql, error.details), code).toBe(code);
+    }
+    expect(domainCodeOf('BAD_USER_INPUT', { field: 'mpan' })).toBe(DomainErrorCode.BAD_USER_INPUT);
+    expect(domainCodeOf('GRAPHQL_VALIDATION_FAILED')).toBeNull();
+    expect(domainCodeOf('ILLEGAL_TRANSITION')).toBeNull();
+  });
+
   it.each([
     [DomainError.badUserInput('MPAN check digit is wrong', 'mpan'), DomainErrorCode.BAD_USER_INPUT, 'mpan'],
     [DomainError.unauthenticated(), DomainErrorCode.UNAUTHENTICATED, undefined],
     [DomainError.forbidden(), DomainErrorCode.FORBIDDEN, undefined],
     [DomainError.notFound('Case', 'CPSD-1'), DomainErrorCode.NOT_FOUND, undefined],
-    [DomainError.conflict('That idempotency key was used for another request', { key: 'k' }), DomainErrorCode.CONFLICT, undefined],
     [DomainError.illegalTransition('Cannot RESOLVE a case that is CLOSED', 'caseId', { currentState: 'CLOSED' }), DomainErrorCode.ILLEGAL_TRANSITION, 'caseId'],
   ])('%s has code %s', (error, code, field) => {
     expect(error).toBeInstanceOf(Error);

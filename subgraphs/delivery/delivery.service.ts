@@ -176,7 +176,7 @@ export class DeliveryService {
       const delivery = await this.byId(principal, id, tx, true);
       if (!delivery) throw DomainError.notFound('Delivery');
       if (delivery.state !== DeliveryState.DEAD && delivery.state !== DeliveryState.DISABLED) {
-        throw DomainError.badUserInput(`Only a DEAD or DISABLED delivery can be retried; this one is ${delivery.state}`, 'id', {
+        throw DomainError.illegalTransition(`Only a DEAD or DISABLED delivery can be retried; this one is ${delivery.state}`, 'id', {
           currentState: delivery.state,
           allowed: [DeliveryState.DEAD, DeliveryState.DISABLED],
         });

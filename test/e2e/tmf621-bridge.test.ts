@@ -274,6 +274,13 @@ describe('inbound: a supplier’s system raises and works a case over TMF621', (
     const cancelled = await call('PATCH', `/troubleTicket/${created.id}`, { token: tokens.supplier, body: { status: 'cancelled', statusChangeReason: 'Raised twice by mistake' } });
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.status).toBe('cancelled');
+    // A status the cancelled case cannot take is 409 ILLEGAL_TRANSITION, whether the bridge or the API refuses it.
+    const resumed = await call('PATCH', `/troubleTicket/${created.id}`, { token: tokens.supplier, body: { status: 'inProgress', statusChangeReason: 'Not a duplicate after all' } });
+    expectTmfError(resumed, 409);
+    expect(resumed.body.code).toBe('ILLEGAL_TRANSITION');
+    const resolved = await call('PATCH', `/troubleTicket/${created.id}`, { token: tokens.elexonAgent, body: { status: 'resolved', statusChangeReason: 'Fixed' } });
+    expectTmfError(resolved, 409);
+    expect(resolved.body).toMatchObject({ code: 'ILLEGAL_TRANSITION', reason: expect.stringContaining('Cannot RESOLVE') });
     expectTmfError(await call('DELETE', `/troubleTicket/${created.id}`, { token: tokens.supplier }), 405);
   });
 

@@ -247,6 +247,20 @@ describe('WebSocket errors and limits are those of HTTP', () => {
   });
 });
 
+describe('refusals at subscribe carry the error contract’s codes', () => {
+  it('an unseen case is NOT_FOUND, a query is BAD_REQUEST, an unnamed choice of operations BAD_USER_INPUT, a broken document GRAPHQL_PARSE_FAILED', async () => {
+    const client = connect(t.gatewayUrl, await t.token({ sub: 'frank', org: 'eon-next' }), () => undefined);
+    const refused = async (query: string, variables: Record<string, unknown> = {}) =>
+      ((await subscribeOnce(client, query, variables)) as { message: string; extensions: Record<string, unknown> }[]).map((e) => ({ message: e.message, code: e.extensions.code }));
+    const caseEvents = (name: string) => `subscription ${name}($caseId: ID!) { caseEvents(caseId: $caseId) { sequence } }`;
+    expect(await refused(caseEvents('Unseen'), { caseId: '00000000-0000-4000-8000-000000000000' })).toEqual([{ message: 'Case not found', code: 'NOT_FOUND' }]);
+    expect(await refused('query Q { __typename }')).toEqual([{ message: expect.stringContaining('Only subscriptions run over WebSocket'), code: 'BAD_REQUEST' }]);
+    expect(await refused(`${caseEvents('A')} ${caseEvents('B')}`, { caseId: '1' })).toEqual([{ message: 'Name the operation to run', code: 'BAD_USER_INPUT' }]);
+    expect(await refused('subscription {', {})).toEqual([{ message: expect.stringContaining('Syntax Error'), code: 'GRAPHQL_PARSE_FAILED' }]);
+    await stillAnswers();
+  });
+});
+
 describe('a paused reader', () => {
   it('is closed with SlowConsumer (1013) once its socket backlog passes maxBufferedBytes (1 MiB), counted across all its subscriptions', async () => {
     // Not carol: the cap test leaves her at her two sockets.

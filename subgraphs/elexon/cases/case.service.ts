@@ -487,7 +487,7 @@ export class CaseService {
     return this.mutate(principal, 'handOffCase', input, input.caseId, async (tx, c, access, now) => {
       this.requireDesk(access);
       if (c.state !== CaseState.IN_PROGRESS && c.state !== CaseState.ON_HOLD) {
-        throw DomainError.badUserInput(`Triage the case before handing it off; it is ${c.state}`, 'caseId', {
+        throw DomainError.illegalTransition(`Triage the case before handing it off; it is ${c.state}`, 'caseId', {
           currentState: c.state,
           allowed: [CaseState.IN_PROGRESS, CaseState.ON_HOLD],
         });
@@ -549,7 +549,7 @@ export class CaseService {
         rejectHandoff: [HandoffState.REQUESTED, HandoffState.ACKNOWLEDGED, HandoffState.IN_PROGRESS],
       };
       if (!allowed[operation].includes(handoff.state)) {
-        throw DomainError.badUserInput(`The hand-off is ${handoff.state}; ${operation} needs ${allowed[operation].join(' or ')}`, 'handoffId', {
+        throw DomainError.illegalTransition(`The hand-off is ${handoff.state}; ${operation} needs ${allowed[operation].join(' or ')}`, 'handoffId', {
           currentState: handoff.state,
           allowed: allowed[operation],
         });

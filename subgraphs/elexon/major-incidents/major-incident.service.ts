@@ -301,7 +301,7 @@ export class MajorIncidentService {
       if (c.type !== CaseType.INCIDENT) {
         throw DomainError.badUserInput(`Only an incident can be a major incident candidate; the case is ${c.type ?? 'not yet triaged'}`, 'caseId', { type: c.type });
       }
-      if (!isOpen(c.state)) throw DomainError.badUserInput(`Only an open incident can be a candidate; the case is ${c.state}`, 'caseId', { currentState: c.state });
+      if (!isOpen(c.state)) throw DomainError.illegalTransition(`Only an open incident can be a candidate; the case is ${c.state}`, 'caseId', { currentState: c.state });
       const [live] = (await tx.query(`SELECT id, reference FROM elexon.major_incidents WHERE case_id = $1 AND state IN ('CANDIDATE', 'PROMOTED')`, [c.id])) as {
         id: string;
         reference: string;
@@ -362,7 +362,7 @@ export class MajorIncidentService {
         );
       }
       if (mi.state !== MajorIncidentState.CANDIDATE) {
-        throw DomainError.badUserInput(`The major incident is ${mi.state}; only a candidate is reviewed`, 'id', { currentState: mi.state });
+        throw DomainError.illegalTransition(`The major incident is ${mi.state}; only a candidate is reviewed`, 'id', { currentState: mi.state });
       }
       const c = await lockCase(tx, mi.caseId);
       const actor = actorOf(principal);
@@ -375,7 +375,7 @@ export class MajorIncidentService {
         await this.event(tx, 'major_incident.rejected', { ...mi, state: MajorIncidentState.REJECTED });
         return mi.id;
       }
-      if (!isOpen(c.state)) throw DomainError.badUserInput(`The case is ${c.state}; only an open incident becomes a major incident`, 'id', { currentState: c.state });
+      if (!isOpen(c.state)) throw DomainError.illegalTransition(`The case is ${c.state}; only an open incident becomes a major incident`, 'id', { currentState: c.state });
       const thresholds = override ?? mi.thresholds;
       const triggered = thresholdsMet(thresholds);
       if (!triggered.length) {
@@ -421,7 +421,7 @@ export class MajorIncidentService {
       const mi = await this.lockMajorIncident(tx, principal, id);
       this.requireLeadManager(principal, mi);
       if (mi.state !== MajorIncidentState.PROMOTED) {
-        throw DomainError.badUserInput(`The major incident is ${mi.state}; updates go out while it is PROMOTED`, 'id', { currentState: mi.state });
+        throw DomainError.illegalTransition(`The major incident is ${mi.state}; updates go out while it is PROMOTED`, 'id', { currentState: mi.state });
       }
       const update = comms('', input, now);
       if (kind === MajorIncidentUpdateKind.INITIAL) {
@@ -458,7 +458,7 @@ export class MajorIncidentService {
       const mi = await this.lockMajorIncident(tx, principal, id);
       this.requireLeadManager(principal, mi);
       if (mi.state !== MajorIncidentState.PROMOTED) {
-        throw DomainError.badUserInput(`The major incident is ${mi.state}; only a PROMOTED one is resolved`, 'id', { currentState: mi.state });
+        throw DomainError.illegalTransition(`The major incident is ${mi.state}; only a PROMOTED one is resolved`, 'id', { currentState: mi.state });
       }
       const c = await lockCase(tx, mi.caseId);
       const actor = actorOf(principal);
@@ -482,7 +482,7 @@ export class MajorIncidentService {
       const mi = await this.lockMajorIncident(tx, principal, id);
       this.requireLeadManager(principal, mi);
       if (mi.state !== MajorIncidentState.RESOLVED) {
-        throw DomainError.badUserInput(`The major incident is ${mi.state}; the post-incident review follows resolution`, 'id', { currentState: mi.state });
+        throw DomainError.illegalTransition(`The major incident is ${mi.state}; the post-incident review follows resolution`, 'id', { currentState: mi.state });
       }
       const c = await lockCase(tx, mi.caseId);
       const [existing] = (await tx.query('SELECT 1 FROM elexon.mi_pirs WHERE major_incident_id = $1', [mi.id])) as unknown[];

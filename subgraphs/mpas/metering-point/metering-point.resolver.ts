@@ -1,9 +1,9 @@
 /** `meteringPoint(mpan)`: validates an MPAN and names the LDSO MPAS help desk that covers it. */
 import { Arg, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
 import { In } from 'typeorm';
+import { DomainError } from '../../../schema/errors';
 import { distributorById, validateMpan } from '../../../schema/mpan';
 import { byKeys, type SubgraphContext } from '../../../platform/context';
-import { badInput } from '../../../platform/errors';
 import { DistributorArea } from './distributor-area';
 import { DeskReference, Distributor, MeteringPoint, MpanProblem } from './metering-point';
 import { mpasDeskProfiles } from '../desk-profiles';
@@ -20,7 +20,7 @@ function deskForDistributor(ctx: SubgraphContext, distributorId: string): Promis
 export class MeteringPointResolver {
   @Query(() => MeteringPoint, { description: 'Check an MPAN and find the LDSO MPAS help desk for it' })
   async meteringPoint(@Ctx() ctx: SubgraphContext, @Arg('mpan', () => String) mpan: string): Promise<MeteringPoint> {
-    if (mpan.length > 64) throw badInput('mpan', 'An MPAN is 13 digits (or a 21-digit supply number)');
+    if (mpan.length > 64) throw DomainError.badUserInput('An MPAN is 13 digits (or a 21-digit supply number)', 'mpan');
     const check = validateMpan(mpan);
     const info = check.distributorId ? distributorById(check.distributorId) : undefined;
     const distributor = info

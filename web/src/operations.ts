@@ -1,16 +1,16 @@
 /**
  * Every GraphQL operation the dashboard sends. Their variables and results are typed by gql.tada, inferred from each
- * document against the gateway's API schema (web/src/graphql-env.d.ts, written by `npm run web:schema`): a field the
- * schema does not have, or a type that does not match it, fails the typecheck. web/src/__tests__/operations.test.ts
- * also validates every document against the checked-in supergraph, and graphql-env.test.ts fails while the
- * introspection is older than the supergraph.
+ * document against the gateway's API schema (web/src/graphql-env.d.ts, written by `npm run web:schema`): a view that
+ * reads a field as the wrong type, misses a null, or passes a variable the schema refuses fails the typecheck. A field
+ * the schema lacks only reads as `unknown` there, so web/src/__tests__/operations.test.ts validates every document, as
+ * sent, against the checked-in supergraph; graphql-env.test.ts fails while the introspection is older than it.
  */
 import { print } from '@0no-co/graphql.web';
 import { initGraphQLTada, type ResultOf, type TadaDocumentNode, type VariablesOf } from 'gql.tada';
 import type { introspection } from './graphql-env';
 
 /** The `graphql` tag for the gateway's API schema: results are unmasked, so a fragment's fields read as the operation's. */
-export const graphql = initGraphQLTada<{ introspection: introspection; scalars: { DateTimeISO: string }; disableMasking: true }>();
+const graphql = initGraphQLTada<{ introspection: introspection; scalars: { DateTimeISO: string }; disableMasking: true }>();
 
 /** A schema enum as the union of its values (e.g. `SchemaEnum<'CaseState'>`). */
 export type SchemaEnum<Name extends string> = ReturnType<typeof graphql.scalar<Name>>;

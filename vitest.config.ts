@@ -19,7 +19,15 @@ export default defineConfig({
         resolve,
         test: {
           name: 'unit',
-          include: ['schema/**/*.test.ts', 'platform/**/*.test.ts', 'gateway/**/*.test.ts', 'subgraphs/**/*.test.ts', 'adapters/**/*.test.ts', 'test/unit/**/*.test.ts', 'web/**/*.test.ts'],
+          include: [
+            'schema/**/*.test.ts',
+            'platform/**/*.test.ts',
+            'gateway/**/*.test.ts',
+            'subgraphs/**/*.test.ts',
+            'adapters/**/*.test.ts',
+            'test/unit/**/*.test.ts',
+            'web/**/*.test.ts',
+          ],
           environment: 'node',
           // type-graphql's decorators need the metadata polyfill before any GraphQL class loads.
           setupFiles: ['reflect-metadata'],

@@ -64,7 +64,10 @@ export interface BridgeHarness {
 }
 
 /** A delivery as the engine hands it to a bridge; `overrides` change the event or the delivery. */
-export function sampleDelivery(target: DeskTarget, overrides: { event?: Partial<OutboundEvent>; deliveryId?: string; attempt?: number } = {}): OutboundDelivery {
+export function sampleDelivery(
+  target: DeskTarget,
+  overrides: { event?: Partial<OutboundEvent>; deliveryId?: string; attempt?: number } = {},
+): OutboundDelivery {
   const deliveryId = overrides.deliveryId ?? randomUUID();
   return {
     deliveryId,
@@ -298,7 +301,13 @@ export async function startHttpPeer(options: HttpPeerOptions): Promise<HttpPeer>
     tickets: () => tickets.size,
     ticketsByKey: () => tickets,
     idempotencyKeys: () => requests.map((r) => options.idempotencyKey(r)),
-    received: () => requests.map((r) => `${r.method} ${r.url}\n${Object.entries(r.headers).map(([k, v]) => `${k}: ${String(v)}`).join('\n')}\n\n${r.body}`),
+    received: () =>
+      requests.map(
+        (r) =>
+          `${r.method} ${r.url}\n${Object.entries(r.headers)
+            .map(([k, v]) => `${k}: ${String(v)}`)
+            .join('\n')}\n\n${r.body}`,
+      ),
     requests: () => requests,
     close: () =>
       new Promise<void>((resolve) => {

@@ -34,7 +34,8 @@ export class ApiError extends Error {
 /** The API error code of anything a CpsdApi threw (other implementations may throw plain errors: treated as transient). */
 export function apiErrorCode(error: unknown): ApiErrorCode {
   if (error instanceof ApiError) return error.code;
-  const code = (error as { code?: unknown; extensions?: { code?: unknown } } | null)?.code ?? (error as { extensions?: { code?: unknown } } | null)?.extensions?.code;
+  const code =
+    (error as { code?: unknown; extensions?: { code?: unknown } } | null)?.code ?? (error as { extensions?: { code?: unknown } } | null)?.extensions?.code;
   return typeof code === 'string' ? code : UNAVAILABLE;
 }
 

@@ -24,12 +24,7 @@ export interface BridgesConfig {
 
 /** Every bridge of the product, keyed by the contact method it serves. */
 export function createBridges(config: BridgesConfig): BridgeRegistry {
-  return registerBridges([
-    portalBridge(),
-    webhookBridge({ dev: config.dev, env: config.env }),
-    emailBridgeFromEnv(config),
-    tmf621BridgeFromEnv(config),
-  ]);
+  return registerBridges([portalBridge(), webhookBridge({ dev: config.dev, env: config.env }), emailBridgeFromEnv(config), tmf621BridgeFromEnv(config)]);
 }
 
 /** A registry from a list of bridges; two bridges for one contact method kind is a configuration error. */

@@ -104,7 +104,11 @@ export function checkOutboundUrl(raw: unknown, policy: OutboundPolicy, field: st
   return { url };
 }
 
-type Lookup = (hostname: string, options: LookupOptions, callback: (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void) => void;
+type Lookup = (
+  hostname: string,
+  options: LookupOptions,
+  callback: (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void,
+) => void;
 
 /** A dns.lookup that fails with OutboundAddressRefused when any address the name resolves to is refused. */
 export function guardedLookup(policy: OutboundPolicy, resolve: typeof dnsLookup = dnsLookup): Lookup {
@@ -114,7 +118,8 @@ export function guardedLookup(policy: OutboundPolicy, resolve: typeof dnsLookup 
       const list = addresses as LookupAddress[];
       for (const entry of list) {
         const refusal = addressRefusal(entry.address, policy);
-        if (refusal) return callback(Object.assign(new OutboundAddressRefused(`${hostname} resolves to a refused address: ${refusal}`), { errno: undefined }), []);
+        if (refusal)
+          return callback(Object.assign(new OutboundAddressRefused(`${hostname} resolves to a refused address: ${refusal}`), { errno: undefined }), []);
       }
       if (!list.length) return callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), []);
       if (options.all) return callback(null, list);

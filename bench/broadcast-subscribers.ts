@@ -220,7 +220,13 @@ process.on('message', (message: ParentMessage) => {
     case 'stop': {
       stopping = true;
       void Promise.allSettled(clients.map((c) => c.dispose())).then(() => {
-        send({ type: 'stopped', closes: { ...closes }, errors: totalErrors, maxRssBytes: process.resourceUsage().maxRSS * 1024, ...(firstError ? { firstError } : {}) });
+        send({
+          type: 'stopped',
+          closes: { ...closes },
+          errors: totalErrors,
+          maxRssBytes: process.resourceUsage().maxRSS * 1024,
+          ...(firstError ? { firstError } : {}),
+        });
         setTimeout(() => process.exit(0), 100);
       });
       return;

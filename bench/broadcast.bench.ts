@@ -118,7 +118,12 @@ export function majorIncidentScenario(): Scenario {
     async setup(api) {
       const raiser: Person = { sub: 'bench-sally@britishgas.example', org: 'british-gas', roles: ['participant'] as Role[], desks: [] };
       const raised = await api.call<{ raiseCase: { id: string } }>(raiser, RAISE, {
-        input: { deskId: 'elexon-service-desk', category: 'MARKET_SYSTEMS', subject: 'DIP not accepting messages', description: 'Every message rejected since 09:00' },
+        input: {
+          deskId: 'elexon-service-desk',
+          category: 'MARKET_SYSTEMS',
+          subject: 'DIP not accepting messages',
+          description: 'Every message rejected since 09:00',
+        },
       });
       const caseId = raised.raiseCase.id;
       await api.call(ELEXON_AGENT, 'mutation($input: TriageCaseInput!) { triageCase(input: $input) { id } }', {
@@ -313,7 +318,10 @@ class SubscriberProcess {
   private readonly waiters: { type: ChildMessage['type']; resolve: (message: ChildMessage) => void }[] = [];
   private fatal: string | null = null;
 
-  constructor(readonly name: string, readonly count: number) {
+  constructor(
+    readonly name: string,
+    readonly count: number,
+  ) {
     this.child = fork(SUBSCRIBER_SCRIPT, [], { cwd: REPO_ROOT, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     children.add(this.child);
     this.child.on('message', (message: ChildMessage) => {
@@ -422,8 +430,7 @@ async function runPass(bus: BusName, settings: Settings): Promise<PassResult> {
   const cleanups: Cleanup[] = [];
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'cpsd-bench-broadcast-'));
   cleanups.push({ name: 'data dir', run: () => rmSync(dataDir, { recursive: true, force: true }) });
-  const busEnv: NodeJS.ProcessEnv =
-    bus === 'nats' ? { CPSD_BUS: 'nats', NATS_STREAM, NATS_SUBJECT_PREFIX } : { CPSD_BUS: 'postgres' };
+  const busEnv: NodeJS.ProcessEnv = bus === 'nats' ? { CPSD_BUS: 'nats', NATS_STREAM, NATS_SUBJECT_PREFIX } : { CPSD_BUS: 'postgres' };
   try {
     await dropDatabase(settings.serverUrl, DATABASE);
     cleanups.push({ name: 'database', run: () => dropDatabase(settings.serverUrl, DATABASE) });
@@ -433,7 +440,8 @@ async function runPass(bus: BusName, settings: Settings): Promise<PassResult> {
     }
     const config = loadConfig({ ...process.env, ...busEnv, CPSD_DATA_DIR: dataDir, LOG_LEVEL: 'warn', DATABASE_URL: settings.serverUrl });
     const supergraph = readFileSync(config.supergraphPath, 'utf8');
-    const scenario = /\bmajorIncidentUpdates\(/.test(supergraph) && /\bpostMajorIncidentUpdate\(/.test(supergraph) ? majorIncidentScenario() : caseEventsScenario();
+    const scenario =
+      /\bmajorIncidentUpdates\(/.test(supergraph) && /\bpostMajorIncidentUpdate\(/.test(supergraph) ? majorIncidentScenario() : caseEventsScenario();
 
     const identityKeys = await generateIdentityKeyPair();
     const startedAt = Date.now();
@@ -456,7 +464,8 @@ async function runPass(bus: BusName, settings: Settings): Promise<PassResult> {
           body: JSON.stringify({ query, variables }),
         });
         const body = (await response.json()) as { data?: T; errors?: unknown[] };
-        if (response.status !== 200 || body.errors || !body.data) throw new Error(`${query.slice(0, 80)}… answered ${response.status}: ${JSON.stringify(body).slice(0, 1000)}`);
+        if (response.status !== 200 || body.errors || !body.data)
+          throw new Error(`${query.slice(0, 80)}… answered ${response.status}: ${JSON.stringify(body).slice(0, 1000)}`);
         return body.data;
       },
     };
@@ -464,15 +473,18 @@ async function runPass(bus: BusName, settings: Settings): Promise<PassResult> {
 
     const profileDir = settings.profile ? mkdtempSync(path.join(os.tmpdir(), 'cpsd-bench-broadcast-profile-')) : null;
     if (profileDir) cleanups.push({ name: 'profile dir', run: () => rmSync(profileDir, { recursive: true, force: true }) });
-    const gatewayB = await startGatewayProcess({
-      ...process.env,
-      ...busEnv,
-      NODE_ENV: process.env.NODE_ENV ?? 'development',
-      IDENTITY_SIGNING_KEY: JSON.stringify(identityKeys.privateJwk),
-      DATABASE_URL: product.databaseUrl,
-      CPSD_DATA_DIR: dataDir,
-      ...Object.fromEntries(product.subgraphs.map((s) => [`SUBGRAPH_${s.name.toUpperCase()}_URL`, s.url])),
-    }, profileDir);
+    const gatewayB = await startGatewayProcess(
+      {
+        ...process.env,
+        ...busEnv,
+        NODE_ENV: process.env.NODE_ENV ?? 'development',
+        IDENTITY_SIGNING_KEY: JSON.stringify(identityKeys.privateJwk),
+        DATABASE_URL: product.databaseUrl,
+        CPSD_DATA_DIR: dataDir,
+        ...Object.fromEntries(product.subgraphs.map((s) => [`SUBGRAPH_${s.name.toUpperCase()}_URL`, s.url])),
+      },
+      profileDir,
+    );
     cleanups.push({ name: 'gateway B', run: () => gatewayB.stop() });
     const startupSeconds = (Date.now() - startedAt) / 1000;
 
@@ -604,7 +616,9 @@ async function runPass(bus: BusName, settings: Settings): Promise<PassResult> {
       const everyone = statuses.every((s, i) => s.everReceived === subscriberProcesses[i].count);
       if (everyone && warmups >= WARMUP_EVENTS) break;
       if (warmups >= MAX_WARMUP_EVENTS) {
-        throw new Error(`after ${warmups} warm-up events, subscribers that ever received one: ${statuses.map((s, i) => `${subscriberProcesses[i].name} ${s.everReceived}/${subscriberProcesses[i].count}`).join(', ')}; closes ${JSON.stringify(statuses.map((s) => s.closes))}`);
+        throw new Error(
+          `after ${warmups} warm-up events, subscribers that ever received one: ${statuses.map((s, i) => `${subscriberProcesses[i].name} ${s.everReceived}/${subscriberProcesses[i].count}`).join(', ')}; closes ${JSON.stringify(statuses.map((s) => s.closes))}`,
+        );
       }
     }
     await sleep(1000);
@@ -619,7 +633,12 @@ async function runPass(bus: BusName, settings: Settings): Promise<PassResult> {
     // Measured rounds.
     const rounds: RoundResult[] = [];
     const profileWindows: [number, number][] = [];
-    const pids: Record<string, number> = { 'product+A': process.pid, 'gateway B': gatewayB.pid, 'clients A': subscriberProcesses[0].pid(), 'clients B': subscriberProcesses[1].pid() };
+    const pids: Record<string, number> = {
+      'product+A': process.pid,
+      'gateway B': gatewayB.pid,
+      'clients A': subscriberProcesses[0].pid(),
+      'clients B': subscriberProcesses[1].pid(),
+    };
     for (let round = 1; round <= settings.rounds; round++) {
       await sleep(500);
       await Promise.all(subscriberProcesses.map((p) => p.request({ type: 'arm', round: `round ${round}` }, 'armed')));
@@ -699,8 +718,7 @@ async function runPass(bus: BusName, settings: Settings): Promise<PassResult> {
       if (file) {
         profile = summariseProfile(path.join(profileDir, file), profileWindows);
         connectProfile = summariseProfile(path.join(profileDir, file), [connectWindow]);
-      }
-      else console.log('  (gateway B wrote no CPU profile)');
+      } else console.log('  (gateway B wrote no CPU profile)');
     }
     const closes: Record<string, number> = {};
     for (const s of finalStatus) for (const [code, n] of Object.entries(s.closes)) closes[code] = (closes[code] ?? 0) + n;
@@ -823,7 +841,11 @@ function summarise(pass: PassResult, settings: Settings): void {
     ms(med((x) => x.perGateway.A?.first - x.busFromCommit)),
     ms(med((x) => x.perGateway.B?.first - x.busFromCommit)),
   ]);
-  split.push(['first → last receipt (fan-out)', ms(med((x) => x.perGateway.A?.last - x.perGateway.A?.first)), ms(med((x) => x.perGateway.B?.last - x.perGateway.B?.first))]);
+  split.push([
+    'first → last receipt (fan-out)',
+    ms(med((x) => x.perGateway.A?.last - x.perGateway.A?.first)),
+    ms(med((x) => x.perGateway.B?.last - x.perGateway.B?.first)),
+  ]);
   const perSub = (name: string) => {
     const v = med((x) => ((x.perGateway[name]?.last - x.perGateway[name]?.first) * 1000) / Math.max(1, x.perGateway[name]?.count - 1));
     return Number.isFinite(v) ? `${v.toFixed(0)} µs` : 'n/a';
@@ -834,11 +856,18 @@ function summarise(pass: PassResult, settings: Settings): void {
   const h = pass.hydration;
   console.log(
     `  Hydration in isolation (gateway A's apollo.executeOperation of the gateway's own hydration query, idle, median of 15;` +
-      ` ${h.bytes} bytes of data): ${Object.entries(h.perScopeMs).map(([k, v]) => `${k} ${v.toFixed(1)} ms`).join(', ')};` +
+      ` ${h.bytes} bytes of data): ${Object.entries(h.perScopeMs)
+        .map(([k, v]) => `${k} ${v.toFixed(1)} ms`)
+        .join(', ')};` +
       ` all ${Object.keys(h.perScopeMs).length} groups at once (what one event costs a gateway) ${h.concurrentMs.toFixed(1)} ms`,
   );
   const cpuRows = [['CPU per round (user+system, ms)', 'median', 'per subscriber served']];
-  const served: Record<string, number> = { 'product+A': Math.ceil(settings.subscribers / 2), 'gateway B': Math.floor(settings.subscribers / 2), 'clients A': Math.ceil(settings.subscribers / 2), 'clients B': Math.floor(settings.subscribers / 2) };
+  const served: Record<string, number> = {
+    'product+A': Math.ceil(settings.subscribers / 2),
+    'gateway B': Math.floor(settings.subscribers / 2),
+    'clients A': Math.ceil(settings.subscribers / 2),
+    'clients B': Math.floor(settings.subscribers / 2),
+  };
   for (const name of Object.keys(r[0]?.cpuMs ?? {})) {
     const v = med((x) => x.cpuMs[name]);
     cpuRows.push([name, ms(v), `${((v * 1000) / served[name]).toFixed(0)} µs`]);
@@ -854,36 +883,71 @@ function summarise(pass: PassResult, settings: Settings): void {
   );
   if (pass.profile) {
     const p = pass.profile;
-    console.log(`  Gateway B CPU profile over the measured rounds (BENCH_PROFILE=1; sampled ${ms(p.windowMs)} ms, busy ${ms(p.busyMs)} ms; profiling slows it):`);
-    printTable([['category (self time)', 'ms', 'share of busy'], ...p.categories.filter(([c]) => c !== 'idle').slice(0, 12).map(([c, v]) => [c, v.toFixed(1), `${((v / p.busyMs) * 100).toFixed(0)}%`])], [false, true, true]);
+    console.log(
+      `  Gateway B CPU profile over the measured rounds (BENCH_PROFILE=1; sampled ${ms(p.windowMs)} ms, busy ${ms(p.busyMs)} ms; profiling slows it):`,
+    );
+    printTable(
+      [
+        ['category (self time)', 'ms', 'share of busy'],
+        ...p.categories
+          .filter(([c]) => c !== 'idle')
+          .slice(0, 12)
+          .map(([c, v]) => [c, v.toFixed(1), `${((v / p.busyMs) * 100).toFixed(0)}%`]),
+      ],
+      [false, true, true],
+    );
     printTable([['top functions (self time)', 'ms'], ...p.functions.slice(0, 15).map(([f, v]) => [f.slice(0, 110), v.toFixed(1)])], [false, true]);
   }
   if (pass.connectProfile) {
     const p = pass.connectProfile;
     console.log(`  Gateway B CPU profile while its subscribers connected and subscribed (sampled ${ms(p.windowMs)} ms, busy ${ms(p.busyMs)} ms):`);
-    printTable([['category (self time)', 'ms', 'share of busy'], ...p.categories.filter(([c]) => c !== 'idle').slice(0, 8).map(([c, v]) => [c, v.toFixed(0), `${((v / p.busyMs) * 100).toFixed(0)}%`])], [false, true, true]);
+    printTable(
+      [
+        ['category (self time)', 'ms', 'share of busy'],
+        ...p.categories
+          .filter(([c]) => c !== 'idle')
+          .slice(0, 8)
+          .map(([c, v]) => [c, v.toFixed(0), `${((v / p.busyMs) * 100).toFixed(0)}%`]),
+      ],
+      [false, true, true],
+    );
     printTable([['top functions (self time)', 'ms'], ...p.functions.slice(0, 10).map(([f, v]) => [f.slice(0, 110), v.toFixed(0)])], [false, true]);
   }
 
   console.log('\n  Memory (VmRSS from /proc):');
   const memRows = [['process', 'before subscribers', 'all subscribed', 'delta', 'connections', 'per connection']];
   for (const m of pass.memory) {
-    memRows.push([m.label, mibs(m.before), mibs(m.after), mibs(m.after - m.before), String(m.connections), m.perConnection ? kib((m.after - m.before) / m.connections) : `(${kib((m.after - m.before) / m.connections)}, shared)`]);
+    memRows.push([
+      m.label,
+      mibs(m.before),
+      mibs(m.after),
+      mibs(m.after - m.before),
+      String(m.connections),
+      m.perConnection ? kib((m.after - m.before) / m.connections) : `(${kib((m.after - m.before) / m.connections)}, shared)`,
+    ]);
   }
   printTable(memRows, [false, true, true, true, true, true]);
   console.log(`  Peak RSS (VmHWM): ${pass.peak.map((p) => `${p.label} ${mibs(p.bytes)}`).join('; ')}`);
 
   const closes = Object.entries(pass.closes);
   const problems: string[] = [];
-  if (closes.length) problems.push(`client sockets closed by the server during the run: ${closes.map(([code, n]) => `${n}× code ${code}`).join(', ')}${pass.closes['1013'] ? ' (1013 = slow consumer)' : ''}`);
+  if (closes.length)
+    problems.push(
+      `client sockets closed by the server during the run: ${closes.map(([code, n]) => `${n}× code ${code}`).join(', ')}${pass.closes['1013'] ? ' (1013 = slow consumer)' : ''}`,
+    );
   if (pass.clientErrors) problems.push(`${pass.clientErrors} client-side errors${pass.firstClientError ? ` (first: ${pass.firstClientError})` : ''}`);
   const log = pass.gatewayLog;
-  if (log.warnings || log.errors) problems.push(`gateway B logged ${log.warnings} warnings and ${log.errors} errors (${log.slowConsumer} slow-subscriber closes); first: ${log.samples.join(' | ')}`);
+  if (log.warnings || log.errors)
+    problems.push(
+      `gateway B logged ${log.warnings} warnings and ${log.errors} errors (${log.slowConsumer} slow-subscriber closes); first: ${log.samples.join(' | ')}`,
+    );
   const incomplete = r.filter((x) => x.received < x.expected);
   if (incomplete.length) problems.push(`rounds missing receipts: ${incomplete.map((x) => `round ${x.round} ${x.expected - x.received}`).join(', ')}`);
   const odd = r.filter((x) => x.sequences !== 1 || x.extra || x.errors);
   if (odd.length) problems.push(`rounds with duplicates, mixed events or errors: ${odd.map((x) => x.round).join(', ')}`);
-  console.log(`  Problems: ${problems.length ? `\n    - ${problems.join('\n    - ')}` : 'none (no server closes, no errors, every subscriber got every event exactly once)'}`);
+  console.log(
+    `  Problems: ${problems.length ? `\n    - ${problems.join('\n    - ')}` : 'none (no server closes, no errors, every subscriber got every event exactly once)'}`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -895,7 +959,10 @@ async function main(): Promise<void> {
     serverUrl: process.env.DATABASE_URL || DEFAULT_SERVER_URL,
     profile: process.env.BENCH_PROFILE === '1',
   };
-  const buses = (process.env.BENCH_BUSES ?? 'postgres,nats').split(',').map((b) => b.trim()).filter(Boolean);
+  const buses = (process.env.BENCH_BUSES ?? 'postgres,nats')
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
   for (const b of buses) if (b !== 'postgres' && b !== 'nats') throw new Error(`BENCH_BUSES: unknown bus "${b}" (known: postgres, nats)`);
 
   const startedAt = Date.now();
@@ -951,7 +1018,14 @@ async function main(): Promise<void> {
     for (const p of passes) {
       const med = (pick: (x: RoundResult) => number) => median(p.rounds.map(pick).filter(Number.isFinite));
       const b = p.memory[0];
-      rows.push([p.bus, ms(med((x) => x.p50)), ms(med((x) => x.p99)), ms(med((x) => x.last)), ms(med((x) => x.p99FromStart)), kib((b.after - b.before) / b.connections)]);
+      rows.push([
+        p.bus,
+        ms(med((x) => x.p50)),
+        ms(med((x) => x.p99)),
+        ms(med((x) => x.last)),
+        ms(med((x) => x.p99FromStart)),
+        kib((b.after - b.before) / b.connections),
+      ]);
     }
     printTable(rows, [false, true, true, true, true, true]);
   }

@@ -214,7 +214,10 @@ async function main(): Promise<void> {
       max: round(sorted.at(-1) ?? Number.NaN),
     };
   };
-  const perMutation = Object.fromEntries(MUTATIONS.map((m) => [m, summarise(samples.get(m)!, errorCounts.get(m) ?? 0)])) as Record<MutationName, LatencySummary>;
+  const perMutation = Object.fromEntries(MUTATIONS.map((m) => [m, summarise(samples.get(m)!, errorCounts.get(m) ?? 0)])) as Record<
+    MutationName,
+    LatencySummary
+  >;
   const result: FlowResult = {
     flowsCompleted: measured.completed,
     flowsFailed: measured.failed + warmup.failed,

@@ -119,7 +119,7 @@ interface PlanNode {
   'Shared Hit Blocks'?: number;
   'Shared Read Blocks'?: number;
   'Index Cond'?: string;
-  'Filter'?: string;
+  Filter?: string;
   'Sort Key'?: string[];
   'Sort Method'?: string;
   Plans?: PlanNode[];
@@ -318,7 +318,12 @@ const BULK_HOLDS = `
 INSERT INTO elexon.case_holds (case_id, started_at, reason)
 SELECT id, hold_started_at, hold_reason FROM elexon.cases WHERE reference LIKE 'BENCH-%' AND state = 'ON_HOLD'`;
 
-async function gatewayPost<T>(url: string, token: string, query: string, variables?: Record<string, unknown>): Promise<{ status: number; text: string; body: T }> {
+async function gatewayPost<T>(
+  url: string,
+  token: string,
+  query: string,
+  variables?: Record<string, unknown>,
+): Promise<{ status: number; text: string; body: T }> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
@@ -387,7 +392,9 @@ async function main(): Promise<void> {
     cleanups.push({ name: 'bench SQL client', run: () => sql.end() });
     const [{ server_version: pgVersion }] = (await sql.query('SHOW server_version')).rows as { server_version: string }[];
     const pgSettings = (
-      await sql.query(`SELECT name, setting, unit FROM pg_settings WHERE name IN ('shared_buffers', 'work_mem', 'random_page_cost', 'effective_cache_size', 'jit') ORDER BY name`)
+      await sql.query(
+        `SELECT name, setting, unit FROM pg_settings WHERE name IN ('shared_buffers', 'work_mem', 'random_page_cost', 'effective_cache_size', 'jit') ORDER BY name`,
+      )
     ).rows as { name: string; setting: string; unit: string | null }[];
     const startupSeconds = (Date.now() - startedAt) / 1000;
     const gatewayUrl = product.gateway.url;
@@ -413,7 +420,10 @@ async function main(): Promise<void> {
     );
     console.log(
       `  product started in ${startupSeconds.toFixed(1)} s; gateway ${gatewayUrl}; LOG_LEVEL=${process.env.LOG_LEVEL}; ` +
-        `load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (a shared machine: compare within a run)`,
+        `load average ${os
+          .loadavg()
+          .map((l) => l.toFixed(2))
+          .join(' ')} (a shared machine: compare within a run)`,
     );
     sampler.start();
 
@@ -433,16 +443,20 @@ async function main(): Promise<void> {
     );
     // Every case the client raised must now be RESOLVED, with its hand-off RESOLVED and DCC's ticket following.
     const caseIds = flowResult.caseIds;
-    const caseStates = (await sql.query('SELECT state, count(*)::int AS n FROM elexon.cases WHERE id = ANY($1::uuid[]) GROUP BY state ORDER BY state', [caseIds]))
-      .rows as { state: string; n: number }[];
+    const caseStates = (
+      await sql.query('SELECT state, count(*)::int AS n FROM elexon.cases WHERE id = ANY($1::uuid[]) GROUP BY state ORDER BY state', [caseIds])
+    ).rows as { state: string; n: number }[];
     const handoffStates = (
       await sql.query('SELECT state, count(*)::int AS n FROM elexon.handoffs WHERE case_id = ANY($1::uuid[]) GROUP BY state ORDER BY state', [caseIds])
     ).rows as { state: string; n: number }[];
-    const timelineRows = (await sql.query('SELECT count(*)::int AS n FROM elexon.case_timeline WHERE case_id = ANY($1::uuid[])', [caseIds])).rows[0].n as number;
+    const timelineRows = (await sql.query('SELECT count(*)::int AS n FROM elexon.case_timeline WHERE case_id = ANY($1::uuid[])', [caseIds])).rows[0]
+      .n as number;
     const ticketsWaitStarted = Date.now();
     let ticketsResolved = 0;
     for (;;) {
-      ticketsResolved = (await sql.query(`SELECT count(*)::int AS n FROM dcc.external_tickets WHERE case_id = ANY($1::uuid[]) AND state = 'RESOLVED'`, [caseIds])).rows[0].n;
+      ticketsResolved = (
+        await sql.query(`SELECT count(*)::int AS n FROM dcc.external_tickets WHERE case_id = ANY($1::uuid[]) AND state = 'RESOLVED'`, [caseIds])
+      ).rows[0].n;
       if (ticketsResolved >= caseIds.length || Date.now() - ticketsWaitStarted > 15_000) break;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
@@ -510,7 +524,9 @@ async function main(): Promise<void> {
       resolution: 'Probe resolved',
     });
     console.log(
-      `  statements per mutation (elexon subgraph, one flow, minimal selections, no idempotency key): ${Object.entries(probeStatements).map(([m, n]) => `${m} ${n}`).join(', ')}`,
+      `  statements per mutation (elexon subgraph, one flow, minimal selections, no idempotency key): ${Object.entries(probeStatements)
+        .map(([m, n]) => `${m} ${n}`)
+        .join(', ')}`,
     );
     console.log(
       `  check: after triage (P1) the API shows resolutionDueAt ${shown ?? 'null'}; elexon.cases.resolution_due_at holds ${stored?.due?.toISOString() ?? 'NULL'}` +
@@ -519,9 +535,23 @@ async function main(): Promise<void> {
 
     // ---- 2. the desk queue --------------------------------------------------------------------------------------
     const desks = (await sql.query(`SELECT id FROM elexon.desks WHERE id <> $1 ORDER BY id LIMIT 19`, [QUEUE_DESK])).rows.map((r: { id: string }) => r.id);
-    const wantedOrgs = ['british-gas', 'british-gas-business', 'eon-next', 'npower-business-solutions', 'ukpn-lpn', 'nged-west-midlands', 'npg-yorkshire', 'gridlink', 'kraken'];
-    const orgs = (await sql.query('SELECT id FROM elexon.organisations WHERE id = ANY($1::text[]) ORDER BY id', [wantedOrgs])).rows.map((r: { id: string }) => r.id);
-    console.log(`\n[queue] inserting ${caseCount.toLocaleString('en-GB')} cases over ${desks.length + 1} desks (${QUEUE_DESK} ~30%), raised by ${orgs.length} organisations…`);
+    const wantedOrgs = [
+      'british-gas',
+      'british-gas-business',
+      'eon-next',
+      'npower-business-solutions',
+      'ukpn-lpn',
+      'nged-west-midlands',
+      'npg-yorkshire',
+      'gridlink',
+      'kraken',
+    ];
+    const orgs = (await sql.query('SELECT id FROM elexon.organisations WHERE id = ANY($1::text[]) ORDER BY id', [wantedOrgs])).rows.map(
+      (r: { id: string }) => r.id,
+    );
+    console.log(
+      `\n[queue] inserting ${caseCount.toLocaleString('en-GB')} cases over ${desks.length + 1} desks (${QUEUE_DESK} ~30%), raised by ${orgs.length} organisations…`,
+    );
     const insertStarted = Date.now();
     await sql.query('BEGIN');
     await sql.query('SELECT setseed(0.42)');
@@ -609,7 +639,10 @@ async function main(): Promise<void> {
       const page = statements.find((s) => /FROM elexon\.cases c WHERE/.test(s.sql) && /ORDER BY c\.raised_at DESC, c\.id DESC LIMIT/.test(s.sql));
       let matching: number | null = null;
       if (page && /LIMIT \$\d+$/.test(page.sql)) {
-        const counted = await sql.query(`SELECT count(*)::int AS n FROM (${page.sql.replace(/ ORDER BY c\.raised_at DESC, c\.id DESC LIMIT \$\d+$/, '')}) q`, page.params.slice(0, -1));
+        const counted = await sql.query(
+          `SELECT count(*)::int AS n FROM (${page.sql.replace(/ ORDER BY c\.raised_at DESC, c\.id DESC LIMIT \$\d+$/, '')}) q`,
+          page.params.slice(0, -1),
+        );
         matching = counted.rows[0].n as number;
       }
       const states = [...new Set(edges.map((e) => e.node.state))].join('/');
@@ -712,7 +745,9 @@ async function main(): Promise<void> {
       if (page) {
         record.explain = await explain(sql, page);
         const e = record.explain;
-        console.log(`  EXPLAIN (ANALYZE, BUFFERS) of the page statement: planning ${e.planningMs.toFixed(2)} ms, execution ${e.executionMs.toFixed(2)} ms; indexes ${e.indexes.join(', ') || 'none'}`);
+        console.log(
+          `  EXPLAIN (ANALYZE, BUFFERS) of the page statement: planning ${e.planningMs.toFixed(2)} ms, execution ${e.executionMs.toFixed(2)} ms; indexes ${e.indexes.join(', ') || 'none'}`,
+        );
         for (const line of e.lines) console.log(`    ${line}`);
         if (e.indexes.includes(QUEUE_INDEX)) {
           // The plan before migration 1763900003000: DROP INDEX is transactional, so roll it back.
@@ -732,7 +767,9 @@ async function main(): Promise<void> {
         }
         for (const other of statements.filter((s) => s !== page)) {
           const o = await explain(sql, other);
-          console.log(`  EXPLAIN of "${oneLine(other.sql).slice(0, 60)}…": planning ${o.planningMs.toFixed(2)} ms, execution ${o.executionMs.toFixed(2)} ms; ${o.top}`);
+          console.log(
+            `  EXPLAIN of "${oneLine(other.sql).slice(0, 60)}…": planning ${o.planningMs.toFixed(2)} ms, execution ${o.executionMs.toFixed(2)} ms; ${o.top}`,
+          );
         }
       }
       records.push(record);
@@ -756,7 +793,20 @@ async function main(): Promise<void> {
 
     console.log(`\nDesk queue (${shape.total.toLocaleString('en-GB')} cases; Elexon desk agent; ${connections} connections; medians of ${rounds} rounds)`);
     const queueRows = [
-      ['query', 'rows', 'matching', 'req/s', 'p50 ms', 'p99 ms', 'errors', '1-conn p50/p99 ms', 'SQL-only p50/p99 ms', 'SQL-only req/s', 'EXPLAIN plan+exec ms', 'plan (top ← scan)'],
+      [
+        'query',
+        'rows',
+        'matching',
+        'req/s',
+        'p50 ms',
+        'p99 ms',
+        'errors',
+        '1-conn p50/p99 ms',
+        'SQL-only p50/p99 ms',
+        'SQL-only req/s',
+        'EXPLAIN plan+exec ms',
+        'plan (top ← scan)',
+      ],
     ];
     const queueRow = (name: string, r: QueueRecord, roundsOf: RoundRecord[], baseline: boolean): string[] => {
       const results = roundsOf.map((x) => x.result);
@@ -772,7 +822,13 @@ async function main(): Promise<void> {
         !baseline && r.light ? `${r.light.latencyMs.p50}/${r.light.latencyMs.p99}` : '-',
         !baseline && r.sqlOnly ? `${fmt(r.sqlOnly.latencyMs.p50)}/${fmt(r.sqlOnly.latencyMs.p99)}` : '-',
         !baseline && r.sqlOnly ? r.sqlOnly.iterationsPerSecond.toFixed(0) : '-',
-        baseline ? (r.withoutQueueIndex ? `${r.withoutQueueIndex.planningMs.toFixed(2)}+${r.withoutQueueIndex.executionMs.toFixed(2)}` : '-') : r.explain ? `${r.explain.planningMs.toFixed(2)}+${r.explain.executionMs.toFixed(2)}` : '-',
+        baseline
+          ? r.withoutQueueIndex
+            ? `${r.withoutQueueIndex.planningMs.toFixed(2)}+${r.withoutQueueIndex.executionMs.toFixed(2)}`
+            : '-'
+          : r.explain
+            ? `${r.explain.planningMs.toFixed(2)}+${r.explain.executionMs.toFixed(2)}`
+            : '-',
         (baseline ? r.withoutQueueIndex?.top : r.explain?.top) ?? '-',
       ];
     };
@@ -825,7 +881,12 @@ async function main(): Promise<void> {
         ` flow client ${mib(flowResult.loadGeneratorMaxRssBytes)}; autocannon ${mib(loadPeak)}; SQL replay ${mib(Math.max(...records.map((r) => r.sqlOnly?.loadGeneratorMaxRssBytes ?? 0), 0))}.`,
     );
     console.log('  errors: socket errors+timeouts + non-2xx + 2xx bodies that were not a `cases` page or carried "errors", summed over rounds.');
-    console.log(`  Total time ${((Date.now() - startedAt) / 1000).toFixed(0)} s; load average at the end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}.`);
+    console.log(
+      `  Total time ${((Date.now() - startedAt) / 1000).toFixed(0)} s; load average at the end ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}.`,
+    );
   } catch (error) {
     exitCode = 1;
     console.error(`\nbenchmark failed: ${(error as Error).stack ?? String(error)}`);

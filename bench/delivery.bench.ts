@@ -149,7 +149,10 @@ async function main(): Promise<void> {
   /** Commits `count` ticket events (round-robin over the cases), `perTransaction` at a time; returns commit times. */
   const commitEvents = async (count: number, perTransaction: number, commits: Map<string, number>): Promise<void> => {
     for (let done = 0; done < count; done += perTransaction) {
-      const batch = Array.from({ length: Math.min(perTransaction, count - done) }, (_, i) => ({ caseId: cases[(done + i) % cases.length], handoffId: randomUUID() }));
+      const batch = Array.from({ length: Math.min(perTransaction, count - done) }, (_, i) => ({
+        caseId: cases[(done + i) % cases.length],
+        handoffId: randomUUID(),
+      }));
       await partners.transaction(async (tx) => {
         for (const event of batch) {
           await write(tx, {
@@ -188,7 +191,9 @@ async function main(): Promise<void> {
         const missing = [...commits.keys()].filter((id) => !delivered.has(id));
         const rows = await deliveryDb.query(`SELECT state, attempts, last_error FROM delivery.deliveries WHERE handoff_id = ANY($1::uuid[])`, [missing]);
         const seen = all.filter((r) => missing.includes(r.handoffId));
-        throw new Error(`only ${delivered.size} of ${commits.size} events delivered in ${timeoutMs / 1000} s; missing: ${JSON.stringify(rows)} ${JSON.stringify(seen)} total received ${all.length} ${JSON.stringify(all.filter((r) => !commits.has(r.handoffId)))}`);
+        throw new Error(
+          `only ${delivered.size} of ${commits.size} events delivered in ${timeoutMs / 1000} s; missing: ${JSON.stringify(rows)} ${JSON.stringify(seen)} total received ${all.length} ${JSON.stringify(all.filter((r) => !commits.has(r.handoffId)))}`,
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
       const stats = await receiverStats();
@@ -305,8 +310,12 @@ async function main(): Promise<void> {
       `  settings: DELIVERY_WORKERS=${workerCount} DELIVERY_BATCH_SIZE=${d.batchSize} DELIVERY_TIMEOUT_MS=${d.timeoutMs} DELIVERY_LEASE_MS=${d.leaseMs} DELIVERY_POLL_MS=${d.pollMs}; ` +
         `BENCH_EVENTS=${settings.events} BENCH_CASES=${settings.cases} BENCH_RATE=${settings.rate} BENCH_DURATION=${settings.duration} BENCH_ROUNDS=${settings.rounds}`,
     );
-    console.log(`  PostgreSQL: ${redactUrl(product.databaseUrl)}; product started in ${startupSeconds.toFixed(1)} s; ${os.cpus().length} CPUs; node ${process.version}`);
-    console.log(`  path: partners outbox → relay → bus (${config.bus}) → delivery intake → ${workerCount} workers → signed webhook → receiver process (verifies, dedupes)`);
+    console.log(
+      `  PostgreSQL: ${redactUrl(product.databaseUrl)}; product started in ${startupSeconds.toFixed(1)} s; ${os.cpus().length} CPUs; node ${process.version}`,
+    );
+    console.log(
+      `  path: partners outbox → relay → bus (${config.bus}) → delivery intake → ${workerCount} workers → signed webhook → receiver process (verifies, dedupes)`,
+    );
     const rows: string[][] = [['phase', 'events', 'events/s', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'duplicates']];
     const labels = { burst: `burst (${settings.events} at once)`, steady: `steady (${settings.rate}/s offered)`, drain: `drain (${settings.events} queued)` };
     for (const phase of ['burst', 'steady', 'drain'] as const) {
@@ -331,8 +340,12 @@ async function main(): Promise<void> {
       `  split, burst and steady rounds: outbox write → delivery row p50 ${Number(split.intake_p50).toFixed(0)} ms / p99 ${Number(split.intake_p99).toFixed(0)} ms (relay, bus, intake); ` +
         `delivery row → delivered p50 ${Number(split.engine_p50).toFixed(0)} ms / p99 ${Number(split.engine_p99).toFixed(0)} ms (queue, claim, sign, POST, mark)`,
     );
-    console.log(`  deliveries DELIVERED ${delivered}, other states ${notDelivered}; receiver tickets ${receiver.tickets}; peak RSS: engine process ${(enginePeakRss / 2 ** 20).toFixed(0)} MiB, receiver ${(receiver.peakRss / 2 ** 20).toFixed(0)} MiB`);
-    console.log(`  errors: requests not verified or not answered 200; duplicates: webhook-ids that arrived more than once. Total time ${((Date.now() - startedAt) / 1000).toFixed(0)} s.`);
+    console.log(
+      `  deliveries DELIVERED ${delivered}, other states ${notDelivered}; receiver tickets ${receiver.tickets}; peak RSS: engine process ${(enginePeakRss / 2 ** 20).toFixed(0)} MiB, receiver ${(receiver.peakRss / 2 ** 20).toFixed(0)} MiB`,
+    );
+    console.log(
+      `  errors: requests not verified or not answered 200; duplicates: webhook-ids that arrived more than once. Total time ${((Date.now() - startedAt) / 1000).toFixed(0)} s.`,
+    );
   } finally {
     clearInterval(sampler);
     await workers.stop();

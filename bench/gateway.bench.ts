@@ -44,8 +44,7 @@ const QUERIES: BenchQuery[] = [
   {
     name: 'desks',
     description: 'desk directory with profiles: elexon, then each desk profile from mpas, dcc, rec, partners',
-    query:
-      '{ desks { id name kind organisation { id name } profile { __typename hours { alwaysOpen opens closes } contactMethod { kind } } } }',
+    query: '{ desks { id name kind organisation { id name } profile { __typename hours { alwaysOpen opens closes } contactMethod { kind } } } }',
   },
   {
     name: 'meteringPoint',
@@ -158,7 +157,10 @@ async function main(): Promise<void> {
     return found;
   });
   if (!queries.length) throw new Error('BENCH_QUERIES names no query');
-  const measuredNames = (process.env.BENCH_TARGETS ?? 'ours,stock').split(',').map((name) => name.trim()).filter(Boolean);
+  const measuredNames = (process.env.BENCH_TARGETS ?? 'ours,stock')
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
   for (const name of measuredNames) {
     if (name !== 'ours' && name !== 'stock') throw new Error(`BENCH_TARGETS: unknown target "${name}" (known: ours, stock)`);
   }
@@ -193,7 +195,10 @@ async function main(): Promise<void> {
     const signer = product.signer;
 
     class SignedIdentityDataSource extends RemoteGraphQLDataSource {
-      constructor(private readonly subgraph: SubgraphName, url: string) {
+      constructor(
+        private readonly subgraph: SubgraphName,
+        url: string,
+      ) {
         super({ url });
       }
 
@@ -285,7 +290,9 @@ async function main(): Promise<void> {
       `  Peak RSS: bench process ${mib(sampler.peak)} sampled during the measurements, ${mib(process.resourceUsage().maxRSS * 1024)} max over its life;` +
         ` load generator ${mib(loadGeneratorPeak)} (its own process).`,
     );
-    console.log(`  errors/non-2xx/wrong body: socket errors+timeouts / HTTP status not 2xx / 2xx whose body differed from the verified answer, summed over rounds.`);
+    console.log(
+      `  errors/non-2xx/wrong body: socket errors+timeouts / HTTP status not 2xx / 2xx whose body differed from the verified answer, summed over rounds.`,
+    );
     console.log(`  Total time ${((Date.now() - startedAt) / 1000).toFixed(0)} s.`);
   } catch (error) {
     exitCode = 1;

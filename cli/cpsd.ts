@@ -74,8 +74,12 @@ async function token(argv: string[]): Promise<void> {
       ttl: { type: 'string', default: String(8 * 3600) },
     },
   });
-  if (!values.sub || !values.org) fail('usage: npm run --silent token -- --sub <user> --org <organisationId> --roles participant[,desk_agent] [--desks <deskId,…>] [--ttl <seconds>]');
-  const roles = values.roles.split(',').map((r) => r.trim()).filter(Boolean);
+  if (!values.sub || !values.org)
+    fail('usage: npm run --silent token -- --sub <user> --org <organisationId> --roles participant[,desk_agent] [--desks <deskId,…>] [--ttl <seconds>]');
+  const roles = values.roles
+    .split(',')
+    .map((r) => r.trim())
+    .filter(Boolean);
   const unknown = roles.filter((r) => !isRole(r));
   if (unknown.length) fail(`unknown role(s): ${unknown.join(', ')}`);
   const ttlSeconds = Number(values.ttl);
@@ -87,7 +91,10 @@ async function token(argv: string[]): Promise<void> {
     sub: values.sub,
     org: values.org,
     roles: roles as Role[],
-    desks: values.desks.split(',').map((d) => d.trim()).filter(Boolean),
+    desks: values.desks
+      .split(',')
+      .map((d) => d.trim())
+      .filter(Boolean),
     ttlSeconds,
   });
   process.stdout.write(`${jwt}\n`);

@@ -46,7 +46,13 @@ export function devServiceTokens(issuer: DevIssuer): ServiceTokens {
     const key = JSON.stringify(identity);
     const hit = cache.get(key);
     if (hit && hit.expiresAt > Date.now()) return hit.token;
-    const token = await issuer.issue({ sub: identity.subject, org: identity.organisationId, roles: identity.roles as Role[], desks: identity.deskIds, ttlSeconds: 3600 });
+    const token = await issuer.issue({
+      sub: identity.subject,
+      org: identity.organisationId,
+      roles: identity.roles as Role[],
+      desks: identity.deskIds,
+      ttlSeconds: 3600,
+    });
     cache.set(key, { token, expiresAt: Date.now() + 55 * 60_000 });
     return token;
   };
@@ -70,7 +76,12 @@ export function clientCredentialsTokens(env: Record<string, string | undefined>)
       scope: [env.BRIDGE_OAUTH_SCOPE, `cpsd:act-as:${identity.subject}`].filter(Boolean).join(' '),
       ...(env.BRIDGE_OAUTH_AUDIENCE ? { audience: env.BRIDGE_OAUTH_AUDIENCE } : {}),
     });
-    const response = await fetch(tokenUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: form, signal: AbortSignal.timeout(10_000) });
+    const response = await fetch(tokenUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      body: form,
+      signal: AbortSignal.timeout(10_000),
+    });
     if (!response.ok) throw Object.assign(new Error(`the token endpoint answered HTTP ${response.status}`), { code: 'UNAVAILABLE' });
     const body = (await response.json()) as { access_token?: string; expires_in?: number };
     if (!body.access_token) throw Object.assign(new Error('the token endpoint gave no access_token'), { code: 'UNAVAILABLE' });

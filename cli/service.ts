@@ -48,7 +48,8 @@ export async function runService(name: 'gateway' | SubgraphName): Promise<void> 
   const databaseUrl = required('DATABASE_URL', config.databaseUrl);
   // The delivery engine's MI comms fan-out and the inbound bridges call the public API through the gateway.
   const gatewayUrl = process.env.GATEWAY_URL;
-  const devIssuer = name === 'delivery' && config.dev && !config.jwt.jwksUrl ? await loadDevIssuer(config.dataDir, config.jwt.issuer, config.jwt.audience) : null;
+  const devIssuer =
+    name === 'delivery' && config.dev && !config.jwt.jwksUrl ? await loadDevIssuer(config.dataDir, config.jwt.issuer, config.jwt.audience) : null;
   const tokens = serviceTokensFor(config, process.env, devIssuer);
   const gatewayApi = name === 'delivery' && gatewayUrl && typeof tokens === 'function' ? serviceApi({ url: gatewayUrl, tokenFor: tokens }) : null;
   const bus = await createBus(config, databaseUrl, lifecycle);
@@ -67,7 +68,7 @@ export async function runService(name: 'gateway' | SubgraphName): Promise<void> 
   // The inbound bridges (email replies, TMF621 API) run beside the delivery engine, calling the gateway's API.
   if (name === 'delivery') {
     if (!gatewayUrl) {
-      if (process.env.EMAIL_INBOUND_PORT || process.env.TMF621_PORT) logger.warn('inbound bridges not started: set GATEWAY_URL (the gateway\'s GraphQL URL)');
+      if (process.env.EMAIL_INBOUND_PORT || process.env.TMF621_PORT) logger.warn("inbound bridges not started: set GATEWAY_URL (the gateway's GraphQL URL)");
       return;
     }
     await startInboundBridges({ config, env: process.env, gatewayUrl, tokens, lifecycle });

@@ -48,13 +48,7 @@ export interface DemoDesk {
 // Organisations
 // ---------------------------------------------------------------------------------------------------------------
 
-function organisation(
-  id: string,
-  name: string,
-  kind: OrganisationKind,
-  parentId: string | null = null,
-  centralServiceProvider = false,
-): DemoOrganisation {
+function organisation(id: string, name: string, kind: OrganisationKind, parentId: string | null = null, centralServiceProvider = false): DemoOrganisation {
   return { id, name, kind, parentId, centralServiceProvider };
 }
 
@@ -157,17 +151,9 @@ function mailbox(address: string): DemoDesk['contactMethod'] {
 // Desk builders for the repeated LDSO shapes
 // ---------------------------------------------------------------------------------------------------------------
 
-const MPAS_CATEGORIES: readonly Category[] = [
-  Category.DATA_SUBMISSION,
-  Category.PARTICIPANT_ISSUES,
-  Category.MARKET_SYSTEMS,
-];
+const MPAS_CATEGORIES: readonly Category[] = [Category.DATA_SUBMISSION, Category.PARTICIPANT_ISSUES, Category.MARKET_SYSTEMS];
 
-const LDSO_SERVICE_DESK_CATEGORIES: readonly Category[] = [
-  Category.MARKET_SYSTEMS,
-  Category.SECURITY,
-  Category.CHANGE_MANAGEMENT,
-];
+const LDSO_SERVICE_DESK_CATEGORIES: readonly Category[] = [Category.MARKET_SYSTEMS, Category.SECURITY, Category.CHANGE_MANAGEMENT];
 
 type DeskContact = Pick<DemoDesk, 'contactMethod' | 'nominatedSenders'>;
 
@@ -187,13 +173,7 @@ function ldsoServiceDesk(organisationId: string, name: string, hours: DemoDeskHo
 }
 
 /** A licence area's MPAS Help Desk: MPAN and supply-point queries (OM §18.4). */
-function mpasHelpDesk(
-  organisationId: string,
-  name: string,
-  distributorIds: string[] | undefined,
-  hours: DemoDeskHours,
-  contact: DeskContact,
-): DemoDesk {
+function mpasHelpDesk(organisationId: string, name: string, distributorIds: string[] | undefined, hours: DemoDeskHours, contact: DeskContact): DemoDesk {
   return {
     id: `${organisationId}-mpas`,
     name,
@@ -228,15 +208,7 @@ export const DESKS: readonly DemoDesk[] = [
     organisationId: 'elexon',
     kind: DeskKind.ELEXON_SERVICE_DESK,
     party: Party.ELEXON,
-    services: [
-      Service.DIP,
-      Service.LSS,
-      Service.MDS,
-      Service.VAS,
-      Service.ISD,
-      Service.SETTLEMENT_OPERATIONS,
-      Service.BSC,
-    ],
+    services: [Service.DIP, Service.LSS, Service.MDS, Service.VAS, Service.ISD, Service.SETTLEMENT_OPERATIONS, Service.BSC],
     categories: Object.values(Category),
     hours: alwaysOpen(),
     contactMethod: portal('https://servicedesk.elexon.example/cpsd'),
@@ -246,61 +218,88 @@ export const DESKS: readonly DemoDesk[] = [
   ldsoServiceDesk('ukpn', 'UK Power Networks Service Desk', alwaysOpen(), {
     contactMethod: { kind: ContactMethodKind.TMF621, address: 'https://api.ukpn.example/tmf-api/troubleTicket/v5' },
   }),
-  mpasHelpDesk('ukpn-epn', 'UKPN Eastern MPAS Help Desk', ['10'], alwaysOpen(),
-    sharedMailbox('mpas.epn@ukpn.example', 'mpas.helpdesk@ukpn.example')),
-  mpasHelpDesk('ukpn-lpn', 'UKPN London MPAS Help Desk', ['12'], alwaysOpen(),
-    sharedMailbox('mpas.lpn@ukpn.example', 'mpas.helpdesk@ukpn.example')),
-  mpasHelpDesk('ukpn-spn', 'UKPN South Eastern MPAS Help Desk', ['19'], alwaysOpen(),
-    sharedMailbox('mpas.spn@ukpn.example', 'mpas.helpdesk@ukpn.example')),
+  mpasHelpDesk('ukpn-epn', 'UKPN Eastern MPAS Help Desk', ['10'], alwaysOpen(), sharedMailbox('mpas.epn@ukpn.example', 'mpas.helpdesk@ukpn.example')),
+  mpasHelpDesk('ukpn-lpn', 'UKPN London MPAS Help Desk', ['12'], alwaysOpen(), sharedMailbox('mpas.lpn@ukpn.example', 'mpas.helpdesk@ukpn.example')),
+  mpasHelpDesk('ukpn-spn', 'UKPN South Eastern MPAS Help Desk', ['19'], alwaysOpen(), sharedMailbox('mpas.spn@ukpn.example', 'mpas.helpdesk@ukpn.example')),
 
   // National Grid Electricity Distribution (App. H: Mon–Fri 09:00–17:00).
-  ldsoServiceDesk('nged', 'NGED IT Service Desk', weekdays('09:00', '17:00'),
-    sharedMailbox('it.business-apps@nged.example', 'it.servicedesk@nged.example')),
-  mpasHelpDesk('nged-east-midlands', 'NGED East Midlands MPAS Help Desk', ['11'], weekdays('09:00', '17:00'),
-    viaPortal('https://mpas.nged.example/helpdesk/east-midlands')),
-  mpasHelpDesk('nged-west-midlands', 'NGED West Midlands MPAS Help Desk', ['14'], weekdays('09:00', '17:00'),
-    viaPortal('https://mpas.nged.example/helpdesk/west-midlands')),
-  mpasHelpDesk('nged-south-wales', 'NGED South Wales MPAS Help Desk', ['21'], weekdays('09:00', '17:00'),
-    viaPortal('https://mpas.nged.example/helpdesk/south-wales')),
-  mpasHelpDesk('nged-south-west', 'NGED South West MPAS Help Desk', ['22'], weekdays('09:00', '17:00'),
-    viaPortal('https://mpas.nged.example/helpdesk/south-west')),
+  ldsoServiceDesk('nged', 'NGED IT Service Desk', weekdays('09:00', '17:00'), sharedMailbox('it.business-apps@nged.example', 'it.servicedesk@nged.example')),
+  mpasHelpDesk(
+    'nged-east-midlands',
+    'NGED East Midlands MPAS Help Desk',
+    ['11'],
+    weekdays('09:00', '17:00'),
+    viaPortal('https://mpas.nged.example/helpdesk/east-midlands'),
+  ),
+  mpasHelpDesk(
+    'nged-west-midlands',
+    'NGED West Midlands MPAS Help Desk',
+    ['14'],
+    weekdays('09:00', '17:00'),
+    viaPortal('https://mpas.nged.example/helpdesk/west-midlands'),
+  ),
+  mpasHelpDesk(
+    'nged-south-wales',
+    'NGED South Wales MPAS Help Desk',
+    ['21'],
+    weekdays('09:00', '17:00'),
+    viaPortal('https://mpas.nged.example/helpdesk/south-wales'),
+  ),
+  mpasHelpDesk(
+    'nged-south-west',
+    'NGED South West MPAS Help Desk',
+    ['22'],
+    weekdays('09:00', '17:00'),
+    viaPortal('https://mpas.nged.example/helpdesk/south-west'),
+  ),
 
   // SP Energy Networks (App. H: Mon–Fri 09:00–17:00).
-  ldsoServiceDesk('spen', 'SP Energy Networks Service Desk', weekdays('09:00', '17:00'),
-    sharedMailbox('mhhs.support@spen.example')),
-  mpasHelpDesk('spen-manweb', 'SP Manweb MPAS Help Desk', ['13'], weekdays('09:00', '17:00'),
-    sharedMailbox('mpas.manweb@spen.example', 'mhhs.support@spen.example')),
-  mpasHelpDesk('spen-distribution', 'SP Distribution MPAS Help Desk', ['18'], weekdays('09:00', '17:00'),
-    sharedMailbox('mpas.distribution@spen.example', 'mhhs.support@spen.example')),
+  ldsoServiceDesk('spen', 'SP Energy Networks Service Desk', weekdays('09:00', '17:00'), sharedMailbox('mhhs.support@spen.example')),
+  mpasHelpDesk(
+    'spen-manweb',
+    'SP Manweb MPAS Help Desk',
+    ['13'],
+    weekdays('09:00', '17:00'),
+    sharedMailbox('mpas.manweb@spen.example', 'mhhs.support@spen.example'),
+  ),
+  mpasHelpDesk(
+    'spen-distribution',
+    'SP Distribution MPAS Help Desk',
+    ['18'],
+    weekdays('09:00', '17:00'),
+    sharedMailbox('mpas.distribution@spen.example', 'mhhs.support@spen.example'),
+  ),
 
   // SSEN (App. H "SSE - Distribution": 24x7).
-  ldsoServiceDesk('ssen', 'SSEN Distribution Service Desk', alwaysOpen(),
-    viaPortal('https://servicedesk.ssen.example/portal')),
-  mpasHelpDesk('ssen-north-scotland', 'SSEN North of Scotland MPAS Help Desk', ['17'], alwaysOpen(),
-    viaPortal('https://mpas.ssen.example/north-scotland')),
-  mpasHelpDesk('ssen-southern', 'SSEN Southern MPAS Help Desk', ['20'], alwaysOpen(),
-    viaPortal('https://mpas.ssen.example/southern')),
+  ldsoServiceDesk('ssen', 'SSEN Distribution Service Desk', alwaysOpen(), viaPortal('https://servicedesk.ssen.example/portal')),
+  mpasHelpDesk('ssen-north-scotland', 'SSEN North of Scotland MPAS Help Desk', ['17'], alwaysOpen(), viaPortal('https://mpas.ssen.example/north-scotland')),
+  mpasHelpDesk('ssen-southern', 'SSEN Southern MPAS Help Desk', ['20'], alwaysOpen(), viaPortal('https://mpas.ssen.example/southern')),
 
   // Electricity North West: one licence area, so the group holds both desks (App. H: Mon–Fri 08:00–18:00).
-  ldsoServiceDesk('enwl', 'Electricity North West Service Desk', weekdays('08:00', '18:00'),
-    sharedMailbox('it.servicedesk@enwl.example')),
-  mpasHelpDesk('enwl', 'Electricity North West MPAS Help Desk', ['16'], weekdays('08:00', '18:00'),
-    sharedMailbox('mpas.helpdesk@enwl.example', 'it.servicedesk@enwl.example')),
+  ldsoServiceDesk('enwl', 'Electricity North West Service Desk', weekdays('08:00', '18:00'), sharedMailbox('it.servicedesk@enwl.example')),
+  mpasHelpDesk(
+    'enwl',
+    'Electricity North West MPAS Help Desk',
+    ['16'],
+    weekdays('08:00', '18:00'),
+    sharedMailbox('mpas.helpdesk@enwl.example', 'it.servicedesk@enwl.example'),
+  ),
 
   // Northern Powergrid (not in App. H: core hours).
-  ldsoServiceDesk('npg', 'Northern Powergrid Service Desk', coreHours(),
-    viaPortal('https://servicedesk.npg.example/portal')),
-  mpasHelpDesk('npg-north-east', 'Northern Powergrid Northeast MPAS Help Desk', ['15'], coreHours(),
-    viaPortal('https://mpas.npg.example/north-east')),
-  mpasHelpDesk('npg-yorkshire', 'Northern Powergrid Yorkshire MPAS Help Desk', ['23'], coreHours(),
-    viaPortal('https://mpas.npg.example/yorkshire')),
+  ldsoServiceDesk('npg', 'Northern Powergrid Service Desk', coreHours(), viaPortal('https://servicedesk.npg.example/portal')),
+  mpasHelpDesk('npg-north-east', 'Northern Powergrid Northeast MPAS Help Desk', ['15'], coreHours(), viaPortal('https://mpas.npg.example/north-east')),
+  mpasHelpDesk('npg-yorkshire', 'Northern Powergrid Yorkshire MPAS Help Desk', ['23'], coreHours(), viaPortal('https://mpas.npg.example/yorkshire')),
 
   // BUUK Infrastructure (App. H: 08:30–17:00). The IDNO's distributor id is left out on purpose: only the
   // DNO ids 10–23 are modelled with certainty.
-  ldsoServiceDesk('buuk', 'BUUK Infrastructure Service Desk', weekdays('08:30', '17:00'),
-    sharedMailbox('servicedesk@buuk.example')),
-  mpasHelpDesk('buuk-ipnl', 'Independent Power Networks MPAS Help Desk', undefined, weekdays('08:30', '17:00'),
-    sharedMailbox('mpas@ipnl.buuk.example', 'servicedesk@buuk.example')),
+  ldsoServiceDesk('buuk', 'BUUK Infrastructure Service Desk', weekdays('08:30', '17:00'), sharedMailbox('servicedesk@buuk.example')),
+  mpasHelpDesk(
+    'buuk-ipnl',
+    'Independent Power Networks MPAS Help Desk',
+    undefined,
+    weekdays('08:30', '17:00'),
+    sharedMailbox('mpas@ipnl.buuk.example', 'servicedesk@buuk.example'),
+  ),
 
   // DCC (App. H: incident management Mon–Fri 07:30–18:00; the Service Centre is 24/7).
   {

@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import path from 'node:path';
-import { Role } from '../schema/enums';
+import type { Role } from '../schema/enums';
 import { DomainErrorCode } from '../schema/errors';
 import { TransportErrorCode } from '../platform/errors';
 import { HttpError, readBody, sendJson, type RouteHandler } from '../platform/http';
@@ -89,7 +89,12 @@ function sendStatic(file: StaticFile): RouteHandler {
 }
 
 function sendHtml(res: ServerResponse, status: number, html: string): void {
-  res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(html) });
+  res.writeHead(status, {
+    ...SECURITY_HEADERS,
+    'content-type': 'text/html; charset=utf-8',
+    'cache-control': 'no-store',
+    'content-length': Buffer.byteLength(html),
+  });
   res.end(html);
 }
 
@@ -107,7 +112,11 @@ export function dashboardRoutes(distDir: string = DASHBOARD_DIST): Record<string
   };
   if (!existsSync(path.join(distDir, 'index.html'))) {
     routes[DASHBOARD_PATH] = (_req, res) =>
-      sendHtml(res, 503, '<!doctype html><title>Dashboard not built</title><p>The dashboard has not been built: run <code>npm run build</code> (or <code>npm start</code>, which builds it).</p>');
+      sendHtml(
+        res,
+        503,
+        '<!doctype html><title>Dashboard not built</title><p>The dashboard has not been built: run <code>npm run build</code> (or <code>npm start</code>, which builds it).</p>',
+      );
     return routes;
   }
   for (const relative of filesUnder(distDir)) {
@@ -147,15 +156,64 @@ export interface DemoPersona {
 
 /** The demo users the development sign-in offers: people of the demo market (demo/market.ts), no one real. */
 export const DEMO_PERSONAS: readonly DemoPersona[] = [
-  { id: 'british-gas', label: 'Sally — British Gas participant (child of Centrica)', sub: 'sally@britishgas.example', org: 'british-gas', roles: ['participant'], desks: [] },
-  { id: 'british-gas-business', label: 'Sid — British Gas Business participant (child of Centrica)', sub: 'sid@bgb.example', org: 'british-gas-business', roles: ['participant'], desks: [] },
-  { id: 'centrica', label: 'Pat — Centrica participant (parent of British Gas and British Gas Business)', sub: 'pat@centrica.example', org: 'centrica', roles: ['participant'], desks: [] },
+  {
+    id: 'british-gas',
+    label: 'Sally — British Gas participant (child of Centrica)',
+    sub: 'sally@britishgas.example',
+    org: 'british-gas',
+    roles: ['participant'],
+    desks: [],
+  },
+  {
+    id: 'british-gas-business',
+    label: 'Sid — British Gas Business participant (child of Centrica)',
+    sub: 'sid@bgb.example',
+    org: 'british-gas-business',
+    roles: ['participant'],
+    desks: [],
+  },
+  {
+    id: 'centrica',
+    label: 'Pat — Centrica participant (parent of British Gas and British Gas Business)',
+    sub: 'pat@centrica.example',
+    org: 'centrica',
+    roles: ['participant'],
+    desks: [],
+  },
   { id: 'eon-next', label: 'Olga — E.ON Next participant', sub: 'olga@eonnext.example', org: 'eon-next', roles: ['participant'], desks: [] },
-  { id: 'ukpn', label: 'Uma — UK Power Networks participant (parent of three licence areas)', sub: 'uma@ukpn.example', org: 'ukpn', roles: ['participant'], desks: [] },
+  {
+    id: 'ukpn',
+    label: 'Uma — UK Power Networks participant (parent of three licence areas)',
+    sub: 'uma@ukpn.example',
+    org: 'ukpn',
+    roles: ['participant'],
+    desks: [],
+  },
   { id: 'ukpn-lpn', label: 'Leo — UKPN London participant', sub: 'leo@ukpn-lpn.example', org: 'ukpn-lpn', roles: ['participant'], desks: [] },
-  { id: 'elexon-agent', label: 'Eve — Elexon Service Desk agent', sub: 'eve@elexon.example', org: 'elexon', roles: ['participant', 'desk_agent'], desks: ['elexon-service-desk'] },
-  { id: 'elexon-mi-manager', label: 'Max — Elexon Major Incident Manager', sub: 'max@elexon.example', org: 'elexon', roles: ['participant', 'major_incident_manager'], desks: [] },
-  { id: 'dcc-agent', label: 'Dan — DCC Service Desk agent', sub: 'dan@dcc.example', org: 'dcc', roles: ['participant', 'desk_agent'], desks: ['dcc-service-desk'] },
+  {
+    id: 'elexon-agent',
+    label: 'Eve — Elexon Service Desk agent',
+    sub: 'eve@elexon.example',
+    org: 'elexon',
+    roles: ['participant', 'desk_agent'],
+    desks: ['elexon-service-desk'],
+  },
+  {
+    id: 'elexon-mi-manager',
+    label: 'Max — Elexon Major Incident Manager',
+    sub: 'max@elexon.example',
+    org: 'elexon',
+    roles: ['participant', 'major_incident_manager'],
+    desks: [],
+  },
+  {
+    id: 'dcc-agent',
+    label: 'Dan — DCC Service Desk agent',
+    sub: 'dan@dcc.example',
+    org: 'dcc',
+    roles: ['participant', 'desk_agent'],
+    desks: ['dcc-service-desk'],
+  },
 ];
 
 /** Development tokens from the sign-in picker are short-lived. */
@@ -174,7 +232,8 @@ export function devSignInRoutes(issuer: DevIssuer, personas: readonly DemoPerson
     },
     '/dev/token': async (req, res) => {
       if (req.method !== 'POST') throw new HttpError(TransportErrorCode.METHOD_NOT_ALLOWED, 'POST only');
-      if (!(req.headers['content-type'] ?? '').includes('application/json')) throw new HttpError(TransportErrorCode.UNSUPPORTED_MEDIA_TYPE, 'Send JSON: {"persona":"<id>"}');
+      if (!(req.headers['content-type'] ?? '').includes('application/json'))
+        throw new HttpError(TransportErrorCode.UNSUPPORTED_MEDIA_TYPE, 'Send JSON: {"persona":"<id>"}');
       let persona: DemoPersona | undefined;
       try {
         const body = JSON.parse(await readBody(req, 4096)) as { persona?: unknown };
@@ -184,7 +243,13 @@ export function devSignInRoutes(issuer: DevIssuer, personas: readonly DemoPerson
         throw new HttpError(TransportErrorCode.BAD_REQUEST, 'Malformed JSON body');
       }
       if (!persona) throw new HttpError(DomainErrorCode.BAD_USER_INPUT, 'Unknown persona: GET /dev/demo-users lists them');
-      const token = await issuer.issue({ sub: persona.sub, org: persona.org, roles: persona.roles as Role[], desks: persona.desks, ttlSeconds: DEV_TOKEN_TTL_SECONDS });
+      const token = await issuer.issue({
+        sub: persona.sub,
+        org: persona.org,
+        roles: persona.roles as Role[],
+        desks: persona.desks,
+        ttlSeconds: DEV_TOKEN_TTL_SECONDS,
+      });
       const expiresAt = new Date(Date.now() + DEV_TOKEN_TTL_SECONDS * 1000).toISOString();
       sendJson(res, 200, { token, expiresAt, persona }, { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
     },

@@ -3,14 +3,7 @@
  * descendants, OM §10.4), the roles its organisation is granted, and which organisation owns each desk. Loaded from
  * the hub's public API with the gateway's service identity and kept briefly; a token's claims are narrowed to it.
  */
-import {
-  descendantsOf,
-  grantClaims,
-  type DirectoryGrants,
-  type GrantedClaims,
-  type OrganisationEdge,
-  type Principal,
-} from '../schema/identity';
+import { descendantsOf, grantClaims, type DirectoryGrants, type GrantedClaims, type OrganisationEdge, type Principal } from '../schema/identity';
 import { isRole, type Role } from '../schema/enums';
 import { IDENTITY_HEADER, type IdentityTokenSigner } from '../platform/identity-token';
 import { logger } from '../platform/logger';

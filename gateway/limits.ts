@@ -66,7 +66,7 @@ function count(value: unknown): number {
 
 /** A variable's value as the operation will see it: the request's, else the declared default, else absent. */
 function variableValue(name: string, variables: Variables, defaults: ReadonlyMap<string, unknown>): unknown {
-  if (variables && Object.prototype.hasOwnProperty.call(variables, name) && variables[name] !== undefined) return variables[name];
+  if (variables && Object.hasOwn(variables, name) && variables[name] !== undefined) return variables[name];
   return defaults.get(name);
 }
 
@@ -153,8 +153,7 @@ function measureOperation(operation: OperationDefinitionNode, fragments: Readonl
 
 function refusals(measured: Measure, limits: OperationLimits, node: ASTNode): GraphQLError[] {
   const errors: GraphQLError[] = [];
-  const refuse = (message: string, limit: LimitName) =>
-    errors.push(transportError(TransportErrorCode.GRAPHQL_VALIDATION_FAILED, message, { limit }, [node]));
+  const refuse = (message: string, limit: LimitName) => errors.push(transportError(TransportErrorCode.GRAPHQL_VALIDATION_FAILED, message, { limit }, [node]));
   if (measured.depth > limits.maxDepth) refuse(`Query depth ${measured.depth} exceeds the limit of ${limits.maxDepth}`, 'depth');
   if (measured.aliases > limits.maxAliases) refuse(`Query uses ${measured.aliases} aliases; the limit is ${limits.maxAliases}`, 'aliases');
   if (measured.cost > limits.maxCost) refuse(`Query cost ${measured.cost} exceeds the limit of ${limits.maxCost}`, 'cost');

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError } from 'graphql';
+import type { GraphQLError } from 'graphql';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGateway } from '@apollo/gateway';
 import type { JSONWebKeySet } from 'jose';
@@ -91,7 +91,12 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
     formatError: options.dev ? maskError : maskErrorForProduction,
     validationRules: [operationLimitsRule(options.limits)],
     // The rule sees the document; the plugin sees the variables too (`first: $n` is costed as what `n` is).
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), operationLimitsPlugin<GatewayContext>(options.limits), operationShapePlugin],
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginCacheControlDisabled(),
+      operationLimitsPlugin<GatewayContext>(options.limits),
+      operationShapePlugin,
+    ],
   });
   await apollo.start();
   options.lifecycle.onStop('gateway subgraph connections', async () => {

@@ -10,7 +10,6 @@ import { IDENTITY_HEADER, type IdentityTokenSigner } from '../platform/identity-
 import { logger } from '../platform/logger';
 import { GATEWAY_PRINCIPAL } from './directory-scope';
 
-
 const FEED_QUERY = `{ majorIncidentStatusFeed { reference title state services leadName startedAt resolvedAt latestUpdate latestUpdateAt nextUpdateDueAt } }`;
 
 export const STATUS_FEED_PATHS = { json: '/status.json', atom: '/status.atom' } as const;
@@ -94,7 +93,12 @@ export function statusFeedRoutes(options: StatusFeedOptions): Record<string, Rou
       const rendered = await feed();
       if (!rendered) {
         const body = JSON.stringify({ error: 'The status feed is unavailable; try again shortly' });
-        res.writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), 'retry-after': '10', 'cache-control': 'no-store' });
+        res.writeHead(503, {
+          'content-type': 'application/json; charset=utf-8',
+          'content-length': Buffer.byteLength(body),
+          'retry-after': '10',
+          'cache-control': 'no-store',
+        });
         res.end(req.method === 'HEAD' ? undefined : body);
         return;
       }

@@ -20,7 +20,12 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
   private readonly path: string;
   readonly name: SubgraphName;
 
-  constructor(name: string, url: string, private readonly signer: IdentityTokenSigner, connections = 64) {
+  constructor(
+    name: string,
+    url: string,
+    private readonly signer: IdentityTokenSigner,
+    connections = 64,
+  ) {
     // The name is the identity token's audience: a supergraph naming a subgraph this product does not have is a bug.
     if (!(SUBGRAPH_NAMES as readonly string[]).includes(name)) throw new Error(`unknown subgraph ${name}`);
     this.name = name as SubgraphName;
@@ -57,7 +62,10 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
     }
     if (statusCode >= 300 && !(parsed && (parsed.data || parsed.errors))) {
       throw new GraphQLError(`${this.name} answered HTTP ${statusCode}`, {
-        extensions: { code: errorAnswer(statusCode === 401 ? DomainErrorCode.UNAUTHENTICATED : TransportErrorCode.SUBGRAPH_ERROR).code, response: { status: statusCode } },
+        extensions: {
+          code: errorAnswer(statusCode === 401 ? DomainErrorCode.UNAUTHENTICATED : TransportErrorCode.SUBGRAPH_ERROR).code,
+          response: { status: statusCode },
+        },
       });
     }
     if (!parsed || typeof parsed !== 'object') throw new GraphQLError(`${this.name} answered with a body that is not GraphQL JSON`);

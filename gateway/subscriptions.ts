@@ -159,7 +159,11 @@ class SubscriberQueue implements AsyncIterableIterator<ExecutionResult> {
   private done = false;
   onReturn: () => void = () => undefined;
 
-  constructor(private readonly socket: WebSocket, private readonly backlog: SocketBacklog, private readonly limits: SubscriptionLimits) {
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly backlog: SocketBacklog,
+    private readonly limits: SubscriptionLimits,
+  ) {
     backlog.queues.add(this);
   }
 
@@ -291,7 +295,8 @@ export function compilePlan(document: DocumentNode, operation: OperationDefiniti
   for (const arg of root.arguments ?? []) {
     const value = arg.value;
     if (value.kind === Kind.VARIABLE) args[arg.name.value] = variables[value.name.value];
-    else if (value.kind === Kind.LIST) args[arg.name.value] = value.values.map((v) => (v.kind === Kind.VARIABLE ? variables[v.name.value] : 'value' in v ? v.value : null));
+    else if (value.kind === Kind.LIST)
+      args[arg.name.value] = value.values.map((v) => (v.kind === Kind.VARIABLE ? variables[v.name.value] : 'value' in v ? v.value : null));
     else if (value.kind === Kind.NULL) args[arg.name.value] = null;
     else args[arg.name.value] = 'value' in value ? value.value : null;
   }
@@ -321,7 +326,13 @@ export function compilePlan(document: DocumentNode, operation: OperationDefiniti
               kind: Kind.FIELD,
               alias: { kind: Kind.NAME, value: 'entity' },
               name: { kind: Kind.NAME, value: spec.queryField },
-              arguments: [{ kind: Kind.ARGUMENT, name: { kind: Kind.NAME, value: 'id' }, value: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: ENTITY_ID_VARIABLE } } }],
+              arguments: [
+                {
+                  kind: Kind.ARGUMENT,
+                  name: { kind: Kind.NAME, value: 'id' },
+                  value: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: ENTITY_ID_VARIABLE } },
+                },
+              ],
               directives: [],
               selectionSet: entitySelection,
             },
@@ -530,12 +541,21 @@ export async function startSubscriptions(options: SubscriptionServerOptions): Pr
           return errors.map((e) => transportError(TransportErrorCode.GRAPHQL_VALIDATION_FAILED, e.message, e.extensions));
         }
         const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
-        const operation = payload.operationName ? operations.find((o) => o.name?.value === payload.operationName) : operations.length === 1 ? operations[0] : undefined;
+        const operation = payload.operationName
+          ? operations.find((o) => o.name?.value === payload.operationName)
+          : operations.length === 1
+            ? operations[0]
+            : undefined;
         if (!operation) return [toGraphQLError(DomainError.badUserInput('Name the operation to run'))];
         if (operation.operation !== 'subscription') {
           return [transportError(TransportErrorCode.BAD_REQUEST, 'Only subscriptions run over WebSocket; send queries and mutations over HTTP')];
         }
-        const refused = checkOperationLimits(document, payload.operationName, payload.variables as Record<string, unknown> | null | undefined, options.operationLimits);
+        const refused = checkOperationLimits(
+          document,
+          payload.operationName,
+          payload.variables as Record<string, unknown> | null | undefined,
+          options.operationLimits,
+        );
         if (refused.length) return refused;
         const planKey = `${payload.operationName ?? ''}|${payload.query}|${JSON.stringify(payload.variables ?? {})}`;
         let plan = plans.get(planKey);

@@ -98,7 +98,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       jwksUrl: env.JWKS_URL || undefined,
       issuer: env.JWT_ISSUER ?? 'cpsd-dev-issuer',
       audience: env.JWT_AUDIENCE ?? 'cpsd-gateway',
-      algorithms: (env.JWT_ALGORITHMS ?? 'RS256,ES256,EdDSA').split(',').map((a) => a.trim()).filter(Boolean),
+      algorithms: (env.JWT_ALGORITHMS ?? 'RS256,ES256,EdDSA')
+        .split(',')
+        .map((a) => a.trim())
+        .filter(Boolean),
       typ: env.JWT_TYP || undefined,
       maxLifetimeSeconds: Math.max(1, int('JWT_MAX_LIFETIME_SECONDS', 24 * 3600, env)),
     },
@@ -109,7 +112,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     natsStream: env.NATS_STREAM || 'CPSD_EVENTS',
     natsSubjectPrefix: env.NATS_SUBJECT_PREFIX || 'cpsd.events',
     publicUrl: env.PUBLIC_URL || undefined,
-    allowedOrigins: (env.ALLOWED_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+    allowedOrigins: (env.ALLOWED_ORIGINS ?? '')
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
     delivery: deliverySettings(env),
     limits: {
       maxDepth: int('MAX_QUERY_DEPTH', 12, env),

@@ -161,10 +161,9 @@ export interface DeskBridge {
 
 /** Reads a desk's bridge registration (party schemas, after `bridgeMigration`); null when the desk has no profile. */
 export async function deskBridge(tx: EntityManager, schema: string, deskId: string): Promise<DeskBridge | null> {
-  const [row] = (await tx.query(
-    `SELECT contact_kind, contact_address, bridge_config, bridge_enabled FROM "${schema}".desk_profiles WHERE desk_id = $1`,
-    [deskId],
-  )) as { contact_kind: ContactMethodKind; contact_address: string; bridge_config: Record<string, unknown> | null; bridge_enabled: boolean }[];
+  const [row] = (await tx.query(`SELECT contact_kind, contact_address, bridge_config, bridge_enabled FROM "${schema}".desk_profiles WHERE desk_id = $1`, [
+    deskId,
+  ])) as { contact_kind: ContactMethodKind; contact_address: string; bridge_config: Record<string, unknown> | null; bridge_enabled: boolean }[];
   if (!row) return null;
   return {
     contactMethod: { kind: row.contact_kind, address: row.contact_address },

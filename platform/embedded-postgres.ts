@@ -127,7 +127,9 @@ export async function startEmbeddedPostgres(dataDir: string, port: number): Prom
       if (message.includes('database system is ready to accept connections')) resolve();
     });
     child.once('error', reject);
-    child.once('exit', (code, signal) => reject(new Error(`embedded PostgreSQL exited before it was ready (${signal ?? `exit ${code}`}): ${tail.trim().split('\n').slice(-3).join(' | ')}`)));
+    child.once('exit', (code, signal) =>
+      reject(new Error(`embedded PostgreSQL exited before it was ready (${signal ?? `exit ${code}`}): ${tail.trim().split('\n').slice(-3).join(' | ')}`)),
+    );
   });
   return {
     url: `postgres://postgres:${PASSWORD}@127.0.0.1:${port}/postgres`,

@@ -69,4 +69,7 @@ export interface EventBus {
  * were written; write a case's event after locking the case's row (the state change does), so that order is the
  * commit order.
  */
-export type OutboxWriter = (tx: EntityManager, event: Omit<ExchangeEvent, 'source' | 'id' | 'occurredAt'> & Partial<Pick<ExchangeEvent, 'id' | 'occurredAt'>>) => Promise<void>;
+export type OutboxWriter = (
+  tx: EntityManager,
+  event: Omit<ExchangeEvent, 'source' | 'id' | 'occurredAt'> & Partial<Pick<ExchangeEvent, 'id' | 'occurredAt'>>,
+) => Promise<void>;

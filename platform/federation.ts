@@ -70,10 +70,7 @@ export function buildFederatedSchema(options: FederatedSchemaOptions): { schema:
     validate: false,
   });
   const sdl = subgraphSdl(typeGraphqlSchema);
-  const resolvers = mergeResolverMaps(
-    createResolversMap(typeGraphqlSchema) as ReferenceResolvers,
-    options.referenceResolvers ?? {},
-  );
+  const resolvers = mergeResolverMaps(createResolversMap(typeGraphqlSchema) as ReferenceResolvers, options.referenceResolvers ?? {});
   const schema = buildSubgraphSchema({ typeDefs: parse(sdl), resolvers: resolvers as never });
   return { schema, sdl };
 }

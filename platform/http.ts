@@ -13,7 +13,10 @@ export type RouteHandler = (req: IncomingMessage, res: ServerResponse, url: URL)
 /** A refusal by the HTTP front, answered by the error contract (`errorAnswer`): its status follows from its code. */
 export class HttpError extends Error {
   readonly status: number;
-  constructor(readonly code: ErrorCode, message: string) {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
     super(message);
     this.status = errorAnswer(code).status;
   }
@@ -71,7 +74,7 @@ export async function executeGraphQL<TContext extends BaseContext>(
   for (const [key, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
   }
-  let body: unknown = undefined;
+  let body: unknown;
   if (req.method === 'POST') {
     // Only JSON: a browser sends text/plain or a form without a CORS preflight, so accepting one would let any web
     // page post a mutation. Apollo's own CSRF check relies on headers; this does not depend on its configuration.
@@ -121,42 +124,45 @@ export interface HttpServerOptions {
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
   let draining = false;
   const timeouts = httpTimeouts();
-  const server = http.createServer({
-    headersTimeout: timeouts.headersMs,
-    requestTimeout: timeouts.requestMs,
-    // How often Node checks the two deadlines above (its default, 30 s, would let them overrun by that much).
-    connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(timeouts.headersMs / 2))),
-  }, (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const handle = async () => {
-      if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok', service: options.name });
-      if (url.pathname === '/readyz') {
-        const ok = !draining && (await options.ready().catch(() => false));
-        return sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'not ready', service: options.name });
-      }
-      const route = options.routes[url.pathname];
-      if (!route) return sendJson(res, 404, { error: 'not found' });
-      if (draining) res.setHeader('connection', 'close');
-      return route(req, res, url);
-    };
-    handle().catch((error: unknown) => {
-      if (error instanceof HttpError) {
-        // The rest of a refused body is never read: the connection cannot be reused.
-        if (error.status === 408 || error.status === 413) res.shouldKeepAlive = false;
-        if (!res.headersSent) sendGraphQLError(res, error.code, error.message);
-        return;
-      }
-      // A client that hangs up mid-request is routine (timeouts, load balancers), not a server error.
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ECONNRESET' || (error as Error).message === 'aborted') {
-        logger.debug({ path: url.pathname }, 'client closed the request');
-        return;
-      }
-      logger.error({ err: error, path: url.pathname }, 'unhandled HTTP error');
-      if (!res.headersSent) sendGraphQLError(res, TransportErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error');
-      else res.end();
-    });
-  });
+  const server = http.createServer(
+    {
+      headersTimeout: timeouts.headersMs,
+      requestTimeout: timeouts.requestMs,
+      // How often Node checks the two deadlines above (its default, 30 s, would let them overrun by that much).
+      connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(timeouts.headersMs / 2))),
+    },
+    (req, res) => {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const handle = async () => {
+        if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok', service: options.name });
+        if (url.pathname === '/readyz') {
+          const ok = !draining && (await options.ready().catch(() => false));
+          return sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'not ready', service: options.name });
+        }
+        const route = options.routes[url.pathname];
+        if (!route) return sendJson(res, 404, { error: 'not found' });
+        if (draining) res.setHeader('connection', 'close');
+        return route(req, res, url);
+      };
+      handle().catch((error: unknown) => {
+        if (error instanceof HttpError) {
+          // The rest of a refused body is never read: the connection cannot be reused.
+          if (error.status === 408 || error.status === 413) res.shouldKeepAlive = false;
+          if (!res.headersSent) sendGraphQLError(res, error.code, error.message);
+          return;
+        }
+        // A client that hangs up mid-request is routine (timeouts, load balancers), not a server error.
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ECONNRESET' || (error as Error).message === 'aborted') {
+          logger.debug({ path: url.pathname }, 'client closed the request');
+          return;
+        }
+        logger.error({ err: error, path: url.pathname }, 'unhandled HTTP error');
+        if (!res.headersSent) sendGraphQLError(res, TransportErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error');
+        else res.end();
+      });
+    },
+  );
   server.keepAliveTimeout = 65_000;
   // A malformed request, or one over the header/request deadlines: answer if the socket still can, never throw.
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
@@ -165,7 +171,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
       socket.destroy();
       return;
     }
-    const status = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : error.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    const status =
+      error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? '408 Request Timeout'
+        : error.code === 'HPE_HEADER_OVERFLOW'
+          ? '431 Request Header Fields Too Large'
+          : '400 Bad Request';
     socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
   });
   await new Promise<void>((resolve, reject) => {

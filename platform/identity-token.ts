@@ -51,7 +51,10 @@ export class IdentityTokenSigner {
   /** A principal is serialised once, not once per subgraph call of its request (principals are never mutated). */
   private readonly principalKeys = new WeakMap<Principal, string>();
 
-  constructor(private readonly privateKey: CryptoKey, private readonly maxCacheEntries = 10_000) {}
+  constructor(
+    private readonly privateKey: CryptoKey,
+    private readonly maxCacheEntries = 10_000,
+  ) {}
 
   async sign(principal: Principal, audience: SubgraphName, nowMs = Date.now()): Promise<string> {
     const aud = identityAudience(audience);
@@ -95,7 +98,10 @@ function stringArray(value: unknown): string[] | null {
 export class IdentityTokenVerifier {
   private readonly cache = new Map<string, { principal: Principal; audience: string; expiresAtMs: number }>();
 
-  constructor(private readonly publicKey: CryptoKey, private readonly maxCacheEntries = 10_000) {}
+  constructor(
+    private readonly publicKey: CryptoKey,
+    private readonly maxCacheEntries = 10_000,
+  ) {}
 
   /** Returns the principal, or null for anything that is not a valid, current gateway-signed token for `audience`. */
   async verify(token: string | undefined, audience: SubgraphName, nowMs = Date.now()): Promise<Principal | null> {

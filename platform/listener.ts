@@ -32,10 +32,13 @@ export async function startListener(options: ListenerOptions): Promise<Listener>
     if (stopped) return;
     failures += 1;
     log.warn({ err: error }, 'listener lost; reconnecting');
-    timer = setTimeout(() => {
-      timer = null;
-      if (!stopped) connect().catch((reason: Error) => reconnectLater(reason));
-    }, backoff(failures, 500, 5000));
+    timer = setTimeout(
+      () => {
+        timer = null;
+        if (!stopped) connect().catch((reason: Error) => reconnectLater(reason));
+      },
+      backoff(failures, 500, 5000),
+    );
   };
 
   const onLost = (lost: Client, error?: Error): void => {

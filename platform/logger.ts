@@ -26,7 +26,6 @@ const REDACT = [
   '*.body',
 ];
 
-
 /** Masks every MPAN in a log line, keeping its distributor id, length and separators ("12***********"). */
 export function maskMpansInLog(line: string): string {
   // Only what is an MPAN (a known distributor id and the check digit): a migration's timestamp, an epoch time or a
@@ -39,7 +38,10 @@ export function maskMpansInLog(line: string): string {
  * the quoted parts go, the sentence stays.
  */
 function withoutQuotedValues(message: string): string {
-  return message.replace(/"[^"]*"/g, '"…"').replace(/'[^']*'/g, "'…'").replace(/=\([^)]*\)/g, '=(…)');
+  return message
+    .replace(/"[^"]*"/g, '"…"')
+    .replace(/'[^']*'/g, "'…'")
+    .replace(/=\([^)]*\)/g, '=(…)');
 }
 
 type SafeError = { type: string; message: string; code?: string; table?: string; constraint?: string; column?: string; stack?: string };

@@ -151,10 +151,13 @@ export async function startOutboxRelay(options: OutboxRelayOptions): Promise<Out
     if (stopping.fired) return;
     listenFailures += 1;
     log.warn({ err: error }, 'outbox listener lost; reconnecting');
-    reconnectTimer = setTimeout(() => {
-      reconnectTimer = null;
-      if (!stopping.fired) listen().catch((reason: Error) => reconnectLater(reason));
-    }, backoff(listenFailures, 500, 5000));
+    reconnectTimer = setTimeout(
+      () => {
+        reconnectTimer = null;
+        if (!stopping.fired) listen().catch((reason: Error) => reconnectLater(reason));
+      },
+      backoff(listenFailures, 500, 5000),
+    );
   };
   const onLost = (client: Client, error?: Error): void => {
     if (listener !== client) return;

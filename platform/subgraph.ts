@@ -109,7 +109,14 @@ export async function startSubgraph(definition: SubgraphDefinition, options: Sta
   }
 
   for (const job of definition.jobs ?? []) startJob(definition.name, job, db, options.lifecycle);
-  if (definition.start) await definition.start({ db, bus: options.bus, config: options.config ?? loadConfig(), lifecycle: options.lifecycle, gatewayApi: options.gatewayApi ?? null });
+  if (definition.start)
+    await definition.start({
+      db,
+      bus: options.bus,
+      config: options.config ?? loadConfig(),
+      lifecycle: options.lifecycle,
+      gatewayApi: options.gatewayApi ?? null,
+    });
 
   const { schema } = definition.build();
   const apollo = new ApolloServer<SubgraphContext>({

@@ -280,10 +280,7 @@ export function isBusinessDay(date: Date | string): boolean {
 /** Core hours of a business day as UTC ms. DST switches happen at 01:00 UTC on Sundays, never inside a window. */
 function coreWindow(dn: number): readonly [number, number] {
   const midnightWall = dn * DAY_MS;
-  return [
-    londonWallToUtcMs(midnightWall + CORE_HOURS.opensAt * MINUTE_MS),
-    londonWallToUtcMs(midnightWall + CORE_HOURS.closesAt * MINUTE_MS),
-  ];
+  return [londonWallToUtcMs(midnightWall + CORE_HOURS.opensAt * MINUTE_MS), londonWallToUtcMs(midnightWall + CORE_HOURS.closesAt * MINUTE_MS)];
 }
 
 export function isBusinessTime(instant: Date): boolean {

@@ -150,9 +150,7 @@ function timeGuard(state: CaseState, action: CaseAction, context: TransitionCont
  */
 export function allowedActions(state: CaseState, context?: TransitionContext): CaseAction[] {
   const edges = TRANSITIONS[state];
-  return ACTION_ORDER.filter(
-    (action) => edges[action] !== undefined && (context === undefined || timeGuard(state, action, context) === null),
-  );
+  return ACTION_ORDER.filter((action) => edges[action] !== undefined && (context === undefined || timeGuard(state, action, context) === null));
 }
 
 /** The state an action leads to, or an IllegalTransition saying why not and what is allowed. */

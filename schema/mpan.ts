@@ -21,14 +21,15 @@ export interface Distributor {
   kind: LdsoKind;
 }
 
-const dno = (
-  distributorId: string,
-  areaName: string,
-  ldsoGroup: string,
-  licensee: string,
-  marketParticipantId: string,
-  gspGroupId: string,
-): Distributor => ({ distributorId, areaName, ldsoGroup, licensee, marketParticipantId, gspGroupId, kind: 'DNO' });
+const dno = (distributorId: string, areaName: string, ldsoGroup: string, licensee: string, marketParticipantId: string, gspGroupId: string): Distributor => ({
+  distributorId,
+  areaName,
+  ldsoGroup,
+  licensee,
+  marketParticipantId,
+  gspGroupId,
+  kind: 'DNO',
+});
 
 const idno = (distributorId: string, name: string, licensee: string, marketParticipantId: string): Distributor => ({
   distributorId,

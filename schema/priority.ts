@@ -107,9 +107,7 @@ export interface ServiceRequestSla {
  * "1–2 Business Days" → 2, Complex "5–10 Business Days" → 10. Complex's "Within 1 Day" response is read as one
  * business day, like the other request targets.
  */
-export const SERVICE_REQUEST_SLAS: Readonly<Record<ServiceRequestTier, ServiceRequestSla>> = deepFreeze<
-  Record<ServiceRequestTier, ServiceRequestSla>
->({
+export const SERVICE_REQUEST_SLAS: Readonly<Record<ServiceRequestTier, ServiceRequestSla>> = deepFreeze<Record<ServiceRequestTier, ServiceRequestSla>>({
   STANDARD: {
     name: 'STANDARD',
     responseTarget: { amount: 1, unit: 'BUSINESS_DAYS' },

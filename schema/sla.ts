@@ -129,8 +129,7 @@ export function computeSlaClock(input: SlaClockInput): SlaClock {
   elapsedMs = Math.max(0, elapsedMs);
 
   const lastHold = holds[holds.length - 1];
-  const paused =
-    resolvedAt === null && lastHold !== undefined && lastHold[2] && lastHold[0] <= now.getTime();
+  const paused = resolvedAt === null && lastHold !== undefined && lastHold[2] && lastHold[0] <= now.getTime();
 
   // Due: walk the running segments between holds until the target is used up.
   let remaining = targetMs;

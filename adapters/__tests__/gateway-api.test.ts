@@ -37,13 +37,19 @@ describe('gateway api', () => {
 
   it('GraphQL errors keep their code; transport failures are UNAVAILABLE (transient)', async () => {
     answer = { status: 200, body: '{"errors":[{"message":"Case not found","extensions":{"code":"NOT_FOUND","field":"caseId"}}],"data":null}' };
-    const refused = await bearerApi({ url }, 't').request('{ x }').catch((e: unknown) => e);
+    const refused = await bearerApi({ url }, 't')
+      .request('{ x }')
+      .catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(ApiError);
     expect(refused).toMatchObject({ code: 'NOT_FOUND', message: 'Case not found', extensions: { field: 'caseId' }, transient: false });
     answer = { status: 502, body: 'bad gateway' };
-    const down = (await bearerApi({ url }, 't').request('{ x }').catch((e: unknown) => e)) as ApiError;
+    const down = (await bearerApi({ url }, 't')
+      .request('{ x }')
+      .catch((e: unknown) => e)) as ApiError;
     expect([down.code, down.transient]).toEqual(['UNAVAILABLE', true]);
-    const unreachable = (await bearerApi({ url: 'http://127.0.0.1:9/graphql' }, 't').request('{ x }').catch((e: unknown) => e)) as ApiError;
+    const unreachable = (await bearerApi({ url: 'http://127.0.0.1:9/graphql' }, 't')
+      .request('{ x }')
+      .catch((e: unknown) => e)) as ApiError;
     expect(unreachable.code).toBe('UNAVAILABLE');
     expect(apiErrorCode(new Error('plain'))).toBe('UNAVAILABLE');
     expect(apiErrorCode({ extensions: { code: 'FORBIDDEN' } })).toBe('FORBIDDEN');

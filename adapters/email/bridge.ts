@@ -31,7 +31,7 @@ const ADDRESS = /^[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[^\s@<>()",;:]+$|^[^\s@<>()",
 /** The bare address of `Name <a@b>` or `a@b`. */
 export function addressOf(mailbox: string): string {
   const match = /<([^<>]+)>\s*$/.exec(mailbox);
-  return (match ? match[1]! : mailbox).trim();
+  return (match?.[1] ?? mailbox).trim();
 }
 
 export class EmailBridge implements Bridge {
@@ -41,7 +41,7 @@ export class EmailBridge implements Bridge {
   constructor(private readonly options: EmailBridgeOptions) {
     const fromAddress = addressOf(options.from);
     if (!ADDRESS.test(fromAddress)) throw new Error(`email bridge: the From address ${fromAddress} is not an email address`);
-    this.messageIdDomain = options.messageIdDomain ?? fromAddress.split('@')[1]!;
+    this.messageIdDomain = options.messageIdDomain ?? fromAddress.slice(fromAddress.indexOf('@') + 1);
   }
 
   async deliver(delivery: OutboundDelivery, signal: AbortSignal): Promise<DeliveryOutcome> {

@@ -71,7 +71,10 @@ const text = (value: unknown): string | null => (typeof value === 'string' && va
 
 /** One line of free business text: no line breaks (header injection), bounded, MPANs masked. */
 function oneLine(value: string, max = 150): string {
-  const flat = maskMpan(value).replace(/[\r\n\t]+/g, ' ').replace(/\s{2,}/g, ' ').trim();
+  const flat = maskMpan(value)
+    .replace(/[\r\n\t]+/g, ' ')
+    .replace(/\s{2,}/g, ' ')
+    .trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
@@ -92,10 +95,16 @@ export function composeEmail(delivery: OutboundDelivery, options: ComposeOptions
   const link = majorIncident ? text(data.link) : portalLink(delivery, reference, options);
 
   const tag = majorIncident && miReference ? miReference : (reference ?? 'CPSD');
-  const about = text(data.subject) ?? (majorIncident ? `Major incident${text(data.kind) ? ` — ${MI_KIND_WORDS[String(data.kind)] ?? String(data.kind)}` : ''}` : null);
+  const about =
+    text(data.subject) ?? (majorIncident ? `Major incident${text(data.kind) ? ` — ${MI_KIND_WORDS[String(data.kind)] ?? String(data.kind)}` : ''}` : null);
   const subject = maskMpan(`[${oneLine(tag, 40)}] ${oneLine(about ?? EVENT_WORDS[event.type] ?? 'CPSD update')}`);
 
-  const lines: string[] = [majorIncident ? 'Hello,' : `Dear ${oneLine(target.deskName, 120)},`, '', EVENT_WORDS[event.type] ?? `CPSD update (${oneLine(event.type, 60)}).`, ''];
+  const lines: string[] = [
+    majorIncident ? 'Hello,' : `Dear ${oneLine(target.deskName, 120)},`,
+    '',
+    EVENT_WORDS[event.type] ?? `CPSD update (${oneLine(event.type, 60)}).`,
+    '',
+  ];
   if (majorIncident) {
     if (miReference) lines.push(`Major incident: ${oneLine(miReference, 40)}`);
     if (text(data.kind)) lines.push(`Notice: ${MI_KIND_WORDS[String(data.kind)] ?? oneLine(String(data.kind), 40)}`);

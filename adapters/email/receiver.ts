@@ -115,7 +115,10 @@ export async function handleInboundMail(parsed: ParsedMail, envelopeFrom: string
   if (!desks.length) return refuse(550, '5.7.1 The sender is not a nominated mailbox of a CPSD desk');
   if (isAutomatic(headerLookup(parsed), parsed.subject)) return refuse(250, '2.6.0 Automatic reply accepted and not recorded');
 
-  const found = findCaseReference({ subject: parsed.subject ?? null, inReplyTo: parsed.inReplyTo ?? null, references: parsed.references ?? null }, deps.messageIdDomain);
+  const found = findCaseReference(
+    { subject: parsed.subject ?? null, inReplyTo: parsed.inReplyTo ?? null, references: parsed.references ?? null },
+    deps.messageIdDomain,
+  );
   if (!found) return refuse(550, '5.6.0 No CPSD case reference found: reply to a CPSD email, keeping [CPSD-…] in the subject');
   const reference = found.reference;
 
@@ -145,7 +148,10 @@ export async function handleInboundMail(parsed: ParsedMail, envelopeFrom: string
   const attachments = parsed.attachments.length ? ' Attachments were not imported: please add evidence in the CPSD portal.' : '';
   const body = `Reply by email from ${from}.${attachments}\n\n${reply}`;
   // One comment per message however often the sending server retries: the Message-ID (or the content) is the key.
-  const key = `email:${createHash('sha256').update(parsed.messageId ?? `${from}\n${parsed.subject ?? ''}\n${reply}`).digest('hex').slice(0, 48)}`;
+  const key = `email:${createHash('sha256')
+    .update(parsed.messageId ?? `${from}\n${parsed.subject ?? ''}\n${reply}`)
+    .digest('hex')
+    .slice(0, 48)}`;
   try {
     await deps.api.request(
       ADD_COMMENT,
@@ -155,8 +161,10 @@ export async function handleInboundMail(parsed: ParsedMail, envelopeFrom: string
   } catch (error) {
     const code = apiErrorCode(error);
     logger.warn({ reference, deskId: target.desk.deskId, code }, 'email bridge: comment refused');
-    if (code === ERROR_CONTRACT.BAD_USER_INPUT.graphql) return refuse(550, '5.6.0 The reply could not be recorded as a comment (too long or empty)', { caseReference: reference });
-    if (code === ERROR_CONTRACT.FORBIDDEN.graphql || code === ERROR_CONTRACT.NOT_FOUND.graphql) return refuse(550, `5.7.1 No case ${reference} that this mailbox may write to`, { caseReference: reference });
+    if (code === ERROR_CONTRACT.BAD_USER_INPUT.graphql)
+      return refuse(550, '5.6.0 The reply could not be recorded as a comment (too long or empty)', { caseReference: reference });
+    if (code === ERROR_CONTRACT.FORBIDDEN.graphql || code === ERROR_CONTRACT.NOT_FOUND.graphql)
+      return refuse(550, `5.7.1 No case ${reference} that this mailbox may write to`, { caseReference: reference });
     return refuse(451, '4.3.0 The CPSD is not available just now; please try again later', { caseReference: reference });
   }
   const closedNote = ['RESOLVED', 'CLOSED', 'CANCELLED'].includes(target.c.state) ? ` (the case is ${target.c.state}: a comment does not reopen it)` : '';
@@ -169,7 +177,10 @@ function smtpError(code: number, message: string): Error {
 }
 
 /** Starts the SMTP receiver. `address` is where it listens (port resolved when 0 was asked). */
-export async function startEmailReceiver(options: EmailInboundOptions, deps: Omit<InboundDependencies, 'senders'>): Promise<RunningInbound & { port: number; host: string }> {
+export async function startEmailReceiver(
+  options: EmailInboundOptions,
+  deps: Omit<InboundDependencies, 'senders'>,
+): Promise<RunningInbound & { port: number; host: string }> {
   const senders = new NominatedSenders(options.desks);
   const accepted = new Set(options.addresses.map(normaliseAddress));
   const maxBytes = options.maxMessageBytes ?? 5 * 1024 * 1024;

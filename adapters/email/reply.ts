@@ -25,8 +25,7 @@ export const MAX_REPLY_CHARS = 8_000;
 export function extractReplyText(body: string | null | undefined): string {
   const lines = (body ?? '').replace(/\r\n?/g, '\n').split('\n');
   const kept: string[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
+  for (const [i, line] of lines.entries()) {
     const trimmed = line.trim();
     if (HISTORY_STARTS.some((p) => p.test(trimmed))) break;
     // "On Mon, 1 Jan 2024 at 10:00, Desk <desk@x>" + "wrote:" on the next line (clients wrap it).
@@ -36,7 +35,10 @@ export function extractReplyText(body: string | null | undefined): string {
     if (trimmed.startsWith('>')) continue;
     kept.push(line.replace(/\s+$/, ''));
   }
-  const text = kept.join('\n').replace(/\n{3,}/g, '\n\n').trim();
+  const text = kept
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
   return text.length > MAX_REPLY_CHARS ? `${text.slice(0, MAX_REPLY_CHARS)}\n[… the rest of the email was cut]` : text;
 }
 

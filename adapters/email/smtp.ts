@@ -66,7 +66,11 @@ const MAILBOX_GONE = /\b5\.1\.(1|2|6|10)\b/;
 
 export function classifySmtpError(error: unknown): DeliveryOutcome {
   const failure = (error ?? {}) as SmtpFailure;
-  const reply = maskMpan(String(failure.response ?? '').replace(/\s+/g, ' ').slice(0, 200));
+  const reply = maskMpan(
+    String(failure.response ?? '')
+      .replace(/\s+/g, ' ')
+      .slice(0, 200),
+  );
   const status = failure.responseCode;
   if (typeof status === 'number' && status >= 400) {
     if (status >= 500 && status !== 503) {
@@ -82,7 +86,13 @@ export function classifySmtpError(error: unknown): DeliveryOutcome {
  * Sends one message; resolves with the server's final reply, or rejects with nodemailer's error (which carries
  * `responseCode` / `response` for SMTP replies). Aborting the signal closes the connection at once.
  */
-export function sendRaw(settings: SmtpSettings, password: string | undefined, envelope: { from: string; to: string }, raw: Buffer, signal: AbortSignal): Promise<string> {
+export function sendRaw(
+  settings: SmtpSettings,
+  password: string | undefined,
+  envelope: { from: string; to: string },
+  raw: Buffer,
+  signal: AbortSignal,
+): Promise<string> {
   return new Promise<string>((resolve, reject) => {
     const timeout = settings.connectionTimeoutMs ?? 30_000;
     const connection = new SMTPConnection({

@@ -63,7 +63,7 @@ export function findCaseReference(headers: ReplyHeaders, domain: string): FoundR
   const ids = [...messageIds(headers.inReplyTo ?? null), ...messageIds(headers.references ?? null).reverse()];
   for (const id of ids) {
     const match = ours.exec(id);
-    if (match) return { reference: match[1]!.toUpperCase(), from: 'thread' };
+    if (match?.[1]) return { reference: match[1].toUpperCase(), from: 'thread' };
   }
   const subject = headers.subject ?? '';
   const match = BRACKETED_REFERENCE.exec(subject) ?? REFERENCE_IN_TEXT.exec(subject);

@@ -132,7 +132,12 @@ export class Tmf621Bridge implements Bridge {
       } catch {
         theirId = null;
       }
-      return { kind: 'DELIVERED', httpStatus: response.status, ...(theirId ? { externalReference: maskMpan(theirId).slice(0, 100) } : {}), detail: `${method} ${response.status}` };
+      return {
+        kind: 'DELIVERED',
+        httpStatus: response.status,
+        ...(theirId ? { externalReference: maskMpan(theirId).slice(0, 100) } : {}),
+        detail: `${method} ${response.status}`,
+      };
     } catch (error) {
       if (error instanceof Outcome) return error.outcome;
       // Refused at connect time (the name now resolves to a refused address): final until the registration changes.
@@ -153,7 +158,12 @@ export class Tmf621Bridge implements Bridge {
   async startInbound(context: InboundContext): Promise<RunningInbound & { url?: string; port?: number }> {
     if (!this.options.inbound) return { stop: async () => undefined };
     // Hub notifications read cases as each registrant, through the runtime's API of service identities.
-    return startTmf621Server({ dev: this.options.dev, outbound: this.policy, ...this.options.inbound, notify: { ...this.options.inbound.notify, api: context.api } });
+    return startTmf621Server({
+      dev: this.options.dev,
+      outbound: this.policy,
+      ...this.options.inbound,
+      notify: { ...this.options.inbound.notify, api: context.api },
+    });
   }
 
   private endpoint(delivery: OutboundDelivery, config: Tmf621DeskConfig): string | URL {
@@ -161,7 +171,12 @@ export class Tmf621Bridge implements Bridge {
     const checked = checkOutboundUrl(raw, this.policy, 'the TMF621 URL (bridge_config.url)');
     if ('refused' in checked) return checked.refused;
     const url = checked.url;
-    return new URL(url.toString().replace(/\/+$/, '').replace(/\/troubleTicket$/, ''));
+    return new URL(
+      url
+        .toString()
+        .replace(/\/+$/, '')
+        .replace(/\/troubleTicket$/, ''),
+    );
   }
 
   private tokenKey(config: Tmf621DeskConfig): string {
@@ -176,10 +191,15 @@ export class Tmf621Bridge implements Bridge {
     if (cached && cached.until > Date.now()) return cached.token;
     const secretEnv = config.clientSecretEnv ?? '';
     const secret = this.options.env[secretEnv];
-    if (!config.clientId || !secret) throw new Outcome({ kind: 'PERMANENT_FAILURE', reason: `OAuth2 client credentials incomplete: set clientId and ${secretEnv || 'clientSecretEnv'}` });
+    if (!config.clientId || !secret)
+      throw new Outcome({ kind: 'PERMANENT_FAILURE', reason: `OAuth2 client credentials incomplete: set clientId and ${secretEnv || 'clientSecretEnv'}` });
     const tokenUrl = checkOutboundUrl(config.tokenUrl, this.policy, 'the OAuth token URL (bridge_config.tokenUrl)');
     if ('refused' in tokenUrl) throw new Outcome({ kind: 'PERMANENT_FAILURE', reason: tokenUrl.refused });
-    const form = new URLSearchParams({ grant_type: 'client_credentials', ...(config.scope ? { scope: config.scope } : {}), ...(config.audience ? { audience: config.audience } : {}) });
+    const form = new URLSearchParams({
+      grant_type: 'client_credentials',
+      ...(config.scope ? { scope: config.scope } : {}),
+      ...(config.audience ? { audience: config.audience } : {}),
+    });
     const response = await this.send(config, tokenUrl.url, {
       method: 'POST',
       signal,
@@ -199,7 +219,11 @@ export class Tmf621Bridge implements Bridge {
     const body = (await response.json().catch(() => ({}))) as { access_token?: unknown; expires_in?: unknown };
     if (!response.ok || typeof body.access_token !== 'string') {
       const outcome = classifyHttpStatus(response.status, response.headers.get('retry-after'));
-      throw new Outcome(outcome.kind === 'DELIVERED' ? { kind: 'PERMANENT_FAILURE', reason: 'the token endpoint gave no access_token' } : { ...outcome, reason: `token endpoint: ${'reason' in outcome ? outcome.reason : ''}` });
+      throw new Outcome(
+        outcome.kind === 'DELIVERED'
+          ? { kind: 'PERMANENT_FAILURE', reason: 'the token endpoint gave no access_token' }
+          : { ...outcome, reason: `token endpoint: ${'reason' in outcome ? outcome.reason : ''}` },
+      );
     }
     const seconds = typeof body.expires_in === 'number' ? body.expires_in : 300;
     this.tokens.set(key, { token: body.access_token, until: Date.now() + Math.max(0, seconds - 60) * 1000 });

@@ -46,7 +46,10 @@ export function tmf621BridgeFromEnv(config: { dev: boolean; env: Record<string, 
               jwks: { url: jwksUrl },
               issuer: env.JWT_ISSUER ?? 'cpsd-dev-issuer',
               audience: env.JWT_AUDIENCE ?? 'cpsd-gateway',
-              algorithms: (env.JWT_ALGORITHMS ?? 'RS256,ES256,EdDSA').split(',').map((a) => a.trim()).filter(Boolean),
+              algorithms: (env.JWT_ALGORITHMS ?? 'RS256,ES256,EdDSA')
+                .split(',')
+                .map((a) => a.trim())
+                .filter(Boolean),
             }),
           },
         }

@@ -80,7 +80,12 @@ export function handoffSteps(current: string, target: HandoffTarget): HandoffOpe
 
 /** Impact (how widely felt) ↔ TMF severity (Critical, Major, Minor as the document names them). */
 export const SEVERITY_OF_IMPACT = { [Impact.HIGH]: 'Critical', [Impact.MEDIUM]: 'Major', [Impact.LOW]: 'Minor' } as const satisfies Record<Impact, string>;
-export const PRIORITY_OF_PRIORITY = { [Priority.P1]: 'Critical', [Priority.P2]: 'High', [Priority.P3]: 'Medium', [Priority.P4]: 'Low' } as const satisfies Record<Priority, string>;
+export const PRIORITY_OF_PRIORITY = {
+  [Priority.P1]: 'Critical',
+  [Priority.P2]: 'High',
+  [Priority.P3]: 'Medium',
+  [Priority.P4]: 'Low',
+} as const satisfies Record<Priority, string>;
 
 /** Categories (OM §5.16) in the OM's own words: what `ticketType` carries. */
 export const TICKET_TYPE_OF_CATEGORY = {
@@ -122,7 +127,11 @@ export interface RaisedTrailer {
 }
 
 const TRAILER = /\n*\[TMF621 ([^\]\n]*)\]\s*$/;
-const cleanValue = (value: string): string => value.replace(/[\]\[;=\n\r]/g, ' ').trim().slice(0, 100);
+const cleanValue = (value: string): string =>
+  value
+    .replace(/[\][;=\n\r]/g, ' ')
+    .trim()
+    .slice(0, 100);
 
 export function withTrailer(description: string, trailer: RaisedTrailer): string {
   const parts = [
@@ -197,7 +206,8 @@ export type TroubleTicket = Record<string, unknown> & { id: string; href: string
 export function ticketOfCase(c: CaseForTicket, ticketUrl: (reference: string) => string): TroubleTicket {
   const { description, trailer } = readTrailer(c.description);
   const externalIdentifier: Record<string, unknown>[] = [{ owner: CPSD_OWNER, externalIdentifierType: 'Case', id: c.reference, '@type': 'ExternalIdentifier' }];
-  if (trailer.id) externalIdentifier.push({ owner: trailer.owner ?? 'external', externalIdentifierType: 'TroubleTicket', id: trailer.id, '@type': 'ExternalIdentifier' });
+  if (trailer.id)
+    externalIdentifier.push({ owner: trailer.owner ?? 'external', externalIdentifierType: 'TroubleTicket', id: trailer.id, '@type': 'ExternalIdentifier' });
   const relationships: Record<string, unknown>[] = [];
   const relation = (reference: string, relationshipType: string) =>
     relationships.push({ id: reference, href: ticketUrl(reference), relationshipType, '@type': 'TroubleTicketRelationship' });
@@ -287,6 +297,8 @@ export function patchForHandoff(input: { caseReference: string | null; handoffId
 function cpsdIdentifiers(reference: string | null, handoffId: string | null): Record<string, unknown>[] {
   return [
     ...(reference ? [{ owner: CPSD_OWNER, externalIdentifierType: 'Case', id: reference, '@type': 'ExternalIdentifier' }] : []),
-    ...(handoffId && /^[0-9a-f-]{36}$/i.test(handoffId) ? [{ owner: CPSD_OWNER, externalIdentifierType: 'Handoff', id: handoffId, '@type': 'ExternalIdentifier' }] : []),
+    ...(handoffId && /^[0-9a-f-]{36}$/i.test(handoffId)
+      ? [{ owner: CPSD_OWNER, externalIdentifierType: 'Handoff', id: handoffId, '@type': 'ExternalIdentifier' }]
+      : []),
   ];
 }

@@ -53,9 +53,10 @@ function eventTicket(c: CaseForTicket, ticketUrl: (reference: string) => string)
   return JSON.parse(maskMpan(JSON.stringify(ticket))) as Record<string, unknown>;
 }
 
-export function startHubNotifier(
-  options: HubNotifierOptions & { hubs: HubStore; ticketUrl: (reference: string) => string; outbound?: OutboundPolicy },
-): { stop(): Promise<void>; pollOnce(): Promise<void> } {
+export function startHubNotifier(options: HubNotifierOptions & { hubs: HubStore; ticketUrl: (reference: string) => string; outbound?: OutboundPolicy }): {
+  stop(): Promise<void>;
+  pollOnce(): Promise<void>;
+} {
   const intervalMs = options.intervalMs ?? 2000;
   const timeoutMs = options.timeoutMs ?? 5000;
   const window = Math.min(100, options.window ?? 100);

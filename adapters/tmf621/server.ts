@@ -101,14 +101,16 @@ export interface Tmf621ServerOptions {
 }
 
 function invalid(problems: ValidationProblem[], what: string): HttpProblem {
-  const detail = problems.slice(0, 20).map((p) => `${p.path || '(body)'} ${p.message}`).join('; ');
+  const detail = problems
+    .slice(0, 20)
+    .map((p) => `${p.path || '(body)'} ${p.message}`)
+    .join('; ');
   return new HttpProblem(TmfProblemCode.INVALID_BODY, `Invalid ${what}`, detail);
 }
 
 const json = (value: unknown): string => JSON.stringify(value);
 
-const UPDATE_CASE = (mutation: string, inputType: string): string =>
-  `mutation Tmf621${mutation}($input: ${inputType}!) { ${mutation}(input: $input) { id } }`;
+const UPDATE_CASE = (mutation: string, inputType: string): string => `mutation Tmf621${mutation}($input: ${inputType}!) { ${mutation}(input: $input) { id } }`;
 
 const HANDOFF_INPUT: Record<HandoffOperation, string> = {
   acknowledgeHandoff: 'AcknowledgeHandoffInput',
@@ -207,7 +209,8 @@ export async function startTmf621Server(options: Tmf621ServerOptions): Promise<R
     return caseByReference;
   }
 
-  const mutate = (api: CpsdApi, mutation: string, inputType: string, input: Record<string, unknown>) => api.request(UPDATE_CASE(mutation, inputType), { input });
+  const mutate = (api: CpsdApi, mutation: string, inputType: string, input: Record<string, unknown>) =>
+    api.request(UPDATE_CASE(mutation, inputType), { input });
 
   // ---- troubleTicket -------------------------------------------------------------------------------------------
 
@@ -220,9 +223,15 @@ export async function startTmf621Server(options: Tmf621ServerOptions): Promise<R
     const deskId = parties.find((p) => ['servicedesk', 'assignee'].includes((p.role ?? '').toLowerCase()) && p.id)?.id ?? options.defaultDeskId;
     if (!deskId) throw new HttpProblem(TmfProblemCode.INVALID_BODY, 'Name the desk', 'relatedParty with role "serviceDesk" and the desk id is required');
     const entities = (ticket.relatedEntity as { id?: string; name?: string; role?: string; '@referredType'?: string }[] | undefined) ?? [];
-    const category = categoryOfTicketType(ticket.ticketType) ?? categoryOfTicketType(entities.find((e) => e.role === 'category')?.id ?? entities.find((e) => e.role === 'category')?.name);
+    const category =
+      categoryOfTicketType(ticket.ticketType) ??
+      categoryOfTicketType(entities.find((e) => e.role === 'category')?.id ?? entities.find((e) => e.role === 'category')?.name);
     if (!category) {
-      throw new HttpProblem(TmfProblemCode.INVALID_BODY, 'ticketType must name a CPSD category', 'ticketType must be one of: Settlement Services, Data Submission, Market Systems, Participant Issues, Data Aggregation and Reporting, Regulatory Compliance, Security, Communications, Change Management, Third-Party Services (OM §5.16)');
+      throw new HttpProblem(
+        TmfProblemCode.INVALID_BODY,
+        'ticketType must name a CPSD category',
+        'ticketType must be one of: Settlement Services, Data Submission, Market Systems, Participant Issues, Data Aggregation and Reporting, Regulatory Compliance, Security, Communications, Change Management, Third-Party Services (OM §5.16)',
+      );
     }
     const evidence: Record<string, string[]> = {};
     for (const { key, referredType } of EVIDENCE_ENTITIES) {
@@ -236,7 +245,8 @@ export async function startTmf621Server(options: Tmf621ServerOptions): Promise<R
     const related = new Map<string, CaseForTicket>();
     for (const r of relationships) {
       const other = await loadCase(caller.api, r.id).catch((error: unknown) => {
-        if (error instanceof HttpProblem && error.code === DomainErrorCode.NOT_FOUND) throw new HttpProblem(TmfProblemCode.INVALID_BODY, `troubleTicketRelationship: no trouble ticket ${r.id}`);
+        if (error instanceof HttpProblem && error.code === DomainErrorCode.NOT_FOUND)
+          throw new HttpProblem(TmfProblemCode.INVALID_BODY, `troubleTicketRelationship: no trouble ticket ${r.id}`);
         throw error;
       });
       related.set(r.id, other);
@@ -247,9 +257,13 @@ export async function startTmf621Server(options: Tmf621ServerOptions): Promise<R
       if (r.relationshipType === 'isChild' && !isAgentOf(related.get(r.id)!.desk.id)) {
         throw new HttpProblem(DomainErrorCode.FORBIDDEN, 'Only desk agents of the parent’s desk link a child case');
       }
-      if (r.relationshipType === 'isParent' && !isAgentOf(deskId)) throw new HttpProblem(DomainErrorCode.FORBIDDEN, 'Only desk agents of the new case’s desk link children to it');
+      if (r.relationshipType === 'isParent' && !isAgentOf(deskId))
+        throw new HttpProblem(DomainErrorCode.FORBIDDEN, 'Only desk agents of the new case’s desk link children to it');
       if (!['isChild', 'isParent', 'follows'].includes(r.relationshipType)) {
-        throw new HttpProblem(TmfProblemCode.INVALID_BODY, `troubleTicketRelationship: relationshipType must be isChild, isParent or follows, not ${r.relationshipType}`);
+        throw new HttpProblem(
+          TmfProblemCode.INVALID_BODY,
+          `troubleTicketRelationship: relationshipType must be isChild, isParent or follows, not ${r.relationshipType}`,
+        );
       }
     }
     const idempotency = str(req.headers['idempotency-key']) ?? (theirs ? `${theirs.owner ?? 'external'}:${theirs.id}` : null);
@@ -271,8 +285,14 @@ export async function startTmf621Server(options: Tmf621ServerOptions): Promise<R
     );
     for (const r of relationships) {
       const other = related.get(r.id)!;
-      if (r.relationshipType === 'isChild') await caller.api.request(`mutation Tmf621Link($input: LinkChildCaseInput!) { linkChildCase(input: $input) { id } }`, { input: { parentId: other.id, childId: raiseCase.id } });
-      if (r.relationshipType === 'isParent') await caller.api.request(`mutation Tmf621Link($input: LinkChildCaseInput!) { linkChildCase(input: $input) { id } }`, { input: { parentId: raiseCase.id, childId: other.id } });
+      if (r.relationshipType === 'isChild')
+        await caller.api.request(`mutation Tmf621Link($input: LinkChildCaseInput!) { linkChildCase(input: $input) { id } }`, {
+          input: { parentId: other.id, childId: raiseCase.id },
+        });
+      if (r.relationshipType === 'isParent')
+        await caller.api.request(`mutation Tmf621Link($input: LinkChildCaseInput!) { linkChildCase(input: $input) { id } }`, {
+          input: { parentId: raiseCase.id, childId: other.id },
+        });
     }
     await addNotes(caller, raiseCase.id, (ticket.note as { id?: string; text?: string }[] | undefined) ?? [], new Set());
     const created = ticketOfCase(await loadCase(caller.api, raiseCase.reference), ticketUrl);
@@ -298,7 +318,14 @@ export async function startTmf621Server(options: Tmf621ServerOptions): Promise<R
     if (!Number.isInteger(offset) || offset < 0 || offset > 1000) throw new HttpProblem(TmfProblemCode.INVALID_QUERY, 'offset must be an integer 0–1000');
     if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new HttpProblem(TmfProblemCode.INVALID_QUERY, 'limit must be an integer 1–100');
     const status = url.searchParams.get('status');
-    const states = status ? Object.values(CaseState).filter((s) => statusOfCase({ state: s }) === status || (s === CaseState.ON_HOLD && (status === 'pending' || status === 'held')) || (s === CaseState.RESOLVED && status === 'rejected')) : null;
+    const states = status
+      ? Object.values(CaseState).filter(
+          (s) =>
+            statusOfCase({ state: s }) === status ||
+            (s === CaseState.ON_HOLD && (status === 'pending' || status === 'held')) ||
+            (s === CaseState.RESOLVED && status === 'rejected'),
+        )
+      : null;
     const cases: CaseForTicket[] = [];
     let after: string | null = null;
     while (cases.length < offset + limit) {
@@ -332,18 +359,34 @@ export async function startTmf621Server(options: Tmf621ServerOptions): Promise<R
     const c = await loadCase(caller.api, reference);
     const current = ticketOfCase(c, ticketUrl);
     // What TMF621 may change here; anything else must be what the ticket already says (clients often echo it).
-    const CHANGEABLE = new Set(['note', 'status', 'statusChangeReason', 'troubleTicketRelationship', 'externalIdentifier', '@type', '@baseType', '@schemaLocation']);
+    const CHANGEABLE = new Set([
+      'note',
+      'status',
+      'statusChangeReason',
+      'troubleTicketRelationship',
+      'externalIdentifier',
+      '@type',
+      '@baseType',
+      '@schemaLocation',
+    ]);
     const refused = Object.keys(patch).filter((k) => !CHANGEABLE.has(k) && json(patch[k]) !== json(current[k]));
     if (refused.length) {
-      throw new HttpProblem(TmfProblemCode.NOT_CHANGEABLE, `${refused.join(', ')} cannot be changed through TMF621`, `${refused.join(', ')}: the raiser's subject and description are the record, and the desk sets priority by triage (OM §3.8)`);
+      throw new HttpProblem(
+        TmfProblemCode.NOT_CHANGEABLE,
+        `${refused.join(', ')} cannot be changed through TMF621`,
+        `${refused.join(', ')}: the raiser's subject and description are the record, and the desk sets priority by triage (OM §3.8)`,
+      );
     }
     await addNotes(caller, c.id, (patch.note as { id?: string; text?: string }[] | undefined) ?? [], new Set(c.comments.map((x) => x.id)));
     const relationships = (patch.troubleTicketRelationship as { id?: string; relationshipType?: string }[] | undefined) ?? [];
     for (const r of relationships) {
       if (!r.id || !r.relationshipType) throw new HttpProblem(TmfProblemCode.INVALID_BODY, 'troubleTicketRelationship needs id and relationshipType');
-      const known = (current.troubleTicketRelationship as { id: string; relationshipType: string }[]).some((x) => x.id === r.id && x.relationshipType === r.relationshipType);
+      const known = (current.troubleTicketRelationship as { id: string; relationshipType: string }[]).some(
+        (x) => x.id === r.id && x.relationshipType === r.relationshipType,
+      );
       if (known) continue;
-      if (r.relationshipType !== 'isChild' && r.relationshipType !== 'isParent') throw new HttpProblem(TmfProblemCode.INVALID_BODY, 'A PATCH links isChild or isParent only');
+      if (r.relationshipType !== 'isChild' && r.relationshipType !== 'isParent')
+        throw new HttpProblem(TmfProblemCode.INVALID_BODY, 'A PATCH links isChild or isParent only');
       const other = await loadCase(caller.api, r.id);
       const input = r.relationshipType === 'isChild' ? { parentId: other.id, childId: c.id } : { parentId: c.id, childId: other.id };
       await caller.api.request(`mutation Tmf621Link($input: LinkChildCaseInput!) { linkChildCase(input: $input) { id } }`, { input });
@@ -360,7 +403,11 @@ export async function startTmf621Server(options: Tmf621ServerOptions): Promise<R
       return reason;
     };
     const conflict = (): never => {
-      throw new HttpProblem(DomainErrorCode.ILLEGAL_TRANSITION, `A ticket that is ${statusOfCase(c)} cannot become ${status} through TMF621`, `case state ${c.state}`);
+      throw new HttpProblem(
+        DomainErrorCode.ILLEGAL_TRANSITION,
+        `A ticket that is ${statusOfCase(c)} cannot become ${status} through TMF621`,
+        `case state ${c.state}`,
+      );
     };
     const caseDeskAgent = caller.claims.roles.includes(Role.DESK_AGENT) && caller.claims.deskIds.includes(c.desk.id);
     const state = c.state as CaseState;
@@ -377,10 +424,16 @@ export async function startTmf621Server(options: Tmf621ServerOptions): Promise<R
         return void (await mutate(caller.api, 'confirmResolution', 'CaseNoteInput', { caseId: c.id, note: reason }));
       case 'inProgress':
       case 'acknowledged':
-        if (state === CaseState.ON_HOLD && status === 'inProgress') return void (await mutate(caller.api, 'resumeCase', 'CaseNoteInput', { caseId: c.id, note: reason }));
-        if (state === CaseState.RESOLVED || state === CaseState.CLOSED) return void (await mutate(caller.api, 'reopenCase', 'CaseReasonInput', { caseId: c.id, comment: need('reopen') }));
+        if (state === CaseState.ON_HOLD && status === 'inProgress')
+          return void (await mutate(caller.api, 'resumeCase', 'CaseNoteInput', { caseId: c.id, note: reason }));
+        if (state === CaseState.RESOLVED || state === CaseState.CLOSED)
+          return void (await mutate(caller.api, 'reopenCase', 'CaseReasonInput', { caseId: c.id, comment: need('reopen') }));
         if (state === CaseState.NEW && status === 'inProgress') {
-          throw new HttpProblem(DomainErrorCode.ILLEGAL_TRANSITION, 'Triage the case to start work', 'a New case goes In Progress by triage (type, impact, urgency) through the CPSD API');
+          throw new HttpProblem(
+            DomainErrorCode.ILLEGAL_TRANSITION,
+            'Triage the case to start work',
+            'a New case goes In Progress by triage (type, impact, urgency) through the CPSD API',
+          );
         }
         return conflict();
       case 'pending':
@@ -402,9 +455,23 @@ export async function startTmf621Server(options: Tmf621ServerOptions): Promise<R
     // Public addresses only, after DNS (and again at every connection: see the notifier).
     const checked = await resolveOutboundUrl(callback, outbound, 'callback');
     if ('refused' in checked) throw new HttpProblem(TmfProblemCode.INVALID_BODY, checked.refused);
-    const hub: HubRegistration = { id: randomUUID(), callback, query: query ?? null, subject: caller.claims.subject, organisationId: caller.claims.organisationId, roles: [...caller.claims.roles], deskIds: [...caller.claims.deskIds], createdAt: new Date().toISOString() };
+    const hub: HubRegistration = {
+      id: randomUUID(),
+      callback,
+      query: query ?? null,
+      subject: caller.claims.subject,
+      organisationId: caller.claims.organisationId,
+      roles: [...caller.claims.roles],
+      deskIds: [...caller.claims.deskIds],
+      createdAt: new Date().toISOString(),
+    };
     await hubs.add(hub);
-    send(res, 201, { id: hub.id, href: `${publicUrl}${base}/hub/${hub.id}`, callback: hub.callback, ...(hub.query ? { query: hub.query } : {}), '@type': 'Hub' }, { location: `${publicUrl}${base}/hub/${hub.id}` });
+    send(
+      res,
+      201,
+      { id: hub.id, href: `${publicUrl}${base}/hub/${hub.id}`, callback: hub.callback, ...(hub.query ? { query: hub.query } : {}), '@type': 'Hub' },
+      { location: `${publicUrl}${base}/hub/${hub.id}` },
+    );
   }
 
   // ---- listener: a partner's events drive its side of a hand-off -------------------------------------------------
@@ -423,22 +490,31 @@ export async function startTmf621Server(options: Tmf621ServerOptions): Promise<R
     const ours = identifiers.filter((i) => i.owner === CPSD_OWNER);
     const reference = ours.find((i) => i.externalIdentifierType === 'Case')?.id;
     const handoffId = ours.find((i) => i.externalIdentifierType === 'Handoff')?.id;
-    if (!reference) throw new HttpProblem(TmfProblemCode.INVALID_BODY, 'The ticket carries no CPSD case reference', 'externalIdentifier with owner "CPSD" and externalIdentifierType "Case" is required');
-    const { caseByReference: c } = await caller.api.request<{ caseByReference: { id: string; handoffs: { id: string; state: string; externalReference: string | null; toDesk: { id: string } }[] } | null }>(
-      `query Tmf621Handoffs($reference: String!) { caseByReference(reference: $reference) { id handoffs { id state externalReference toDesk { id } } } }`,
-      { reference },
-    );
+    if (!reference)
+      throw new HttpProblem(
+        TmfProblemCode.INVALID_BODY,
+        'The ticket carries no CPSD case reference',
+        'externalIdentifier with owner "CPSD" and externalIdentifierType "Case" is required',
+      );
+    const { caseByReference: c } = await caller.api.request<{
+      caseByReference: { id: string; handoffs: { id: string; state: string; externalReference: string | null; toDesk: { id: string } }[] } | null;
+    }>(`query Tmf621Handoffs($reference: String!) { caseByReference(reference: $reference) { id handoffs { id state externalReference toDesk { id } } } }`, {
+      reference,
+    });
     if (!c) throw new HttpProblem(DomainErrorCode.NOT_FOUND, `No case ${reference} with a hand-off to your desk`);
     const mine = c.handoffs.filter((h) => caller.claims.deskIds.includes(h.toDesk.id));
     const handoff =
-      mine.find((h) => h.id === handoffId) ?? mine.find((h) => h.externalReference === partnerId) ?? mine.find((h) => h.state !== 'RESOLVED' && h.state !== 'REJECTED');
+      mine.find((h) => h.id === handoffId) ??
+      mine.find((h) => h.externalReference === partnerId) ??
+      mine.find((h) => h.state !== 'RESOLVED' && h.state !== 'REJECTED');
     if (!handoff) throw new HttpProblem(DomainErrorCode.NOT_FOUND, `No case ${reference} with a hand-off to your desk`);
     const eventKey = sha(`${eventName}:${event.eventId}`);
     const reason = str(ticket.statusChangeReason);
     const status = str(ticket.status) as TmfStatus | null;
 
     const applied: string[] = [];
-    const target = status && status in HANDOFF_TARGET_OF_STATUS ? HANDOFF_TARGET_OF_STATUS[status] : eventName === 'troubleTicketResolvedEvent' ? 'RESOLVED' : null;
+    const target =
+      status && status in HANDOFF_TARGET_OF_STATUS ? HANDOFF_TARGET_OF_STATUS[status] : eventName === 'troubleTicketResolvedEvent' ? 'RESOLVED' : null;
     if (target && eventName !== 'troubleTicketDeleteEvent') {
       for (const operation of handoffSteps(handoff.state, target)) {
         const input: Record<string, unknown> = { handoffId: handoff.id, idempotencyKey: `tmf621:event:${eventKey}:${operation}` };
@@ -489,7 +565,10 @@ export async function startTmf621Server(options: Tmf621ServerOptions): Promise<R
       throw new HttpProblem(TmfProblemCode.INVALID_PATH, 'The request path is not a valid URL path');
     }
     if (!url.pathname.startsWith(`${base}/`)) throw new HttpProblem(DomainErrorCode.NOT_FOUND, 'No such resource');
-    const parts = url.pathname.slice(base.length + 1).split('/').map(decodeURIComponent);
+    const parts = url.pathname
+      .slice(base.length + 1)
+      .split('/')
+      .map(decodeURIComponent);
     const method = req.method ?? 'GET';
     const resource = parts[0];
     const known = resource === 'troubleTicket' || resource === 'hub' || resource === 'listener';
@@ -501,7 +580,12 @@ export async function startTmf621Server(options: Tmf621ServerOptions): Promise<R
       if (!id && method === 'GET') return listTickets(url, res, caller);
       if (id && method === 'GET') return send(res, 200, ticketOfCase(await loadCase(caller.api, id), ticketUrl));
       if (id && method === 'PATCH') return patchTicket(req, res, caller, id);
-      if (id && method === 'DELETE') throw new HttpProblem(TransportErrorCode.METHOD_NOT_ALLOWED, 'Cases are never deleted', 'withdraw a ticket with PATCH status "cancelled" and a statusChangeReason');
+      if (id && method === 'DELETE')
+        throw new HttpProblem(
+          TransportErrorCode.METHOD_NOT_ALLOWED,
+          'Cases are never deleted',
+          'withdraw a ticket with PATCH status "cancelled" and a statusChangeReason',
+        );
     }
     if (resource === 'hub') {
       if (!id && method === 'POST') return createHub(req, res, caller);

@@ -61,7 +61,9 @@ function problems(errors: ErrorObject[] | null | undefined): ValidationProblem[]
 
 function excluded(body: unknown, names: readonly string[]): ValidationProblem[] {
   if (!body || typeof body !== 'object' || Array.isArray(body)) return [];
-  return names.filter((name) => name in (body as Record<string, unknown>)).map((name) => ({ path: `/${name}`, message: 'is set by the server and must not be sent' }));
+  return names
+    .filter((name) => name in (body as Record<string, unknown>))
+    .map((name) => ({ path: `/${name}`, message: 'is set by the server and must not be sent' }));
 }
 
 let loaded: Tmf621Contract | null = null;
@@ -69,7 +71,10 @@ let loaded: Tmf621Contract | null = null;
 /** The contract, compiled once per process. */
 export function tmf621Contract(): Tmf621Contract {
   if (loaded) return loaded;
-  const document = parse(readFileSync(SPEC_FILE, 'utf8')) as Record<string, unknown> & { components: { schemas: Record<string, { allOf?: { required?: string[] }[] }> }; paths: Record<string, unknown> };
+  const document = parse(readFileSync(SPEC_FILE, 'utf8')) as Record<string, unknown> & {
+    components: { schemas: Record<string, { allOf?: { required?: string[] }[] }> };
+    paths: Record<string, unknown>;
+  };
   const rules = parse(readFileSync(RULES_FILE, 'utf8')) as RulesFile;
   const resource = rules.api.resources.find((r) => r.name === 'TroubleTicket');
   if (!resource) throw new Error('TMF621 rules: no TroubleTicket resource');

@@ -97,7 +97,10 @@ function maskStrings<T>(value: T): T {
 }
 
 export function webhookBridge(options: WebhookBridgeOptions): Bridge {
-  const policy: OutboundPolicy = { ...outboundPolicy(options.dev, options.env), ...(options.allowLoopback !== undefined ? { allowLoopback: options.allowLoopback } : {}) };
+  const policy: OutboundPolicy = {
+    ...outboundPolicy(options.dev, options.env),
+    ...(options.allowLoopback !== undefined ? { allowLoopback: options.allowLoopback } : {}),
+  };
   // Every connection is checked again at connect time, after DNS: a registration cannot rebind to a private address.
   const send = options.fetch ?? guardedFetch(policy);
   const now = options.now ?? (() => new Date());

@@ -26,7 +26,13 @@ beforeAll(async () => {
   writeFileSync(path.join(dist, 'index.html'), '<!doctype html><title>x</title><script type="module" src="/dashboard/assets/index-AbCd1234.js"></script>');
   writeFileSync(path.join(dist, 'assets', 'index-AbCd1234.js'), 'console.log(1)');
   writeFileSync(path.join(dist, 'assets', 'style-Zz9_Yy8-.css'), 'body{}');
-  server = await startHttpServer({ name: 'test', host: '127.0.0.1', port: 0, routes: { ...dashboardRoutes(dist), ...devSignInRoutes(issuer) }, ready: async () => true });
+  server = await startHttpServer({
+    name: 'test',
+    host: '127.0.0.1',
+    port: 0,
+    routes: { ...dashboardRoutes(dist), ...devSignInRoutes(issuer) },
+    ready: async () => true,
+  });
   unbuilt = await startHttpServer({ name: 'test', host: '127.0.0.1', port: 0, routes: dashboardRoutes(path.join(dist, 'missing')), ready: async () => true });
 });
 
@@ -95,7 +101,11 @@ describe('development sign-in', () => {
   });
 
   it('issues a short-lived token with exactly one persona’s claims', async () => {
-    const response = await fetch(`${server.url}/dev/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ persona: 'british-gas' }) });
+    const response = await fetch(`${server.url}/dev/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ persona: 'british-gas' }),
+    });
     expect(response.status).toBe(200);
     expect(response.headers.get('cache-control')).toBe('no-store');
     const body = (await response.json()) as { token: string };
@@ -105,7 +115,8 @@ describe('development sign-in', () => {
 
   it('refuses unknown personas, extra claims, other methods and non-JSON bodies', async () => {
     const before = issued.length;
-    const post = (body: string, contentType = 'application/json') => fetch(`${server.url}/dev/token`, { method: 'POST', headers: { 'content-type': contentType }, body });
+    const post = (body: string, contentType = 'application/json') =>
+      fetch(`${server.url}/dev/token`, { method: 'POST', headers: { 'content-type': contentType }, body });
     expect((await post(JSON.stringify({ persona: 'root' }))).status).toBe(400);
     expect((await post(JSON.stringify({ sub: 'mallory', org: 'elexon', roles: ['cpsd_admin'] }))).status).toBe(400);
     expect((await post('{not json')).status).toBe(400);

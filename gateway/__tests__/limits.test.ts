@@ -169,7 +169,11 @@ describe('operationLimitsRule: cost', () => {
 
   it('can report several limits at once', () => {
     const errors = validateWith('{ a: nodes(first: 50) { b: child { id } } }', { maxDepth: 2, maxAliases: 1, maxCost: 100 });
-    expect(limitErrors(errors).map((error) => error.extensions.limit).sort()).toEqual(['aliases', 'cost', 'depth']);
+    expect(
+      limitErrors(errors)
+        .map((error) => error.extensions.limit)
+        .sort(),
+    ).toEqual(['aliases', 'cost', 'depth']);
   });
 });
 

@@ -38,7 +38,9 @@ describe('findForbiddenArgumentText', () => {
 
   it('finds characters written as escapes in literals', () => {
     expect(check('mutation { addComment(caseId: "1", body: "x\\u0007y") { id } }')).toMatchObject({ field: 'body', found: { codePoint: 'U+0007' } });
-    expect(check('mutation { raiseCase(input: { subject: "ok", evidence: [{ text: "\\u2066" }] }) { id } }')).toMatchObject({ field: 'input.evidence[0].text' });
+    expect(check('mutation { raiseCase(input: { subject: "ok", evidence: [{ text: "\\u2066" }] }) { id } }')).toMatchObject({
+      field: 'input.evidence[0].text',
+    });
   });
 
   it('checks nested fields and fragments, but only in the operation being run', () => {

@@ -17,7 +17,11 @@ describe('delivery settings', () => {
   });
 
   it('reads the environment; a lease no longer than an attempt is refused', () => {
-    expect(loadConfig({ DELIVERY_WORKERS: '0', DELIVERY_TIMEOUT_MS: '500', DELIVERY_LEASE_MS: '2000' }).delivery).toMatchObject({ workers: 0, timeoutMs: 500, leaseMs: 2000 });
+    expect(loadConfig({ DELIVERY_WORKERS: '0', DELIVERY_TIMEOUT_MS: '500', DELIVERY_LEASE_MS: '2000' }).delivery).toMatchObject({
+      workers: 0,
+      timeoutMs: 500,
+      leaseMs: 2000,
+    });
     expect(() => loadConfig({ DELIVERY_TIMEOUT_MS: '5000', DELIVERY_LEASE_MS: '5000' })).toThrow(/DELIVERY_LEASE_MS/);
     expect(() => loadConfig({ DELIVERY_WORKERS: '-1' })).toThrow(/DELIVERY_WORKERS/);
   });

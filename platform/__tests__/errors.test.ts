@@ -67,15 +67,23 @@ describe('maskError: domain errors', () => {
   });
 
   it('answers an illegal transition as BAD_USER_INPUT on the field, naming the action attempted and the state found', async () => {
-    const refusal = DomainError.illegalTransition('Cannot ROUTE a case that is CLOSED', 'caseId', { currentState: 'CLOSED', action: 'ROUTE', allowed: ['REOPEN'] });
+    const refusal = DomainError.illegalTransition('Cannot ROUTE a case that is CLOSED', 'caseId', {
+      currentState: 'CLOSED',
+      action: 'ROUTE',
+      allowed: ['REOPEN'],
+    });
     const { formatted, error } = await thrownByResolver(refusal);
-    expect(maskError(formatted, error).extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'caseId', currentState: 'CLOSED', action: 'ROUTE', allowed: ['REOPEN'] });
+    expect(maskError(formatted, error).extensions).toEqual({
+      code: 'BAD_USER_INPUT',
+      field: 'caseId',
+      currentState: 'CLOSED',
+      action: 'ROUTE',
+      allowed: ['REOPEN'],
+    });
   });
 
   it('carries a DomainError’s details but adds no field when there is none', async () => {
-    const { formatted, error } = await thrownByResolver(
-      DomainError.forbidden('Only the case’s desk resolves it', { deskId: 'desk-1' }),
-    );
+    const { formatted, error } = await thrownByResolver(DomainError.forbidden('Only the case’s desk resolves it', { deskId: 'desk-1' }));
     const output = maskError(formatted, error);
     expect(output.extensions).toEqual({ code: 'FORBIDDEN', deskId: 'desk-1' });
     expectNoStacktrace(output);
@@ -242,7 +250,10 @@ describe('the transport’s own refusals', () => {
   });
 
   it('transportError carries its extensions and the code', () => {
-    expect(transportError(TransportErrorCode.GRAPHQL_VALIDATION_FAILED, 'too deep', { limit: 'depth' }).extensions).toEqual({ limit: 'depth', code: 'GRAPHQL_VALIDATION_FAILED' });
+    expect(transportError(TransportErrorCode.GRAPHQL_VALIDATION_FAILED, 'too deep', { limit: 'depth' }).extensions).toEqual({
+      limit: 'depth',
+      code: 'GRAPHQL_VALIDATION_FAILED',
+    });
   });
 });
 

@@ -29,7 +29,11 @@ describe('maskMpansInLog', () => {
 
 describe('safeError', () => {
   it('keeps a failed query’s type, code, table and constraint, and drops its SQL and parameters', () => {
-    const driverError = Object.assign(new Error('new row for relation "cases" violates check constraint "x"'), { code: '23514', table: 'cases', constraint: 'x' });
+    const driverError = Object.assign(new Error('new row for relation "cases" violates check constraint "x"'), {
+      code: '23514',
+      table: 'cases',
+      constraint: 'x',
+    });
     const failed = new QueryFailedError('INSERT INTO elexon.cases (description) VALUES ($1)', ['my secret description', MPAN], driverError);
     const safe = safeError(failed) as Record<string, unknown>;
     expect(safe).toMatchObject({ type: 'QueryFailedError', code: '23514', table: 'cases', constraint: 'x' });
@@ -39,8 +43,12 @@ describe('safeError', () => {
   });
 
   it('removes values a database message quotes', () => {
-    expect((safeError(new Error('invalid input syntax for type uuid: "alice-secret"')) as { message: string }).message).toBe('invalid input syntax for type uuid: "…"');
-    expect((safeError(new Error('Key (subject, key)=(alice, k1) already exists.')) as { message: string }).message).toBe('Key (subject, key)=(…) already exists.');
+    expect((safeError(new Error('invalid input syntax for type uuid: "alice-secret"')) as { message: string }).message).toBe(
+      'invalid input syntax for type uuid: "…"',
+    );
+    expect((safeError(new Error('Key (subject, key)=(alice, k1) already exists.')) as { message: string }).message).toBe(
+      'Key (subject, key)=(…) already exists.',
+    );
   });
 });
 

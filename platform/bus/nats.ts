@@ -187,7 +187,8 @@ function sameFilter(config: ConsumerConfig, filter: Filter): boolean {
 async function ensureStream(jsm: JetStreamManager, settings: Settings, duplicateWindowMs: number, replicas: number): Promise<void> {
   const subject = `${settings.prefix}.>`;
   const check = (subjects: string[] | undefined): void => {
-    if (!subjects?.includes(subject)) throw new Error(`JetStream stream ${settings.stream} exists but does not capture ${subject} (it has ${subjects?.join(', ') || 'no subjects'})`);
+    if (!subjects?.includes(subject))
+      throw new Error(`JetStream stream ${settings.stream} exists but does not capture ${subject} (it has ${subjects?.join(', ') || 'no subjects'})`);
   };
   try {
     check((await jsm.streams.info(settings.stream)).config.subjects);
@@ -384,7 +385,8 @@ function streamSequence(reply: string | undefined): number {
 
 async function watchConnection(nc: NatsConnection): Promise<void> {
   for await (const status of nc.status()) {
-    if (status.type === 'disconnect' || status.type === 'error') logger.warn({ natsStatus: status.type, server: 'server' in status ? status.server : undefined }, 'event bus: NATS connection trouble');
+    if (status.type === 'disconnect' || status.type === 'error')
+      logger.warn({ natsStatus: status.type, server: 'server' in status ? status.server : undefined }, 'event bus: NATS connection trouble');
     else if (status.type === 'reconnect') logger.info({ server: status.server }, 'event bus: NATS reconnected');
   }
 }
@@ -557,7 +559,10 @@ class NatsConsumer implements Consumer {
     } catch (error) {
       const attempt = msg.info.deliveryCount;
       const delay = backoff(attempt, this.settings.retry.initialMs, this.settings.retry.maxMs);
-      this.log.error({ err: error, eventId: event.id, eventType: event.type, sequence: event.sequence, attempt, retryInMs: delay }, 'event handler failed; retrying');
+      this.log.error(
+        { err: error, eventId: event.id, eventType: event.type, sequence: event.sequence, attempt, retryInMs: delay },
+        'event handler failed; retrying',
+      );
       // Still pending (max_ack_pending 1): JetStream redelivers this event after the delay, before any later one.
       msg.nak(delay);
       return;

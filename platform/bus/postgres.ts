@@ -214,7 +214,16 @@ export async function createPostgresBus(options: PostgresBusOptions): Promise<Ev
 async function insertEvents(client: PoolClient, events: ExchangeEvent[]): Promise<void> {
   const values: unknown[] = [];
   const tuples = events.map((event, index) => {
-    values.push(event.id, event.type, event.source, event.occurredAt, event.entity.__typename, event.entity.id, event.caseId, JSON.stringify(event.payload ?? {}));
+    values.push(
+      event.id,
+      event.type,
+      event.source,
+      event.occurredAt,
+      event.entity.__typename,
+      event.entity.id,
+      event.caseId,
+      JSON.stringify(event.payload ?? {}),
+    );
     const p = index * 8;
     return `($${p + 1}::uuid, $${p + 2}, $${p + 3}, $${p + 4}::timestamptz, $${p + 5}, $${p + 6}, $${p + 7}, $${p + 8}::jsonb)`;
   });
@@ -318,7 +327,10 @@ class PostgresConsumer implements Consumer {
   /** Takes the name's lock, or waits as the standby until it can; false when stopped first. */
   private async acquire(): Promise<boolean> {
     while (!this.stopping.fired) {
-      const { rows } = await this.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked', [CONSUMER_LOCK_CLASS, this.options.name]);
+      const { rows } = await this.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked', [
+        CONSUMER_LOCK_CLASS,
+        this.options.name,
+      ]);
       if (rows[0]?.locked) return true;
       await Signal.sleep(this.settings.standbyRetryMs, this.stopping);
       if (this.connectionLost) throw new Error('event consumer connection lost');
@@ -328,7 +340,9 @@ class PostgresConsumer implements Consumer {
 
   private async consume(): Promise<void> {
     await this.query(`LISTEN ${CHANNEL}`, []);
-    const { rows } = await this.query<{ sequence: string }>(`SELECT sequence::text AS sequence FROM ${SCHEMA}.consumer_offsets WHERE consumer = $1`, [this.options.name]);
+    const { rows } = await this.query<{ sequence: string }>(`SELECT sequence::text AS sequence FROM ${SCHEMA}.consumer_offsets WHERE consumer = $1`, [
+      this.options.name,
+    ]);
     let offset = rows[0]?.sequence ?? '0';
     while (!this.stopping.fired) {
       this.notified.take();
@@ -371,7 +385,10 @@ class PostgresConsumer implements Consumer {
         return true;
       } catch (error) {
         const delay = backoff(attempt, this.settings.retry.initialMs, this.settings.retry.maxMs);
-        this.log.error({ err: error, eventId: event.id, eventType: event.type, sequence: event.sequence, attempt, retryInMs: delay }, 'event handler failed; retrying');
+        this.log.error(
+          { err: error, eventId: event.id, eventType: event.type, sequence: event.sequence, attempt, retryInMs: delay },
+          'event handler failed; retrying',
+        );
         await Signal.sleep(delay, this.stopping);
         if (this.stopping.fired) return false;
       }

@@ -23,7 +23,10 @@ describe('DomainError', () => {
 
   it('domainCodeOf reads the contract backwards: a client of the API recovers the domain code of what it received', () => {
     for (const code of DOMAIN_ERROR_CODES) {
-      const error = code === DomainErrorCode.ILLEGAL_TRANSITION ? DomainError.illegalTransition('Cannot HOLD', 'caseId', { currentState: 'NEW' }) : new DomainError(code, 'x');
+      const error =
+        code === DomainErrorCode.ILLEGAL_TRANSITION
+          ? DomainError.illegalTransition('Cannot HOLD', 'caseId', { currentState: 'NEW' })
+          : new DomainError(code, 'x');
       expect(domainCodeOf(ERROR_CONTRACT[code].graphql, error.details), code).toBe(code);
     }
     expect(domainCodeOf('BAD_USER_INPUT', { field: 'mpan' })).toBe(DomainErrorCode.BAD_USER_INPUT);

@@ -1,7 +1,17 @@
 // Principal helpers and the organisation hierarchy expansion (OM §10.4).
 import { describe, expect, it } from 'vitest';
 import { Role } from '../enums';
-import { canSeeOrganisation, defaultGrantedRoles, descendantsOf, grantClaims, hasAnyRole, hasRole, worksAtDesk, type OrganisationEdge, type Principal } from '../identity';
+import {
+  canSeeOrganisation,
+  defaultGrantedRoles,
+  descendantsOf,
+  grantClaims,
+  hasAnyRole,
+  hasRole,
+  worksAtDesk,
+  type OrganisationEdge,
+  type Principal,
+} from '../identity';
 
 // A supplier group (parent) with two brands, one of which has a subsidiary; and an unrelated LDSO.
 const EDGES: OrganisationEdge[] = [
@@ -104,7 +114,7 @@ describe('grantClaims (a token asks; the directory grants)', () => {
     expect(granted).toEqual({ roles: [Role.PARTICIPANT, Role.DESK_AGENT], deskIds: [], refused: [{ claim: 'desks', value: 'elexon-service-desk' }] });
   });
 
-  it("refuses cpsd_admin and major_incident_manager outside the organisations granted them", () => {
+  it('refuses cpsd_admin and major_incident_manager outside the organisations granted them', () => {
     const granted = grantClaims(
       { organisationId: 'british-gas', roles: [Role.PARTICIPANT, Role.CPSD_ADMIN, Role.MAJOR_INCIDENT_MANAGER], deskIds: [] },
       ['british-gas'],
@@ -118,13 +128,17 @@ describe('grantClaims (a token asks; the directory grants)', () => {
   });
 
   it("lets a parent's agent work a child's desk, but never a child's agent its parent's or a sibling's", () => {
-    expect(grantClaims({ organisationId: 'ukpn', roles: [Role.DESK_AGENT], deskIds: ['ukpn-lpn-mpas'] }, ['ukpn', 'ukpn-lpn', 'ukpn-epn'], directory).deskIds).toEqual(['ukpn-lpn-mpas']);
+    expect(
+      grantClaims({ organisationId: 'ukpn', roles: [Role.DESK_AGENT], deskIds: ['ukpn-lpn-mpas'] }, ['ukpn', 'ukpn-lpn', 'ukpn-epn'], directory).deskIds,
+    ).toEqual(['ukpn-lpn-mpas']);
     expect(grantClaims({ organisationId: 'ukpn-lpn', roles: [Role.DESK_AGENT], deskIds: ['ukpn-epn-mpas'] }, ['ukpn-lpn'], directory).deskIds).toEqual([]);
   });
 
   it('grants desks only with a granted desk_agent role, and never an unknown desk', () => {
     expect(grantClaims({ organisationId: 'ukpn-lpn', roles: [Role.PARTICIPANT], deskIds: ['ukpn-lpn-mpas'] }, ['ukpn-lpn'], directory).deskIds).toEqual([]);
-    expect(grantClaims({ organisationId: 'ukpn-lpn', roles: [Role.DESK_AGENT], deskIds: ['no-such-desk'] }, ['ukpn-lpn'], directory).refused).toEqual([{ claim: 'desks', value: 'no-such-desk' }]);
+    expect(grantClaims({ organisationId: 'ukpn-lpn', roles: [Role.DESK_AGENT], deskIds: ['no-such-desk'] }, ['ukpn-lpn'], directory).refused).toEqual([
+      { claim: 'desks', value: 'no-such-desk' },
+    ]);
   });
 
   it('an organisation the directory grants nothing keeps nothing', () => {
@@ -132,7 +146,12 @@ describe('grantClaims (a token asks; the directory grants)', () => {
   });
 
   it('default grants: MI managers only in CSPs, cpsd_admin only for Elexon', () => {
-    expect(defaultGrantedRoles({ id: 'elexon', centralServiceProvider: true })).toEqual([Role.PARTICIPANT, Role.DESK_AGENT, Role.MAJOR_INCIDENT_MANAGER, Role.CPSD_ADMIN]);
+    expect(defaultGrantedRoles({ id: 'elexon', centralServiceProvider: true })).toEqual([
+      Role.PARTICIPANT,
+      Role.DESK_AGENT,
+      Role.MAJOR_INCIDENT_MANAGER,
+      Role.CPSD_ADMIN,
+    ]);
     expect(defaultGrantedRoles({ id: 'dcc', centralServiceProvider: true })).toEqual([Role.PARTICIPANT, Role.DESK_AGENT, Role.MAJOR_INCIDENT_MANAGER]);
     expect(defaultGrantedRoles({ id: 'british-gas', centralServiceProvider: false })).toEqual([Role.PARTICIPANT, Role.DESK_AGENT]);
   });

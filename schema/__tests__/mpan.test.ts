@@ -1,15 +1,6 @@
 // MPAN rules: check digit, format, distributor lookup, masking in logs.
 import { describe, expect, it } from 'vitest';
-import {
-  DISTRIBUTORS,
-  distributorById,
-  distributorOfMpan,
-  isValidMpan,
-  makeMpan,
-  maskMpan,
-  mpanCheckDigit,
-  validateMpan,
-} from '../mpan';
+import { DISTRIBUTORS, distributorById, distributorOfMpan, isValidMpan, makeMpan, maskMpan, mpanCheckDigit, validateMpan } from '../mpan';
 
 describe('mpanCheckDigit: Σ digit × (3,5,7,13,17,19,23,29,31,37,41,43) mod 11 mod 10', () => {
   it.each([

@@ -104,7 +104,19 @@ export async function fanOutComms(event: DeliveredEvent, db: DataSource, api: Cp
          RETURNING id
        )
        SELECT pg_notify($11, '') FROM inserted`,
-      [endpoint, ContactMethodKind.SHARED_MAILBOX, address, event.occurredAt, randomUUID(), event.id, event.type, event.sequence, `mi:${mi.id}`, JSON.stringify(outbound), DELIVERY_CHANNEL],
+      [
+        endpoint,
+        ContactMethodKind.SHARED_MAILBOX,
+        address,
+        event.occurredAt,
+        randomUUID(),
+        event.id,
+        event.type,
+        event.sequence,
+        `mi:${mi.id}`,
+        JSON.stringify(outbound),
+        DELIVERY_CHANNEL,
+      ],
     )) as unknown[];
     inserted += rows.length;
   }

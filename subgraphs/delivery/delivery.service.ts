@@ -7,7 +7,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { Role } from '../../schema/enums';
 import { DomainError } from '../../schema/errors';
 import { hasRole, type Principal } from '../../schema/identity';
-import { DeliveryAttempt, DeliveryAttemptOutcome, Delivery, DeliveryState, DeskReference } from './delivery.types';
+import { DeliveryAttempt, type DeliveryAttemptOutcome, Delivery, DeliveryState, DeskReference } from './delivery.types';
 import { DELIVERY_CHANNEL } from './intake';
 import { COMMS_ENDPOINT_PREFIX } from './comms';
 
@@ -110,7 +110,10 @@ export class DeliveryService {
     if (filter.state) add((p) => `d.state = ${p}`, filter.state);
     if (filter.deskId) add((p) => `d.desk_id = ${p}`, filter.deskId);
     // An id that is no UUID matches nothing (rather than failing the cast).
-    for (const [field, column] of [['caseId', 'case_id'], ['handoffId', 'handoff_id']] as const) {
+    for (const [field, column] of [
+      ['caseId', 'case_id'],
+      ['handoffId', 'handoff_id'],
+    ] as const) {
       const value = filter[field];
       if (!value) continue;
       if (!isUuid(value)) return { deliveries: [], cursors: [], hasNextPage: false };
@@ -146,7 +149,16 @@ export class DeliveryService {
       `SELECT delivery_id, attempt, started_at, outcome, http_status, duration_ms, retry_after_ms, error
        FROM delivery.attempts WHERE delivery_id = ANY($1::uuid[]) ORDER BY delivery_id, id`,
       [[...deliveryIds]],
-    )) as { delivery_id: string; attempt: number; started_at: Date; outcome: DeliveryAttemptOutcome; http_status: number | null; duration_ms: number | null; retry_after_ms: number | null; error: string | null }[];
+    )) as {
+      delivery_id: string;
+      attempt: number;
+      started_at: Date;
+      outcome: DeliveryAttemptOutcome;
+      http_status: number | null;
+      duration_ms: number | null;
+      retry_after_ms: number | null;
+      error: string | null;
+    }[];
     const byDelivery = new Map<string, DeliveryAttempt[]>();
     for (const row of rows) {
       const list = byDelivery.get(row.delivery_id) ?? [];
@@ -181,14 +193,18 @@ export class DeliveryService {
           allowed: [DeliveryState.DEAD, DeliveryState.DISABLED],
         });
       }
-      const [endpoint] = (await tx.query('SELECT bridge_enabled FROM delivery.endpoints WHERE desk_id = $1 FOR UPDATE', [delivery.endpointId])) as { bridge_enabled: boolean }[];
+      const [endpoint] = (await tx.query('SELECT bridge_enabled FROM delivery.endpoints WHERE desk_id = $1 FOR UPDATE', [delivery.endpointId])) as {
+        bridge_enabled: boolean;
+      }[];
       if (endpoint && !endpoint.bridge_enabled) {
         throw DomainError.badUserInput('Pushes are switched off in the desk’s profile; switch them on there first', 'id');
       }
       const requeue = `SET state = 'PENDING', next_attempt_at = now(), attempts_before_replay = attempts, last_error = NULL, updated_at = now()`;
       await tx.query(`UPDATE delivery.deliveries ${requeue} WHERE id = $1`, [delivery.id]);
       if (delivery.state === DeliveryState.DISABLED) {
-        await tx.query(`UPDATE delivery.endpoints SET disabled_at = NULL, disabled_reason = NULL, updated_at = now() WHERE desk_id = $1`, [delivery.endpointId]);
+        await tx.query(`UPDATE delivery.endpoints SET disabled_at = NULL, disabled_reason = NULL, updated_at = now() WHERE desk_id = $1`, [
+          delivery.endpointId,
+        ]);
         await tx.query(`UPDATE delivery.deliveries ${requeue} WHERE desk_id = $1 AND state = 'DISABLED'`, [delivery.endpointId]);
       }
       await tx.query('SELECT pg_notify($1, $2)', [DELIVERY_CHANNEL, '']);

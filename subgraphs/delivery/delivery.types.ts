@@ -61,7 +61,9 @@ export class DeliveryAttempt {
   error!: string | null;
 }
 
-@ObjectType('Delivery', { description: 'One ticket event on its way to a desk’s own system (email, TMF621, webhook), or one MI comms email to a comms-list address' })
+@ObjectType('Delivery', {
+  description: 'One ticket event on its way to a desk’s own system (email, TMF621, webhook), or one MI comms email to a comms-list address',
+})
 export class Delivery {
   @Field(() => ID, { description: 'Stable across every attempt: the idempotency key and webhook-id receivers dedupe on' })
   id!: string;

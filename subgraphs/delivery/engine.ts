@@ -95,7 +95,8 @@ export async function startDeliveryWorkers(options: DeliveryWorkersOptions): Pro
   };
   const shutdown = new AbortController();
 
-  const listener = settings.workers > 0 ? await startListener({ db, channel: DELIVERY_CHANNEL, applicationName: 'cpsd-delivery-workers', onNotify: wakeOne }) : null;
+  const listener =
+    settings.workers > 0 ? await startListener({ db, channel: DELIVERY_CHANNEL, applicationName: 'cpsd-delivery-workers', onNotify: wakeOne }) : null;
 
   /** Claims up to `batchSize` deliveries for `worker`: one statement, safe against every other worker. */
   const claim = async (worker: string): Promise<ClaimedRow[]> =>
@@ -139,7 +140,10 @@ export async function startDeliveryWorkers(options: DeliveryWorkersOptions): Pro
   /** Writes the attempt's outcome and the delivery's next state, only while the claim's lease is ours. */
   const mark = async (row: ClaimedRow, outcome: DeliveryOutcome, durationMs: number, attemptOutcome: string = ATTEMPT_OUTCOME[outcome.kind]): Promise<void> => {
     const attemptInBudget = row.attempts - row.attempts_before_replay;
-    const next = attemptOutcome === 'ATTEMPT_LIMIT' ? { state: 'DEAD' as const, reason: (outcome as { reason: string }).reason } : verdict(outcome, attemptInBudget, settings.maxAttempts, settings);
+    const next =
+      attemptOutcome === 'ATTEMPT_LIMIT'
+        ? { state: 'DEAD' as const, reason: (outcome as { reason: string }).reason }
+        : verdict(outcome, attemptInBudget, settings.maxAttempts, settings);
     const error = outcome.kind === 'DELIVERED' ? null : cleanError(outcome.reason);
     const lastError = 'reason' in next ? cleanError(next.reason) : next.state === 'RETRY_SCHEDULED' ? error : null;
     const externalReference = outcome.kind === 'DELIVERED' && outcome.externalReference ? cleanError(outcome.externalReference) : null;
@@ -171,7 +175,10 @@ export async function startDeliveryWorkers(options: DeliveryWorkersOptions): Pro
     if (next.state === 'DISABLED') {
       // The endpoint is gone: switch it off, and park the desk's queued deliveries until someone replays them.
       await db.transaction(async (tx) => {
-        await tx.query(`UPDATE delivery.endpoints SET disabled_at = now(), disabled_reason = $2, updated_at = now() WHERE desk_id = $1`, [row.desk_id, lastError]);
+        await tx.query(`UPDATE delivery.endpoints SET disabled_at = now(), disabled_reason = $2, updated_at = now() WHERE desk_id = $1`, [
+          row.desk_id,
+          lastError,
+        ]);
         await tx.query(
           `UPDATE delivery.deliveries SET state = 'DISABLED', last_error = $2, updated_at = now()
            WHERE desk_id = $1 AND state IN ('PENDING', 'RETRY_SCHEDULED')`,
@@ -179,7 +186,8 @@ export async function startDeliveryWorkers(options: DeliveryWorkersOptions): Pro
         );
       });
     }
-    if (next.state === 'DEAD' || next.state === 'DISABLED') log.warn({ deliveryId: row.id, deskId: row.desk_id, state: next.state, reason: lastError }, 'delivery dead-lettered');
+    if (next.state === 'DEAD' || next.state === 'DISABLED')
+      log.warn({ deliveryId: row.id, deskId: row.desk_id, state: next.state, reason: lastError }, 'delivery dead-lettered');
     else log.debug({ deliveryId: row.id, state: next.state }, 'delivery attempt recorded');
   };
 
@@ -227,7 +235,11 @@ export async function startDeliveryWorkers(options: DeliveryWorkersOptions): Pro
         if (claimed.length === settings.batchSize) wakeOne();
         if (claimed.length) {
           // A failed mark leaves the claim to its lease: the delivery is retried when it expires.
-          await Promise.all(claimed.map((row) => attempt(row).catch((error: unknown) => log.error({ err: error, deliveryId: row.id }, 'delivery attempt could not be recorded'))));
+          await Promise.all(
+            claimed.map((row) =>
+              attempt(row).catch((error: unknown) => log.error({ err: error, deliveryId: row.id }, 'delivery attempt could not be recorded')),
+            ),
+          );
           continue;
         }
         const ms = await idleMs();
@@ -293,7 +305,9 @@ async function deliverWithin(
   });
   try {
     return await Promise.race([
-      deliver(delivery, signal).catch((error: unknown): DeliveryOutcome => ({ kind: 'RETRY', reason: `the bridge failed: ${error instanceof Error ? error.message : String(error)}` })),
+      deliver(delivery, signal).catch(
+        (error: unknown): DeliveryOutcome => ({ kind: 'RETRY', reason: `the bridge failed: ${error instanceof Error ? error.message : String(error)}` }),
+      ),
       overdue,
     ]);
   } finally {

@@ -44,7 +44,8 @@ export const delivery: SubgraphDefinition = {
       bridges: createBridges({ dev: config.dev, env: process.env, ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}) }),
       settings: config.delivery,
       // The case in the participant dashboard the gateway serves (its routes are URL fragments).
-      portalUrl: (event) => (config.publicUrl && event.caseId ? `${config.publicUrl.replace(/\/+$/, '')}/dashboard/#/cases/${encodeURIComponent(event.caseId)}` : null),
+      portalUrl: (event) =>
+        config.publicUrl && event.caseId ? `${config.publicUrl.replace(/\/+$/, '')}/dashboard/#/cases/${encodeURIComponent(event.caseId)}` : null,
       lifecycle,
     });
   },

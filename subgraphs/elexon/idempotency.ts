@@ -46,10 +46,11 @@ export async function runIdempotent<T extends object>(
     }
     const id = await work(tx);
     if (key) {
-      await tx.query(
-        'UPDATE elexon.idempotency_keys SET result_id = $5 WHERE organisation_id = $1 AND principal_kind = $2 AND subject = $3 AND key = $4',
-        [...caller, key, id],
-      );
+      await tx.query('UPDATE elexon.idempotency_keys SET result_id = $5 WHERE organisation_id = $1 AND principal_kind = $2 AND subject = $3 AND key = $4', [
+        ...caller,
+        key,
+        id,
+      ]);
     }
     return id;
   });

@@ -36,4 +36,3 @@ export async function seedElexon(db: DataSource): Promise<void> {
   });
   await elexonDeskProfiles.seed(db);
 }
-

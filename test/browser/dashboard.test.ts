@@ -30,9 +30,13 @@ async function api<T = Record<string, unknown>>(who: string, query: string, vari
 }
 
 async function raise(who: string, subject: string, deskId = 'elexon-service-desk'): Promise<{ id: string; reference: string }> {
-  const data = await api<{ raiseCase: { id: string; reference: string } }>(who, `mutation($input: RaiseCaseInput!) { raiseCase(input: $input) { id reference } }`, {
-    input: { deskId, category: 'MARKET_SYSTEMS', subject, description: `${subject}: seen since 09:00.` },
-  });
+  const data = await api<{ raiseCase: { id: string; reference: string } }>(
+    who,
+    `mutation($input: RaiseCaseInput!) { raiseCase(input: $input) { id reference } }`,
+    {
+      input: { deskId, category: 'MARKET_SYSTEMS', subject, description: `${subject}: seen since 09:00.` },
+    },
+  );
   return data.raiseCase;
 }
 
@@ -73,7 +77,16 @@ beforeAll(async () => {
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   const people: Record<string, Parameters<TestProduct['token']>[0]> = {
     britishGas: { sub: 'sally@britishgas.example', org: 'british-gas', roles: ['participant'] },
@@ -178,7 +191,11 @@ describe('the participant dashboard', () => {
     await page.getByRole('heading', { name: /Reads for a London MPAN rejected/ }).waitFor();
     expect(await page.locator('.notice-success').innerText()).toMatch(/Case CPSD-\d{6} raised/);
     const id = decodeURIComponent(page.url().split('#/cases/')[1]);
-    const { case: raised } = await api<{ case: { desk: { id: string }; evidence: { mpans: string[] } } }>('britishGas', `query($id: ID!) { case(id: $id) { desk { id } evidence { mpans } } }`, { id });
+    const { case: raised } = await api<{ case: { desk: { id: string }; evidence: { mpans: string[] } } }>(
+      'britishGas',
+      `query($id: ID!) { case(id: $id) { desk { id } evidence { mpans } } }`,
+      { id },
+    );
     expect(raised).toEqual({ desk: { id: 'ukpn-lpn-mpas' }, evidence: { mpans: [LONDON_MPAN] } });
 
     // The case view: add a customer-visible comment.
@@ -190,8 +207,12 @@ describe('the participant dashboard', () => {
 
   it('confirms a resolution from the case view', async () => {
     const raised = await raise('britishGas', 'BG: missing D0010 flows');
-    await api('elexonAgent', `mutation($input: TriageCaseInput!) { triageCase(input: $input) { id } }`, { input: { caseId: raised.id, type: 'INCIDENT', impact: 'LOW', urgency: 'LOW' } });
-    await api('elexonAgent', `mutation($input: ResolveCaseInput!) { resolveCase(input: $input) { id } }`, { input: { caseId: raised.id, resolution: 'Flows re-sent from the DIP archive.' } });
+    await api('elexonAgent', `mutation($input: TriageCaseInput!) { triageCase(input: $input) { id } }`, {
+      input: { caseId: raised.id, type: 'INCIDENT', impact: 'LOW', urgency: 'LOW' },
+    });
+    await api('elexonAgent', `mutation($input: ResolveCaseInput!) { resolveCase(input: $input) { id } }`, {
+      input: { caseId: raised.id, resolution: 'Flows re-sent from the DIP archive.' },
+    });
     const page = await newPage();
     await signIn(page, 'british-gas', `#/cases/${raised.id}`);
     await page.locator('.resolution', { hasText: 'Flows re-sent from the DIP archive.' }).waitFor();
@@ -233,13 +254,19 @@ describe('a case, live (caseEvents over graphql-ws)', () => {
     await page.locator('.live-status.live-live').waitFor({ timeout: 15_000 });
     await page.evaluate(() => Object.assign(window, { __noReload: true }));
 
-    await api('elexonAgent', `mutation($input: AddCommentInput!) { addComment(input: $input) { id } }`, { input: { caseId: raised.id, body: 'We are looking at the MDS extract job.' } });
+    await api('elexonAgent', `mutation($input: AddCommentInput!) { addComment(input: $input) { id } }`, {
+      input: { caseId: raised.id, body: 'We are looking at the MDS extract job.' },
+    });
     await page.locator('.comments', { hasText: 'We are looking at the MDS extract job.' }).waitFor({ timeout: 15_000 });
 
     await sockets.cut();
     await page.locator('.live-status', { hasText: 'Connection lost' }).waitFor({ timeout: 10_000 });
-    await api('elexonAgent', `mutation($input: TriageCaseInput!) { triageCase(input: $input) { id } }`, { input: { caseId: raised.id, type: 'INCIDENT', impact: 'MEDIUM', urgency: 'HIGH' } });
-    await api('elexonAgent', `mutation($input: AddCommentInput!) { addComment(input: $input) { id } }`, { input: { caseId: raised.id, body: 'Found it: the extract ran against the wrong day.' } });
+    await api('elexonAgent', `mutation($input: TriageCaseInput!) { triageCase(input: $input) { id } }`, {
+      input: { caseId: raised.id, type: 'INCIDENT', impact: 'MEDIUM', urgency: 'HIGH' },
+    });
+    await api('elexonAgent', `mutation($input: AddCommentInput!) { addComment(input: $input) { id } }`, {
+      input: { caseId: raised.id, body: 'Found it: the extract ran against the wrong day.' },
+    });
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(await page.getByText('Found it: the extract ran against the wrong day.').count()).toBe(0);
     await shot(page, '08-case-reconnecting');
@@ -256,13 +283,20 @@ describe('a case, live (caseEvents over graphql-ws)', () => {
 /** An Elexon incident promoted to a major incident by the MI manager; returns its id and reference. */
 async function promoteMajorIncident(title: string): Promise<{ id: string; reference: string }> {
   const incident = await raise('eonNext', `${title} (raised by a supplier)`);
-  await api('elexonAgent', `mutation($input: TriageCaseInput!) { triageCase(input: $input) { id } }`, { input: { caseId: incident.id, type: 'INCIDENT', impact: 'HIGH', urgency: 'HIGH' } });
+  await api('elexonAgent', `mutation($input: TriageCaseInput!) { triageCase(input: $input) { id } }`, {
+    input: { caseId: incident.id, type: 'INCIDENT', impact: 'HIGH', urgency: 'HIGH' },
+  });
   const proposed = await api<{ proposeMajorIncident: { id: string; reference: string } }>(
     'elexonAgent',
     `mutation($caseId: ID!, $input: ProposeMajorIncidentInput!) { proposeMajorIncident(caseId: $caseId, input: $input) { id reference } }`,
     {
       caseId: incident.id,
-      input: { title, services: ['DIP'], validityChecks: ['SERVICE_DISRUPTION'], thresholds: { participantImpact: true, duration: false, complianceRisk: false, securityBreach: false } },
+      input: {
+        title,
+        services: ['DIP'],
+        validityChecks: ['SERVICE_DISRUPTION'],
+        thresholds: { participantImpact: true, duration: false, complianceRisk: false, securityBreach: false },
+      },
     },
   );
   await api('miManager', `mutation($id: ID!, $input: ReviewMajorIncidentInput) { reviewMajorIncident(id: $id, decision: PROMOTE, input: $input) { id } }`, {
@@ -273,7 +307,10 @@ async function promoteMajorIncident(title: string): Promise<{ id: string; refere
 }
 
 async function postUpdate(id: string, body: string): Promise<void> {
-  await api('miManager', `mutation($id: ID!, $input: MajorIncidentUpdateInput!) { postMajorIncidentUpdate(id: $id, input: $input) { id } }`, { id, input: { body } });
+  await api('miManager', `mutation($id: ID!, $input: MajorIncidentUpdateInput!) { postMajorIncidentUpdate(id: $id, input: $input) { id } }`, {
+    id,
+    input: { body },
+  });
 }
 
 describe('major incidents, live (majorIncidentUpdates over graphql-ws)', () => {
@@ -314,7 +351,9 @@ describe('major incidents, live (majorIncidentUpdates over graphql-ws)', () => {
     const feedEntry = page.locator('.live-feed li', { hasText: 'The settlement run will restart at 14:00.' });
     await feedEntry.waitFor();
     expect(await feedEntry.innerText()).toContain('missed while offline');
-    await expect.poll(() => page.getByTestId(`incident-${mi.reference}`).locator('.latest-update').innerText()).toContain('The settlement run will restart at 14:00.');
+    await expect
+      .poll(() => page.getByTestId(`incident-${mi.reference}`).locator('.latest-update').innerText())
+      .toContain('The settlement run will restart at 14:00.');
     await shot(page, '12-major-incidents-caught-up');
   });
 });

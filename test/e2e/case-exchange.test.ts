@@ -62,11 +62,9 @@ async function raise(who: string, input: Record<string, unknown>): Promise<CaseV
 }
 
 async function triage(who: string, caseId: string, impact = 'MEDIUM', urgency = 'HIGH', type = 'INCIDENT'): Promise<CaseView> {
-  const data = await ok<{ triageCase: CaseView }>(
-    who,
-    `mutation($input: TriageCaseInput!) { triageCase(input: $input) { ${CASE_FIELDS} } }`,
-    { input: { caseId, type, impact, urgency } },
-  );
+  const data = await ok<{ triageCase: CaseView }>(who, `mutation($input: TriageCaseInput!) { triageCase(input: $input) { ${CASE_FIELDS} } }`, {
+    input: { caseId, type, impact, urgency },
+  });
   return data.triageCase;
 }
 
@@ -170,11 +168,9 @@ describe('a supplier raises a DIP incident with Elexon, Elexon finds the cause a
   });
 
   it('Elexon hands it off to the DCC Service Desk; the dcc subgraph opens exactly one ticket from the event', async () => {
-    const data = await ok<{ handOffCase: CaseView }>(
-      'elexonAgent',
-      `mutation($input: HandOffCaseInput!) { handOffCase(input: $input) { ${CASE_FIELDS} } }`,
-      { input: { caseId: incident.id, toDeskId: 'dcc-service-desk', reason: 'Adaptor at DCC drops the read type field', idempotencyKey: 'handoff-1' } },
-    );
+    const data = await ok<{ handOffCase: CaseView }>('elexonAgent', `mutation($input: HandOffCaseInput!) { handOffCase(input: $input) { ${CASE_FIELDS} } }`, {
+      input: { caseId: incident.id, toDeskId: 'dcc-service-desk', reason: 'Adaptor at DCC drops the read type field', idempotencyKey: 'handoff-1' },
+    });
     expect(data.handOffCase.handoffs).toEqual([
       expect.objectContaining({ state: 'REQUESTED', toDesk: { id: 'dcc-service-desk' }, reason: 'Adaptor at DCC drops the read type field' }),
     ]);
@@ -230,11 +226,20 @@ describe('a supplier raises a DIP incident with Elexon, Elexon finds the cause a
       'mutation($input: ResolveHandoffInput!) { resolveHandoff(input: $input) { state resolution case { reference } } }',
       { input: { handoffId, resolution: 'Adaptor patched; rejected messages replayed.' } },
     );
-    expect(resolved.resolveHandoff).toEqual({ state: 'RESOLVED', resolution: 'Adaptor patched; rejected messages replayed.', case: { reference: incident.reference } });
+    expect(resolved.resolveHandoff).toEqual({
+      state: 'RESOLVED',
+      resolution: 'Adaptor patched; rejected messages replayed.',
+      case: { reference: incident.reference },
+    });
     const agentView = (await viewCase('elexonAgent', incident.id))!;
-    expect(agentView.timeline).toContainEqual(expect.objectContaining({ action: 'HANDOFF_RESOLVED_DETAIL', note: 'Adaptor patched; rejected messages replayed.', actor: 'dan@dcc.example' }));
+    expect(agentView.timeline).toContainEqual(
+      expect.objectContaining({ action: 'HANDOFF_RESOLVED_DETAIL', note: 'Adaptor patched; rejected messages replayed.', actor: 'dan@dcc.example' }),
+    );
     const ticket = await waitFor(async () => {
-      const { data } = await as<{ dccExternalTickets: { state: string; externalReference: string | null }[] }>('dccAgent', '{ dccExternalTickets { state externalReference } }');
+      const { data } = await as<{ dccExternalTickets: { state: string; externalReference: string | null }[] }>(
+        'dccAgent',
+        '{ dccExternalTickets { state externalReference } }',
+      );
       return data?.dccExternalTickets[0]?.state === 'RESOLVED' ? data.dccExternalTickets[0] : null;
     }, 'the DCC ticket to follow the hand-off');
     expect(ticket.externalReference).toBe('DCC-INC-42');
@@ -245,17 +250,27 @@ describe('a supplier raises a DIP incident with Elexon, Elexon finds the cause a
     expect(supplierView.timeline.map((e) => e.action)).toEqual(expect.arrayContaining(['HANDED_OFF', 'HANDOFF_ACKNOWLEDGED', 'HANDOFF_RESOLVED']));
     expect(supplierView.timeline.map((e) => e.action)).not.toContain('HANDOFF_RESOLVED_DETAIL');
     expect(supplierView.timeline.map((e) => e.action)).not.toContain('HANDOFF_REASON');
-    expect(supplierView.handoffs).toEqual([{ id: handoffId, state: 'RESOLVED', reason: null, externalReference: null, resolution: null, toDesk: { id: 'dcc-service-desk' } }]);
+    expect(supplierView.handoffs).toEqual([
+      { id: handoffId, state: 'RESOLVED', reason: null, externalReference: null, resolution: null, toDesk: { id: 'dcc-service-desk' } },
+    ]);
   });
 
   it('Elexon resolves, and the supplier confirms: the case closes', async () => {
-    const resolved = await ok<{ resolveCase: CaseView }>('elexonAgent', `mutation($input: ResolveCaseInput!) { resolveCase(input: $input) { ${CASE_FIELDS} } }`, {
-      input: { caseId: incident.id, resolution: 'DCC patched the adaptor; please resend anything still rejected.' },
-    });
+    const resolved = await ok<{ resolveCase: CaseView }>(
+      'elexonAgent',
+      `mutation($input: ResolveCaseInput!) { resolveCase(input: $input) { ${CASE_FIELDS} } }`,
+      {
+        input: { caseId: incident.id, resolution: 'DCC patched the adaptor; please resend anything still rejected.' },
+      },
+    );
     expect(resolved.resolveCase.state).toBe('RESOLVED');
-    const confirmed = await ok<{ confirmResolution: CaseView }>('supplier', `mutation($input: CaseNoteInput!) { confirmResolution(input: $input) { ${CASE_FIELDS} } }`, {
-      input: { caseId: incident.id, note: 'All good now' },
-    });
+    const confirmed = await ok<{ confirmResolution: CaseView }>(
+      'supplier',
+      `mutation($input: CaseNoteInput!) { confirmResolution(input: $input) { ${CASE_FIELDS} } }`,
+      {
+        input: { caseId: incident.id, note: 'All good now' },
+      },
+    );
     expect(confirmed.confirmResolution.state).toBe('CLOSED');
   });
 
@@ -270,9 +285,13 @@ describe('a supplier raises a DIP incident with Elexon, Elexon finds the cause a
       );
       expect(data?.caseByReference).toBeNull();
       expect(data?.cases.edges.map((e) => e.node.id)).not.toContain(incident.id);
-      const write = await as(who, 'mutation($input: AddCommentInput!) { addComment(input: $input) { id } }', { input: { caseId: incident.id, body: 'hello?' } });
+      const write = await as(who, 'mutation($input: AddCommentInput!) { addComment(input: $input) { id } }', {
+        input: { caseId: incident.id, body: 'hello?' },
+      });
       expect(write.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
-      const missing = await as(who, 'mutation($input: AddCommentInput!) { addComment(input: $input) { id } }', { input: { caseId: randomUUID(), body: 'hello?' } });
+      const missing = await as(who, 'mutation($input: AddCommentInput!) { addComment(input: $input) { id } }', {
+        input: { caseId: randomUUID(), body: 'hello?' },
+      });
       expect(missing.errors?.[0]?.message).toBe(write.errors?.[0]?.message);
     }
   });
@@ -307,7 +326,12 @@ describe('a misrouted MPAN query is closed with direction to the right LDSO', ()
 
 describe('routing to another desk keeps the history and tells the raiser', () => {
   it('routeCase moves the case to the right desk for a new triage', async () => {
-    const c = await raise('supplier', { deskId: 'elexon-service-desk', category: 'MARKET_SYSTEMS', subject: 'Switch stuck', description: 'A CSS registration has not completed' });
+    const c = await raise('supplier', {
+      deskId: 'elexon-service-desk',
+      category: 'MARKET_SYSTEMS',
+      subject: 'Switch stuck',
+      description: 'A CSS registration has not completed',
+    });
     const routed = await ok<{ routeCase: CaseView }>('elexonAgent', `mutation($input: RouteCaseInput!) { routeCase(input: $input) { ${CASE_FIELDS} } }`, {
       input: { caseId: c.id, toDeskId: 'dcc-switching', reason: 'CSS registrations are the Switching Service Desk’s' },
     });
@@ -321,12 +345,21 @@ describe('routing to another desk keeps the history and tells the raiser', () =>
 
 describe('On Hold pauses the SLA clock', () => {
   it('the resolution due time moves by the time spent on hold', async () => {
-    const c = await raise('supplier', { deskId: 'elexon-service-desk', category: 'SETTLEMENT_SERVICES', subject: 'Missing settlement run', description: 'SF run missing' });
+    const c = await raise('supplier', {
+      deskId: 'elexon-service-desk',
+      category: 'SETTLEMENT_SERVICES',
+      subject: 'Missing settlement run',
+      description: 'SF run missing',
+    });
     const triaged = await triage('elexonAgent', c.id, 'HIGH', 'HIGH');
     expect(triaged.priority).toBe('P1'); // 6 clock hours at the 24/7 Elexon desk
-    const held = await ok<{ putCaseOnHold: CaseView }>('elexonAgent', `mutation($input: PutCaseOnHoldInput!) { putCaseOnHold(input: $input) { ${CASE_FIELDS} } }`, {
-      input: { caseId: c.id, reason: 'AWAITING_CALLER', note: 'Need the run date' },
-    });
+    const held = await ok<{ putCaseOnHold: CaseView }>(
+      'elexonAgent',
+      `mutation($input: PutCaseOnHoldInput!) { putCaseOnHold(input: $input) { ${CASE_FIELDS} } }`,
+      {
+        input: { caseId: c.id, reason: 'AWAITING_CALLER', note: 'Need the run date' },
+      },
+    );
     expect(held.putCaseOnHold).toMatchObject({ state: 'ON_HOLD', holdReason: 'AWAITING_CALLER', sla: expect.objectContaining({ paused: true }) });
     // As if it was raised 4 hours ago and has waited 3 hours for the raiser's answer.
     const elexon = t.product.subgraphs.find((s) => s.name === 'elexon')!;
@@ -364,7 +397,9 @@ describe('On Hold pauses the SLA clock', () => {
 
   it('routing a closed case names the action attempted (ROUTE), not another', async () => {
     const c = await raise('supplier', { deskId: 'elexon-service-desk', category: 'SECURITY', subject: 'Cert expiring', description: 'Our DIP cert' });
-    const cancelled = await as('supplier', 'mutation($input: CaseReasonInput!) { cancelCase(input: $input) { state } }', { input: { caseId: c.id, comment: 'Raised twice' } });
+    const cancelled = await as('supplier', 'mutation($input: CaseReasonInput!) { cancelCase(input: $input) { state } }', {
+      input: { caseId: c.id, comment: 'Raised twice' },
+    });
     expect(cancelled.errors).toBeUndefined();
     const attempt = await as('elexonAgent', 'mutation($input: RouteCaseInput!) { routeCase(input: $input) { id } }', {
       input: { caseId: c.id, toDeskId: 'dcc-service-desk', reason: 'Belongs to DCC' },
@@ -376,14 +411,28 @@ describe('On Hold pauses the SLA clock', () => {
 
 describe('parent and child cases', () => {
   it('many raisers, one outage: resolving the parent resolves its open children and tells each raiser', async () => {
-    const parent = await raise('supplier', { deskId: 'elexon-service-desk', category: 'MARKET_SYSTEMS', subject: 'DIP outage', description: 'No messages flow' });
+    const parent = await raise('supplier', {
+      deskId: 'elexon-service-desk',
+      category: 'MARKET_SYSTEMS',
+      subject: 'DIP outage',
+      description: 'No messages flow',
+    });
     const child1 = await raise('otherSupplier', { deskId: 'elexon-service-desk', category: 'MARKET_SYSTEMS', subject: 'DIP down?', description: 'Timeouts' });
-    const child2 = await raise('supplierSibling', { deskId: 'elexon-service-desk', category: 'MARKET_SYSTEMS', subject: 'Cannot send', description: 'Connection refused' });
+    const child2 = await raise('supplierSibling', {
+      deskId: 'elexon-service-desk',
+      category: 'MARKET_SYSTEMS',
+      subject: 'Cannot send',
+      description: 'Connection refused',
+    });
     await triage('elexonAgent', parent.id, 'HIGH', 'HIGH');
     const link = (parentId: string, childId: string) =>
-      as<{ linkChildCase: { children: { id: string }[] } }>('elexonAgent', 'mutation($input: LinkChildCaseInput!) { linkChildCase(input: $input) { children { id } } }', {
-        input: { parentId, childId },
-      });
+      as<{ linkChildCase: { children: { id: string }[] } }>(
+        'elexonAgent',
+        'mutation($input: LinkChildCaseInput!) { linkChildCase(input: $input) { children { id } } }',
+        {
+          input: { parentId, childId },
+        },
+      );
     expect((await link(parent.id, child1.id)).errors).toBeUndefined();
     const linked = await link(parent.id, child2.id);
     expect(linked.data?.linkChildCase.children.map((c) => c.id).sort()).toEqual([child1.id, child2.id].sort());
@@ -399,11 +448,18 @@ describe('parent and child cases', () => {
     const siblingView = (await viewCase('supplierSibling', child2.id))!;
     expect(siblingView.parent).toBeNull();
 
-    const resolved = await ok<{ resolveCase: CaseView }>('elexonAgent', `mutation($input: ResolveCaseInput!) { resolveCase(input: $input) { ${CASE_FIELDS} } }`, {
-      input: { caseId: parent.id, resolution: 'DIP load balancer replaced' },
-    });
+    const resolved = await ok<{ resolveCase: CaseView }>(
+      'elexonAgent',
+      `mutation($input: ResolveCaseInput!) { resolveCase(input: $input) { ${CASE_FIELDS} } }`,
+      {
+        input: { caseId: parent.id, resolution: 'DIP load balancer replaced' },
+      },
+    );
     expect(resolved.resolveCase.children.map((c) => c.state)).toEqual(['RESOLVED', 'RESOLVED']);
-    for (const [who, child] of [['otherSupplier', child1], ['supplierSibling', child2]] as const) {
+    for (const [who, child] of [
+      ['otherSupplier', child1],
+      ['supplierSibling', child2],
+    ] as const) {
       const view = (await viewCase(who, child.id))!;
       expect(view.state).toBe('RESOLVED');
       expect(view.resolution).toBe(`Resolved with ${parent.reference}: DIP load balancer replaced`);
@@ -416,8 +472,18 @@ describe('a child account is blind to its parent’s cases', () => {
   it('a licence area (UKPN London) does not see UK Power Networks’ own case; the group sees the area’s', async () => {
     tokens.ukpn = await t.token({ sub: 'uma@ukpn.example', org: 'ukpn' });
     tokens.lpn = await t.token({ sub: 'liam@lpn.example', org: 'ukpn-lpn' });
-    const groupCase = await raise('ukpn', { deskId: 'elexon-service-desk', category: 'DATA_SUBMISSION', subject: 'Group-wide file issue', description: 'All areas' });
-    const areaCase = await raise('lpn', { deskId: 'elexon-service-desk', category: 'DATA_SUBMISSION', subject: 'London file issue', description: 'London only' });
+    const groupCase = await raise('ukpn', {
+      deskId: 'elexon-service-desk',
+      category: 'DATA_SUBMISSION',
+      subject: 'Group-wide file issue',
+      description: 'All areas',
+    });
+    const areaCase = await raise('lpn', {
+      deskId: 'elexon-service-desk',
+      category: 'DATA_SUBMISSION',
+      subject: 'London file issue',
+      description: 'London only',
+    });
     expect(await viewCase('lpn', groupCase.id)).toBeNull();
     expect((await viewCase('ukpn', areaCase.id))?.id).toBe(areaCase.id);
     const { data } = await as<{ cases: { edges: { node: { id: string; raisedByOrganisation: { id: string } } }[] } }>(
@@ -430,7 +496,12 @@ describe('a child account is blind to its parent’s cases', () => {
 
 describe('closing, reopening and auto-close', () => {
   it('a resolved case auto-closes after 5 days without an answer; reopening later than the window means a new case that references it', async () => {
-    const c = await raise('supplier', { deskId: 'elexon-service-desk', category: 'COMMUNICATIONS', subject: 'Circular missing', description: 'Did not receive the circular' });
+    const c = await raise('supplier', {
+      deskId: 'elexon-service-desk',
+      category: 'COMMUNICATIONS',
+      subject: 'Circular missing',
+      description: 'Did not receive the circular',
+    });
     await triage('elexonAgent', c.id, 'LOW', 'LOW');
     await ok('elexonAgent', 'mutation($input: ResolveCaseInput!) { resolveCase(input: $input) { id } }', { input: { caseId: c.id, resolution: 'Re-sent' } });
     const elexon = t.product.subgraphs.find((s) => s.name === 'elexon')!;
@@ -450,7 +521,9 @@ describe('closing, reopening and auto-close', () => {
     expect(reopened.reopenCase.comments.map((x) => x.body)).toContain('Still not received');
 
     // Past the window it cannot, and a new case references it instead.
-    await ok('elexonAgent', 'mutation($input: ResolveCaseInput!) { resolveCase(input: $input) { id } }', { input: { caseId: c.id, resolution: 'Re-sent again' } });
+    await ok('elexonAgent', 'mutation($input: ResolveCaseInput!) { resolveCase(input: $input) { id } }', {
+      input: { caseId: c.id, resolution: 'Re-sent again' },
+    });
     await ok('supplier', 'mutation($input: CaseNoteInput!) { confirmResolution(input: $input) { id } }', { input: { caseId: c.id } });
     await elexon.db.query(`UPDATE elexon.cases SET closed_at = closed_at - interval '11 days' WHERE id = $1`, [c.id]);
     const late = await as('supplier', 'mutation($input: CaseReasonInput!) { reopenCase(input: $input) { id } }', { input: { caseId: c.id, comment: 'Again' } });
@@ -458,14 +531,24 @@ describe('closing, reopening and auto-close', () => {
     const followUp = await ok<{ raiseCase: { referencesCase: { id: string } } }>(
       'supplier',
       'mutation($input: RaiseCaseInput!) { raiseCase(input: $input) { referencesCase { id } } }',
-      { input: { deskId: 'elexon-service-desk', category: 'COMMUNICATIONS', subject: 'Circular still missing', description: 'See previous', referencesCaseId: c.id } },
+      {
+        input: {
+          deskId: 'elexon-service-desk',
+          category: 'COMMUNICATIONS',
+          subject: 'Circular still missing',
+          description: 'See previous',
+          referencesCaseId: c.id,
+        },
+      },
     );
     expect(followUp.raiseCase.referencesCase.id).toBe(c.id);
   });
 
   it('reopening needs a comment', async () => {
     const c = await raise('supplier', { deskId: 'elexon-service-desk', category: 'COMMUNICATIONS', subject: 'x', description: 'y' });
-    const attempt = await as('supplier', 'mutation($input: CaseReasonInput!) { reopenCase(input: $input) { id } }', { input: { caseId: c.id, comment: '   ' } });
+    const attempt = await as('supplier', 'mutation($input: CaseReasonInput!) { reopenCase(input: $input) { id } }', {
+      input: { caseId: c.id, comment: '   ' },
+    });
     expect(attempt.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'comment' });
   });
 });
@@ -502,7 +585,12 @@ describe('bad input gets a clear error and writes nothing', () => {
 describe('the desk queue', () => {
   it('pages through a desk’s cases newest first with cursors, filtered by state and priority', async () => {
     for (let i = 0; i < 5; i++) {
-      const c = await raise('otherSupplier', { deskId: 'elexon-service-desk', category: 'DATA_AGGREGATION_AND_REPORTING', subject: `Queue case ${i}`, description: 'queue' });
+      const c = await raise('otherSupplier', {
+        deskId: 'elexon-service-desk',
+        category: 'DATA_AGGREGATION_AND_REPORTING',
+        subject: `Queue case ${i}`,
+        description: 'queue',
+      });
       if (i % 2 === 0) await triage('elexonAgent', c.id, 'HIGH', 'HIGH');
     }
     const page = (after?: string) =>

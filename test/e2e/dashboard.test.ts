@@ -73,7 +73,11 @@ describe('in production mode, with a real identity provider', () => {
 
   it('has no development sign-in: /dev/token and /dev/demo-users are 404', async () => {
     const base = t.product.gateway.http.url;
-    const token = await fetch(`${base}/dev/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ persona: 'british-gas' }) });
+    const token = await fetch(`${base}/dev/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ persona: 'british-gas' }),
+    });
     expect(token.status).toBe(404);
     expect((await fetch(`${base}/dev/demo-users`)).status).toBe(404);
   });

@@ -46,7 +46,15 @@ async function workersHere(workers: number, name: string): Promise<DeliveryWorke
 async function workerProcess(workers: number, name: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/e2e/support/delivery-worker.ts'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn', DATABASE_URL: t.product.databaseUrl, DELIVERY_WORKERS: String(workers), WORKER_NAME: name, ...SETTINGS_ENV },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: t.product.databaseUrl,
+      DELIVERY_WORKERS: String(workers),
+      WORKER_NAME: name,
+      ...SETTINGS_ENV,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
@@ -194,7 +202,10 @@ describe('several workers in several processes', () => {
 
     const total = cases.length * perCase;
     await waitFor(async () => {
-      const [row] = (await db('delivery').query(`SELECT count(*)::int AS n FROM delivery.deliveries WHERE state = 'DELIVERED' AND desk_id = $1 AND event_type = 'ticket.updated' AND case_reference LIKE 'CPSD-%'`, [DESK])) as { n: number }[];
+      const [row] = (await db('delivery').query(
+        `SELECT count(*)::int AS n FROM delivery.deliveries WHERE state = 'DELIVERED' AND desk_id = $1 AND event_type = 'ticket.updated' AND case_reference LIKE 'CPSD-%'`,
+        [DESK],
+      )) as { n: number }[];
       return receiver.requests.filter((r) => r.path === '/hooks/many').length >= total && row.n >= total;
     }, `${total} deliveries`);
 

@@ -44,7 +44,15 @@ interface DeliveryView {
   lastError: string | null;
   createdAt: string;
   deliveredAt: string | null;
-  attempts: { attempt: number; at: string; outcome: string; httpStatus: number | null; durationMs: number | null; retryAfterMs: number | null; error: string | null }[];
+  attempts: {
+    attempt: number;
+    at: string;
+    outcome: string;
+    httpStatus: number | null;
+    durationMs: number | null;
+    retryAfterMs: number | null;
+    error: string | null;
+  }[];
 }
 
 async function as<T = Record<string, unknown>>(who: string, query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>> {
@@ -88,25 +96,30 @@ const deliveryDb = (): DataSource => t.product.subgraphs.find((s) => s.name === 
 
 /** Registers a partners desk for webhooks (as the party's operators would), pointing at the test receiver. */
 async function registerWebhook(deskId: string, path: string, config: Record<string, unknown> = {}): Promise<void> {
-  await partnersDb().query(
-    `UPDATE partners.desk_profiles SET contact_kind = 'WEBHOOK', contact_address = $2, bridge_config = $3::jsonb WHERE desk_id = $1`,
-    [deskId, receiver.url(path), JSON.stringify(config)],
-  );
+  await partnersDb().query(`UPDATE partners.desk_profiles SET contact_kind = 'WEBHOOK', contact_address = $2, bridge_config = $3::jsonb WHERE desk_id = $1`, [
+    deskId,
+    receiver.url(path),
+    JSON.stringify(config),
+  ]);
 }
 
 let caseCounter = 0;
 /** A triaged case at the Elexon desk with an MPAN in its subject and evidence, handed off to `toDeskId`. */
 async function handOff(toDeskId: string): Promise<{ caseId: string; reference: string; handoffId: string }> {
   caseCounter += 1;
-  const raised = await ok<{ raiseCase: { id: string; reference: string } }>('supplier', 'mutation($input: RaiseCaseInput!) { raiseCase(input: $input) { id reference } }', {
-    input: {
-      deskId: 'elexon-service-desk',
-      category: 'MARKET_SYSTEMS',
-      subject: `Consumption rejected for ${MPAN} (${caseCounter})`,
-      description: `Every message for MPAN ${MPAN} is rejected.`,
-      evidence: { mpans: [MPAN] },
+  const raised = await ok<{ raiseCase: { id: string; reference: string } }>(
+    'supplier',
+    'mutation($input: RaiseCaseInput!) { raiseCase(input: $input) { id reference } }',
+    {
+      input: {
+        deskId: 'elexon-service-desk',
+        category: 'MARKET_SYSTEMS',
+        subject: `Consumption rejected for ${MPAN} (${caseCounter})`,
+        description: `Every message for MPAN ${MPAN} is rejected.`,
+        evidence: { mpans: [MPAN] },
+      },
     },
-  });
+  );
   await ok('elexonAgent', 'mutation($input: TriageCaseInput!) { triageCase(input: $input) { id } }', {
     input: { caseId: raised.raiseCase.id, type: 'INCIDENT', impact: 'MEDIUM', urgency: 'HIGH' },
   });
@@ -243,7 +256,8 @@ describe('a hand-off to a desk registered for signed webhooks', () => {
     expect(await deliveries('supplier', {})).toEqual([]);
     expect(await deliveries('elexonAgent', { handoffId: handoff.handoffId })).toEqual([]);
     expect(await deliveries('gridlinkAgent', { handoffId: handoff.handoffId })).toEqual([]);
-    const byId = async (who: string) => (await ok<{ delivery: { id: string } | null }>(who, 'query($id: ID!) { delivery(id: $id) { id } }', { id: opened.id })).delivery;
+    const byId = async (who: string) =>
+      (await ok<{ delivery: { id: string } | null }>(who, 'query($id: ID!) { delivery(id: $id) { id } }', { id: opened.id })).delivery;
     expect(await byId('admin')).toEqual({ id: opened.id });
     expect(await byId('krakenAgent')).toEqual({ id: opened.id });
     expect(await byId('supplier')).toBeNull();
@@ -286,7 +300,9 @@ describe('dead letters and replay', () => {
     expect(early.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
 
     // The receiver is fixed (its script has run out: it answers 200 now); the desk's agent replays.
-    const replayed = await ok<{ retryDelivery: { id: string; state: string } }>('gridlinkAgent', 'mutation($id: ID!) { retryDelivery(id: $id) { id state } }', { id: dead.id });
+    const replayed = await ok<{ retryDelivery: { id: string; state: string } }>('gridlinkAgent', 'mutation($id: ID!) { retryDelivery(id: $id) { id state } }', {
+      id: dead.id,
+    });
     expect(replayed.retryDelivery).toEqual({ id: dead.id, state: 'PENDING' });
     const [delivered] = await settled(handoff.handoffId, 1, 'DELIVERED');
     expect(delivered.attempts.map((a) => [a.attempt, a.outcome, a.httpStatus])).toEqual([
@@ -302,7 +318,10 @@ describe('dead letters and replay', () => {
   });
 
   it('retries until the attempt limit, then dead-letters', async () => {
-    receiver.script('/hooks/gridlink', Array.from({ length: 8 }, () => ({ status: 502 })));
+    receiver.script(
+      '/hooks/gridlink',
+      Array.from({ length: 8 }, () => ({ status: 502 })),
+    );
     const handoff = await handOff('gridlink-dcp-desk');
     const [dead] = await settled(handoff.handoffId, 1, 'DEAD');
     expect(dead.attemptCount).toBe(8);

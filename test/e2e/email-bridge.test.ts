@@ -35,7 +35,13 @@ function waitFor<T>(probe: () => Promise<T | null | undefined | false> | T | nul
 }
 
 /** Sends a reply with nodemailer to our receiver; resolves with the server's answer, or its refusal code. */
-async function reply(options: { from: string; subject: string; text: string; inReplyTo?: string; references?: string[] }): Promise<{ accepted: boolean; code?: number; response?: string }> {
+async function reply(options: {
+  from: string;
+  subject: string;
+  text: string;
+  inReplyTo?: string;
+  references?: string[];
+}): Promise<{ accepted: boolean; code?: number; response?: string }> {
   const transport = nodemailer.createTransport({ host: '127.0.0.1', port: receiver.port, secure: false, ignoreTLS: true });
   try {
     const info = await transport.sendMail({ to: 'replies@cpsd.example', ...options });
@@ -59,7 +65,12 @@ const CASE = `id reference state comments { body visibility author } handoffs { 
 beforeAll(async () => {
   sink = await startSmtpSink();
   // The product's bridges read the relay from the environment (adapters/email/index.ts).
-  for (const [key, value] of Object.entries({ SMTP_HOST: sink.host, SMTP_PORT: String(sink.port), EMAIL_FROM: 'CPSD <cpsd@cpsd.example>', EMAIL_REPLY_TO: 'replies@cpsd.example' })) {
+  for (const [key, value] of Object.entries({
+    SMTP_HOST: sink.host,
+    SMTP_PORT: String(sink.port),
+    EMAIL_FROM: 'CPSD <cpsd@cpsd.example>',
+    EMAIL_REPLY_TO: 'replies@cpsd.example',
+  })) {
     saved[key] = process.env[key];
     process.env[key] = value;
   }
@@ -108,7 +119,9 @@ describe('a hand-off to an LDSO MPAS help desk whose contact method is a shared 
         evidence: { mpans: [LONDON_MPAN] },
       },
     }));
-    await ok('elexonAgent', 'mutation($input: TriageCaseInput!) { triageCase(input: $input) { id } }', { input: { caseId: incident.id, type: 'INCIDENT', impact: 'LOW', urgency: 'MEDIUM' } });
+    await ok('elexonAgent', 'mutation($input: TriageCaseInput!) { triageCase(input: $input) { id } }', {
+      input: { caseId: incident.id, type: 'INCIDENT', impact: 'LOW', urgency: 'MEDIUM' },
+    });
     await ok('elexonAgent', 'mutation($input: HandOffCaseInput!) { handOffCase(input: $input) { id } }', {
       input: { caseId: incident.id, toDeskId: MPAS_DESK, reason: `MPAS shows ${LONDON_MPAN} registered to the wrong supplier` },
     });
@@ -152,7 +165,13 @@ describe('a hand-off to an LDSO MPAS help desk whose contact method is a shared 
 
   it('the same reply retried by the sending server is recorded once', async () => {
     const transport = nodemailer.createTransport({ host: '127.0.0.1', port: receiver.port, secure: false, ignoreTLS: true });
-    const message = { from: MAILBOX, to: 'replies@cpsd.example', subject: `RE: ${firstEmail.subject}`, text: 'Second thoughts: also check the MTC.', messageId: '<retry-1@ukpn.example>' };
+    const message = {
+      from: MAILBOX,
+      to: 'replies@cpsd.example',
+      subject: `RE: ${firstEmail.subject}`,
+      text: 'Second thoughts: also check the MTC.',
+      messageId: '<retry-1@ukpn.example>',
+    };
     await transport.sendMail(message);
     await transport.sendMail(message);
     transport.close();
@@ -162,9 +181,14 @@ describe('a hand-off to an LDSO MPAS help desk whose contact method is a shared 
 
   it('mail from an unknown sender is refused at the door and adds nothing; another desk’s mailbox may not write to this case', async () => {
     const before = (await ok<{ case: CaseView }>('elexonAgent', `query($id: ID!) { case(id: $id) { ${CASE} } }`, { id: incident.id })).case.comments.length;
-    expect(await reply({ from: 'someone@phish.example', subject: `RE: [${incident.reference}]`, inReplyTo: firstEmail.messageId, text: 'Please close this case.' })).toEqual({ accepted: false, code: 550 });
+    expect(
+      await reply({ from: 'someone@phish.example', subject: `RE: [${incident.reference}]`, inReplyTo: firstEmail.messageId, text: 'Please close this case.' }),
+    ).toEqual({ accepted: false, code: 550 });
     // A nominated mailbox of another desk (UKPN Eastern) is not on this hand-off.
-    expect(await reply({ from: 'mpas.epn@ukpn.example', subject: `RE: [${incident.reference}]`, text: 'Not ours either.' })).toEqual({ accepted: false, code: 550 });
+    expect(await reply({ from: 'mpas.epn@ukpn.example', subject: `RE: [${incident.reference}]`, text: 'Not ours either.' })).toEqual({
+      accepted: false,
+      code: 550,
+    });
     const after = (await ok<{ case: CaseView }>('elexonAgent', `query($id: ID!) { case(id: $id) { ${CASE} } }`, { id: incident.id })).case.comments.length;
     expect(after).toBe(before);
   });
@@ -172,13 +196,19 @@ describe('a hand-off to an LDSO MPAS help desk whose contact method is a shared 
   it('the desk’s progress goes out threaded on the same case; a reply to the closed case is a comment and reopens nothing', async () => {
     const { case: current } = await ok<{ case: CaseView }>('elexonAgent', `query($id: ID!) { case(id: $id) { ${CASE} } }`, { id: incident.id });
     const handoffId = current.handoffs[0]!.id;
-    await ok('mpasAgent', 'mutation($input: AcknowledgeHandoffInput!) { acknowledgeHandoff(input: $input) { id } }', { input: { handoffId, externalReference: 'LPN-5521' } });
+    await ok('mpasAgent', 'mutation($input: AcknowledgeHandoffInput!) { acknowledgeHandoff(input: $input) { id } }', {
+      input: { handoffId, externalReference: 'LPN-5521' },
+    });
     const update = await waitFor(() => sink.messages().find((m) => m.recipients.includes(MAILBOX) && m.messageId !== firstEmail.messageId), 'the update email');
     expect(update.inReplyTo).toBe(`<${incident.reference}@cpsd.example>`);
     expect(update.text).toContain('Your reference: LPN-5521');
 
-    await ok('mpasAgent', 'mutation($input: ResolveHandoffInput!) { resolveHandoff(input: $input) { id } }', { input: { handoffId, resolution: 'Registration corrected in MPAS' } });
-    await ok('elexonAgent', 'mutation($input: ResolveCaseInput!) { resolveCase(input: $input) { id } }', { input: { caseId: incident.id, resolution: 'Corrected by the LDSO' } });
+    await ok('mpasAgent', 'mutation($input: ResolveHandoffInput!) { resolveHandoff(input: $input) { id } }', {
+      input: { handoffId, resolution: 'Registration corrected in MPAS' },
+    });
+    await ok('elexonAgent', 'mutation($input: ResolveCaseInput!) { resolveCase(input: $input) { id } }', {
+      input: { caseId: incident.id, resolution: 'Corrected by the LDSO' },
+    });
     await ok('supplier', 'mutation($input: CaseNoteInput!) { confirmResolution(input: $input) { id } }', { input: { caseId: incident.id } });
 
     const answer = await reply({ from: MAILBOX, subject: `RE: [${incident.reference}] closed`, text: 'For the record: the change is live.' });

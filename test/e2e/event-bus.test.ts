@@ -496,7 +496,9 @@ describe('subgraph runtime', () => {
     await waitFor(() => got.length === 1, 'the consumer to see the relayed event');
     expect(got[0]).toMatchObject({ ...written, source: 'dcc' });
     await waitFor(async () => {
-      const rows = (await running.db.query('SELECT sequence::text AS sequence FROM cpsd_bus.consumer_offsets WHERE consumer = $1', ['dcc:probe'])) as { sequence: string }[];
+      const rows = (await running.db.query('SELECT sequence::text AS sequence FROM cpsd_bus.consumer_offsets WHERE consumer = $1', ['dcc:probe'])) as {
+        sequence: string;
+      }[];
       return rows[0]?.sequence === got[0]!.sequence;
     }, 'the offset of dcc:probe');
   });

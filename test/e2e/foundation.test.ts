@@ -45,7 +45,12 @@ describe('the desk directory, federated across the five subgraphs', () => {
   it('every desk in the hub directory has its profile from the party that holds it', async () => {
     const token = await t.token({ sub: 'alice', org: 'ukpn' });
     const { data, errors } = await t.graphql<{
-      desks: { id: string; party: string; organisation: { id: string }; profile: { __typename: string; hours: { alwaysOpen: boolean }; contactMethod: { kind: string; address: string }; distributorIds?: string[] } }[];
+      desks: {
+        id: string;
+        party: string;
+        organisation: { id: string };
+        profile: { __typename: string; hours: { alwaysOpen: boolean }; contactMethod: { kind: string; address: string }; distributorIds?: string[] };
+      }[];
     }>(
       `{ desks { id party organisation { id } profile { __typename hours { alwaysOpen opens closes } contactMethod { kind address } services
           ... on MpasDeskProfile { distributorIds } } } }`,

@@ -39,25 +39,44 @@ describe('the product runs its inbound bridges when their ports are configured',
   });
 
   it('a real SMTP reply to the product’s receiver becomes a comment visible through the gateway', async () => {
-    ({ raiseCase: incident } = await ok<{ raiseCase: { id: string; reference: string } }>('supplier', 'mutation($input: RaiseCaseInput!) { raiseCase(input: $input) { id reference } }', {
-      input: { deskId: 'elexon-service-desk', category: 'DATA_SUBMISSION', subject: 'Registration stuck', description: 'Pending registration for a week.' },
-    }));
-    await ok('elexonAgent', 'mutation($input: TriageCaseInput!) { triageCase(input: $input) { id } }', { input: { caseId: incident.id, type: 'INCIDENT', impact: 'LOW', urgency: 'MEDIUM' } });
-    await ok('elexonAgent', 'mutation($input: HandOffCaseInput!) { handOffCase(input: $input) { id } }', { input: { caseId: incident.id, toDeskId: MPAS_DESK, reason: 'MPAS registration' } });
+    ({ raiseCase: incident } = await ok<{ raiseCase: { id: string; reference: string } }>(
+      'supplier',
+      'mutation($input: RaiseCaseInput!) { raiseCase(input: $input) { id reference } }',
+      {
+        input: { deskId: 'elexon-service-desk', category: 'DATA_SUBMISSION', subject: 'Registration stuck', description: 'Pending registration for a week.' },
+      },
+    ));
+    await ok('elexonAgent', 'mutation($input: TriageCaseInput!) { triageCase(input: $input) { id } }', {
+      input: { caseId: incident.id, type: 'INCIDENT', impact: 'LOW', urgency: 'MEDIUM' },
+    });
+    await ok('elexonAgent', 'mutation($input: HandOffCaseInput!) { handOffCase(input: $input) { id } }', {
+      input: { caseId: incident.id, toDeskId: MPAS_DESK, reason: 'MPAS registration' },
+    });
 
     const transport = nodemailer.createTransport({ host: t.product.inbound.email!.host, port: t.product.inbound.email!.port, secure: false, ignoreTLS: true });
     try {
-      const info = await transport.sendMail({ from: MAILBOX, to: 'replies@cpsd.example', subject: `RE: [${incident.reference}] Registration stuck`, text: 'Corrected in MPAS today.' });
+      const info = await transport.sendMail({
+        from: MAILBOX,
+        to: 'replies@cpsd.example',
+        subject: `RE: [${incident.reference}] Registration stuck`,
+        text: 'Corrected in MPAS today.',
+      });
       expect(info.response).toContain(`Recorded on ${incident.reference}`);
     } finally {
       transport.close();
     }
-    const { case: seen } = await ok<{ case: { comments: { body: string; author: string }[] } }>('elexonAgent', 'query($id: ID!) { case(id: $id) { comments { body author } } }', { id: incident.id });
+    const { case: seen } = await ok<{ case: { comments: { body: string; author: string }[] } }>(
+      'elexonAgent',
+      'query($id: ID!) { case(id: $id) { comments { body author } } }',
+      { id: incident.id },
+    );
     expect(seen.comments).toContainEqual({ body: `Reply by email from ${MAILBOX}.\n\nCorrected in MPAS today.`, author: `bridge:email:${MPAS_DESK}` });
   });
 
   it('a TMF621 GET with the caller’s token returns the caller’s case', async () => {
-    const response = await fetch(`${t.product.inbound.tmf621!.url}/troubleTicket/${incident.reference}`, { headers: { authorization: `Bearer ${tokens.supplier}` } });
+    const response = await fetch(`${t.product.inbound.tmf621!.url}/troubleTicket/${incident.reference}`, {
+      headers: { authorization: `Bearer ${tokens.supplier}` },
+    });
     expect(response.status).toBe(200);
     const ticket = (await response.json()) as { id: string; name?: string };
     expect(ticket.id).toBe(incident.reference);

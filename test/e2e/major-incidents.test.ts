@@ -49,7 +49,15 @@ interface MiView {
   lead: { id: string; centralServiceProvider: boolean } | null;
   leadDesk: { id: string } | null;
   impactedParties: { id: string }[];
-  updates: { kind: string; body: string; services: string[]; nextUpdateDueAt: string | null; industryCircular: boolean; statusPage: boolean; postedAt: string }[];
+  updates: {
+    kind: string;
+    body: string;
+    services: string[];
+    nextUpdateDueAt: string | null;
+    industryCircular: boolean;
+    statusPage: boolean;
+    postedAt: string;
+  }[];
   case: { id: string; state: string } | null;
   linkedCases: { id: string; state: string; raisedByOrganisation: { id: string } }[];
   pir: {
@@ -78,7 +86,11 @@ function errorOf(response: GraphQLResponse): Record<string, unknown> | undefined
 }
 
 async function raise(who: string, input: Record<string, unknown>): Promise<{ id: string; reference: string }> {
-  const data = await ok<{ raiseCase: { id: string; reference: string } }>(who, 'mutation($input: RaiseCaseInput!) { raiseCase(input: $input) { id reference } }', { input });
+  const data = await ok<{ raiseCase: { id: string; reference: string } }>(
+    who,
+    'mutation($input: RaiseCaseInput!) { raiseCase(input: $input) { id reference } }',
+    { input },
+  );
   return data.raiseCase;
 }
 
@@ -96,10 +108,14 @@ async function viewMi(who: string, id: string): Promise<MiView | null> {
 }
 
 function propose(who: string, caseId: string, input: Record<string, unknown>) {
-  return as<{ proposeMajorIncident: MiView }>(who, `mutation($caseId: ID!, $input: ProposeMajorIncidentInput!) { proposeMajorIncident(caseId: $caseId, input: $input) { ${MI_FIELDS} } }`, {
-    caseId,
-    input,
-  });
+  return as<{ proposeMajorIncident: MiView }>(
+    who,
+    `mutation($caseId: ID!, $input: ProposeMajorIncidentInput!) { proposeMajorIncident(caseId: $caseId, input: $input) { ${MI_FIELDS} } }`,
+    {
+      caseId,
+      input,
+    },
+  );
 }
 
 function review(who: string, id: string, decision: 'PROMOTE' | 'REJECT', input?: Record<string, unknown>) {
@@ -111,10 +127,14 @@ function review(who: string, id: string, decision: 'PROMOTE' | 'REJECT', input?:
 }
 
 function postUpdate(who: string, id: string, input: Record<string, unknown>) {
-  return as<{ postMajorIncidentUpdate: MiView }>(who, `mutation($id: ID!, $input: MajorIncidentUpdateInput!) { postMajorIncidentUpdate(id: $id, input: $input) { ${MI_FIELDS} } }`, {
-    id,
-    input,
-  });
+  return as<{ postMajorIncidentUpdate: MiView }>(
+    who,
+    `mutation($id: ID!, $input: MajorIncidentUpdateInput!) { postMajorIncidentUpdate(id: $id, input: $input) { ${MI_FIELDS} } }`,
+    {
+      id,
+      input,
+    },
+  );
 }
 
 const minutesFromNow = (minutes: number): string => new Date(Date.now() + minutes * 60_000).toISOString();
@@ -167,7 +187,12 @@ describe('the MI comms list: organisations opt people in per service', () => {
       `mutation($input: MajorIncidentCommsSubscriptionInput!) { subscribeToMajorIncidentComms(input: $input) { ${ENTRY} } }`,
       { input: { services: ['DIP'], address: ' ops.mi@BritishGas.EXAMPLE ', name: 'MI duty manager' } },
     );
-    expect(first.subscribeToMajorIncidentComms).toMatchObject({ services: ['DIP'], address: ADDRESSES[0], name: 'MI duty manager', organisation: { id: 'british-gas' } });
+    expect(first.subscribeToMajorIncidentComms).toMatchObject({
+      services: ['DIP'],
+      address: ADDRESSES[0],
+      name: 'MI duty manager',
+      organisation: { id: 'british-gas' },
+    });
     britishGasEntry = first.subscribeToMajorIncidentComms.id;
     const again = await ok<{ subscribeToMajorIncidentComms: { id: string; services: string[] } }>(
       'britishGas',
@@ -189,12 +214,15 @@ describe('the MI comms list: organisations opt people in per service', () => {
     ['no domain dot', { services: ['DIP'], address: 'ops@localhost' }, 'address'],
     ['no services', { services: [], address: 'ops2@britishgas.example' }, 'services'],
   ])('subscribing with %s is BAD_USER_INPUT', async (_label, input, field) => {
-    const attempt = await as('britishGas', 'mutation($input: MajorIncidentCommsSubscriptionInput!) { subscribeToMajorIncidentComms(input: $input) { id } }', { input });
+    const attempt = await as('britishGas', 'mutation($input: MajorIncidentCommsSubscriptionInput!) { subscribeToMajorIncidentComms(input: $input) { id } }', {
+      input,
+    });
     expect(errorOf(attempt)).toMatchObject({ code: 'BAD_USER_INPUT', field });
   });
 
   it('an organisation sees only its own entries and cannot remove another’s', async () => {
-    const own = (who: string) => ok<{ majorIncidentCommsEntries: { address: string; organisation: { id: string } }[] }>(who, `{ majorIncidentCommsEntries { ${ENTRY} } }`);
+    const own = (who: string) =>
+      ok<{ majorIncidentCommsEntries: { address: string; organisation: { id: string } }[] }>(who, `{ majorIncidentCommsEntries { ${ENTRY} } }`);
     expect((await own('britishGas')).majorIncidentCommsEntries.map((e) => e.address)).toEqual([ADDRESSES[0], 'switching.team@britishgas.example']);
     expect((await own('eonNext')).majorIncidentCommsEntries.map((e) => e.address)).toEqual([ADDRESSES[1]]);
     expect((await own('npower')).majorIncidentCommsEntries).toEqual([]);
@@ -205,10 +233,16 @@ describe('the MI comms list: organisations opt people in per service', () => {
   it('the comms bridges read the list for a service with a service identity (or a CPSD admin); participants cannot', async () => {
     const refused = await as('britishGas', '{ majorIncidentCommsList(service: DIP) { address } }');
     expect(errorOf(refused)?.code).toBe('FORBIDDEN');
-    const admin = await ok<{ majorIncidentCommsList: { address: string; organisation: { id: string } }[] }>('admin', '{ majorIncidentCommsList(service: DIP) { address organisation { id } } }');
+    const admin = await ok<{ majorIncidentCommsList: { address: string; organisation: { id: string } }[] }>(
+      'admin',
+      '{ majorIncidentCommsList(service: DIP) { address organisation { id } } }',
+    );
     expect(admin.majorIncidentCommsList.map((e) => e.address).sort()).toEqual([...ADDRESSES].sort());
     const elexon = t.product.subgraphs.find((s) => s.name === 'elexon')!;
-    const bridgeIdentity = await t.product.signer.sign({ subject: 'email-bridge', organisationId: 'elexon', visibleOrganisationIds: [], roles: [], deskIds: [], kind: 'SERVICE' }, 'elexon');
+    const bridgeIdentity = await t.product.signer.sign(
+      { subject: 'email-bridge', organisationId: 'elexon', visibleOrganisationIds: [], roles: [], deskIds: [], kind: 'SERVICE' },
+      'elexon',
+    );
     const bridge = await t.graphql<{ majorIncidentCommsList: { address: string }[] }>('{ majorIncidentCommsList(service: CSS) { address } }', {
       url: elexon.url,
       headers: { [IDENTITY_HEADER]: bridgeIdentity },
@@ -218,9 +252,16 @@ describe('the MI comms list: organisations opt people in per service', () => {
   });
 
   it('a participant unsubscribes its own entry', async () => {
-    const removed = await ok<{ unsubscribeFromMajorIncidentComms: boolean }>('britishGas', 'mutation($id: ID!) { unsubscribeFromMajorIncidentComms(id: $id) }', { id: britishGasEntry });
+    const removed = await ok<{ unsubscribeFromMajorIncidentComms: boolean }>(
+      'britishGas',
+      'mutation($id: ID!) { unsubscribeFromMajorIncidentComms(id: $id) }',
+      { id: britishGasEntry },
+    );
     expect(removed.unsubscribeFromMajorIncidentComms).toBe(true);
-    const { majorIncidentCommsEntries } = await ok<{ majorIncidentCommsEntries: { address: string }[] }>('britishGas', '{ majorIncidentCommsEntries { address } }');
+    const { majorIncidentCommsEntries } = await ok<{ majorIncidentCommsEntries: { address: string }[] }>(
+      'britishGas',
+      '{ majorIncidentCommsEntries { address } }',
+    );
     expect(majorIncidentCommsEntries.map((e) => e.address)).toEqual(['switching.team@britishgas.example']);
     // Back on the list for the rest of the scenario (events must never carry it).
     await ok('britishGas', `mutation($input: MajorIncidentCommsSubscriptionInput!) { subscribeToMajorIncidentComms(input: $input) { id } }`, {
@@ -241,18 +282,39 @@ describe('a DIP outage: three suppliers raise incidents, Elexon runs the major i
       description: 'Since 08:10 no acknowledgements from the DIP for any of our consumption messages.',
       evidence: { mpans: [MPAN], dipMessageIds: ['DIP-0001'] },
     });
-    cases.eonNext = await raise('eonNext', { deskId: 'elexon-service-desk', category: 'MARKET_SYSTEMS', subject: 'DIP timeouts', description: 'Every call to the DIP times out.' });
-    cases.npower = await raise('npower', { deskId: 'elexon-service-desk', category: 'MARKET_SYSTEMS', subject: 'Cannot publish to DIP', description: 'Publishing fails with 502.' });
+    cases.eonNext = await raise('eonNext', {
+      deskId: 'elexon-service-desk',
+      category: 'MARKET_SYSTEMS',
+      subject: 'DIP timeouts',
+      description: 'Every call to the DIP times out.',
+    });
+    cases.npower = await raise('npower', {
+      deskId: 'elexon-service-desk',
+      category: 'MARKET_SYSTEMS',
+      subject: 'Cannot publish to DIP',
+      description: 'Publishing fails with 502.',
+    });
     expect((await triage('elexonAgent', cases.britishGas.id)).priority).toBe('P1');
   });
 
   it('proposing needs an open incident, the validity checks, threshold answers and business language', async () => {
-    const valid = { title: 'DIP message delivery outage', services: ['DIP'], validityChecks: ['SETTLEMENT_IMPACT', 'SCOPE_AND_SCALE', 'SERVICE_DISRUPTION'], thresholds: THRESHOLDS };
+    const valid = {
+      title: 'DIP message delivery outage',
+      services: ['DIP'],
+      validityChecks: ['SETTLEMENT_IMPACT', 'SCOPE_AND_SCALE', 'SERVICE_DISRUPTION'],
+      thresholds: THRESHOLDS,
+    };
     // Not yet triaged as an incident.
     expect(errorOf(await propose('elexonAgent', cases.eonNext.id, valid))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'caseId' });
-    expect(errorOf(await propose('elexonAgent', cases.britishGas.id, { ...valid, validityChecks: [] }))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'validityChecks' });
+    expect(errorOf(await propose('elexonAgent', cases.britishGas.id, { ...valid, validityChecks: [] }))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'validityChecks',
+    });
     expect(errorOf(await propose('elexonAgent', cases.britishGas.id, { ...valid, services: [] }))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'services' });
-    expect(errorOf(await propose('elexonAgent', cases.britishGas.id, { ...valid, title: `Outage affecting ${MPAN}` }))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'title' });
+    expect(errorOf(await propose('elexonAgent', cases.britishGas.id, { ...valid, title: `Outage affecting ${MPAN}` }))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'title',
+    });
     // The raiser may see its case but does not propose; another supplier cannot even see it.
     expect(errorOf(await propose('britishGas', cases.britishGas.id, valid))?.code).toBe('FORBIDDEN');
     expect(errorOf(await propose('eonNext', cases.britishGas.id, valid))).toMatchObject({ code: 'NOT_FOUND', field: 'caseId' });
@@ -288,7 +350,12 @@ describe('a DIP outage: three suppliers raise incidents, Elexon runs the major i
       idempotencyKey: 'propose-dip-1',
     });
     expect(retry.data?.proposeMajorIncident.id).toBe(mi.id);
-    const twice = await propose('elexonAgent', cases.britishGas.id, { title: 'Again', services: ['DIP'], validityChecks: ['SECURITY'], thresholds: THRESHOLDS });
+    const twice = await propose('elexonAgent', cases.britishGas.id, {
+      title: 'Again',
+      services: ['DIP'],
+      validityChecks: ['SECURITY'],
+      thresholds: THRESHOLDS,
+    });
     expect(errorOf(twice)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'caseId', majorIncidentId: mi.id });
   });
 
@@ -339,12 +406,17 @@ describe('a DIP outage: three suppliers raise incidents, Elexon runs the major i
     expect(minutesToNext).toBeGreaterThan(28);
     expect(minutesToNext).toBeLessThanOrEqual(30);
     // Reviewing twice is refused: it is no longer a candidate.
-    expect(errorOf(await review('elexonMim', mi.id, 'REJECT', { note: 'changed my mind' }))).toMatchObject({ code: 'BAD_USER_INPUT', currentState: 'PROMOTED' });
+    expect(errorOf(await review('elexonMim', mi.id, 'REJECT', { note: 'changed my mind' }))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      currentState: 'PROMOTED',
+    });
   });
 
   it('the other two suppliers’ incidents are linked under it as children', async () => {
     for (const child of [cases.eonNext, cases.npower]) {
-      await ok('elexonAgent', 'mutation($input: LinkChildCaseInput!) { linkChildCase(input: $input) { id } }', { input: { parentId: cases.britishGas.id, childId: child.id } });
+      await ok('elexonAgent', 'mutation($input: LinkChildCaseInput!) { linkChildCase(input: $input) { id } }', {
+        input: { parentId: cases.britishGas.id, childId: child.id },
+      });
     }
     const view = (await viewMi('elexonMim', mi.id))!;
     // The lead's manager works no desk but oversees the resolution (OM §5.7): it sees the MI's case and the raisers' cases.
@@ -399,9 +471,13 @@ describe('a DIP outage: three suppliers raise incidents, Elexon runs the major i
   it('the update shows as overdue once its due time has passed, until the next update', async () => {
     await elexonDb().query(`UPDATE elexon.major_incidents SET next_update_due_at = now() - interval '1 minute' WHERE id = $1`, [mi.id]);
     expect((await viewMi('eonNext', mi.id))!.updateOverdue).toBe(true);
-    const { data } = await as<{ majorIncidents: { id: string; updateOverdue: boolean }[] }>('britishGas', '{ majorIncidents(state: PROMOTED) { id updateOverdue } }');
+    const { data } = await as<{ majorIncidents: { id: string; updateOverdue: boolean }[] }>(
+      'britishGas',
+      '{ majorIncidents(state: PROMOTED) { id updateOverdue } }',
+    );
     expect(data?.majorIncidents).toContainEqual({ id: mi.id, updateOverdue: true });
-    mi = (await postUpdate('elexonMim', mi.id, { body: 'The platform supplier has identified the failing component and is replacing it.' })).data!.postMajorIncidentUpdate;
+    mi = (await postUpdate('elexonMim', mi.id, { body: 'The platform supplier has identified the failing component and is replacing it.' })).data!
+      .postMajorIncidentUpdate;
     expect(mi.updateOverdue).toBe(false);
   });
 
@@ -416,7 +492,10 @@ describe('a DIP outage: three suppliers raise incidents, Elexon runs the major i
   });
 
   it('a supplier sees the major incident and its updates, but only its own linked case, and no MI team detail', async () => {
-    for (const [who, own] of [['eonNext', cases.eonNext], ['npower', cases.npower]] as const) {
+    for (const [who, own] of [
+      ['eonNext', cases.eonNext],
+      ['npower', cases.npower],
+    ] as const) {
       const view = (await viewMi(who, mi.id))!;
       expect(view).toMatchObject({ state: 'PROMOTED', title: 'DIP message delivery outage', reviewNote: null, proposedBy: null, reviewedBy: null });
       expect(view.updates.map((u) => u.kind)).toEqual(['INITIAL', 'UPDATE', 'UPDATE', 'ESCALATION']);
@@ -432,26 +511,39 @@ describe('a DIP outage: three suppliers raise incidents, Elexon runs the major i
   });
 
   it('resolving the major incident resolves its case and every linked case, with resolution comms', async () => {
-    expect(errorOf(await as('elexonAgent', 'mutation($id: ID!) { resolveMajorIncident(id: $id, resolution: "Fixed") { id } }', { id: mi.id }))?.code).toBe('FORBIDDEN');
+    expect(errorOf(await as('elexonAgent', 'mutation($id: ID!) { resolveMajorIncident(id: $id, resolution: "Fixed") { id } }', { id: mi.id }))?.code).toBe(
+      'FORBIDDEN',
+    );
     const response = await as<{ resolveMajorIncident: MiView }>(
       'elexonMim',
       `mutation($id: ID!, $resolution: String!, $input: ResolveMajorIncidentInput) { resolveMajorIncident(id: $id, resolution: $resolution, input: $input) { ${MI_FIELDS} } }`,
-      { id: mi.id, resolution: 'The DIP is delivering messages again and the queue has been cleared. Settlement runs have resumed.', input: { statusPage: true, industryCircular: true } },
+      {
+        id: mi.id,
+        resolution: 'The DIP is delivering messages again and the queue has been cleared. Settlement runs have resumed.',
+        input: { statusPage: true, industryCircular: true },
+      },
     );
     expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
     mi = response.data!.resolveMajorIncident;
     expect(mi).toMatchObject({ state: 'RESOLVED', nextUpdateDueAt: null, updateOverdue: false, pirOverdue: false });
     expect(mi.updates.at(-1)).toMatchObject({ kind: 'RESOLUTION', statusPage: true, nextUpdateDueAt: null });
     expect(Date.parse(mi.pirDueAt!) - Date.parse(mi.resolvedAt!)).toBe(24 * 3_600_000);
-    const states = await elexonDb().query('SELECT id, state, resolution FROM elexon.cases WHERE id = ANY($1::uuid[]) ORDER BY reference', [Object.values(cases).map((c) => c.id)]);
+    const states = await elexonDb().query('SELECT id, state, resolution FROM elexon.cases WHERE id = ANY($1::uuid[]) ORDER BY reference', [
+      Object.values(cases).map((c) => c.id),
+    ]);
     expect(states.map((c: { state: string }) => c.state)).toEqual(['RESOLVED', 'RESOLVED', 'RESOLVED']);
-    const eonCase = await ok<{ case: { state: string; resolution: string } }>('eonNext', 'query($id: ID!) { case(id: $id) { state resolution } }', { id: cases.eonNext.id });
+    const eonCase = await ok<{ case: { state: string; resolution: string } }>('eonNext', 'query($id: ID!) { case(id: $id) { state resolution } }', {
+      id: cases.eonNext.id,
+    });
     expect(eonCase.case).toEqual({ state: 'RESOLVED', resolution: `Resolved with ${cases.britishGas.reference}: ${mi.resolution}` });
     expect(errorOf(await postUpdate('elexonMim', mi.id, { body: 'After the fact' }))).toMatchObject({ code: 'BAD_USER_INPUT', currentState: 'RESOLVED' });
   });
 
   it('the PIR is due within 24 hours of resolution; a problem record waits for it', async () => {
-    expect(errorOf(await as('elexonMim', 'mutation($id: ID!) { raiseProblemFromPir(id: $id) { id } }', { id: mi.id }))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'id' });
+    expect(errorOf(await as('elexonMim', 'mutation($id: ID!) { raiseProblemFromPir(id: $id) { id } }', { id: mi.id }))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'id',
+    });
     await elexonDb().query(`UPDATE elexon.major_incidents SET resolved_at = resolved_at - interval '25 hours' WHERE id = $1`, [mi.id]);
     expect((await viewMi('britishGas', mi.id))!.pirOverdue).toBe(true);
   });
@@ -485,12 +577,19 @@ describe('a DIP outage: three suppliers raise incidents, Elexon runs the major i
       input: { ...PIR, serviceRestoredAt: new Date(Date.now() - 5 * 3_600_000).toISOString() },
     });
     expect(errorOf(bad)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'serviceRestoredAt' });
-    const noTimeline = await as('elexonMim', 'mutation($id: ID!, $input: PostIncidentReviewInput!) { recordPostIncidentReview(id: $id, input: $input) { id } }', {
-      id: mi.id,
-      input: { ...PIR, timeline: [] },
-    });
+    const noTimeline = await as(
+      'elexonMim',
+      'mutation($id: ID!, $input: PostIncidentReviewInput!) { recordPostIncidentReview(id: $id, input: $input) { id } }',
+      {
+        id: mi.id,
+        input: { ...PIR, timeline: [] },
+      },
+    );
     expect(errorOf(noTimeline)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'timeline' });
-    const forbidden = await as('dccMim', 'mutation($id: ID!, $input: PostIncidentReviewInput!) { recordPostIncidentReview(id: $id, input: $input) { id } }', { id: mi.id, input: PIR });
+    const forbidden = await as('dccMim', 'mutation($id: ID!, $input: PostIncidentReviewInput!) { recordPostIncidentReview(id: $id, input: $input) { id } }', {
+      id: mi.id,
+      input: PIR,
+    });
     expect(errorOf(forbidden)?.code).toBe('FORBIDDEN');
     const recorded = await ok<{ recordPostIncidentReview: MiView }>(
       'elexonMim',
@@ -507,9 +606,16 @@ describe('a DIP outage: three suppliers raise incidents, Elexon runs the major i
   });
 
   it('a problem record is raised from the PIR: a PROBLEM case at the lead desk, once', async () => {
-    const raised = await ok<{ raiseProblemFromPir: MiView }>('elexonMim', `mutation($id: ID!) { raiseProblemFromPir(id: $id) { ${MI_FIELDS} } }`, { id: mi.id });
+    const raised = await ok<{ raiseProblemFromPir: MiView }>('elexonMim', `mutation($id: ID!) { raiseProblemFromPir(id: $id) { ${MI_FIELDS} } }`, {
+      id: mi.id,
+    });
     // The manager's organisation raised it, so the manager sees it, and (as the lead's manager) the MI's case it follows on from.
-    expect(raised.raiseProblemFromPir.problemCase).toMatchObject({ type: 'PROBLEM', state: 'NEW', desk: { id: 'elexon-service-desk' }, referencesCase: { id: cases.britishGas.id } });
+    expect(raised.raiseProblemFromPir.problemCase).toMatchObject({
+      type: 'PROBLEM',
+      state: 'NEW',
+      desk: { id: 'elexon-service-desk' },
+      referencesCase: { id: cases.britishGas.id },
+    });
     const problemId = raised.raiseProblemFromPir.problemCase!.id;
     const again = await ok<{ raiseProblemFromPir: MiView }>('elexonMim', `mutation($id: ID!) { raiseProblemFromPir(id: $id) { ${MI_FIELDS} } }`, { id: mi.id });
     expect(again.raiseProblemFromPir.problemCase?.id).toBe(problemId);
@@ -552,13 +658,24 @@ describe('a DIP outage: three suppliers raise incidents, Elexon runs the major i
       expect(event.entity).toEqual({ __typename: 'MajorIncident', id: mi.id });
       expect(event.caseId).toBe(cases.britishGas.id);
       expect(event.payload).toMatchObject({ reference: mi.reference });
-      expect(Object.keys(event.payload).every((k) => ['reference', 'state', 'services', 'leadOrganisationId', 'kind', 'nextUpdateDueAt', 'industryCircular', 'statusPage'].includes(k))).toBe(true);
+      expect(
+        Object.keys(event.payload).every((k) =>
+          ['reference', 'state', 'services', 'leadOrganisationId', 'kind', 'nextUpdateDueAt', 'industryCircular', 'statusPage'].includes(k),
+        ),
+      ).toBe(true);
       const raw = JSON.stringify(event);
       expect(raw).not.toContain(MPAN);
       expect(raw).not.toContain('@');
     }
     const promoted: DeliveredEvent = events[1];
-    expect(promoted.payload).toMatchObject({ state: 'PROMOTED', services: ['DIP'], leadOrganisationId: 'elexon', kind: 'INITIAL', industryCircular: true, statusPage: true });
+    expect(promoted.payload).toMatchObject({
+      state: 'PROMOTED',
+      services: ['DIP'],
+      leadOrganisationId: 'elexon',
+      kind: 'INITIAL',
+      industryCircular: true,
+      statusPage: true,
+    });
     expect(typeof promoted.payload.nextUpdateDueAt).toBe('string');
     expect(events[2].payload).toMatchObject({ kind: 'UPDATE', services: ['DIP', 'SETTLEMENT_OPERATIONS'] });
     expect(events[4].payload).toMatchObject({ kind: 'ESCALATION', state: 'PROMOTED' });
@@ -599,10 +716,23 @@ describe('a CSS outage led by DCC: Elexon is an impacted party', () => {
   });
 
   it('a non-CSP lead is refused, and an unknown one', async () => {
-    expect(errorOf(await review('dccMim', mi.id, 'PROMOTE', { leadOrganisationId: 'british-gas' }))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'leadOrganisationId' });
-    expect(errorOf(await review('dccMim', mi.id, 'PROMOTE', { leadOrganisationId: 'no-such-org' }))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'leadOrganisationId' });
-    expect(errorOf(await review('dccMim', mi.id, 'PROMOTE', { leadDeskId: 'elexon-service-desk' }))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'leadDeskId' });
-    expect(errorOf(await review('dccMim', mi.id, 'PROMOTE', { thresholds: { participantImpact: false, duration: false, complianceRisk: false, securityBreach: false } }))).toMatchObject({
+    expect(errorOf(await review('dccMim', mi.id, 'PROMOTE', { leadOrganisationId: 'british-gas' }))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'leadOrganisationId',
+    });
+    expect(errorOf(await review('dccMim', mi.id, 'PROMOTE', { leadOrganisationId: 'no-such-org' }))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'leadOrganisationId',
+    });
+    expect(errorOf(await review('dccMim', mi.id, 'PROMOTE', { leadDeskId: 'elexon-service-desk' }))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'leadDeskId',
+    });
+    expect(
+      errorOf(
+        await review('dccMim', mi.id, 'PROMOTE', { thresholds: { participantImpact: false, duration: false, complianceRisk: false, securityBreach: false } }),
+      ),
+    ).toMatchObject({
       code: 'BAD_USER_INPUT',
       field: 'thresholds',
     });
@@ -611,11 +741,21 @@ describe('a CSS outage led by DCC: Elexon is an impacted party', () => {
   it('DCC’s Major Incident Manager promotes it: DCC leads on the Switching desk’s SLAs; Elexon is impacted', async () => {
     const response = await review('dccMim', mi.id, 'PROMOTE', {
       note: 'CSS unavailable for all suppliers',
-      initialUpdate: { body: 'The Central Switching Service is unavailable. Switches will be processed once it is restored.', statusPage: true, nextUpdateDueAt: minutesFromNow(60) },
+      initialUpdate: {
+        body: 'The Central Switching Service is unavailable. Switches will be processed once it is restored.',
+        statusPage: true,
+        nextUpdateDueAt: minutesFromNow(60),
+      },
     });
     expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
     mi = response.data!.reviewMajorIncident;
-    expect(mi).toMatchObject({ state: 'PROMOTED', lead: { id: 'dcc' }, leadDesk: { id: 'dcc-switching' }, leadSlaPolicy: 'STANDARD', triggeredCriteria: ['PARTICIPANT_IMPACT', 'DURATION'] });
+    expect(mi).toMatchObject({
+      state: 'PROMOTED',
+      lead: { id: 'dcc' },
+      leadDesk: { id: 'dcc-switching' },
+      leadSlaPolicy: 'STANDARD',
+      triggeredCriteria: ['PARTICIPANT_IMPACT', 'DURATION'],
+    });
     expect(mi.impactedParties.map((o) => o.id)).toEqual(['elexon']);
     // Elexon sees it as an impacted party, but DCC's managers run it.
     expect((await viewMi('elexonParticipant', mi.id))?.lead?.id).toBe('dcc');
@@ -624,19 +764,37 @@ describe('a CSS outage led by DCC: Elexon is an impacted party', () => {
 
   it('DCC posts a published update and an internal one', async () => {
     expect(
-      (await postUpdate('dccMim', mi.id, { body: 'Registrations are queued & will be replayed; no resubmission needed.', statusPage: true, nextUpdateDueAt: minutesFromNow(30) })).errors,
+      (
+        await postUpdate('dccMim', mi.id, {
+          body: 'Registrations are queued & will be replayed; no resubmission needed.',
+          statusPage: true,
+          nextUpdateDueAt: minutesFromNow(30),
+        })
+      ).errors,
     ).toBeUndefined();
     expect((await postUpdate('dccMim', mi.id, { body: 'Not for the status page: recovery ETA 14:00 for the MI list only.' })).errors).toBeUndefined();
   });
 
   it('a case at a desk that is no Central Service Provider’s needs a named lead; the manager may reject', async () => {
-    const dcpCase = await raise('eonNext', { deskId: 'gridlink-dcp-desk', category: 'MARKET_SYSTEMS', subject: 'DCP connection down', description: 'No traffic through Gridlink' });
+    const dcpCase = await raise('eonNext', {
+      deskId: 'gridlink-dcp-desk',
+      category: 'MARKET_SYSTEMS',
+      subject: 'DCP connection down',
+      description: 'No traffic through Gridlink',
+    });
     await triage('gridlinkAgent', dcpCase.id);
-    const candidate = (await propose('gridlinkAgent', dcpCase.id, { title: 'Gridlink DIP connection outage', services: ['DIP_CONNECTION'], validityChecks: ['SERVICE_DISRUPTION'], thresholds: THRESHOLDS })).data!
-      .proposeMajorIncident;
+    const candidate = (
+      await propose('gridlinkAgent', dcpCase.id, {
+        title: 'Gridlink DIP connection outage',
+        services: ['DIP_CONNECTION'],
+        validityChecks: ['SERVICE_DISRUPTION'],
+        thresholds: THRESHOLDS,
+      })
+    ).data!.proposeMajorIncident;
     expect(errorOf(await review('elexonMim', candidate.id, 'PROMOTE'))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'leadOrganisationId' });
     expect(errorOf(await review('elexonMim', candidate.id, 'REJECT'))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'note' });
-    const rejected = (await review('elexonMim', candidate.id, 'REJECT', { note: 'One DCP’s customers only: an incident, not industry-wide' })).data!.reviewMajorIncident;
+    const rejected = (await review('elexonMim', candidate.id, 'REJECT', { note: 'One DCP’s customers only: an incident, not industry-wide' })).data!
+      .reviewMajorIncident;
     expect(rejected).toMatchObject({ state: 'REJECTED', reviewNote: 'One DCP’s customers only: an incident, not industry-wide' });
     // Rejected ones stay with the MI team.
     expect(await viewMi('eonNext', candidate.id)).toBeNull();
@@ -652,7 +810,18 @@ describe('the public status feed', () => {
     expect(json.headers.get('cache-control')).toBe('public, max-age=10');
     expect(json.headers.get('content-type')).toMatch(/^application\/json/);
     const jsonBody = await json.text();
-    const feed = JSON.parse(jsonBody) as { generatedAt: string; incidents: { reference: string; title: string; state: string; services: string[]; leadName: string; latestUpdate: string | null; nextUpdateDueAt: string | null }[] };
+    const feed = JSON.parse(jsonBody) as {
+      generatedAt: string;
+      incidents: {
+        reference: string;
+        title: string;
+        state: string;
+        services: string[];
+        leadName: string;
+        latestUpdate: string | null;
+        nextUpdateDueAt: string | null;
+      }[];
+    };
     expect(Number.isNaN(Date.parse(feed.generatedAt))).toBe(false);
     // The live CSS outage; the DIP outage was resolved more than 24 hours ago (moved back above).
     expect(feed.incidents).toHaveLength(1);
@@ -698,7 +867,10 @@ describe('the public status feed', () => {
   });
 
   it('the feed query itself is readable by any authenticated caller and names no case', async () => {
-    const { data, errors } = await as<{ majorIncidentStatusFeed: { reference: string }[] }>('npower', '{ majorIncidentStatusFeed { reference title latestUpdate } }');
+    const { data, errors } = await as<{ majorIncidentStatusFeed: { reference: string }[] }>(
+      'npower',
+      '{ majorIncidentStatusFeed { reference title latestUpdate } }',
+    );
     expect(errors).toBeUndefined();
     expect(data?.majorIncidentStatusFeed).toHaveLength(1);
   });

@@ -41,7 +41,12 @@ const mailTo = (address: string) => sink.messages().filter((m) => m.recipients.i
 
 beforeAll(async () => {
   sink = await startSmtpSink();
-  for (const [key, value] of Object.entries({ SMTP_HOST: sink.host, SMTP_PORT: String(sink.port), EMAIL_FROM: 'CPSD <cpsd@cpsd.example>', EMAIL_REPLY_TO: 'replies@cpsd.example' })) {
+  for (const [key, value] of Object.entries({
+    SMTP_HOST: sink.host,
+    SMTP_PORT: String(sink.port),
+    EMAIL_FROM: 'CPSD <cpsd@cpsd.example>',
+    EMAIL_REPLY_TO: 'replies@cpsd.example',
+  })) {
     saved[key] = process.env[key];
     process.env[key] = value;
   }
@@ -74,13 +79,30 @@ describe('MI comms go out through the email bridge', () => {
 
   it('a DIP major incident is promoted and updated: each address gets the promotion and the update, once each', async () => {
     const { raiseCase } = await ok<{ raiseCase: { id: string } }>('britishGas', 'mutation($input: RaiseCaseInput!) { raiseCase(input: $input) { id } }', {
-      input: { deskId: 'elexon-service-desk', category: 'MARKET_SYSTEMS', subject: 'DIP not delivering our messages', description: DESCRIPTION, evidence: { mpans: [MPAN] } },
+      input: {
+        deskId: 'elexon-service-desk',
+        category: 'MARKET_SYSTEMS',
+        subject: 'DIP not delivering our messages',
+        description: DESCRIPTION,
+        evidence: { mpans: [MPAN] },
+      },
     });
-    await ok('elexonAgent', 'mutation($input: TriageCaseInput!) { triageCase(input: $input) { id } }', { input: { caseId: raiseCase.id, type: 'INCIDENT', impact: 'HIGH', urgency: 'HIGH' } });
-    const { proposeMajorIncident } = await ok<{ proposeMajorIncident: { id: string } }>('elexonAgent', 'mutation($caseId: ID!, $input: ProposeMajorIncidentInput!) { proposeMajorIncident(caseId: $caseId, input: $input) { id } }', {
-      caseId: raiseCase.id,
-      input: { title: 'DIP message delivery outage', services: ['DIP'], validityChecks: ['SETTLEMENT_IMPACT', 'SERVICE_DISRUPTION'], thresholds: { participantImpact: true, duration: false, complianceRisk: true, securityBreach: false } },
+    await ok('elexonAgent', 'mutation($input: TriageCaseInput!) { triageCase(input: $input) { id } }', {
+      input: { caseId: raiseCase.id, type: 'INCIDENT', impact: 'HIGH', urgency: 'HIGH' },
     });
+    const { proposeMajorIncident } = await ok<{ proposeMajorIncident: { id: string } }>(
+      'elexonAgent',
+      'mutation($caseId: ID!, $input: ProposeMajorIncidentInput!) { proposeMajorIncident(caseId: $caseId, input: $input) { id } }',
+      {
+        caseId: raiseCase.id,
+        input: {
+          title: 'DIP message delivery outage',
+          services: ['DIP'],
+          validityChecks: ['SETTLEMENT_IMPACT', 'SERVICE_DISRUPTION'],
+          thresholds: { participantImpact: true, duration: false, complianceRisk: true, securityBreach: false },
+        },
+      },
+    );
     miId = proposeMajorIncident.id;
     await ok('elexonMim', 'mutation($id: ID!, $input: ReviewMajorIncidentInput) { reviewMajorIncident(id: $id, decision: PROMOTE, input: $input) { id } }', {
       id: miId,
@@ -109,13 +131,35 @@ describe('MI comms go out through the email bridge', () => {
   it('a redelivered event sends nothing twice', async () => {
     const elexon = t.product.subgraphs.find((s) => s.name === 'elexon')!.db;
     const delivery = t.product.subgraphs.find((s) => s.name === 'delivery')!.db;
-    const rows = (await elexon.query(`SELECT * FROM elexon.outbox WHERE type LIKE 'major_incident.%' AND entity_id = $1 AND type IN ('major_incident.promoted', 'major_incident.updated')`, [miId])) as {
-      id: string; source: string; type: string; entity_typename: string; entity_id: string; case_id: string | null; payload: Record<string, unknown>; occurred_at: Date;
+    const rows = (await elexon.query(
+      `SELECT * FROM elexon.outbox WHERE type LIKE 'major_incident.%' AND entity_id = $1 AND type IN ('major_incident.promoted', 'major_incident.updated')`,
+      [miId],
+    )) as {
+      id: string;
+      source: string;
+      type: string;
+      entity_typename: string;
+      entity_id: string;
+      case_id: string | null;
+      payload: Record<string, unknown>;
+      occurred_at: Date;
     }[];
     expect(rows).toHaveLength(2);
-    const api = serviceApi({ url: t.gatewayUrl, tokenFor: (i) => t.token({ sub: i.subject, org: i.organisationId, roles: i.roles as `${Role}`[], desks: i.deskIds }) });
+    const api = serviceApi({
+      url: t.gatewayUrl,
+      tokenFor: (i) => t.token({ sub: i.subject, org: i.organisationId, roles: i.roles as `${Role}`[], desks: i.deskIds }),
+    });
     for (const row of rows) {
-      const event: DeliveredEvent = { id: row.id, source: row.source, type: row.type, entity: { __typename: row.entity_typename, id: row.entity_id }, caseId: row.case_id, payload: row.payload, occurredAt: row.occurred_at.toISOString(), sequence: '999999' };
+      const event: DeliveredEvent = {
+        id: row.id,
+        source: row.source,
+        type: row.type,
+        entity: { __typename: row.entity_typename, id: row.entity_id },
+        caseId: row.case_id,
+        payload: row.payload,
+        occurredAt: row.occurred_at.toISOString(),
+        sequence: '999999',
+      };
       expect(await fanOutComms(event, delivery, api, { publicUrl: 'https://cpsd.example' })).toBe(0);
     }
     await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -138,7 +182,9 @@ describe('MI comms go out through the email bridge', () => {
 
   it('CPSD admins see the comms deliveries with their recipient; a desk agent does not', async () => {
     const QUERY = '{ deliveries(first: 50) { edges { node { eventType state recipient desk { id } } } } }';
-    const { deliveries } = await ok<{ deliveries: { edges: { node: { eventType: string; state: string; recipient: string | null; desk: { id: string } | null } }[] } }>('admin', QUERY);
+    const { deliveries } = await ok<{
+      deliveries: { edges: { node: { eventType: string; state: string; recipient: string | null; desk: { id: string } | null } }[] };
+    }>('admin', QUERY);
     const comms = deliveries.edges.map((e) => e.node).filter((n) => n.eventType.startsWith('major_incident.'));
     expect(comms).toHaveLength(4);
     for (const node of comms) expect(node).toMatchObject({ state: 'DELIVERED', desk: null });

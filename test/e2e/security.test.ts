@@ -120,14 +120,17 @@ describe('in development mode', () => {
 
   it('an identity header sent by the client is ignored: the caller is who the JWT says', async () => {
     const forger = new IdentityTokenSigner((await generateIdentityKeyPair()).privateKey);
-    const forged = await forger.sign({
-      subject: 'mallory',
-      organisationId: 'elexon',
-      visibleOrganisationIds: ['elexon', 'ukpn', 'british-gas'],
-      roles: [],
-      deskIds: [],
-      kind: 'SERVICE',
-    }, 'elexon');
+    const forged = await forger.sign(
+      {
+        subject: 'mallory',
+        organisationId: 'elexon',
+        visibleOrganisationIds: ['elexon', 'ukpn', 'british-gas'],
+        roles: [],
+        deskIds: [],
+        kind: 'SERVICE',
+      },
+      'elexon',
+    );
     const token = await t.token({ sub: 'carol', org: 'british-gas' });
     const { status, data } = await t.graphql<{ me: { subject: string; organisation: { id: string }; visibleOrganisations: { id: string }[] } }>(ME, {
       token,
@@ -150,14 +153,17 @@ describe('in development mode', () => {
     it('is refused with a partner JWT, with a forged identity, and for _entities', async () => {
       const elexonUrl = t.product.subgraphs.find((s) => s.name === 'elexon')!.url;
       const partnerToken = await t.token({ sub: 'alice', org: 'ukpn' });
-      const forged = await new IdentityTokenSigner((await generateIdentityKeyPair()).privateKey).sign({
-        subject: 'mallory',
-        organisationId: 'elexon',
-        visibleOrganisationIds: ['elexon'],
-        roles: [],
-        deskIds: [],
-        kind: 'SERVICE',
-      }, 'elexon');
+      const forged = await new IdentityTokenSigner((await generateIdentityKeyPair()).privateKey).sign(
+        {
+          subject: 'mallory',
+          organisationId: 'elexon',
+          visibleOrganisationIds: ['elexon'],
+          roles: [],
+          deskIds: [],
+          kind: 'SERVICE',
+        },
+        'elexon',
+      );
       for (const options of [{ token: partnerToken }, { headers: { [IDENTITY_HEADER]: forged } }, {}]) {
         const response = await t.graphql<{ _entities?: unknown }>(ENTITIES, { url: elexonUrl, ...options });
         expect(response.status).toBe(401);

@@ -46,7 +46,10 @@ async function waitReady(name: string, port: number): Promise<void> {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     if (processes.get(name)!.exitCode !== null) throw new Error(`${name} exited:\n${output.get(name)}`);
-    const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
+    const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
@@ -86,10 +89,14 @@ afterAll(async () => {
 
 describe('one service per process, configured by environment', () => {
   it('a token from `npm run token` answers me and a query across two subgraphs', async () => {
-    const { stdout } = await promisify(execFile)(TSX, ['cli/cpsd.ts', 'token', '--sub', 'alice', '--org', 'nged', '--roles', 'participant,desk_agent', '--desks', 'nged-service-desk'], {
-      cwd: ROOT,
-      env: baseEnv,
-    });
+    const { stdout } = await promisify(execFile)(
+      TSX,
+      ['cli/cpsd.ts', 'token', '--sub', 'alice', '--org', 'nged', '--roles', 'participant,desk_agent', '--desks', 'nged-service-desk'],
+      {
+        cwd: ROOT,
+        env: baseEnv,
+      },
+    );
     const token = stdout.trim();
     expect(token.split('.')).toHaveLength(3);
     const response = await fetch(`http://127.0.0.1:${gatewayPort}/graphql`, {
@@ -99,7 +106,11 @@ describe('one service per process, configured by environment', () => {
         query: '{ me { subject roles desks { id profile { contactMethod { kind } } } visibleOrganisations { id } } }',
       }),
     });
-    const body = (await response.json()) as { data: { me: { subject: string; roles: string[]; desks: { id: string; profile: { contactMethod: { kind: string } } }[]; visibleOrganisations: { id: string }[] } } };
+    const body = (await response.json()) as {
+      data: {
+        me: { subject: string; roles: string[]; desks: { id: string; profile: { contactMethod: { kind: string } } }[]; visibleOrganisations: { id: string }[] };
+      };
+    };
     expect(response.status).toBe(200);
     expect(body.data.me.subject).toBe('alice');
     expect(body.data.me.roles).toEqual(['PARTICIPANT', 'DESK_AGENT']);

@@ -125,7 +125,8 @@ describe('caseEvents', () => {
     await comment('elexonAgent', c.id, 'internal: DCC adaptor misbehaving', 'WORK_NOTE');
     await comment('elexonAgent', c.id, 'We are on it');
     // The raise happened before subscribing; under load its event may still be on its way through the relay.
-    const after = () => received.events.map((e) => e.caseEvents as { sequence: string; type: string; case: Record<string, unknown> }).filter((e) => e.type !== 'case.raised');
+    const after = () =>
+      received.events.map((e) => e.caseEvents as { sequence: string; type: string; case: Record<string, unknown> }).filter((e) => e.type !== 'case.raised');
     await until(() => after().length >= 3, 'three events');
     const events = after();
     expect(events.map((e) => e.type)).toEqual(['case.triaged', 'handoff.created', 'case.commented']);
@@ -185,7 +186,11 @@ describe('the WebSocket is authenticated and limited like HTTP', () => {
     let code = 0;
     const shortLived = await t.token({ sub: 'sally', org: 'british-gas', ttlSeconds: 2 });
     const c = await raiseCase();
-    const { received } = subscribe(connect(shortLived, undefined, (x) => (code = x)), CASE_EVENTS, { caseId: c.id });
+    const { received } = subscribe(
+      connect(shortLived, undefined, (x) => (code = x)),
+      CASE_EVENTS,
+      { caseId: c.id },
+    );
     await until(() => received.done, 'the expiry close', 8_000);
     expect(code).toBe(4401);
   });
@@ -276,7 +281,9 @@ describe('majorIncidentUpdates: a DIP outage followed live by dashboards', () =>
     const bgbCase = await raiseCase('sibling');
     await triage(parent.id);
     for (const child of [bgCase, bgbCase]) {
-      await mutate('elexonAgent', 'mutation($input: LinkChildCaseInput!) { linkChildCase(input: $input) { id } }', { input: { parentId: parent.id, childId: child.id } });
+      await mutate('elexonAgent', 'mutation($input: LinkChildCaseInput!) { linkChildCase(input: $input) { id } }', {
+        input: { parentId: parent.id, childId: child.id },
+      });
     }
     const proposed = await mutate<{ proposeMajorIncident: { id: string } }>(
       'elexonAgent',
@@ -305,7 +312,16 @@ describe('majorIncidentUpdates: a DIP outage followed live by dashboards', () =>
       resolution: 'Load balancer replaced; queued messages delivered.',
     });
     await until(() => bg.received.events.length >= 3 && bgb.received.events.length >= 3, 'the promotion, the update and the resolution');
-    type MiEvent = { type: string; majorIncident: { state: string; lead: { name: string }; leadDesk: { profile: { contactMethod: { kind: string } } }; updates: { kind: string }[]; linkedCases: { id: string }[] } };
+    type MiEvent = {
+      type: string;
+      majorIncident: {
+        state: string;
+        lead: { name: string };
+        leadDesk: { profile: { contactMethod: { kind: string } } };
+        updates: { kind: string }[];
+        linkedCases: { id: string }[];
+      };
+    };
     const seen = (r: Received) => r.events.map((e) => e.majorIncidentUpdates as MiEvent);
     expect(seen(bg.received).map((e) => e.type)).toEqual(['major_incident.promoted', 'major_incident.updated', 'major_incident.resolved']);
     const last = seen(bg.received)[2].majorIncident;

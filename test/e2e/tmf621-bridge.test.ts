@@ -131,7 +131,12 @@ function waitFor<T>(probe: () => Promise<T | null | undefined | false> | T | nul
 
 beforeAll(async () => {
   partner = await startPartner();
-  t = await startTestProduct({ DELIVERY_BACKOFF_BASE_MS: '50', DELIVERY_BACKOFF_CAP_MS: '200', DELIVERY_TIMEOUT_MS: '1500', PUBLIC_URL: 'https://cpsd.example' });
+  t = await startTestProduct({
+    DELIVERY_BACKOFF_BASE_MS: '50',
+    DELIVERY_BACKOFF_CAP_MS: '200',
+    DELIVERY_TIMEOUT_MS: '1500',
+    PUBLIC_URL: 'https://cpsd.example',
+  });
   const people: Record<string, Parameters<TestProduct['token']>[0]> = {
     supplier: { sub: 'servicenow-client@britishgas.example', org: 'british-gas', roles: ['participant'] },
     otherSupplier: { sub: 'olga@eonnext.example', org: 'eon-next', roles: ['participant'] },
@@ -148,13 +153,24 @@ beforeAll(async () => {
     defaultDeskId: 'elexon-service-desk',
     // Production rules (https), with the loopback listeners these tests run.
     outbound: { httpsOnly: true, allowLoopback: true },
-    verifier: new JwtVerifier({ jwks: { keys: (await t.graphqlJwks()) as unknown as JSONWebKeySet }, issuer: 'cpsd-dev-issuer', audience: 'cpsd-gateway', algorithms: ['RS256', 'ES256', 'EdDSA'] }),
+    verifier: new JwtVerifier({
+      jwks: { keys: (await t.graphqlJwks()) as unknown as JSONWebKeySet },
+      issuer: 'cpsd-dev-issuer',
+      audience: 'cpsd-gateway',
+      algorithms: ['RS256', 'ES256', 'EdDSA'],
+    }),
     // Hub notifications read cases as each registrant: development-issuer tokens for its scope, as cli/inbound.ts mints them.
     notify: {
       intervalMs: 300,
       api: serviceApi({
         url: t.gatewayUrl,
-        tokenFor: (identity) => t.token({ sub: identity.subject, org: identity.organisationId, roles: identity.roles as Parameters<TestProduct['token']>[0]['roles'], desks: identity.deskIds }),
+        tokenFor: (identity) =>
+          t.token({
+            sub: identity.subject,
+            org: identity.organisationId,
+            roles: identity.roles as Parameters<TestProduct['token']>[0]['roles'],
+            desks: identity.deskIds,
+          }),
       }),
     },
   });
@@ -209,7 +225,13 @@ describe('inbound: a supplier’s system raises and works a case over TMF621', (
     created = response.body as unknown as typeof created;
     expect(created.id).toMatch(/^CPSD-\d{6}$/);
     expect(response.headers.get('location')).toBe(`https://cpsd.example/tmf-api/troubleTicket/v5/troubleTicket/${created.id}`);
-    expect(created).toMatchObject({ status: 'acknowledged', severity: 'Major', ticketType: 'Settlement Services', description: ticket.description, name: ticket.name });
+    expect(created).toMatchObject({
+      status: 'acknowledged',
+      severity: 'Major',
+      ticketType: 'Settlement Services',
+      description: ticket.description,
+      name: ticket.name,
+    });
     expect(created.externalIdentifier).toEqual([
       { owner: 'CPSD', externalIdentifierType: 'Case', id: created.id, '@type': 'ExternalIdentifier' },
       { owner: 'ServiceNow', externalIdentifierType: 'TroubleTicket', id: 'INC0099123', '@type': 'ExternalIdentifier' },
@@ -221,8 +243,15 @@ describe('inbound: a supplier’s system raises and works a case over TMF621', (
       'query($r: String!) { caseByReference(reference: $r) { state raisedBy desk { id } evidence { mpans } } }',
       { r: created.id },
     );
-    expect(caseByReference).toEqual({ state: 'NEW', raisedBy: 'servicenow-client@britishgas.example', desk: { id: 'elexon-service-desk' }, evidence: { mpans: [MPAN] } });
-    const desk = await gql<{ caseByReference: { id: string } | null }>('elexonAgent', 'query($r: String!) { caseByReference(reference: $r) { id } }', { r: created.id });
+    expect(caseByReference).toEqual({
+      state: 'NEW',
+      raisedBy: 'servicenow-client@britishgas.example',
+      desk: { id: 'elexon-service-desk' },
+      evidence: { mpans: [MPAN] },
+    });
+    const desk = await gql<{ caseByReference: { id: string } | null }>('elexonAgent', 'query($r: String!) { caseByReference(reference: $r) { id } }', {
+      r: created.id,
+    });
     expect(desk.caseByReference).not.toBeNull();
     // A retried POST is the same ticket.
     const again = await call('POST', '/troubleTicket', { body: ticket, token: tokens.supplier, headers: { 'idempotency-key': 'sn-create-1' } });
@@ -261,31 +290,61 @@ describe('inbound: a supplier’s system raises and works a case over TMF621', (
     );
     expect(caseByReference.comments).toContainEqual({ body: 'The site is MPAN-registered since March.', visibility: 'CUSTOMER_VISIBLE' });
     // A work note written by the desk never becomes a TMF note.
-    await gql('elexonAgent', 'mutation($input: AddCommentInput!) { addComment(input: $input) { id } }', { input: { caseId: (await gql<{ caseByReference: { id: string } }>('elexonAgent', 'query($r: String!) { caseByReference(reference: $r) { id } }', { r: created.id })).caseByReference.id, body: 'internal: check the DC', visibility: 'WORK_NOTE' } });
+    await gql('elexonAgent', 'mutation($input: AddCommentInput!) { addComment(input: $input) { id } }', {
+      input: {
+        caseId: (
+          await gql<{ caseByReference: { id: string } }>('elexonAgent', 'query($r: String!) { caseByReference(reference: $r) { id } }', { r: created.id })
+        ).caseByReference.id,
+        body: 'internal: check the DC',
+        visibility: 'WORK_NOTE',
+      },
+    });
     const asDesk = await call('GET', `/troubleTicket/${created.id}`, { token: tokens.elexonAgent });
     expect(JSON.stringify(asDesk.body.note)).not.toContain('internal: check the DC');
 
     expectTmfError(await call('PATCH', `/troubleTicket/${created.id}`, { token: tokens.supplier, body: { creationDate: '2025-01-01T00:00:00Z' } }), 400);
     expectTmfError(await call('PATCH', `/troubleTicket/${created.id}`, { token: tokens.supplier, body: { severity: 'Critical' } }), 400);
-    expectTmfError(await call('PATCH', `/troubleTicket/${created.id}`, { token: tokens.supplier, contentType: 'application/json-patch+json', body: [{ op: 'replace', path: '/status', value: 'closed' }] }), 415);
+    expectTmfError(
+      await call('PATCH', `/troubleTicket/${created.id}`, {
+        token: tokens.supplier,
+        contentType: 'application/json-patch+json',
+        body: [{ op: 'replace', path: '/status', value: 'closed' }],
+      }),
+      415,
+    );
     // The raiser may not resolve (the desk does), and a cancellation needs a reason.
-    expectTmfError(await call('PATCH', `/troubleTicket/${created.id}`, { token: tokens.supplier, body: { status: 'resolved', statusChangeReason: 'fixed itself' } }), 403);
+    expectTmfError(
+      await call('PATCH', `/troubleTicket/${created.id}`, { token: tokens.supplier, body: { status: 'resolved', statusChangeReason: 'fixed itself' } }),
+      403,
+    );
     expectTmfError(await call('PATCH', `/troubleTicket/${created.id}`, { token: tokens.supplier, body: { status: 'cancelled' } }), 400);
-    const cancelled = await call('PATCH', `/troubleTicket/${created.id}`, { token: tokens.supplier, body: { status: 'cancelled', statusChangeReason: 'Raised twice by mistake' } });
+    const cancelled = await call('PATCH', `/troubleTicket/${created.id}`, {
+      token: tokens.supplier,
+      body: { status: 'cancelled', statusChangeReason: 'Raised twice by mistake' },
+    });
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.status).toBe('cancelled');
     // A status the cancelled case cannot take is 409 ILLEGAL_TRANSITION, whether the bridge or the API refuses it.
-    const resumed = await call('PATCH', `/troubleTicket/${created.id}`, { token: tokens.supplier, body: { status: 'inProgress', statusChangeReason: 'Not a duplicate after all' } });
+    const resumed = await call('PATCH', `/troubleTicket/${created.id}`, {
+      token: tokens.supplier,
+      body: { status: 'inProgress', statusChangeReason: 'Not a duplicate after all' },
+    });
     expectTmfError(resumed, 409);
     expect(resumed.body.code).toBe('ILLEGAL_TRANSITION');
-    const resolved = await call('PATCH', `/troubleTicket/${created.id}`, { token: tokens.elexonAgent, body: { status: 'resolved', statusChangeReason: 'Fixed' } });
+    const resolved = await call('PATCH', `/troubleTicket/${created.id}`, {
+      token: tokens.elexonAgent,
+      body: { status: 'resolved', statusChangeReason: 'Fixed' },
+    });
     expectTmfError(resolved, 409);
     expect(resolved.body).toMatchObject({ code: 'ILLEGAL_TRANSITION', reason: expect.stringContaining('Cannot RESOLVE') });
     expectTmfError(await call('DELETE', `/troubleTicket/${created.id}`, { token: tokens.supplier }), 405);
   });
 
   it('hub registration: POST /hub registers a listener, DELETE removes it (only its owner)', async () => {
-    const hub = await call('POST', '/hub', { token: tokens.supplier, body: { callback: 'https://servicenow.britishgas.example/tmf/listener', '@type': 'Hub' } });
+    const hub = await call('POST', '/hub', {
+      token: tokens.supplier,
+      body: { callback: 'https://servicenow.britishgas.example/tmf/listener', '@type': 'Hub' },
+    });
     expect(hub.status).toBe(201);
     expect(contract.schema('Hub')(hub.body)).toBe(true);
     expectTmfError(await call('POST', '/hub', { token: tokens.supplier, body: { callback: 'http://plain.example/listener', '@type': 'Hub' } }), 400);
@@ -339,7 +398,9 @@ describe('hub notifications: a registered listener hears of its tickets’ statu
       input: { deskId: 'elexon-service-desk', category: 'MARKET_SYSTEMS', subject, description: 'Since 09:00', evidence: { mpans: [MPAN] } },
     }).then((d) => d.raiseCase);
   const triage = (caseId: string) =>
-    gql('elexonAgent', 'mutation($input: TriageCaseInput!) { triageCase(input: $input) { id } }', { input: { caseId, type: 'INCIDENT', impact: 'MEDIUM', urgency: 'HIGH' } });
+    gql('elexonAgent', 'mutation($input: TriageCaseInput!) { triageCase(input: $input) { id } }', {
+      input: { caseId, type: 'INCIDENT', impact: 'MEDIUM', urgency: 'HIGH' },
+    });
   const eventsFor = (reference: string) => listener.events.filter((e) => (e.event as { troubleTicket: { id: string } }).troubleTicket.id === reference);
 
   it('pushes schema-valid status-change events (inProgress, then resolved) for the registrant’s case only; DELETE /hub stops them', async () => {
@@ -353,8 +414,12 @@ describe('hub notifications: a registered listener hears of its tickets’ statu
     await triage(mine.id);
     await triage(theirs.id);
     const inProgress = await waitFor(() => eventsFor(mine.reference)[0], 'the inProgress event');
-    await gql('elexonAgent', 'mutation($input: ResolveCaseInput!) { resolveCase(input: $input) { id } }', { input: { caseId: mine.id, resolution: 'DIP certificate renewed' } });
-    await gql('elexonAgent', 'mutation($input: ResolveCaseInput!) { resolveCase(input: $input) { id } }', { input: { caseId: theirs.id, resolution: 'DIP certificate renewed' } });
+    await gql('elexonAgent', 'mutation($input: ResolveCaseInput!) { resolveCase(input: $input) { id } }', {
+      input: { caseId: mine.id, resolution: 'DIP certificate renewed' },
+    });
+    await gql('elexonAgent', 'mutation($input: ResolveCaseInput!) { resolveCase(input: $input) { id } }', {
+      input: { caseId: theirs.id, resolution: 'DIP certificate renewed' },
+    });
     const resolved = await waitFor(() => eventsFor(mine.reference)[1], 'the resolved event');
 
     const validate = contract.schema('TroubleTicketStatusChangeEvent');
@@ -370,7 +435,10 @@ describe('hub notifications: a registered listener hears of its tickets’ statu
       expect(ticket.relatedEntity).toBeUndefined();
     }
     expect((inProgress.event as { troubleTicket: { status: string } }).troubleTicket.status).toBe('inProgress');
-    expect((resolved.event as { troubleTicket: { status: string; statusChangeReason: string } }).troubleTicket).toMatchObject({ status: 'resolved', statusChangeReason: 'DIP certificate renewed' });
+    expect((resolved.event as { troubleTicket: { status: string; statusChangeReason: string } }).troubleTicket).toMatchObject({
+      status: 'resolved',
+      statusChangeReason: 'DIP certificate renewed',
+    });
     expect(inProgress.eventId).not.toBe(resolved.eventId);
     // Nothing about another organisation's case, and no status sent twice.
     expect(eventsFor(theirs.reference)).toEqual([]);
@@ -381,7 +449,11 @@ describe('hub notifications: a registered listener hears of its tickets’ statu
     expect((await call('DELETE', `/hub/${hub.body.id}`, { token: tokens.supplier })).status).toBe(204);
     const count = listener.events.length;
     await gql('supplier', 'mutation($input: CaseNoteInput!) { confirmResolution(input: $input) { id } }', { input: { caseId: mine.id } });
-    const { caseByReference } = await gql<{ caseByReference: { state: string } }>('supplier', 'query($r: String!) { caseByReference(reference: $r) { state } }', { r: mine.reference });
+    const { caseByReference } = await gql<{ caseByReference: { state: string } }>(
+      'supplier',
+      'query($r: String!) { caseByReference(reference: $r) { state } }',
+      { r: mine.reference },
+    );
     expect(caseByReference.state).toBe('CLOSED');
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(listener.events.length).toBe(count);
@@ -397,24 +469,39 @@ describe('outbound: a hand-off to UK Power Networks, whose desk takes tickets ov
   let partnerTicket: Record<string, unknown> & { id: string };
 
   it('the engine creates one ticket on the partner’s endpoint through 500s, a 429 with Retry-After and a timeout', async () => {
-    const { raiseCase } = await gql<{ raiseCase: { id: string; reference: string } }>('supplier', 'mutation($input: RaiseCaseInput!) { raiseCase(input: $input) { id reference } }', {
-      input: {
-        deskId: 'elexon-service-desk',
-        category: 'MARKET_SYSTEMS',
-        subject: `Network outage affecting ${MPAN}`,
-        description: `Meter ${MPAN} off supply since 06:00.`,
-        evidence: { mpans: [MPAN] },
+    const { raiseCase } = await gql<{ raiseCase: { id: string; reference: string } }>(
+      'supplier',
+      'mutation($input: RaiseCaseInput!) { raiseCase(input: $input) { id reference } }',
+      {
+        input: {
+          deskId: 'elexon-service-desk',
+          category: 'MARKET_SYSTEMS',
+          subject: `Network outage affecting ${MPAN}`,
+          description: `Meter ${MPAN} off supply since 06:00.`,
+          evidence: { mpans: [MPAN] },
+        },
       },
-    });
+    );
     ({ id: caseId, reference } = raiseCase);
-    await gql('elexonAgent', 'mutation($input: TriageCaseInput!) { triageCase(input: $input) { id } }', { input: { caseId, type: 'INCIDENT', impact: 'MEDIUM', urgency: 'HIGH' } });
-    partner.script(['fail-500', 'create-then-500', 'rate-limit', 'hang']);
-    const { handOffCase } = await gql<{ handOffCase: { handoffs: { id: string }[] } }>('elexonAgent', 'mutation($input: HandOffCaseInput!) { handOffCase(input: $input) { handoffs { id } } }', {
-      input: { caseId, toDeskId: PARTNER_DESK, reason: `Feeder fault suspected near ${MPAN}` },
+    await gql('elexonAgent', 'mutation($input: TriageCaseInput!) { triageCase(input: $input) { id } }', {
+      input: { caseId, type: 'INCIDENT', impact: 'MEDIUM', urgency: 'HIGH' },
     });
+    partner.script(['fail-500', 'create-then-500', 'rate-limit', 'hang']);
+    const { handOffCase } = await gql<{ handOffCase: { handoffs: { id: string }[] } }>(
+      'elexonAgent',
+      'mutation($input: HandOffCaseInput!) { handOffCase(input: $input) { handoffs { id } } }',
+      {
+        input: { caseId, toDeskId: PARTNER_DESK, reason: `Feeder fault suspected near ${MPAN}` },
+      },
+    );
     handoffId = handOffCase.handoffs[0]!.id;
 
-    type DeliveryView = { id: string; state: string; externalReference: string | null; attempts: { outcome: string; httpStatus: number | null; retryAfterMs: number | null }[] };
+    type DeliveryView = {
+      id: string;
+      state: string;
+      externalReference: string | null;
+      attempts: { outcome: string; httpStatus: number | null; retryAfterMs: number | null }[];
+    };
     const delivery = await waitFor(async () => {
       const { deliveries } = await gql<{ deliveries: { edges: { node: DeliveryView }[] } }>(
         'admin',
@@ -440,7 +527,10 @@ describe('outbound: a hand-off to UK Power Networks, whose desk takes tickets ov
     partnerTicket = partner.tickets.get(delivery.id)!;
     expect(delivery.externalReference).toBe(partnerTicket.id);
     expect(contract.checkCreate(JSON.parse(posts[0]!.body))).toEqual([]);
-    expect(partnerTicket).toMatchObject({ status: 'acknowledged', externalIdentifier: expect.arrayContaining([{ owner: 'CPSD', externalIdentifierType: 'Case', id: reference, '@type': 'ExternalIdentifier' }]) });
+    expect(partnerTicket).toMatchObject({
+      status: 'acknowledged',
+      externalIdentifier: expect.arrayContaining([{ owner: 'CPSD', externalIdentifierType: 'Case', id: reference, '@type': 'ExternalIdentifier' }]),
+    });
   });
 
   /** The partner posts an event to our listener, as its own system does (its client-credentials token). */
@@ -476,10 +566,33 @@ describe('outbound: a hand-off to UK Power Networks, whose desk takes tickets ov
     const restarted = await startTmf621Server({
       port: 0,
       gateway: { url: t.gatewayUrl },
-      verifier: new JwtVerifier({ jwks: { keys: (await t.graphqlJwks()) as unknown as JSONWebKeySet }, issuer: 'cpsd-dev-issuer', audience: 'cpsd-gateway', algorithms: ['RS256', 'ES256', 'EdDSA'] }),
+      verifier: new JwtVerifier({
+        jwks: { keys: (await t.graphqlJwks()) as unknown as JSONWebKeySet },
+        issuer: 'cpsd-dev-issuer',
+        audience: 'cpsd-gateway',
+        algorithms: ['RS256', 'ES256', 'EdDSA'],
+      }),
     });
-    const ev2 = { '@type': 'TroubleTicketStatusChangeEvent', eventId: 'ev-2', eventTime: new Date().toISOString(), eventType: 'TroubleTicketStatusChangeEvent', event: { troubleTicket: { ...partnerTicket, href: `http://partner.invalid/troubleTicket/${partnerTicket.id}`, '@type': 'TroubleTicket', status: 'inProgress', statusChangeReason: 'Crew dispatched to the substation' } } };
-    const replayed = await fetch(`${restarted.url}/listener/troubleTicketStatusChangeEvent`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens.ukpnSystem}` }, body: JSON.stringify(ev2) });
+    const ev2 = {
+      '@type': 'TroubleTicketStatusChangeEvent',
+      eventId: 'ev-2',
+      eventTime: new Date().toISOString(),
+      eventType: 'TroubleTicketStatusChangeEvent',
+      event: {
+        troubleTicket: {
+          ...partnerTicket,
+          href: `http://partner.invalid/troubleTicket/${partnerTicket.id}`,
+          '@type': 'TroubleTicket',
+          status: 'inProgress',
+          statusChangeReason: 'Crew dispatched to the substation',
+        },
+      },
+    };
+    const replayed = await fetch(`${restarted.url}/listener/troubleTicketStatusChangeEvent`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens.ukpnSystem}` },
+      body: JSON.stringify(ev2),
+    });
     expect(replayed.status).toBe(204);
     await restarted.stop();
     expect((await partnerEvent('TroubleTicketResolvedEvent', 'ev-3', 'resolved', 'Feeder repaired, supply restored')).status).toBe(204);
@@ -488,16 +601,22 @@ describe('outbound: a hand-off to UK Power Networks, whose desk takes tickets ov
     expectTmfError(await call('POST', '/listener/troubleTicketStatusChangeEvent', { body: { eventId: 'x' } }), 401);
     expectTmfError(await call('POST', '/listener/troubleTicketStatusChangeEvent', { token: tokens.ukpnSystem, body: { eventId: 'x' } }), 400);
 
-    const { case: seen } = await gql<{ case: { handoffs: { id: string; state: string; externalReference: string; resolution: string }[]; timeline: { action: string }[] } }>(
-      'elexonAgent',
-      'query($id: ID!) { case(id: $id) { handoffs { id state externalReference resolution } timeline { action } } }',
-      { id: caseId },
-    );
+    const { case: seen } = await gql<{
+      case: { handoffs: { id: string; state: string; externalReference: string; resolution: string }[]; timeline: { action: string }[] };
+    }>('elexonAgent', 'query($id: ID!) { case(id: $id) { handoffs { id state externalReference resolution } timeline { action } } }', { id: caseId });
     expect(seen.handoffs).toEqual([{ id: handoffId, state: 'RESOLVED', externalReference: partnerTicket.id, resolution: 'Feeder repaired, supply restored' }]);
     const actions = seen.timeline.map((e) => e.action);
-    for (const action of ['HANDOFF_ACKNOWLEDGED', 'HANDOFF_UPDATED', 'HANDOFF_RESOLVED']) expect(actions.filter((a) => a === action), action).toHaveLength(1);
+    for (const action of ['HANDOFF_ACKNOWLEDGED', 'HANDOFF_UPDATED', 'HANDOFF_RESOLVED'])
+      expect(
+        actions.filter((a) => a === action),
+        action,
+      ).toHaveLength(1);
     // The CPSD tells the partner's system what changed on its side: a PATCH at the partner's own ticket id.
-    await waitFor(() => partner.requests.find((r) => r.method === 'PATCH' && r.url.endsWith(`/troubleTicket/${partnerTicket.id}`) && JSON.parse(r.body).status === 'resolved'), 'the PATCH to resolved');
+    await waitFor(
+      () =>
+        partner.requests.find((r) => r.method === 'PATCH' && r.url.endsWith(`/troubleTicket/${partnerTicket.id}`) && JSON.parse(r.body).status === 'resolved'),
+      'the PATCH to resolved',
+    );
     for (const patch of partner.requests.filter((r) => r.method === 'PATCH')) expect(contract.checkPatch(JSON.parse(patch.body))).toEqual([]);
   });
 

@@ -53,7 +53,10 @@ beforeAll(async () => {
     variables: { input: { deskId: 'gridlink-dcp-desk', category: 'MARKET_SYSTEMS', subject: 'DCP connection down', description: 'No traffic' } },
   });
   const dcpCaseId = dcpCase.data!.raiseCase.id;
-  expect((await t.graphql(TRIAGE, { token: tokens.gridlinkAgent, variables: { input: { caseId: dcpCaseId, type: 'INCIDENT', impact: 'HIGH', urgency: 'HIGH' } } })).errors).toBeUndefined();
+  expect(
+    (await t.graphql(TRIAGE, { token: tokens.gridlinkAgent, variables: { input: { caseId: dcpCaseId, type: 'INCIDENT', impact: 'HIGH', urgency: 'HIGH' } } }))
+      .errors,
+  ).toBeUndefined();
   const proposed = await t.graphql<{ proposeMajorIncident: { id: string } }>(
     'mutation($caseId: ID!, $input: ProposeMajorIncidentInput!) { proposeMajorIncident(caseId: $caseId, input: $input) { id } }',
     {
@@ -111,16 +114,21 @@ describe("a supplier's token claiming desk_agent at Elexon's desk", () => {
   });
 
   it('keeps what the directory does grant: the token still answers me, with the desk dropped', async () => {
-    const me = await t.graphql<{ me: { subject: string; roles: string[]; desks: { id: string }[] } }>('{ me { subject roles desks { id } } }', { token: tokens.fakeAgent });
+    const me = await t.graphql<{ me: { subject: string; roles: string[]; desks: { id: string }[] } }>('{ me { subject roles desks { id } } }', {
+      token: tokens.fakeAgent,
+    });
     expect(me.data?.me).toEqual({ subject: 'mallory', roles: ['PARTICIPANT', 'DESK_AGENT'], desks: [] });
   });
 });
 
 describe("a supplier's token claiming cpsd_admin", () => {
   it("sees only its own organisation's cases, not every organisation's", async () => {
-    const list = await t.graphql<{ cases: { edges: { node: { id: string; subject: string } }[] } }>('query { cases(first: 100) { edges { node { id subject } } } }', {
-      token: tokens.fakeAdmin,
-    });
+    const list = await t.graphql<{ cases: { edges: { node: { id: string; subject: string } }[] } }>(
+      'query { cases(first: 100) { edges { node { id subject } } } }',
+      {
+        token: tokens.fakeAdmin,
+      },
+    );
     const subjects = (list.data?.cases.edges ?? []).map((e) => e.node.subject);
     expect(subjects).toContain('Our own case');
     expect(subjects).not.toContain('DIP rejecting our messages');
@@ -152,7 +160,10 @@ describe("a supplier's token claiming major_incident_manager", () => {
     expect(list.data!.majorIncidents.map((mi) => mi.id)).not.toContain(dcpCandidateId);
     const seenByManager = await t.graphql<{ majorIncidents: { id: string }[] }>('{ majorIncidents(first: 50) { id } }', { token: tokens.elexonMim });
     expect(seenByManager.data!.majorIncidents.map((mi) => mi.id)).toContain(dcpCandidateId);
-    const real = await t.graphql<{ majorIncident: { state: string } }>('query($id: ID!) { majorIncident(id: $id) { state } }', { token: tokens.elexonMim, variables: { id: dcpCandidateId } });
+    const real = await t.graphql<{ majorIncident: { state: string } }>('query($id: ID!) { majorIncident(id: $id) { state } }', {
+      token: tokens.elexonMim,
+      variables: { id: dcpCandidateId },
+    });
     expect(real.data?.majorIncident).toEqual({ state: 'CANDIDATE' });
   });
 });
@@ -171,20 +182,30 @@ describe('what the directory does grant keeps working', () => {
   });
 
   it("the bridges' service identities are granted by the directory: the comms identity is Elexon's cpsd_admin, a desk bridge works its desk", async () => {
-    const comms = await t.token({ sub: COMMS_IDENTITY.subject, org: COMMS_IDENTITY.organisationId, roles: COMMS_IDENTITY.roles as never, desks: COMMS_IDENTITY.deskIds });
+    const comms = await t.token({
+      sub: COMMS_IDENTITY.subject,
+      org: COMMS_IDENTITY.organisationId,
+      roles: COMMS_IDENTITY.roles as never,
+      desks: COMMS_IDENTITY.deskIds,
+    });
     const commsView = await t.graphql<{ case: { id: string } | null }>(CASE, { token: comms, variables: { id: britishGasCaseId } });
     expect(commsView.data?.case?.id).toBe(britishGasCaseId);
     const bridge = deskServiceIdentity('email', 'elexon-service-desk', 'elexon');
     const desk = await t.token({ sub: bridge.subject, org: bridge.organisationId, roles: bridge.roles as never, desks: bridge.deskIds });
     const me = await t.graphql<{ me: { roles: string[]; desks: { id: string }[] } }>('{ me { roles desks { id } } }', { token: desk });
     expect(me.data?.me).toEqual({ roles: ['DESK_AGENT'], desks: [{ id: 'elexon-service-desk' }] });
-    expect((await t.graphql(CASE, { token: desk, variables: { id: britishGasCaseId } })).data).toEqual({ case: { id: britishGasCaseId, subject: 'DIP rejecting our messages' } });
+    expect((await t.graphql(CASE, { token: desk, variables: { id: britishGasCaseId } })).data).toEqual({
+      case: { id: britishGasCaseId, subject: 'DIP rejecting our messages' },
+    });
   });
 
   it('a token for an organisation the directory does not know is the bare 401', async () => {
     const token = await t.token({ sub: 'ghost', org: 'no-such-org', roles: ['participant'] });
     const response = await t.graphql('{ me { subject } }', { token });
-    expect({ status: response.status, errors: response.errors }).toEqual({ status: 401, errors: [{ message: 'Unauthenticated', extensions: { code: 'UNAUTHENTICATED' } }] });
+    expect({ status: response.status, errors: response.errors }).toEqual({
+      status: 401,
+      errors: [{ message: 'Unauthenticated', extensions: { code: 'UNAUTHENTICATED' } }],
+    });
   });
 });
 
@@ -203,9 +224,9 @@ describe('the directory says who may hold what', () => {
     const db = new pg.Client({ connectionString: t.product.databaseUrl });
     await db.connect();
     try {
-      await expect(db.query(`UPDATE elexon.organisations SET granted_roles = granted_roles || '{major_incident_manager}' WHERE id = 'eon-next'`)).rejects.toThrow(
-        /organisations_mi_managers_only_in_csps/,
-      );
+      await expect(
+        db.query(`UPDATE elexon.organisations SET granted_roles = granted_roles || '{major_incident_manager}' WHERE id = 'eon-next'`),
+      ).rejects.toThrow(/organisations_mi_managers_only_in_csps/);
       await db.query(`UPDATE elexon.organisations SET granted_roles = '{participant}' WHERE id = 'eon-next'`);
       // A fresh look-up (the gateway's own refreshes within its 30 s TTL) sees the narrower grant.
       const scope = new DirectoryScope(t.product.subgraphs.find((sg) => sg.name === 'elexon')!.url, t.product.signer);

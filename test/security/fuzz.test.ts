@@ -49,28 +49,84 @@ const OPERATIONS = [
   'mutation($input: RaiseCaseInput!) { raiseCase(input: $input) { id } }',
   'query($m: String!) { meteringPoint(mpan: $m) { mpan } }',
 ];
-const WEIRD = ['', '\u0000', '\ud800', '💥', '\u202e', 'ﬃ', '"', '\\', '{', '}', '$', '@', '#', '...', '\n', 'a'.repeat(70_000), '\u{10ffff}', '__schema', '__typename'];
-const VALUES: unknown[] = [null, 0, -1, 1e308, 2 ** 53, 'x', '', [], {}, [[[]]], { a: { b: { c: 1 } } }, true, 'ukpn', '00000000-0000-0000-0000-000000000000', 'x'.repeat(100_000)];
+const WEIRD = [
+  '',
+  '\u0000',
+  '\ud800',
+  '💥',
+  '\u202e',
+  'ﬃ',
+  '"',
+  '\\',
+  '{',
+  '}',
+  '$',
+  '@',
+  '#',
+  '...',
+  '\n',
+  'a'.repeat(70_000),
+  '\u{10ffff}',
+  '__schema',
+  '__typename',
+];
+const VALUES: unknown[] = [
+  null,
+  0,
+  -1,
+  1e308,
+  2 ** 53,
+  'x',
+  '',
+  [],
+  {},
+  [[[]]],
+  { a: { b: { c: 1 } } },
+  true,
+  'ukpn',
+  '00000000-0000-0000-0000-000000000000',
+  'x'.repeat(100_000),
+];
 
 function mutateDocument(doc: string): string {
   switch (int(12)) {
-    case 0: return `{ ${'organisation(id: "ukpn") { children { '.repeat(1 + int(40))}id${' } }'.repeat(1 + int(40))} }`;
-    case 1: return `{ ${Array.from({ length: 1 + int(400) }, (_, i) => `a${i}: me { subject }`).join(' ')} }`;
-    case 2: return `query { ...A } fragment A on Query { ...B } fragment B on Query { ...A }`;
-    case 3: return doc.replace('{', `{ __typename @${pick(['skip', 'include', 'deprecated', 'x'])}(if: ${pick(['true', '$nope', '"s"', '1'])}) `);
-    case 4: return doc.replace(/\bid\b/, `id(arg: "${pick(WEIRD)}")`);
-    case 5: { const i = int(doc.length); return doc.slice(0, i) + pick(WEIRD) + doc.slice(i + int(3)); }
-    case 6: return doc.slice(0, int(doc.length));
-    case 7: return doc.replace(/\w+ \{/, `${pick(['nam', 'cse', 'mee', 'orgnisation', 'caseBy'])} {`);
-    case 8: return `query Q { me { subject } } query Q { me { subject } } ${doc}`;
-    case 9: return `{ me { ${'subject '.repeat(1 + int(3000))} } }`;
-    case 10: return `subscription { caseEvents(caseId: "${pick(WEIRD)}") { type } }`;
-    default: return doc.split('').reverse().join('');
+    case 0:
+      return `{ ${'organisation(id: "ukpn") { children { '.repeat(1 + int(40))}id${' } }'.repeat(1 + int(40))} }`;
+    case 1:
+      return `{ ${Array.from({ length: 1 + int(400) }, (_, i) => `a${i}: me { subject }`).join(' ')} }`;
+    case 2:
+      return `query { ...A } fragment A on Query { ...B } fragment B on Query { ...A }`;
+    case 3:
+      return doc.replace('{', `{ __typename @${pick(['skip', 'include', 'deprecated', 'x'])}(if: ${pick(['true', '$nope', '"s"', '1'])}) `);
+    case 4:
+      return doc.replace(/\bid\b/, `id(arg: "${pick(WEIRD)}")`);
+    case 5: {
+      const i = int(doc.length);
+      return doc.slice(0, i) + pick(WEIRD) + doc.slice(i + int(3));
+    }
+    case 6:
+      return doc.slice(0, int(doc.length));
+    case 7:
+      return doc.replace(/\w+ \{/, `${pick(['nam', 'cse', 'mee', 'orgnisation', 'caseBy'])} {`);
+    case 8:
+      return `query Q { me { subject } } query Q { me { subject } } ${doc}`;
+    case 9:
+      return `{ me { ${'subject '.repeat(1 + int(3000))} } }`;
+    case 10:
+      return `subscription { caseEvents(caseId: "${pick(WEIRD)}") { type } }`;
+    default:
+      return doc.split('').reverse().join('');
   }
 }
 
 function randomVariables(): unknown {
-  return pick([undefined, null, 'string', [1, 2], { id: pick(VALUES), input: { caseId: pick(VALUES), body: pick(VALUES) }, f: { raisedByOrganisationId: pick(VALUES) }, m: pick(VALUES) }]);
+  return pick([
+    undefined,
+    null,
+    'string',
+    [1, 2],
+    { id: pick(VALUES), input: { caseId: pick(VALUES), body: pick(VALUES) }, f: { raisedByOrganisationId: pick(VALUES) }, m: pick(VALUES) },
+  ]);
 }
 
 let t: TestProduct;
@@ -88,17 +144,29 @@ function findings(): typeof leaks {
 
 function check(input: string, body: string): void {
   for (const [what, pattern] of LEAKS) if (pattern.test(body)) leaks.push({ input: input.slice(0, 300), what, body: body.slice(0, 3000) });
-  if (/INTERNAL_SERVER_ERROR/.test(body) && !/"correlationId":"[0-9a-f-]{36}"/.test(body)) leaks.push({ input: input.slice(0, 300), what: 'internal error without a correlation id', body: body.slice(0, 3000) });
+  if (/INTERNAL_SERVER_ERROR/.test(body) && !/"correlationId":"[0-9a-f-]{36}"/.test(body))
+    leaks.push({ input: input.slice(0, 300), what: 'internal error without a correlation id', body: body.slice(0, 3000) });
 }
 
 async function alive(): Promise<void> {
-  const response = await fetch(t.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: '{ me { subject } }' }) });
+  const response = await fetch(t.gatewayUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query: '{ me { subject } }' }),
+  });
   expect(await response.json()).toEqual({ data: { me: { subject: 'erin@dcc.example' } } });
 }
 
 beforeAll(async () => {
   idp = await startIdentityProvider();
-  t = await startTestProduct({ NODE_ENV: 'production', JWKS_URL: idp.jwksUrl, JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE, JWT_ALGORITHMS: 'ES256', JWT_TYP: TYP });
+  t = await startTestProduct({
+    NODE_ENV: 'production',
+    JWKS_URL: idp.jwksUrl,
+    JWT_ISSUER: ISSUER,
+    JWT_AUDIENCE: AUDIENCE,
+    JWT_ALGORITHMS: 'ES256',
+    JWT_TYP: TYP,
+  });
   token = await idp.sign({ org: 'dcc', roles: ['participant'], exp: Math.floor(Date.now() / 1000) + 3600 });
   console.log(`fuzz seed ${SEED} (replay with FUZZ_SEED=${SEED})`);
 });
@@ -116,7 +184,11 @@ it('GraphQL over HTTP: mutated documents, variables, batches and GET', async () 
     ['mutation($input: RaiseCaseInput!) { raiseCase(input: $input) { id } }', { input: { caseId: 'x' } }],
     ['subscription { caseEvents(caseId: "x") { type } }', undefined],
   ] as const) {
-    const response = await fetch(t.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
+    const response = await fetch(t.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query, variables }),
+    });
     const body = await response.text();
     if (response.status >= 500) leaks.push({ input: query, what: `HTTP ${response.status}`, body });
     check(query, body);
@@ -132,8 +204,17 @@ it('GraphQL over HTTP: mutated documents, variables, batches and GET', async () 
       const url = `${t.gatewayUrl}?query=${wellFormed(query)}&variables=${wellFormed(JSON.stringify(variables ?? {}))}`;
       response = await fetch(url, { headers: { authorization: `Bearer ${token}`, 'apollo-require-preflight': 'true' } });
     } else {
-      const payload = shape === 1 ? [{ query }, { query: pick(OPERATIONS) }] : shape === 2 ? pick(VALUES) : { query, variables, operationName: random() < 0.1 ? pick(WEIRD) : undefined };
-      response = await fetch(t.gatewayUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: shape === 3 ? query : JSON.stringify(payload) });
+      const payload =
+        shape === 1
+          ? [{ query }, { query: pick(OPERATIONS) }]
+          : shape === 2
+            ? pick(VALUES)
+            : { query, variables, operationName: random() < 0.1 ? pick(WEIRD) : undefined };
+      response = await fetch(t.gatewayUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: shape === 3 ? query : JSON.stringify(payload),
+      });
     }
     const body = await response.text();
     inputs += 1;
@@ -171,11 +252,19 @@ it('graphql-ws: random, truncated, binary and mutated messages, subscribe before
   const init = JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } });
   for (let i = 0; i < WS_INPUTS && Date.now() < deadline; i++) {
     const id = pick(['1', '1', '', 'x'.repeat(1 + int(5000)), String(int(1e9))]);
-    const subscribe = JSON.stringify({ id, type: 'subscribe', payload: { query: mutateDocument('subscription($c: ID!) { caseEvents(caseId: $c) { type } }'), variables: { c: pick(VALUES) } } });
+    const subscribe = JSON.stringify({
+      id,
+      type: 'subscribe',
+      payload: { query: mutateDocument('subscription($c: ID!) { caseEvents(caseId: $c) { type } }'), variables: { c: pick(VALUES) } },
+    });
     const message = pick([
       subscribe,
       subscribe.slice(0, int(subscribe.length)),
-      JSON.stringify({ type: pick(['subscribe', 'complete', 'ping', 'pong', 'next', 'connection_ack', 'connection_init', 'x']), id: pick(VALUES), payload: pick(VALUES) }),
+      JSON.stringify({
+        type: pick(['subscribe', 'complete', 'ping', 'pong', 'next', 'connection_ack', 'connection_init', 'x']),
+        id: pick(VALUES),
+        payload: pick(VALUES),
+      }),
       Buffer.from(Array.from({ length: int(256) }, () => int(256))),
       pick(WEIRD),
       '{"type":"subscribe","id":"1","payload":{"query":' + '['.repeat(1 + int(5000)),
@@ -191,7 +280,10 @@ it('graphql-ws: random, truncated, binary and mutated messages, subscribe before
 /** One raw WebSocket frame: `masked` false breaks RFC 6455 §5.1 (a client must mask). */
 function frame(opcode: number, payload: Buffer, masked: boolean, fin = true): Buffer {
   const length = payload.length;
-  const header = length < 126 ? Buffer.from([(fin ? 0x80 : 0) | opcode, (masked ? 0x80 : 0) | length]) : Buffer.from([(fin ? 0x80 : 0) | opcode, (masked ? 0x80 : 0) | 126, length >> 8, length & 0xff]);
+  const header =
+    length < 126
+      ? Buffer.from([(fin ? 0x80 : 0) | opcode, (masked ? 0x80 : 0) | length])
+      : Buffer.from([(fin ? 0x80 : 0) | opcode, (masked ? 0x80 : 0) | 126, length >> 8, length & 0xff]);
   if (!masked) return Buffer.concat([header, payload]);
   const mask = Buffer.from([int(256), int(256), int(256), int(256)]);
   return Buffer.concat([header, mask, Buffer.from(payload.map((b, i) => b ^ mask[i % 4]))]);
@@ -204,7 +296,9 @@ function tcpSession(bytes: Buffer): Promise<void> {
     // A bound on each raw-frame session, not a proof of absence (the verdict is the alive() probe afterwards).
     const timer = setTimeout(() => socket.destroy(), 500);
     socket.on('connect', () => {
-      socket.write(`GET /graphql HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: ${GRAPHQL_WS}\r\n\r\n`);
+      socket.write(
+        `GET /graphql HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: ${GRAPHQL_WS}\r\n\r\n`,
+      );
       socket.end(bytes);
     });
     socket.on('data', (chunk) => check(bytes.toString('latin1', 0, 100), chunk.toString('latin1')));

@@ -83,15 +83,23 @@ describe('cross-site request forgery', () => {
       variables: { input: { deskId: 'elexon-service-desk', category: 'MARKET_SYSTEMS', subject: 'forged', description: 'csrf' } },
     });
     for (const contentType of ['text/plain', 'text/plain; application/json', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
-      const response = await fetch(t.gatewayUrl, { method: 'POST', headers: { 'content-type': contentType, authorization: `Bearer ${alice}` }, body: mutation });
+      const response = await fetch(t.gatewayUrl, {
+        method: 'POST',
+        headers: { 'content-type': contentType, authorization: `Bearer ${alice}` },
+        body: mutation,
+      });
       expect(response.status, contentType).toBe(415);
       expect(((await response.json()) as { errors: { extensions: { code: string } }[] }).errors[0].extensions.code).toBe('UNSUPPORTED_MEDIA_TYPE');
     }
     // The same mutation as JSON runs: the forged ones would be listed before it if any had.
-    const legit = await t.graphql<{ raiseCase: { id: string } }>(JSON.parse(mutation).query, { token: alice, variables: { input: { ...JSON.parse(mutation).variables.input, subject: 'legit' } } });
+    const legit = await t.graphql<{ raiseCase: { id: string } }>(JSON.parse(mutation).query, {
+      token: alice,
+      variables: { input: { ...JSON.parse(mutation).variables.input, subject: 'legit' } },
+    });
     expect(legit.errors).toBeUndefined();
     const mine = await waitFor(
-      async () => (await t.graphql<{ cases: { edges: { node: { subject: string } }[] } }>('{ cases(first: 50) { edges { node { subject } } } }', { token: alice })).data,
+      async () =>
+        (await t.graphql<{ cases: { edges: { node: { subject: string } }[] } }>('{ cases(first: 50) { edges { node { subject } } } }', { token: alice })).data,
       'the case list',
       10_000,
     );

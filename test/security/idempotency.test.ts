@@ -19,7 +19,10 @@ interface Raised {
 }
 
 function raise(who: string, input: Record<string, unknown>): Promise<GraphQLResponse<{ raiseCase: Raised }>> {
-  return t.graphql<{ raiseCase: Raised }>(RAISE, { token: tokens[who], variables: { input: { deskId: 'elexon-service-desk', category: 'MARKET_SYSTEMS', ...input } } });
+  return t.graphql<{ raiseCase: Raised }>(RAISE, {
+    token: tokens[who],
+    variables: { input: { deskId: 'elexon-service-desk', category: 'MARKET_SYSTEMS', ...input } },
+  });
 }
 
 async function raised(who: string, input: Record<string, unknown>): Promise<Raised> {
@@ -50,7 +53,10 @@ describe('the same subject and idempotency key at two organisations', () => {
     expect((await raised('ukpnAlice', input)).id).toBe(ukpn.id);
     expect((await raised('britishGasAlice', input)).id).toBe(britishGas.id);
     // …and neither can see the other's case, so the id was never the other's to be handed.
-    const { data } = await t.graphql<{ case: Raised | null }>(`query($id: ID!) { case(id: $id) ${CASE} }`, { token: tokens.britishGasAlice, variables: { id: ukpn.id } });
+    const { data } = await t.graphql<{ case: Raised | null }>(`query($id: ID!) { case(id: $id) ${CASE} }`, {
+      token: tokens.britishGasAlice,
+      variables: { id: ukpn.id },
+    });
     expect(data?.case ?? null).toBeNull();
   });
 

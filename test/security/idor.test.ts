@@ -30,8 +30,15 @@ const ROWS: Record<string, Row> = {
   // Queries
   case: { attack: (t) => ({ query: 'query($id: ID!) { case(id: $id) { id subject } }', variables: { id: t.caseId } }) },
   caseByReference: { attack: (t) => ({ query: 'query($r: String!) { caseByReference(reference: $r) { id subject } }', variables: { r: t.reference } }) },
-  cases: { attack: (t) => ({ query: 'query($f: CaseFilter) { cases(first: 50, filter: $f) { edges { node { id } } } }', variables: { f: { parentId: t.caseId } } }) },
-  deliveries: { attack: (t) => ({ query: 'query($f: DeliveryFilter) { deliveries(first: 20, filter: $f) { edges { node { id } } } }', variables: { f: { caseId: t.caseId } } }) },
+  cases: {
+    attack: (t) => ({ query: 'query($f: CaseFilter) { cases(first: 50, filter: $f) { edges { node { id } } } }', variables: { f: { parentId: t.caseId } } }),
+  },
+  deliveries: {
+    attack: (t) => ({
+      query: 'query($f: DeliveryFilter) { deliveries(first: 20, filter: $f) { edges { node { id } } } }',
+      variables: { f: { caseId: t.caseId } },
+    }),
+  },
   delivery: { todo: 'needs a delivery of the victim case (a desk with a webhook endpoint)' },
   organisations: { notCaseScoped: 'the public directory of organisations' },
   organisation: { notCaseScoped: 'the public directory of organisations' },
@@ -54,7 +61,16 @@ const ROWS: Record<string, Row> = {
   partnersExternalTickets: { todo: 'another desk’s queue, as a desk agent of another organisation' },
   recExternalTickets: { todo: 'another desk’s queue, as a desk agent of another organisation' },
   // Mutations
-  raiseCase: { attack: (t) => mutation('raiseCase', 'RaiseCaseInput', { deskId: 'elexon-service-desk', category: 'MARKET_SYSTEMS', subject: 's', description: 'd', referencesCaseId: t.caseId }) },
+  raiseCase: {
+    attack: (t) =>
+      mutation('raiseCase', 'RaiseCaseInput', {
+        deskId: 'elexon-service-desk',
+        category: 'MARKET_SYSTEMS',
+        subject: 's',
+        description: 'd',
+        referencesCaseId: t.caseId,
+      }),
+  },
   triageCase: { attack: (t) => mutation('triageCase', 'TriageCaseInput', { caseId: t.caseId, type: 'INCIDENT', impact: 'HIGH', urgency: 'HIGH' }) },
   routeCase: { attack: (t) => mutation('routeCase', 'RouteCaseInput', { caseId: t.caseId, toDeskId: 'dcc-service-desk', reason: 'mine now' }) },
   closeAsMisrouted: { attack: (t) => mutation('closeAsMisrouted', 'CloseAsMisroutedInput', { caseId: t.caseId, guidance: 'go away' }) },
@@ -76,7 +92,15 @@ const ROWS: Record<string, Row> = {
   proposeMajorIncident: {
     attack: (t) => ({
       query: 'mutation($c: ID!, $i: ProposeMajorIncidentInput!) { proposeMajorIncident(caseId: $c, input: $i) { id } }',
-      variables: { c: t.caseId, i: { title: 'x', services: ['DIP'], validityChecks: ['SECURITY'], thresholds: { participantImpact: true, duration: false, complianceRisk: false, securityBreach: false } } },
+      variables: {
+        c: t.caseId,
+        i: {
+          title: 'x',
+          services: ['DIP'],
+          validityChecks: ['SECURITY'],
+          thresholds: { participantImpact: true, duration: false, complianceRisk: false, securityBreach: false },
+        },
+      },
     }),
   },
   reviewMajorIncident: { todo: 'a CANDIDATE major incident id' },
@@ -142,15 +166,23 @@ async function run(who: string, operation: Operation, attack: Attack, target: Ta
     const r: GraphQLResponse = await t.graphql(query, { token: tokens[who], ...(variables ? { variables } : {}) });
     return { status: r.status, data: r.data, errors: r.errors };
   }
-  const client = createClient({ url: wsUrl(t.gatewayUrl), webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: { authorization: `Bearer ${tokens[who]}` } });
+  const client = createClient({
+    url: wsUrl(t.gatewayUrl),
+    webSocketImpl: WebSocket,
+    retryAttempts: 0,
+    connectionParams: { authorization: `Bearer ${tokens[who]}` },
+  });
   try {
     return await new Promise((resolve) => {
       const received: unknown[] = [];
-      client.subscribe({ query, ...(variables ? { variables } : {}) }, {
-        next: (m) => received.push(m),
-        error: (e) => resolve({ received, error: e }),
-        complete: () => resolve({ received, complete: true }),
-      });
+      client.subscribe(
+        { query, ...(variables ? { variables } : {}) },
+        {
+          next: (m) => received.push(m),
+          error: (e) => resolve({ received, error: e }),
+          complete: () => resolve({ received, complete: true }),
+        },
+      );
     });
   } finally {
     await client.dispose();

@@ -15,7 +15,12 @@ let majorIncidentId: string;
 const RAISE = 'mutation($input: RaiseCaseInput!) { raiseCase(input: $input) { id } }';
 const COMMENT = 'mutation($input: AddCommentInput!) { addComment(input: $input) { id } }';
 const MI_UPDATE = 'mutation($id: ID!, $input: MajorIncidentUpdateInput!) { postMajorIncidentUpdate(id: $id, input: $input) { id } }';
-const CLEAN_CASE = { deskId: 'elexon-service-desk', category: 'MARKET_SYSTEMS', subject: 'DIP not delivering', description: 'Since 08:10\n\tno acknowledgements.' };
+const CLEAN_CASE = {
+  deskId: 'elexon-service-desk',
+  category: 'MARKET_SYSTEMS',
+  subject: 'DIP not delivering',
+  description: 'Since 08:10\n\tno acknowledgements.',
+};
 
 /** One of each kind the rule refuses, and where in the string it sits. */
 const HOSTILE: [label: string, text: string][] = [
@@ -70,7 +75,9 @@ beforeAll(async () => {
   // A case, a comment and a promoted major incident to aim at: clean text (tabs and line breaks included) is fine.
   caseId = (await ok<{ raiseCase: { id: string } }>('alice', RAISE, { input: CLEAN_CASE })).raiseCase.id;
   await ok('alice', COMMENT, { input: { caseId, body: 'Still down.\r\nAny news?' } });
-  await ok('eve', 'mutation($input: TriageCaseInput!) { triageCase(input: $input) { id } }', { input: { caseId, type: 'INCIDENT', impact: 'HIGH', urgency: 'HIGH' } });
+  await ok('eve', 'mutation($input: TriageCaseInput!) { triageCase(input: $input) { id } }', {
+    input: { caseId, type: 'INCIDENT', impact: 'HIGH', urgency: 'HIGH' },
+  });
   const proposed = await ok<{ proposeMajorIncident: { id: string } }>(
     'eve',
     'mutation($caseId: ID!, $input: ProposeMajorIncidentInput!) { proposeMajorIncident(caseId: $caseId, input: $input) { id } }',
@@ -123,7 +130,10 @@ describe('hostile characters in client text', () => {
 
   it('deep in an input: an evidence list entry, a nested initial update, an id', async () => {
     const before = await counts();
-    expectRefused(await as('alice', RAISE, { input: { ...CLEAN_CASE, evidence: { transactionIds: ['TX-1', 'TX-\u00002'] } } }), 'input.evidence.transactionIds[1]');
+    expectRefused(
+      await as('alice', RAISE, { input: { ...CLEAN_CASE, evidence: { transactionIds: ['TX-1', 'TX-\u00002'] } } }),
+      'input.evidence.transactionIds[1]',
+    );
     expectRefused(await as('alice', RAISE, { input: { ...CLEAN_CASE, deskId: 'elexon-service-desk\u0000' } }), 'input.deskId');
     expectRefused(await as('alice', COMMENT, { input: { caseId: `${caseId}\u202E`, body: 'hello' } }), 'input.caseId');
     expect(await counts()).toEqual(before);
@@ -143,9 +153,13 @@ describe('hostile characters in client text', () => {
   it('ordinary text is untouched: tabs, line breaks, right-to-left scripts, emoji', async () => {
     const before = await counts();
     const subject = 'ענן down for us 😀 — naïve\tcheck';
-    const raised = await ok<{ raiseCase: { id: string; subject: string } }>('alice', 'mutation($input: RaiseCaseInput!) { raiseCase(input: $input) { id subject } }', {
-      input: { ...CLEAN_CASE, subject },
-    });
+    const raised = await ok<{ raiseCase: { id: string; subject: string } }>(
+      'alice',
+      'mutation($input: RaiseCaseInput!) { raiseCase(input: $input) { id subject } }',
+      {
+        input: { ...CLEAN_CASE, subject },
+      },
+    );
     expect(raised.raiseCase.subject).toBe(subject);
     expect((await counts()).cases).toBe(before.cases + 1);
   });

@@ -44,7 +44,10 @@ function b64(value: unknown): string {
   return Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 }
 
-async function post(headers: Record<string, string | string[]>, path = '/graphql'): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
+async function post(
+  headers: Record<string, string | string[]>,
+  path = '/graphql',
+): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
   const url = new URL(path, t.gatewayUrl);
   return new Promise((resolve, reject) => {
     const request = http.request(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers } }, (response) => {
@@ -294,7 +297,10 @@ describe('transport', () => {
     expect(huge.length).toBeGreaterThan(8192);
     await expectRefused(huge);
     // Over 8 KiB but under the frame limit: the same 4403 as any other bad token.
-    expect(await connectionInit(wsUrl(t.gatewayUrl), { authorization: `Bearer ${await idp.sign({ ...CLAIMS, pad: 'x'.repeat(20_000) })}` })).toMatchObject({ acked: false, code: 4403 });
+    expect(await connectionInit(wsUrl(t.gatewayUrl), { authorization: `Bearer ${await idp.sign({ ...CLAIMS, pad: 'x'.repeat(20_000) })}` })).toMatchObject({
+      acked: false,
+      code: 4403,
+    });
     const enormous = await idp.sign({ ...CLAIMS, pad: 'x'.repeat(20_000) });
     const response = await post({ authorization: `Bearer ${enormous}` });
     expect(response.status).toBe(431);
@@ -317,7 +323,9 @@ describe('transport', () => {
     const body = JSON.stringify({ query: ME });
     for (const value of [`Bearer ${token}é`, `Bearer é${token}`, 'Bearer ünïcødé.tøkén.✓', `Bearer\u00a0${token}`, `Ｂearer ${token}`]) {
       const request = Buffer.concat([
-        Buffer.from(`POST /graphql HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\nAuthorization: `),
+        Buffer.from(
+          `POST /graphql HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\nAuthorization: `,
+        ),
         Buffer.from(value, 'utf8'),
         Buffer.from(`\r\n\r\n${body}`),
       ]);
@@ -350,7 +358,16 @@ describe('transport', () => {
 
   it('connection_init without a string authorization is closed with 4403', async () => {
     const token = await idp.sign(CLAIMS);
-    for (const payload of [undefined, {}, { authorization: token }, { authorization: ['Bearer', token] }, { authorization: { Bearer: token } }, { authorization: 42 }, { token }, { authorization: `Basic ${token}` }]) {
+    for (const payload of [
+      undefined,
+      {},
+      { authorization: token },
+      { authorization: ['Bearer', token] },
+      { authorization: { Bearer: token } },
+      { authorization: 42 },
+      { token },
+      { authorization: `Basic ${token}` },
+    ]) {
       expect(await connectionInit(wsUrl(t.gatewayUrl), payload), JSON.stringify(payload)).toMatchObject({ acked: false, code: 4403 });
     }
   });

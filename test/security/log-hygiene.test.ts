@@ -50,7 +50,15 @@ describe('the log after a failing case, a bad token and an MPAN in evidence', ()
     expect(errors?.[0]?.extensions?.code).toBe('INTERNAL_SERVER_ERROR');
     const correlationId = errors?.[0]?.extensions?.correlationId as string;
     // The later event that proves the line was written: the error's own correlation id appears in the log.
-    const line = await waitFor(() => logs.text().split('\n').find((l) => l.includes(correlationId)), 'the internal error log line', 10_000);
+    const line = await waitFor(
+      () =>
+        logs
+          .text()
+          .split('\n')
+          .find((l) => l.includes(correlationId)),
+      'the internal error log line',
+      10_000,
+    );
     expect(JSON.parse(line)).toMatchObject({ msg: 'internal error', err: { type: 'QueryFailedError', code: '23514', constraint: 'log_hygiene_refuses' } });
     const text = logs.text();
     expect(text).not.toContain(SECRET_DESCRIPTION);

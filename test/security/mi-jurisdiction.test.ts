@@ -65,10 +65,14 @@ function review(who: string, id: string, decision: 'PROMOTE' | 'REJECT', input?:
 }
 
 function postUpdate(who: string, id: string, input: Record<string, unknown>) {
-  return as<{ postMajorIncidentUpdate: MiView }>(who, `mutation($id: ID!, $input: MajorIncidentUpdateInput!) { postMajorIncidentUpdate(id: $id, input: $input) { ${MI_FIELDS} } }`, {
-    id,
-    input,
-  });
+  return as<{ postMajorIncidentUpdate: MiView }>(
+    who,
+    `mutation($id: ID!, $input: MajorIncidentUpdateInput!) { postMajorIncidentUpdate(id: $id, input: $input) { ${MI_FIELDS} } }`,
+    {
+      id,
+      input,
+    },
+  );
 }
 
 beforeAll(async () => {
@@ -95,12 +99,26 @@ describe('a switching incident on DCC’s Switching Service Desk is DCC’s to r
   let mi: MiView;
 
   it('DCC’s desk agent proposes a CSS incident with a linked raiser’s case', async () => {
-    cssCase = await raise('britishGas', { deskId: 'dcc-switching', category: 'MARKET_SYSTEMS', subject: 'CSS registrations failing', description: 'Every registration is rejected.' });
-    linkedCase = await raise('eonNext', { deskId: 'dcc-switching', category: 'MARKET_SYSTEMS', subject: 'CSS down', description: 'No switch requests accepted.' });
+    cssCase = await raise('britishGas', {
+      deskId: 'dcc-switching',
+      category: 'MARKET_SYSTEMS',
+      subject: 'CSS registrations failing',
+      description: 'Every registration is rejected.',
+    });
+    linkedCase = await raise('eonNext', {
+      deskId: 'dcc-switching',
+      category: 'MARKET_SYSTEMS',
+      subject: 'CSS down',
+      description: 'No switch requests accepted.',
+    });
     for (const id of [cssCase.id, linkedCase.id]) {
-      await ok('dccSwitchingAgent', 'mutation($input: TriageCaseInput!) { triageCase(input: $input) { id } }', { input: { caseId: id, type: 'INCIDENT', impact: 'HIGH', urgency: 'HIGH' } });
+      await ok('dccSwitchingAgent', 'mutation($input: TriageCaseInput!) { triageCase(input: $input) { id } }', {
+        input: { caseId: id, type: 'INCIDENT', impact: 'HIGH', urgency: 'HIGH' },
+      });
     }
-    await ok('dccSwitchingAgent', 'mutation($input: LinkChildCaseInput!) { linkChildCase(input: $input) { id } }', { input: { parentId: cssCase.id, childId: linkedCase.id } });
+    await ok('dccSwitchingAgent', 'mutation($input: LinkChildCaseInput!) { linkChildCase(input: $input) { id } }', {
+      input: { parentId: cssCase.id, childId: linkedCase.id },
+    });
     const proposed = await ok<{ proposeMajorIncident: MiView }>(
       'dccSwitchingAgent',
       `mutation($caseId: ID!, $input: ProposeMajorIncidentInput!) { proposeMajorIncident(caseId: $caseId, input: $input) { ${MI_FIELDS} } }`,
@@ -123,12 +141,17 @@ describe('a switching incident on DCC’s Switching Service Desk is DCC’s to r
     expect(errorOf(await review('elexonMim', mi.id, 'PROMOTE', { leadOrganisationId: 'elexon' }))?.code).toBe('FORBIDDEN');
     expect(errorOf(await review('elexonMim', mi.id, 'REJECT', { note: 'Not ours' }))?.code).toBe('FORBIDDEN');
     // Nor can DCC's manager hand the lead to another provider.
-    expect(errorOf(await review('dccMim', mi.id, 'PROMOTE', { leadOrganisationId: 'elexon' }))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'leadOrganisationId' });
+    expect(errorOf(await review('dccMim', mi.id, 'PROMOTE', { leadOrganisationId: 'elexon' }))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'leadOrganisationId',
+    });
     expect(await viewMi('dccMim', mi.id)).toMatchObject({ state: 'CANDIDATE', reviewedBy: null, lead: null, updates: [] });
   });
 
   it('DCC’s Major Incident Manager promotes it and DCC leads on its Switching desk', async () => {
-    const response = await review('dccMim', mi.id, 'PROMOTE', { initialUpdate: { body: 'The Central Switching Service is unavailable.', nextUpdateDueAt: minutesFromNow(30) } });
+    const response = await review('dccMim', mi.id, 'PROMOTE', {
+      initialUpdate: { body: 'The Central Switching Service is unavailable.', nextUpdateDueAt: minutesFromNow(30) },
+    });
     expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
     mi = response.data!.reviewMajorIncident;
     expect(mi).toMatchObject({ state: 'PROMOTED', reviewedBy: 'mim@dcc.example', lead: { id: 'dcc' }, leadDesk: { id: 'dcc-switching' } });
@@ -145,7 +168,9 @@ describe('a switching incident on DCC’s Switching Service Desk is DCC’s to r
   });
 
   it('the grant is read only: the lead’s manager does not work the cases', async () => {
-    const comment = await as('dccMim', 'mutation($input: AddCommentInput!) { addComment(input: $input) { id } }', { input: { caseId: linkedCase.id, body: 'Hello', visibility: 'CUSTOMER_VISIBLE' } });
+    const comment = await as('dccMim', 'mutation($input: AddCommentInput!) { addComment(input: $input) { id } }', {
+      input: { caseId: linkedCase.id, body: 'Hello', visibility: 'CUSTOMER_VISIBLE' },
+    });
     expect(errorOf(comment)?.code).toMatch(/^(NOT_FOUND|FORBIDDEN)$/);
   });
 
@@ -165,9 +190,12 @@ describe('a switching incident on DCC’s Switching Service Desk is DCC’s to r
 
   it('Elexon’s Major Incident Manager cannot post updates or resolve DCC’s major incident', async () => {
     expect(errorOf(await postUpdate('elexonMim', mi.id, { body: 'Elexon here' }))?.code).toBe('FORBIDDEN');
-    expect(errorOf(await as('elexonMim', 'mutation($id: ID!) { resolveMajorIncident(id: $id, resolution: "Fixed") { id } }', { id: mi.id }))?.code).toBe('FORBIDDEN');
+    expect(errorOf(await as('elexonMim', 'mutation($id: ID!) { resolveMajorIncident(id: $id, resolution: "Fixed") { id } }', { id: mi.id }))?.code).toBe(
+      'FORBIDDEN',
+    );
     // Proven by DCC's next update: Elexon's attempt left no trace.
-    const after = (await postUpdate('dccMim', mi.id, { body: 'Registrations are queued and will be replayed.', nextUpdateDueAt: minutesFromNow(45) })).data!.postMajorIncidentUpdate;
+    const after = (await postUpdate('dccMim', mi.id, { body: 'Registrations are queued and will be replayed.', nextUpdateDueAt: minutesFromNow(45) })).data!
+      .postMajorIncidentUpdate;
     expect(after.updates.map((u) => u.body)).toEqual(['The Central Switching Service is unavailable.', 'Registrations are queued and will be replayed.']);
     expect(after.state).toBe('PROMOTED');
   });
@@ -195,23 +223,41 @@ describe('a candidate on a desk of no Central Service Provider is led by the rev
   let candidate: MiView;
 
   it('a DCP’s desk agent proposes one', async () => {
-    const dcpCase = await raise('eonNext', { deskId: 'gridlink-dcp-desk', category: 'MARKET_SYSTEMS', subject: 'DCP connection down', description: 'No traffic through Gridlink' });
-    await ok('gridlinkAgent', 'mutation($input: TriageCaseInput!) { triageCase(input: $input) { id } }', { input: { caseId: dcpCase.id, type: 'INCIDENT', impact: 'HIGH', urgency: 'HIGH' } });
+    const dcpCase = await raise('eonNext', {
+      deskId: 'gridlink-dcp-desk',
+      category: 'MARKET_SYSTEMS',
+      subject: 'DCP connection down',
+      description: 'No traffic through Gridlink',
+    });
+    await ok('gridlinkAgent', 'mutation($input: TriageCaseInput!) { triageCase(input: $input) { id } }', {
+      input: { caseId: dcpCase.id, type: 'INCIDENT', impact: 'HIGH', urgency: 'HIGH' },
+    });
     candidate = (
       await ok<{ proposeMajorIncident: MiView }>(
         'gridlinkAgent',
         `mutation($caseId: ID!, $input: ProposeMajorIncidentInput!) { proposeMajorIncident(caseId: $caseId, input: $input) { ${MI_FIELDS} } }`,
         {
           caseId: dcpCase.id,
-          input: { title: 'Gridlink DIP connection outage', services: ['DIP_CONNECTION'], validityChecks: ['SERVICE_DISRUPTION'], thresholds: { participantImpact: true, duration: false, complianceRisk: false, securityBreach: false } },
+          input: {
+            title: 'Gridlink DIP connection outage',
+            services: ['DIP_CONNECTION'],
+            validityChecks: ['SERVICE_DISRUPTION'],
+            thresholds: { participantImpact: true, duration: false, complianceRisk: false, securityBreach: false },
+          },
         },
       )
     ).proposeMajorIncident;
   });
 
   it('Elexon’s manager cannot make DCC lead it, nor DCC’s make Elexon lead it, and nothing changes', async () => {
-    expect(errorOf(await review('elexonMim', candidate.id, 'PROMOTE', { leadOrganisationId: 'dcc' }))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'leadOrganisationId' });
-    expect(errorOf(await review('dccMim', candidate.id, 'PROMOTE', { leadOrganisationId: 'elexon' }))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'leadOrganisationId' });
+    expect(errorOf(await review('elexonMim', candidate.id, 'PROMOTE', { leadOrganisationId: 'dcc' }))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'leadOrganisationId',
+    });
+    expect(errorOf(await review('dccMim', candidate.id, 'PROMOTE', { leadOrganisationId: 'elexon' }))).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'leadOrganisationId',
+    });
     expect(await viewMi('elexonMim', candidate.id)).toMatchObject({ state: 'CANDIDATE', reviewedBy: null, lead: null });
   });
 

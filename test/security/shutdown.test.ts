@@ -60,74 +60,75 @@ afterAll(() => {
 });
 
 describe('Ctrl-C on npm start', () => {
-  it(
-    'closes WebSocket clients with 1001, stops in reverse order, exits 0 and prints no error',
-    async () => {
-      const ports: Record<string, string> = { PORT: String(await freePort()), EMBEDDED_PG_PORT: String(await freePort()) };
-      for (const name of SUBGRAPH_NAMES) ports[`SUBGRAPH_${name.toUpperCase()}_PORT`] = String(await freePort());
-      const env: NodeJS.ProcessEnv = {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        NODE_ENV: 'development',
-        LOG_LEVEL: 'info',
-        HOST: '127.0.0.1',
-        CPSD_DATA_DIR: dataDir,
-        EMAIL_INBOUND_PORT: '0',
-        TMF621_PORT: '0',
-        ...ports,
-      };
-      // Its own process group, as a terminal runs a foreground job: the group is what Ctrl-C signals.
-      const started = spawn(TSX, ['cli/cpsd.ts', 'start'], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-      child = started;
-      let stdout = '';
-      let stderr = '';
-      started.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-      started.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => started.once('exit', (code, signal) => resolve({ code, signal })));
+  it('closes WebSocket clients with 1001, stops in reverse order, exits 0 and prints no error', async () => {
+    const ports: Record<string, string> = { PORT: String(await freePort()), EMBEDDED_PG_PORT: String(await freePort()) };
+    for (const name of SUBGRAPH_NAMES) ports[`SUBGRAPH_${name.toUpperCase()}_PORT`] = String(await freePort());
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      NODE_ENV: 'development',
+      LOG_LEVEL: 'info',
+      HOST: '127.0.0.1',
+      CPSD_DATA_DIR: dataDir,
+      EMAIL_INBOUND_PORT: '0',
+      TMF621_PORT: '0',
+      ...ports,
+    };
+    // Its own process group, as a terminal runs a foreground job: the group is what Ctrl-C signals.
+    const started = spawn(TSX, ['cli/cpsd.ts', 'start'], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = started;
+    let stdout = '';
+    let stderr = '';
+    started.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    started.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      started.once('exit', (code, signal) => resolve({ code, signal })),
+    );
 
-      const gatewayUrl = await waitFor(
-        () => {
-          if (started.exitCode !== null) throw new Error(`npm start exited ${started.exitCode}:\n${stdout}\n${stderr}`);
-          return /CPSD Gateway is running: (\S+)/.exec(stdout)?.[1];
-        },
-        'the start banner',
-        240_000,
-      );
+    const gatewayUrl = await waitFor(
+      () => {
+        if (started.exitCode !== null) throw new Error(`npm start exited ${started.exitCode}:\n${stdout}\n${stderr}`);
+        return /CPSD Gateway is running: (\S+)/.exec(stdout)?.[1];
+      },
+      'the start banner',
+      240_000,
+    );
 
-      const issuer = await loadDevIssuer(dataDir, 'cpsd-dev-issuer', 'cpsd-gateway');
-      const token = await issuer.issue({ sub: 'alice', org: 'ukpn', roles: ['participant' as never], desks: [] });
-      let closeCode: number | null = null;
-      const closed = new Promise<number>((resolve) => {
-        const client = createClient({
-          url: gatewayUrl.replace(/^http/, 'ws'),
-          webSocketImpl: WebSocket,
-          retryAttempts: 0,
-          lazy: false,
-          connectionParams: { authorization: `Bearer ${token}` },
-          on: {
-            closed: (event) => {
-              closeCode = (event as { code: number }).code;
-              resolve(closeCode);
-              void client.dispose();
-            },
+    const issuer = await loadDevIssuer(dataDir, 'cpsd-dev-issuer', 'cpsd-gateway');
+    const token = await issuer.issue({ sub: 'alice', org: 'ukpn', roles: ['participant' as never], desks: [] });
+    let closeCode: number | null = null;
+    const closed = new Promise<number>((resolve) => {
+      const client = createClient({
+        url: gatewayUrl.replace(/^http/, 'ws'),
+        webSocketImpl: WebSocket,
+        retryAttempts: 0,
+        lazy: false,
+        connectionParams: { authorization: `Bearer ${token}` },
+        on: {
+          closed: (event) => {
+            closeCode = (event as { code: number }).code;
+            resolve(closeCode);
+            void client.dispose();
           },
-        });
-        void new Promise<void>((connected) => client.on('connected', () => connected())).then(() => {
-          // Connected and acknowledged: now the Ctrl-C, to the whole process group.
-          process.kill(-started.pid!, 'SIGINT');
-        });
+        },
       });
+      void new Promise<void>((connected) => client.on('connected', () => connected())).then(() => {
+        // Connected and acknowledged: now the Ctrl-C, to the whole process group.
+        process.kill(-started.pid!, 'SIGINT');
+      });
+    });
 
-      // Bounded only so that a hang fails with the product's output rather than a bare timeout.
-      const within = <T>(promise: Promise<T>, what: string): Promise<T> =>
-        Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} did not happen:\n${stdout}\n${stderr}`)), 90_000).unref())]);
-      expect(await within(closed, 'the WebSocket close')).toBe(1001);
-      const exit = await within(exited, 'the exit');
-      expect({ exit, bad: badLines(stdout + stderr) }).toEqual({ exit: { code: 0, signal: null }, bad: [] });
-      expect(stdout).toContain('"msg":"shutting down"');
-      // PostgreSQL shut down cleanly, by us, after everything that used it (a clean shutdown removes its pid file).
-      expect(existsSync(path.join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
-    },
-    360_000,
-  );
+    // Bounded only so that a hang fails with the product's output rather than a bare timeout.
+    const within = <T>(promise: Promise<T>, what: string): Promise<T> =>
+      Promise.race([
+        promise,
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} did not happen:\n${stdout}\n${stderr}`)), 90_000).unref()),
+      ]);
+    expect(await within(closed, 'the WebSocket close')).toBe(1001);
+    const exit = await within(exited, 'the exit');
+    expect({ exit, bad: badLines(stdout + stderr) }).toEqual({ exit: { code: 0, signal: null }, bad: [] });
+    expect(stdout).toContain('"msg":"shutting down"');
+    // PostgreSQL shut down cleanly, by us, after everything that used it (a clean shutdown removes its pid file).
+    expect(existsSync(path.join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
+  }, 360_000);
 });

@@ -84,10 +84,23 @@ async function gql<T>(who: string, query: string, variables?: Record<string, unk
   return response.data as T;
 }
 
-async function reply(options: { from: string; envelopeFrom?: string; subject: string; text: string; headers?: Record<string, string> }): Promise<{ accepted: boolean; code?: number; response?: string }> {
+async function reply(options: {
+  from: string;
+  envelopeFrom?: string;
+  subject: string;
+  text: string;
+  headers?: Record<string, string>;
+}): Promise<{ accepted: boolean; code?: number; response?: string }> {
   const transport = nodemailer.createTransport({ host: '127.0.0.1', port: receiver.port, secure: false, ignoreTLS: true });
   try {
-    const info = await transport.sendMail({ to: REPLIES, envelope: { from: options.envelopeFrom ?? options.from, to: REPLIES }, from: options.from, subject: options.subject, text: options.text, ...(options.headers ? { headers: options.headers } : {}) });
+    const info = await transport.sendMail({
+      to: REPLIES,
+      envelope: { from: options.envelopeFrom ?? options.from, to: REPLIES },
+      from: options.from,
+      subject: options.subject,
+      text: options.text,
+      ...(options.headers ? { headers: options.headers } : {}),
+    });
     return { accepted: true, response: info.response };
   } catch (error) {
     return { accepted: false, code: (error as { responseCode?: number }).responseCode, response: (error as { response?: string }).response };
@@ -114,18 +127,40 @@ beforeAll(async () => {
     elexonAgent: { sub: 'eve@elexon.example', org: 'elexon', roles: ['participant', 'desk_agent'], desks: ['elexon-service-desk'] },
   };
   for (const [who, claims] of Object.entries(people)) tokens[who] = await t.token(claims);
-  const api = serviceApi({ url: t.gatewayUrl, tokenFor: (identity) => t.token({ sub: identity.subject, org: identity.organisationId, roles: identity.roles as `${Role}`[], desks: identity.deskIds }) });
+  const api = serviceApi({
+    url: t.gatewayUrl,
+    tokenFor: (identity) => t.token({ sub: identity.subject, org: identity.organisationId, roles: identity.roles as `${Role}`[], desks: identity.deskIds }),
+  });
   receiver = await startEmailReceiver(
-    { port: 0, addresses: [REPLIES], desks: demoMailboxDesks(), maxMessageBytes: 64 * 1024, maxRecipients: 3, maxConnectionsPerAddress: 3, socketTimeoutMs: 1_000 },
+    {
+      port: 0,
+      addresses: [REPLIES],
+      desks: demoMailboxDesks(),
+      maxMessageBytes: 64 * 1024,
+      maxRecipients: 3,
+      maxConnectionsPerAddress: 3,
+      socketTimeoutMs: 1_000,
+    },
     { api, messageIdDomain: 'cpsd.example', ownAddresses: ['cpsd@cpsd.example', REPLIES] },
   );
   const { raiseCase } = await gql<{ raiseCase: CaseView }>('supplier', `mutation($input: RaiseCaseInput!) { raiseCase(input: $input) { ${CASE} } }`, {
-    input: { deskId: 'elexon-service-desk', category: 'DATA_SUBMISSION', subject: 'Registration stuck for a week', description: 'Pending registration since Monday.' },
+    input: {
+      deskId: 'elexon-service-desk',
+      category: 'DATA_SUBMISSION',
+      subject: 'Registration stuck for a week',
+      description: 'Pending registration since Monday.',
+    },
   });
-  await gql('elexonAgent', 'mutation($input: TriageCaseInput!) { triageCase(input: $input) { id } }', { input: { caseId: raiseCase.id, type: 'INCIDENT', impact: 'LOW', urgency: 'MEDIUM' } });
-  const { handOffCase } = await gql<{ handOffCase: CaseView }>('elexonAgent', `mutation($input: HandOffCaseInput!) { handOffCase(input: $input) { ${CASE} } }`, {
-    input: { caseId: raiseCase.id, toDeskId: MPAS_DESK, reason: 'MPAS shows the wrong supplier' },
+  await gql('elexonAgent', 'mutation($input: TriageCaseInput!) { triageCase(input: $input) { id } }', {
+    input: { caseId: raiseCase.id, type: 'INCIDENT', impact: 'LOW', urgency: 'MEDIUM' },
   });
+  const { handOffCase } = await gql<{ handOffCase: CaseView }>(
+    'elexonAgent',
+    `mutation($input: HandOffCaseInput!) { handOffCase(input: $input) { ${CASE} } }`,
+    {
+      input: { caseId: raiseCase.id, toDeskId: MPAS_DESK, reason: 'MPAS shows the wrong supplier' },
+    },
+  );
   handedOff = handOffCase;
 });
 
@@ -136,7 +171,8 @@ afterAll(async () => {
 });
 
 const caseNow = async (): Promise<CaseView> =>
-  (await gql<{ caseByReference: CaseView }>('elexonAgent', `query($r: String!) { caseByReference(reference: $r) { ${CASE} } }`, { r: handedOff.reference })).caseByReference;
+  (await gql<{ caseByReference: CaseView }>('elexonAgent', `query($r: String!) { caseByReference(reference: $r) { ${CASE} } }`, { r: handedOff.reference }))
+    .caseByReference;
 
 describe('size and recipient limits', () => {
   it('a message over the limit is refused with 552 and the session goes on', async () => {
@@ -249,7 +285,18 @@ describe('who may write, and what a reply may do', () => {
     expect(comment?.body).toBeDefined();
     expect(comment!.body).not.toMatch(/Bcc|victim|Auto-Submitted|Jane Doe/);
     // Outbound: a case subject with line breaks becomes one header line.
-    const raw = (await buildMessage({ from: 'CPSD <cpsd@cpsd.example>', to: MAILBOX, subject: injected, text: 'x', messageId: '<m@cpsd.example>', inReplyTo: null, references: [], headers: {} })).toString();
+    const raw = (
+      await buildMessage({
+        from: 'CPSD <cpsd@cpsd.example>',
+        to: MAILBOX,
+        subject: injected,
+        text: 'x',
+        messageId: '<m@cpsd.example>',
+        inReplyTo: null,
+        references: [],
+        headers: {},
+      })
+    ).toString();
     const head = raw.split('\r\n\r\n')[0]!;
     expect(head).not.toMatch(/^Bcc:/im);
     expect(head).not.toMatch(/^Auto-Submitted: no/im);

@@ -97,7 +97,17 @@ describe('the address policy (ipaddr.js classification)', () => {
     expect(checkOutboundUrl('ftp://partner.example/', PRODUCTION, 'url')).toEqual({ refused: 'url must be an https URL' });
     expect(checkOutboundUrl('file:///etc/passwd', PRODUCTION, 'url')).toEqual({ refused: 'url must be an https URL' });
     // The WHATWG parser normalises decimal, hex and short forms to dotted quads before the check.
-    for (const raw of ['https://169.254.169.254/latest/meta-data/', 'https://2852039166/', 'https://0xa9fea9fe/', 'https://[::ffff:a9fe:a9fe]/', 'https://[fd00:ec2::254]/', 'https://0/', 'https://127.1/', 'https://localhost/', 'https://api.localhost/']) {
+    for (const raw of [
+      'https://169.254.169.254/latest/meta-data/',
+      'https://2852039166/',
+      'https://0xa9fea9fe/',
+      'https://[::ffff:a9fe:a9fe]/',
+      'https://[fd00:ec2::254]/',
+      'https://0/',
+      'https://127.1/',
+      'https://localhost/',
+      'https://api.localhost/',
+    ]) {
       expect(checkOutboundUrl(raw, PRODUCTION, 'url'), raw).toMatchObject({ refused: expect.stringMatching(/^url is refused: /) });
     }
     expect('url' in checkOutboundUrl('https://partner.example/tmf', PRODUCTION, 'url')).toBe(true);
@@ -125,7 +135,12 @@ describe('TMF621 hub callbacks', () => {
       port: 0,
       dev,
       gateway: { url: t.gatewayUrl },
-      verifier: new JwtVerifier({ jwks: { keys: (await t.graphqlJwks()) as unknown as JSONWebKeySet }, issuer: 'cpsd-dev-issuer', audience: 'cpsd-gateway', algorithms: ['RS256', 'ES256', 'EdDSA'] }),
+      verifier: new JwtVerifier({
+        jwks: { keys: (await t.graphqlJwks()) as unknown as JSONWebKeySet },
+        issuer: 'cpsd-dev-issuer',
+        audience: 'cpsd-gateway',
+        algorithms: ['RS256', 'ES256', 'EdDSA'],
+      }),
     });
     servers.push(server);
     return server;
@@ -194,7 +209,14 @@ describe('TMF621 hub callbacks', () => {
     // A registration made when its name resolved elsewhere (or restored from a store): the notifier still refuses it.
     const raised = await t.graphql<{ raiseCase: { id: string } }>('mutation($input: RaiseCaseInput!) { raiseCase(input: $input) { id } }', {
       token,
-      variables: { input: { deskId: 'elexon-service-desk', category: 'MARKET_SYSTEMS', subject: 'Readings rejected since Monday', description: 'Every reading is rejected.' } },
+      variables: {
+        input: {
+          deskId: 'elexon-service-desk',
+          category: 'MARKET_SYSTEMS',
+          subject: 'Readings rejected since Monday',
+          description: 'Every reading is rejected.',
+        },
+      },
     });
     expect(raised.errors).toBeUndefined();
     const hub: HubRegistration = {
@@ -207,10 +229,19 @@ describe('TMF621 hub callbacks', () => {
       deskIds: [],
       createdAt: '2000-01-01T00:00:00.000Z',
     };
-    const api = serviceApi({ url: t.gatewayUrl, tokenFor: (identity) => t.token({ sub: identity.subject, org: identity.organisationId, roles: ['participant'] }) });
+    const api = serviceApi({
+      url: t.gatewayUrl,
+      tokenFor: (identity) => t.token({ sub: identity.subject, org: identity.organisationId, roles: ['participant'] }),
+    });
     const hubs = memoryHubStore();
     await hubs.add(hub);
-    const refusing = startHubNotifier({ api, hubs, ticketUrl: (r) => `https://cpsd.example/${r}`, intervalMs: 3_600_000, outbound: { httpsOnly: false, allowLoopback: false } });
+    const refusing = startHubNotifier({
+      api,
+      hubs,
+      ticketUrl: (r) => `https://cpsd.example/${r}`,
+      intervalMs: 3_600_000,
+      outbound: { httpsOnly: false, allowLoopback: false },
+    });
     await refusing.pollOnce();
     await refusing.stop();
     expect(await hubs.list()).toEqual([]);
@@ -218,7 +249,13 @@ describe('TMF621 hub callbacks', () => {
     // The same registration where loopback is allowed is called: the refusal above was the policy, not the network.
     const allowed = memoryHubStore();
     await allowed.add({ ...hub, id: 'allowed-hub' });
-    const calling = startHubNotifier({ api, hubs: allowed, ticketUrl: (r) => `https://cpsd.example/${r}`, intervalMs: 3_600_000, outbound: { httpsOnly: false, allowLoopback: true } });
+    const calling = startHubNotifier({
+      api,
+      hubs: allowed,
+      ticketUrl: (r) => `https://cpsd.example/${r}`,
+      intervalMs: 3_600_000,
+      outbound: { httpsOnly: false, allowLoopback: true },
+    });
     await calling.pollOnce();
     await calling.stop();
     expect(receiver.requests.filter((r) => r === 'POST /listener').length).toBeGreaterThan(0);
@@ -234,7 +271,12 @@ describe('desk registrations: a refused URL is dead-lettered at once with the re
   const partners = (): DataSource => t.product.subgraphs.find((s) => s.name === 'partners')!.db;
 
   async function register(deskId: string, kind: 'WEBHOOK' | 'TMF621', address: string, config: Record<string, unknown> = {}): Promise<void> {
-    await partners().query(`UPDATE partners.desk_profiles SET contact_kind = $2, contact_address = $3, bridge_config = $4::jsonb WHERE desk_id = $1`, [deskId, kind, address, JSON.stringify(config)]);
+    await partners().query(`UPDATE partners.desk_profiles SET contact_kind = $2, contact_address = $3, bridge_config = $4::jsonb WHERE desk_id = $1`, [
+      deskId,
+      kind,
+      address,
+      JSON.stringify(config),
+    ]);
   }
 
   async function handOff(toDeskId: string): Promise<string> {
@@ -244,9 +286,16 @@ describe('desk registrations: a refused URL is dead-lettered at once with the re
       return response.data as T;
     };
     const { raiseCase } = await gql<{ raiseCase: { id: string } }>('supplier', 'mutation($input: RaiseCaseInput!) { raiseCase(input: $input) { id } }', {
-      input: { deskId: 'elexon-service-desk', category: 'MARKET_SYSTEMS', subject: `Adaptor drops a field (${toDeskId})`, description: 'Messages are rejected.' },
+      input: {
+        deskId: 'elexon-service-desk',
+        category: 'MARKET_SYSTEMS',
+        subject: `Adaptor drops a field (${toDeskId})`,
+        description: 'Messages are rejected.',
+      },
     });
-    await gql('elexonAgent', 'mutation($input: TriageCaseInput!) { triageCase(input: $input) { id } }', { input: { caseId: raiseCase.id, type: 'INCIDENT', impact: 'MEDIUM', urgency: 'HIGH' } });
+    await gql('elexonAgent', 'mutation($input: TriageCaseInput!) { triageCase(input: $input) { id } }', {
+      input: { caseId: raiseCase.id, type: 'INCIDENT', impact: 'MEDIUM', urgency: 'HIGH' },
+    });
     const handed = await gql<{ handOffCase: { handoffs: { id: string; toDesk: { id: string } }[] } }>(
       'elexonAgent',
       'mutation($input: HandOffCaseInput!) { handOffCase(input: $input) { handoffs { id toDesk { id } } } }',
@@ -258,7 +307,9 @@ describe('desk registrations: a refused URL is dead-lettered at once with the re
   async function dead(handoffId: string): Promise<{ state: string; attemptCount: number; lastError: string; attempts: { outcome: string }[] }> {
     return waitFor(
       async () => {
-        const response = await t.graphql<{ deliveries: { edges: { node: { state: string; attemptCount: number; lastError: string; attempts: { outcome: string }[] } }[] } }>(
+        const response = await t.graphql<{
+          deliveries: { edges: { node: { state: string; attemptCount: number; lastError: string; attempts: { outcome: string }[] } }[] };
+        }>(
           'query($filter: DeliveryFilter) { deliveries(filter: $filter, first: 5) { edges { node { state attemptCount lastError attempts { outcome } } } } }',
           { token: tokens.admin!, variables: { filter: { handoffId } } },
         );
@@ -284,7 +335,10 @@ describe('desk registrations: a refused URL is dead-lettered at once with the re
   afterAll(async () => {
     await t?.stop();
     await receiver?.close();
-    for (const [key, name] of [['loopback', 'OUTBOUND_ALLOW_LOOPBACK'], ['secret', 'CPSD_SSRF_PARTNER_SECRET']] as const) {
+    for (const [key, name] of [
+      ['loopback', 'OUTBOUND_ALLOW_LOOPBACK'],
+      ['secret', 'CPSD_SSRF_PARTNER_SECRET'],
+    ] as const) {
       if (saved[key] === undefined) delete process.env[name];
       else process.env[name] = saved[key];
     }

@@ -22,7 +22,11 @@ interface Answer {
   contentType: string | null;
 }
 
-async function call(method: string, path: string, options: { authorization?: string; body?: string | Buffer; contentType?: string | null } = {}): Promise<Answer> {
+async function call(
+  method: string,
+  path: string,
+  options: { authorization?: string; body?: string | Buffer; contentType?: string | null } = {},
+): Promise<Answer> {
   const response = await fetch(`${base}${path}`, {
     method,
     headers: {
@@ -135,10 +139,21 @@ describe('malformed requests get a 4xx TMF Error, never a 5xx or a stack', () =>
       expectTmfClientError(await call('POST', '/hub', { body }), 400, `hub ${what}`);
       expectTmfClientError(await call('POST', '/listener/troubleTicketStatusChangeEvent', { body }), 400, `listener ${what}`);
     }
-    for (const body of ['{"callback": 42}', '{"callback": ["https://x.example"]}', '{"callback": null}', '{"callback": {"href": "https://x.example"}}', '{"callback": "not a url"}']) {
+    for (const body of [
+      '{"callback": 42}',
+      '{"callback": ["https://x.example"]}',
+      '{"callback": null}',
+      '{"callback": {"href": "https://x.example"}}',
+      '{"callback": "not a url"}',
+    ]) {
       expectTmfClientError(await call('POST', '/hub', { body }), 400, `hub ${body}`);
     }
-    for (const body of ['{"eventId":"e1","event":[]}', '{"eventId":"e1","event":null}', '{"eventId":"e1","event":{"troubleTicket":[]}}', '{"eventId":["e1"],"event":{"troubleTicket":{"id":"x"}}}']) {
+    for (const body of [
+      '{"eventId":"e1","event":[]}',
+      '{"eventId":"e1","event":null}',
+      '{"eventId":"e1","event":{"troubleTicket":[]}}',
+      '{"eventId":["e1"],"event":{"troubleTicket":{"id":"x"}}}',
+    ]) {
       const answer = await call('POST', '/listener/troubleTicketStatusChangeEvent', { body });
       expect(answer.status, `${body}: ${answer.text}`).toBeLessThan(500);
       expectTmfClientError(answer, answer.status, `listener ${body}`);
@@ -158,7 +173,11 @@ describe('malformed requests get a 4xx TMF Error, never a 5xx or a stack', () =>
       duplex: 'half',
     } as RequestInit);
     const text = await response.text();
-    expectTmfClientError({ status: response.status, text, body: JSON.parse(text) as Record<string, unknown>, authenticate: null, contentType: null }, 413, 'streamed');
+    expectTmfClientError(
+      { status: response.status, text, body: JSON.parse(text) as Record<string, unknown>, authenticate: null, contentType: null },
+      413,
+      'streamed',
+    );
   });
 
   it('wrong or missing content types are 415', async () => {
@@ -171,7 +190,19 @@ describe('malformed requests get a 4xx TMF Error, never a 5xx or a stack', () =>
   });
 
   it('query parameters out of range are 400; an empty fields list is the whole ticket', async () => {
-    for (const query of ['limit=-1', 'limit=0', 'limit=101', 'limit=abc', 'limit=1.5', 'limit=1e99', 'offset=1e99', 'offset=-1', 'offset=NaN', 'offset=Infinity', 'limit=%20']) {
+    for (const query of [
+      'limit=-1',
+      'limit=0',
+      'limit=101',
+      'limit=abc',
+      'limit=1.5',
+      'limit=1e99',
+      'offset=1e99',
+      'offset=-1',
+      'offset=NaN',
+      'offset=Infinity',
+      'limit=%20',
+    ]) {
       expectTmfClientError(await call('GET', `/troubleTicket?${query}`), 400, query);
     }
     for (const query of ['fields=', 'fields=,,,', 'fields=__proto__,constructor', 'status=', 'status=%00', 'limit=1&limit=2', 'offset=0x10']) {

@@ -117,7 +117,9 @@ describe('a hostile frame closes only its own connection', () => {
         const socket = net.connect(Number(port), '127.0.0.1');
         socket.on('error', () => undefined);
         await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
-        socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nOrigin: https://evil.example\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+        socket.write(
+          `GET ${path} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nOrigin: https://evil.example\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+        );
         socket.resetAndDestroy();
       }
     }
@@ -223,14 +225,24 @@ describe('keep-alive', () => {
 function subscribeOnce(client: Client, query: string, variables: Record<string, unknown>): Promise<unknown[]> {
   return new Promise((resolve) => {
     const errors: unknown[] = [];
-    client.subscribe({ query, variables }, { next: (r) => void (r.errors && errors.push(...r.errors)), error: (e) => resolve([...errors, ...(Array.isArray(e) ? e : [e])]), complete: () => resolve(errors) });
+    client.subscribe(
+      { query, variables },
+      {
+        next: (r) => void (r.errors && errors.push(...r.errors)),
+        error: (e) => resolve([...errors, ...(Array.isArray(e) ? e : [e])]),
+        complete: () => resolve(errors),
+      },
+    );
   });
 }
 
 describe('WebSocket errors and limits are those of HTTP', () => {
   it('in production a misspelt field gets no "Did you mean" suggestion', async () => {
     const client = connect(strict.url, await t.token({ sub: 'dave', org: 'eon-next' }), () => undefined);
-    const errors = (await subscribeOnce(client, 'subscription($caseId: ID!) { caseEvents(caseId: $caseId) { sequenc } }', { caseId: '1' })) as { message: string; extensions: Record<string, unknown> }[];
+    const errors = (await subscribeOnce(client, 'subscription($caseId: ID!) { caseEvents(caseId: $caseId) { sequenc } }', { caseId: '1' })) as {
+      message: string;
+      extensions: Record<string, unknown>;
+    }[];
     expect(errors).toHaveLength(1);
     expect(errors[0].message).toBe('Cannot query field "sequenc" on type "CaseEvent".');
     expect(errors[0].extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
@@ -251,10 +263,15 @@ describe('refusals at subscribe carry the error contract’s codes', () => {
   it('an unseen case is NOT_FOUND, a query is BAD_REQUEST, an unnamed choice of operations BAD_USER_INPUT, a broken document GRAPHQL_PARSE_FAILED', async () => {
     const client = connect(t.gatewayUrl, await t.token({ sub: 'frank', org: 'eon-next' }), () => undefined);
     const refused = async (query: string, variables: Record<string, unknown> = {}) =>
-      ((await subscribeOnce(client, query, variables)) as { message: string; extensions: Record<string, unknown> }[]).map((e) => ({ message: e.message, code: e.extensions.code }));
+      ((await subscribeOnce(client, query, variables)) as { message: string; extensions: Record<string, unknown> }[]).map((e) => ({
+        message: e.message,
+        code: e.extensions.code,
+      }));
     const caseEvents = (name: string) => `subscription ${name}($caseId: ID!) { caseEvents(caseId: $caseId) { sequence } }`;
     expect(await refused(caseEvents('Unseen'), { caseId: '00000000-0000-4000-8000-000000000000' })).toEqual([{ message: 'Case not found', code: 'NOT_FOUND' }]);
-    expect(await refused('query Q { __typename }')).toEqual([{ message: expect.stringContaining('Only subscriptions run over WebSocket'), code: 'BAD_REQUEST' }]);
+    expect(await refused('query Q { __typename }')).toEqual([
+      { message: expect.stringContaining('Only subscriptions run over WebSocket'), code: 'BAD_REQUEST' },
+    ]);
     expect(await refused(`${caseEvents('A')} ${caseEvents('B')}`, { caseId: '1' })).toEqual([{ message: 'Name the operation to run', code: 'BAD_USER_INPUT' }]);
     expect(await refused('subscription {', {})).toEqual([{ message: expect.stringContaining('Syntax Error'), code: 'GRAPHQL_PARSE_FAILED' }]);
     await stillAnswers();
@@ -282,7 +299,17 @@ describe('a paused reader', () => {
     await waitFor(() => acked, 'the ack', 10_000);
     const before = strict.subscriptions.count();
     for (let i = 0; i < 20; i++) {
-      socket.send(JSON.stringify({ id: String(i), type: 'subscribe', payload: { query: 'subscription($c: ID!) { caseEvents(caseId: $c) { sequence case { d1: description d2: description d3: description d4: description d5: description } } }', variables: { c: caseId } } }));
+      socket.send(
+        JSON.stringify({
+          id: String(i),
+          type: 'subscribe',
+          payload: {
+            query:
+              'subscription($c: ID!) { caseEvents(caseId: $c) { sequence case { d1: description d2: description d3: description d4: description d5: description } } }',
+            variables: { c: caseId },
+          },
+        }),
+      );
     }
     await waitFor(() => strict.subscriptions.count() >= before + 20, 'twenty subscriptions', 10_000);
     // Twenty subscriptions of fixed-size (20 kB) events: each one's unsent message stays under 1 MiB, their sum does not.

@@ -104,7 +104,10 @@ describe('the import scanner itself', () => {
 
   it('finds the code it is meant to check (a scanner that reads nothing would pass every rule)', () => {
     for (const folder of ['schema', 'platform', 'gateway', 'subgraphs']) {
-      expect(FILES.some((file) => isUnder(file, folder)), folder).toBe(true);
+      expect(
+        FILES.some((file) => isUnder(file, folder)),
+        folder,
+      ).toBe(true);
     }
     expect(FILES.some((file) => file.includes('node_modules'))).toBe(false);
     // The one sanctioned cross-subgraph import site is seen, so the subgraph rule has real imports to judge.
@@ -113,7 +116,21 @@ describe('the import scanner itself', () => {
   });
 });
 
-const IO_BUILTINS = new Set(['fs', 'fs/promises', 'net', 'http', 'https', 'http2', 'tls', 'dgram', 'dns', 'dns/promises', 'child_process', 'cluster', 'worker_threads']);
+const IO_BUILTINS = new Set([
+  'fs',
+  'fs/promises',
+  'net',
+  'http',
+  'https',
+  'http2',
+  'tls',
+  'dgram',
+  'dns',
+  'dns/promises',
+  'child_process',
+  'cluster',
+  'worker_threads',
+]);
 
 /** The rules, one predicate each: true when the import breaks the rule. */
 const RULES = {

@@ -1,13 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { ContactMethodKind, DeskKind, OrganisationKind, Party } from '../../schema/enums';
-import {
-  DESKS,
-  MPAS_DESK_BY_DISTRIBUTOR,
-  ORGANISATIONS,
-  desksOf,
-  organisationById,
-  type DemoOrganisation,
-} from '../../demo/market';
+import { DESKS, MPAS_DESK_BY_DISTRIBUTOR, ORGANISATIONS, desksOf, organisationById, type DemoOrganisation } from '../../demo/market';
 
 /** The group at the top of an organisation's parent chain. */
 function rootOf(org: DemoOrganisation): DemoOrganisation {
@@ -80,14 +73,15 @@ describe('demo market', () => {
     for (let n = 10; n <= 23; n++) {
       const distributorId = String(n);
       const claimants = DESKS.filter((d) => d.distributorIds?.includes(distributorId));
-      expect(claimants.map((d) => d.id), distributorId).toHaveLength(1);
+      expect(
+        claimants.map((d) => d.id),
+        distributorId,
+      ).toHaveLength(1);
       const desk = claimants[0]!;
       expect(desk.kind).toBe(DeskKind.MPAS_HELP_DESK);
       expect(desk.party).toBe(Party.MPAS);
       expect(MPAS_DESK_BY_DISTRIBUTOR.get(distributorId)).toBe(desk.id);
-      expect(rootOf(organisationById(desk.organisationId)!).id, distributorId).toBe(
-        DNO_GROUP_BY_DISTRIBUTOR[distributorId],
-      );
+      expect(rootOf(organisationById(desk.organisationId)!).id, distributorId).toBe(DNO_GROUP_BY_DISTRIBUTOR[distributorId]);
     }
   });
 
@@ -149,8 +143,16 @@ describe('demo market', () => {
 
   it('splits desks by the subgraph that holds them', () => {
     expect(desksOf(Party.ELEXON).map((d) => d.id)).toEqual(['elexon-service-desk']);
-    expect(desksOf(Party.DCC).map((d) => d.id).sort()).toEqual(['dcc-service-desk', 'dcc-switching']);
-    expect(desksOf(Party.REC).map((d) => d.id).sort()).toEqual(['ees-service-desk', 'rec-help-desk']);
+    expect(
+      desksOf(Party.DCC)
+        .map((d) => d.id)
+        .sort(),
+    ).toEqual(['dcc-service-desk', 'dcc-switching']);
+    expect(
+      desksOf(Party.REC)
+        .map((d) => d.id)
+        .sort(),
+    ).toEqual(['ees-service-desk', 'rec-help-desk']);
     expect(desksOf(Party.PARTNERS).map((d) => d.id)).toContain('dts-service-desk');
     const total = Object.values(Party).reduce((n, p) => n + desksOf(p).length, 0);
     expect(total).toBe(DESKS.length);

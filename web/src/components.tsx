@@ -70,7 +70,21 @@ export function humanise(value: string): string {
 }
 
 /** A labelled form control with its hint and error, wired with aria-describedby / aria-invalid by the caller's id. */
-export function Field({ id, label, hint, error, required, children }: { id: string; label: string; hint?: ComponentChildren; error?: string | undefined; required?: boolean; children: ComponentChildren }) {
+export function Field({
+  id,
+  label,
+  hint,
+  error,
+  required,
+  children,
+}: {
+  id: string;
+  label: string;
+  hint?: ComponentChildren;
+  error?: string | undefined;
+  required?: boolean;
+  children: ComponentChildren;
+}) {
   return (
     <div class={`field${error ? ' field-error' : ''}`}>
       <label for={id}>

@@ -24,7 +24,11 @@ function target(address = MAILBOX): DeskTarget {
 }
 
 function bridgeFor(sink: { host: string; port: number }): EmailBridge {
-  return new EmailBridge({ smtp: { host: sink.host, port: sink.port, connectionTimeoutMs: 2_000 }, from: 'CPSD <cpsd@cpsd.example>', replyTo: 'replies@cpsd.example' });
+  return new EmailBridge({
+    smtp: { host: sink.host, port: sink.port, connectionTimeoutMs: 2_000 },
+    from: 'CPSD <cpsd@cpsd.example>',
+    replyTo: 'replies@cpsd.example',
+  });
 }
 
 runBridgeConformance('email (SMTP)', async () => {
@@ -97,7 +101,9 @@ describe('email bridge: what leaves', () => {
   it('never sends evidence or an MPAN, in any field', () => {
     const mpan = makeMpan('19', '1234567890');
     const email = composeEmail(
-      sampleDelivery(target(), { event: { caseReference: 'CPSD-000124', data: { subject: `Dark meter ${mpan}`, state: 'OPEN', evidence: { mpans: [mpan] }, note: mpan } } }),
+      sampleDelivery(target(), {
+        event: { caseReference: 'CPSD-000124', data: { subject: `Dark meter ${mpan}`, state: 'OPEN', evidence: { mpans: [mpan] }, note: mpan } },
+      }),
       { messageIdDomain: 'cpsd.example' },
     );
     const everything = JSON.stringify(email);
@@ -107,14 +113,20 @@ describe('email bridge: what leaves', () => {
   });
 
   it('a subject cannot inject headers', () => {
-    const email = composeEmail(sampleDelivery(target(), { event: { data: { subject: 'Hi\r\nBcc: someone@evil.example' } } }), { messageIdDomain: 'cpsd.example' });
+    const email = composeEmail(sampleDelivery(target(), { event: { data: { subject: 'Hi\r\nBcc: someone@evil.example' } } }), {
+      messageIdDomain: 'cpsd.example',
+    });
     expect(email.subject).not.toMatch(/[\r\n]/);
   });
 
   it('an MI comms update names the major incident and its services, in business words', () => {
     const email = composeEmail(
       sampleDelivery(target('comms@supplier.example'), {
-        event: { type: 'major_incident.updated', caseReference: 'CPSD-000200', data: { reference: 'MI-000007', state: 'PROMOTED', kind: 'UPDATE', services: ['DIP'], body: 'DIP message delivery is delayed by about 20 minutes.' } },
+        event: {
+          type: 'major_incident.updated',
+          caseReference: 'CPSD-000200',
+          data: { reference: 'MI-000007', state: 'PROMOTED', kind: 'UPDATE', services: ['DIP'], body: 'DIP message delivery is delayed by about 20 minutes.' },
+        },
       }),
       { messageIdDomain: 'cpsd.example' },
     );
@@ -151,9 +163,15 @@ describe('email bridge: SMTP replies classified', () => {
 
 describe('email bridge: reading replies', () => {
   it('finds the case from our own thread ids first, then the subject; ignores other domains', () => {
-    expect(findCaseReference({ inReplyTo: '<CPSD-000123.3f2a@cpsd.example>', subject: 'Re: [CPSD-000999] x' }, 'cpsd.example')).toEqual({ reference: 'CPSD-000123', from: 'thread' });
+    expect(findCaseReference({ inReplyTo: '<CPSD-000123.3f2a@cpsd.example>', subject: 'Re: [CPSD-000999] x' }, 'cpsd.example')).toEqual({
+      reference: 'CPSD-000123',
+      from: 'thread',
+    });
     expect(findCaseReference({ references: '<a@b.example> <CPSD-000124@cpsd.example>' }, 'cpsd.example')).toEqual({ reference: 'CPSD-000124', from: 'thread' });
-    expect(findCaseReference({ inReplyTo: '<CPSD-000123@evil.example>', subject: 'RE: [cpsd-000125] Dark meter' }, 'cpsd.example')).toEqual({ reference: 'CPSD-000125', from: 'subject' });
+    expect(findCaseReference({ inReplyTo: '<CPSD-000123@evil.example>', subject: 'RE: [cpsd-000125] Dark meter' }, 'cpsd.example')).toEqual({
+      reference: 'CPSD-000125',
+      from: 'subject',
+    });
     expect(findCaseReference({ subject: 'Hello' }, 'cpsd.example')).toBeNull();
     expect(caseThreadId('CPSD-000123', 'cpsd.example')).toBe('<CPSD-000123@cpsd.example>');
   });
@@ -170,7 +188,9 @@ describe('email bridge: reading replies', () => {
       '> Case reference: CPSD-000123',
     ].join('\r\n');
     expect(extractReplyText(body)).toBe('We have corrected the registration; please check.\n\nRegards');
-    const outlook = ['Fixed at our end.', '', 'From: CPSD <cpsd@cpsd.example>', 'Sent: 03 March 2025 10:00', 'Subject: [CPSD-000123] x', 'Case reference'].join('\n');
+    const outlook = ['Fixed at our end.', '', 'From: CPSD <cpsd@cpsd.example>', 'Sent: 03 March 2025 10:00', 'Subject: [CPSD-000123] x', 'Case reference'].join(
+      '\n',
+    );
     expect(extractReplyText(outlook)).toBe('Fixed at our end.');
     expect(extractReplyText('> only quoted\n> text')).toBe('');
   });
@@ -186,7 +206,12 @@ describe('email bridge: reading replies', () => {
   it('nominated senders come from the desk directory in development; both From and MAIL FROM must be nominated for one desk', () => {
     const senders = new NominatedSenders(demoMailboxDesks());
     expect(senders.desksFor('MPAS.EPN@ukpn.example').map((d) => d.deskId)).toEqual(['ukpn-epn-mpas']);
-    expect(senders.desksFor('mpas.helpdesk@ukpn.example').map((d) => d.deskId).sort()).toEqual(['ukpn-epn-mpas', 'ukpn-lpn-mpas', 'ukpn-spn-mpas']);
+    expect(
+      senders
+        .desksFor('mpas.helpdesk@ukpn.example')
+        .map((d) => d.deskId)
+        .sort(),
+    ).toEqual(['ukpn-epn-mpas', 'ukpn-lpn-mpas', 'ukpn-spn-mpas']);
     expect(senders.desksForBoth('mpas.epn@ukpn.example', 'mpas.helpdesk@ukpn.example').map((d) => d.deskId)).toEqual(['ukpn-epn-mpas']);
     expect(senders.desksForBoth('mpas.epn@ukpn.example', 'someone@else.example')).toEqual([]);
     expect(senders.isNominated('stranger@example.com')).toBe(false);
@@ -201,10 +226,20 @@ describe('email bridge: an inbound reply becomes a comment, and nothing more', (
       calls.push({ query, variables, identity });
       if (query.includes('caseByReference')) {
         const visible = variables?.reference === 'CPSD-000123' && identity?.deskIds.includes(DESK);
-        return { caseByReference: visible ? { id: 'case-1', reference: 'CPSD-000123', state: caseState, desk: { id: 'elexon-service-desk' }, handoffs: [{ id: 'h1', state: 'ACKNOWLEDGED', toDesk: { id: DESK } }] } : null } as T;
+        return {
+          caseByReference: visible
+            ? {
+                id: 'case-1',
+                reference: 'CPSD-000123',
+                state: caseState,
+                desk: { id: 'elexon-service-desk' },
+                handoffs: [{ id: 'h1', state: 'ACKNOWLEDGED', toDesk: { id: DESK } }],
+              }
+            : null,
+        } as T;
       }
       if (query.includes('addComment')) {
-        if (String((variables?.input as { body: string }).body).includes('boom')) throw new ApiError('INTERNAL_SERVER_ERROR', 'boom');
+        if (String((variables?.input as { body: string } | undefined)?.body).includes('boom')) throw new ApiError('INTERNAL_SERVER_ERROR', 'boom');
         return { addComment: { id: 'case-1' } } as T;
       }
       throw new Error(`unexpected ${query}`);
@@ -231,7 +266,11 @@ describe('email bridge: an inbound reply becomes a comment, and nothing more', (
     expect(verdict).toMatchObject({ code: 250, caseReference: 'CPSD-000123', deskId: DESK });
     const comment = calls.find((c) => c.query.includes('addComment'))!;
     expect(comment.identity).toEqual({ subject: `bridge:email:${DESK}`, organisationId: 'ukpn-epn', roles: ['desk_agent'], deskIds: [DESK] });
-    expect(comment.variables?.input).toMatchObject({ caseId: 'case-1', visibility: 'CUSTOMER_VISIBLE', body: `Reply by email from ${MAILBOX}.\n\nFixed on our side.` });
+    expect(comment.variables?.input).toMatchObject({
+      caseId: 'case-1',
+      visibility: 'CUSTOMER_VISIBLE',
+      body: `Reply by email from ${MAILBOX}.\n\nFixed on our side.`,
+    });
     // Only look-ups and one comment: no state-changing mutation, ever.
     expect(calls.map((c) => /mutation\s+\w+/.exec(c.query)?.[0]).filter(Boolean)).toEqual(['mutation EmailReplyComment']);
   });
@@ -250,7 +289,9 @@ describe('email bridge: an inbound reply becomes a comment, and nothing more', (
     expect((await handleInboundMail(await mail({ from: 'stranger@example.com' }), 'stranger@example.com', deps)).code).toBe(550);
     expect((await handleInboundMail(await mail({}), 'stranger@example.com', deps)).code).toBe(550);
     expect((await handleInboundMail(await mail({ subject: 'Hello' }), MAILBOX, deps)).code).toBe(550);
-    expect((await handleInboundMail(await mail({ subject: 'RE: [CPSD-000999] x' }), MAILBOX, deps)).message).toBe('5.7.1 No case CPSD-000999 that this mailbox may write to');
+    expect((await handleInboundMail(await mail({ subject: 'RE: [CPSD-000999] x' }), MAILBOX, deps)).message).toBe(
+      '5.7.1 No case CPSD-000999 that this mailbox may write to',
+    );
     expect((await handleInboundMail(await mail({ text: '> nothing new' }), MAILBOX, deps)).code).toBe(550);
   });
 

@@ -19,7 +19,9 @@ beforeAll(async () => {
   server = await startTmf621Server({
     port: 0,
     gateway: { url: 'http://127.0.0.1:9/graphql', fetch: () => answer() },
-    verifier: { verify: async (token) => (token === 'good' ? { subject: 'alice', organisationId: 'ukpn', roles: [Role.PARTICIPANT], deskIds: [], expiresAt: 0 } : null) },
+    verifier: {
+      verify: async (token) => (token === 'good' ? { subject: 'alice', organisationId: 'ukpn', roles: [Role.PARTICIPANT], deskIds: [], expiresAt: 0 } : null),
+    },
   });
 });
 
@@ -27,8 +29,12 @@ afterAll(async () => {
   await server?.stop();
 });
 
-const graphqlError = (code: string, extensions: Record<string, unknown> = {}) => async () =>
-  new Response(JSON.stringify({ errors: [{ message: `refused: ${code}`, extensions: { ...extensions, code } }] }), { headers: { 'content-type': 'application/json' } });
+const graphqlError =
+  (code: string, extensions: Record<string, unknown> = {}) =>
+  async () =>
+    new Response(JSON.stringify({ errors: [{ message: `refused: ${code}`, extensions: { ...extensions, code } }] }), {
+      headers: { 'content-type': 'application/json' },
+    });
 
 async function getTicket(): Promise<{ status: number; body: Record<string, unknown> }> {
   const response = await fetch(`${server.url}/troubleTicket/CPSD-000001`, { headers: { authorization: 'Bearer good' } });

@@ -34,7 +34,11 @@ function target(url: string, config: Record<string, unknown> = {}): DeskTarget {
 /** A partner answering as TMF621 does: 201 with the ticket, its own id. */
 const partnerAccept = (request: PeerRequest, ticket: { key: string }) => ({
   status: request.method === 'POST' ? 201 : 200,
-  body: { ...(JSON.parse(request.body || '{}') as object), id: `INC${ticket.key.slice(0, 6)}`, href: `http://partner/troubleTicket/INC${ticket.key.slice(0, 6)}` },
+  body: {
+    ...(JSON.parse(request.body || '{}') as object),
+    id: `INC${ticket.key.slice(0, 6)}`,
+    href: `http://partner/troubleTicket/INC${ticket.key.slice(0, 6)}`,
+  },
 });
 
 runBridgeConformance('TMF621', async () => {
@@ -45,7 +49,11 @@ runBridgeConformance('TMF621', async () => {
     apiCalls++;
     return new Response(JSON.stringify({ data: {} }), { headers: { 'content-type': 'application/json' } });
   };
-  const inbound = await startTmf621Server({ port: 0, gateway: { url: 'http://127.0.0.1:9/graphql', fetch: countingFetch }, verifier: { verify: async () => null } });
+  const inbound = await startTmf621Server({
+    port: 0,
+    gateway: { url: 'http://127.0.0.1:9/graphql', fetch: countingFetch },
+    verifier: { verify: async () => null },
+  });
   return {
     bridge: new Tmf621Bridge({ env: {}, dev: false, allowLoopback: true }),
     target: target(peer.url),
@@ -80,8 +88,18 @@ describe('the TMF621 contract files', () => {
   it('POST: description, severity and ticketType are required (the rules), server-set attributes are refused', () => {
     const ok = { '@type': 'TroubleTicket', description: 'd', severity: 'Major', ticketType: 'Market Systems' };
     expect(contract.checkCreate(ok)).toEqual([]);
-    expect(contract.checkCreate({ '@type': 'TroubleTicket', description: 'd' }).map((p) => p.path).sort()).toEqual(['/severity', '/ticketType']);
-    expect(contract.checkCreate({ ...ok, id: 'x', creationDate: '2025-01-01T00:00:00Z' }).map((p) => p.path).sort()).toEqual(['/creationDate', '/id']);
+    expect(
+      contract
+        .checkCreate({ '@type': 'TroubleTicket', description: 'd' })
+        .map((p) => p.path)
+        .sort(),
+    ).toEqual(['/severity', '/ticketType']);
+    expect(
+      contract
+        .checkCreate({ ...ok, id: 'x', creationDate: '2025-01-01T00:00:00Z' })
+        .map((p) => p.path)
+        .sort(),
+    ).toEqual(['/creationDate', '/id']);
     expect(contract.checkCreate({ ...ok, status: 'bogus' })).toEqual([{ path: '/status', message: 'must be equal to one of the allowed values' }]);
   });
 
@@ -93,7 +111,9 @@ describe('the TMF621 contract files', () => {
   it('events: the envelope is checked, a partial ticket is accepted (as the document’s own examples are)', () => {
     const examples = (contract.document as { components: { examples: Record<string, { value: unknown }> } }).components.examples;
     expect(contract.checkEvent('troubleTicketStatusChangeEvent', examples.TroubleTicketStatusChangeEvent_request!.value)).toEqual([]);
-    expect(contract.checkEvent('troubleTicketStatusChangeEvent', { event: {} }).map((p) => p.path)).toEqual(expect.arrayContaining(['/eventId', '/eventTime', '/eventType']));
+    expect(contract.checkEvent('troubleTicketStatusChangeEvent', { event: {} }).map((p) => p.path)).toEqual(
+      expect.arrayContaining(['/eventId', '/eventTime', '/eventType']),
+    );
     expect(contract.checkEvent('noSuchEvent', {})).toHaveLength(1);
     expect(contract.listenerEvents).toContain('troubleTicketResolvedEvent');
   });
@@ -132,7 +152,14 @@ describe('TMF621 mapping', () => {
     const ticket = ticketOfCase(sample, (r) => `https://cpsd.example/tmf-api/troubleTicket/v5/troubleTicket/${r}`);
     const validate = contract.schema('TroubleTicket');
     expect(validate(ticket), JSON.stringify(validate.errors)).toBe(true);
-    expect(ticket).toMatchObject({ id: 'CPSD-000123', status: 'pending', severity: 'Major', priority: 'High', ticketType: 'Market Systems', description: 'Since Monday.' });
+    expect(ticket).toMatchObject({
+      id: 'CPSD-000123',
+      status: 'pending',
+      severity: 'Major',
+      priority: 'High',
+      ticketType: 'Market Systems',
+      description: 'Since Monday.',
+    });
     expect(ticket.note).toEqual([{ id: 'n1', author: 'eve', date: '2025-03-03T10:30:00.000Z', text: 'Visible', '@type': 'Note' }]);
     expect(ticket.externalIdentifier).toEqual([
       { owner: 'CPSD', externalIdentifierType: 'Case', id: 'CPSD-000123', '@type': 'ExternalIdentifier' },
@@ -142,7 +169,13 @@ describe('TMF621 mapping', () => {
   });
 
   it('status table', () => {
-    expect(['NEW', 'IN_PROGRESS', 'RESOLVED', 'CLOSED', 'CANCELLED'].map((state) => statusOfCase({ state }))).toEqual(['acknowledged', 'inProgress', 'resolved', 'closed', 'cancelled']);
+    expect(['NEW', 'IN_PROGRESS', 'RESOLVED', 'CLOSED', 'CANCELLED'].map((state) => statusOfCase({ state }))).toEqual([
+      'acknowledged',
+      'inProgress',
+      'resolved',
+      'closed',
+      'cancelled',
+    ]);
     expect(statusOfCase({ state: 'ON_HOLD', holdReason: 'VENDOR' })).toBe('held');
     expect(statusOfCase({ state: 'RESOLVED', misroutedTo: { id: 'x' } })).toBe('rejected');
   });
@@ -166,7 +199,14 @@ describe('TMF621 mapping', () => {
 
   it('outbound bodies are schema-valid and carry no evidence', () => {
     const mpan = makeMpan('12', '0002330596');
-    const post = ticketForHandoff({ caseReference: 'CPSD-000123', handoffId: '3f0c8f5e-2a4b-4c1e-9d7a-1b2c3d4e5f60', deskName: 'UKPN', subject: `Dark ${mpan}`, state: 'OPEN', portalUrl: 'https://cpsd.example/cases/CPSD-000123' });
+    const post = ticketForHandoff({
+      caseReference: 'CPSD-000123',
+      handoffId: '3f0c8f5e-2a4b-4c1e-9d7a-1b2c3d4e5f60',
+      deskName: 'UKPN',
+      subject: `Dark ${mpan}`,
+      state: 'OPEN',
+      portalUrl: 'https://cpsd.example/cases/CPSD-000123',
+    });
     expect(contract.checkCreate(post)).toEqual([]);
     expect(contract.schema('TroubleTicket_FVO')(post)).toBe(true);
     expect(JSON.stringify(post)).not.toContain(mpan.slice(2));
@@ -204,7 +244,10 @@ describe('TMF621 bridge outbound', () => {
     expect(request.headers['content-type']).toBe('application/merge-patch+json');
     expect(JSON.parse(request.body)).toMatchObject({ status: 'resolved' });
     const before = peer.requests().length;
-    const none = await bridge.deliver(sampleDelivery(target(peer.url), { event: { type: 'ticket.updated', data: { state: 'ACKNOWLEDGED' } } }), AbortSignal.timeout(5_000));
+    const none = await bridge.deliver(
+      sampleDelivery(target(peer.url), { event: { type: 'ticket.updated', data: { state: 'ACKNOWLEDGED' } } }),
+      AbortSignal.timeout(5_000),
+    );
     expect(none.kind).toBe('DELIVERED');
     expect(peer.requests().length).toBe(before);
   });
@@ -236,12 +279,23 @@ describe('TMF621 bridge outbound', () => {
     for (let i = 0; i < 2; i++) expect((await bridge.deliver(sampleDelivery(target(base, config)), AbortSignal.timeout(5_000))).kind).toBe('DELIVERED');
     expect(tokenRequests).toBe(1);
     expect(seen).toEqual(['Bearer tok-1', 'Bearer tok-1']);
-    const wrong = await new Tmf621Bridge({ env: { PARTNER_SECRET: 'nope' }, dev: false, allowLoopback: true }).deliver(sampleDelivery(target(base, config)), AbortSignal.timeout(5_000));
+    const wrong = await new Tmf621Bridge({ env: { PARTNER_SECRET: 'nope' }, dev: false, allowLoopback: true }).deliver(
+      sampleDelivery(target(base, config)),
+      AbortSignal.timeout(5_000),
+    );
     expect(wrong.kind).toBe('PERMANENT_FAILURE');
-    const missing = await new Tmf621Bridge({ env: {}, dev: false, allowLoopback: true }).deliver(sampleDelivery(target(base, config)), AbortSignal.timeout(5_000));
+    const missing = await new Tmf621Bridge({ env: {}, dev: false, allowLoopback: true }).deliver(
+      sampleDelivery(target(base, config)),
+      AbortSignal.timeout(5_000),
+    );
     expect(missing).toMatchObject({ kind: 'PERMANENT_FAILURE', reason: expect.stringContaining('PARTNER_SECRET') });
     await new Promise<void>((resolve) => server.close(() => resolve()));
-    expect(await new Tmf621Bridge({ env: {}, dev: false, allowLoopback: true }).deliver(sampleDelivery(target('http://partner.example/tmf')), AbortSignal.timeout(1_000))).toEqual({
+    expect(
+      await new Tmf621Bridge({ env: {}, dev: false, allowLoopback: true }).deliver(
+        sampleDelivery(target('http://partner.example/tmf')),
+        AbortSignal.timeout(1_000),
+      ),
+    ).toEqual({
       kind: 'PERMANENT_FAILURE',
       reason: 'the TMF621 URL (bridge_config.url) must be https',
     });

@@ -62,7 +62,9 @@ describe('webhook bridge', () => {
   });
 
   it('sends a thin payload: ids and state, no subject, notes or evidence', async () => {
-    const delivery = sampleDelivery(target(peer.url), { event: { data: { state: 'ACKNOWLEDGED', subject: 'Meter at Flat 3 is dark', note: 'private', externalReference: 'INC0012' } } });
+    const delivery = sampleDelivery(target(peer.url), {
+      event: { data: { state: 'ACKNOWLEDGED', subject: 'Meter at Flat 3 is dark', note: 'private', externalReference: 'INC0012' } },
+    });
     const payload = webhookPayload(delivery);
     expect(payload).toEqual({
       type: 'ticket.opened',
@@ -84,7 +86,9 @@ describe('webhook bridge', () => {
   it('masks MPANs in the payload’s text but never corrupts an id that looks like grouped digits', async () => {
     const bridge = webhookBridge({ dev: true, env: {} });
     const digitsId = '0a1b2c3d-1234-5678-9012-3456789abcde'; // "…-1234-5678-9012…": an MPAN's 2-4-4-3 shape
-    const delivery = sampleDelivery(target(peer.url), { event: { handoffId: digitsId, caseId: digitsId, data: { state: 'OPEN', externalReference: 'Ref 12 3456 7890 123' } } });
+    const delivery = sampleDelivery(target(peer.url), {
+      event: { handoffId: digitsId, caseId: digitsId, data: { state: 'OPEN', externalReference: 'Ref 12 3456 7890 123' } },
+    });
     expect((await bridge.deliver(delivery, AbortSignal.timeout(5_000))).kind).toBe('DELIVERED');
     const body = JSON.parse(peer.requests().at(-1)!.body) as { data: Record<string, string> };
     expect(body.data.handoffId).toBe(digitsId);

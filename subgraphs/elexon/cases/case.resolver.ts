@@ -30,13 +30,13 @@ import {
   TriageCaseInput,
   UpdateHandoffInput,
 } from './case.inputs';
-import { CASE_COLUMNS, CaseService, isUuid, slaClock, suggestDesks, toCase } from './case.service';
+import { CASE_COLUMNS, type CaseService, isUuid, slaClock, suggestDesks, toCase } from './case.service';
 import {
   Case,
   CaseConnection,
   CaseEdge,
   Comment,
-  CommentVisibility,
+  type CommentVisibility,
   Evidence,
   ExternalTicketReference,
   Handoff,
@@ -79,7 +79,9 @@ async function caseAccess(ctx: SubgraphContext, c: Case) {
 
 async function casesById(ctx: SubgraphContext, ids: readonly string[]): Promise<(Case | null)[]> {
   const valid = ids.filter(isUuid);
-  const rows = valid.length ? ((await ctx.db.query(`SELECT ${CASE_COLUMNS} FROM elexon.cases c WHERE c.id = ANY($1::uuid[])`, [valid])) as Record<string, unknown>[]) : [];
+  const rows = valid.length
+    ? ((await ctx.db.query(`SELECT ${CASE_COLUMNS} FROM elexon.cases c WHERE c.id = ANY($1::uuid[])`, [valid])) as Record<string, unknown>[])
+    : [];
   return byKeys(ids, rows.map(toCase), (c) => c.id);
 }
 
@@ -276,7 +278,10 @@ export class CaseResolver {
     const holds =
       (await ctx
         .loader<string, { from: Date; to: Date | null }[]>('holdsByCase', async (ids) => {
-          const rows = (await ctx.db.query('SELECT case_id AS "caseId", started_at AS "from", ended_at AS "to" FROM elexon.case_holds WHERE case_id = ANY($1::uuid[])', [ids])) as {
+          const rows = (await ctx.db.query(
+            'SELECT case_id AS "caseId", started_at AS "from", ended_at AS "to" FROM elexon.case_holds WHERE case_id = ANY($1::uuid[])',
+            [ids],
+          )) as {
             caseId: string;
             from: Date;
             to: Date | null;
@@ -374,7 +379,7 @@ export class CaseResolver {
 
 @Resolver(() => Handoff)
 export class HandoffResolver {
-  @Mutation(() => Handoff, { description: "The receiving party acknowledges, giving its own ticket reference" })
+  @Mutation(() => Handoff, { description: 'The receiving party acknowledges, giving its own ticket reference' })
   acknowledgeHandoff(@Ctx() ctx: SubgraphContext, @Arg('input', () => AcknowledgeHandoffInput) input: AcknowledgeHandoffInput): Promise<Handoff> {
     return this.act(ctx, 'acknowledgeHandoff', input);
   }

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { CaseAction, applyAction, isOpen, type TransitionContext } from '../../../schema/case-state';
-import { CaseState, CaseType, Category, HoldReason, Impact, Priority, Role, Urgency } from '../../../schema/enums';
+import { CaseState, CaseType, type Category, type HoldReason, type Impact, Priority, Role, type Urgency } from '../../../schema/enums';
 import { DomainError } from '../../../schema/errors';
 import { hasRole, type Principal } from '../../../schema/identity';
 import { maskMpan, validateMpan } from '../../../schema/mpan';
@@ -82,10 +82,9 @@ interface DeskRow {
 }
 
 async function deskRow(tx: EntityManager, deskId: string, field: string): Promise<DeskRow> {
-  const [desk] = (await tx.query(
-    `SELECT id, party, sla_policy AS "slaPolicy", sla_calendar AS "slaCalendar" FROM elexon.desks WHERE id = $1`,
-    [deskId],
-  )) as DeskRow[];
+  const [desk] = (await tx.query(`SELECT id, party, sla_policy AS "slaPolicy", sla_calendar AS "slaCalendar" FROM elexon.desks WHERE id = $1`, [
+    deskId,
+  ])) as DeskRow[];
   if (!desk) throw DomainError.badUserInput(`No desk ${deskId} in the directory`, field);
   return desk;
 }
@@ -158,12 +157,27 @@ export class CaseService {
     // A read: the lead's Major Incident Managers also see a major incident's case and its linked cases (OM §5.7).
     if (!hasRole(principal, Role.MAJOR_INCIDENT_MANAGER)) return null;
     const leads = (await this.db.query(MAJOR_INCIDENT_LEADS_SQL, [[found.id]])) as { leadOrgId: string }[];
-    return canSee(accessTo(principal, found.raisedByOrganisationId, found.deskId, [], leads.map((l) => l.leadOrgId))) ? found : null;
+    return canSee(
+      accessTo(
+        principal,
+        found.raisedByOrganisationId,
+        found.deskId,
+        [],
+        leads.map((l) => l.leadOrgId),
+      ),
+    )
+      ? found
+      : null;
   }
 
   async accessFor(tx: EntityManager, principal: Principal, c: Case): Promise<CaseAccess> {
     const rows = (await tx.query('SELECT DISTINCT to_desk_id AS "deskId" FROM elexon.handoffs WHERE case_id = $1', [c.id])) as { deskId: string }[];
-    return accessTo(principal, c.raisedByOrganisationId, c.deskId, rows.map((r) => r.deskId));
+    return accessTo(
+      principal,
+      c.raisedByOrganisationId,
+      c.deskId,
+      rows.map((r) => r.deskId),
+    );
   }
 
   // ---- mutations ---------------------------------------------------------------------------------------------
@@ -201,8 +215,22 @@ export class CaseService {
         `INSERT INTO elexon.cases (id, reference, desk_id, category, subject, description, state, raised_by_org, raised_by_subject,
            references_case_id, evidence, sla_policy, sla_calendar, raised_at, updated_at, response_due_at)
          VALUES ($1, $2, $3, $4, $5, $6, 'NEW', $7, $8, $9, $10, $11, $12, $13, $13, $14)`,
-        [id, reference, desk.id, input.category, subject, description, principal.organisationId, principal.subject,
-          input.referencesCaseId ?? null, JSON.stringify(evidence), desk.slaPolicy, desk.slaCalendar, now, responseDueAt],
+        [
+          id,
+          reference,
+          desk.id,
+          input.category,
+          subject,
+          description,
+          principal.organisationId,
+          principal.subject,
+          input.referencesCaseId ?? null,
+          JSON.stringify(evidence),
+          desk.slaPolicy,
+          desk.slaCalendar,
+          now,
+          responseDueAt,
+        ],
       );
       const created = await this.lock(tx, id);
       await this.record(tx, created, actorOf(principal), { action: 'RAISED', to: desk.id, field: 'desk', customerVisible: true }, 'case.raised');
@@ -243,25 +271,39 @@ export class CaseService {
 
   async routeCase(principal: Principal, input: { caseId: string; toDeskId?: string | null; reason: string; idempotencyKey?: string | null }): Promise<Case> {
     const reason = text('reason', input.reason, LIMITS.reason);
-    return this.mutate(principal, 'routeCase', input, input.caseId, async (tx, c, access, now) => {
-      this.requireDesk(access);
-      transition(c, CaseAction.ROUTE, { now });
-      const toDeskId = input.toDeskId ?? (await this.firstSuggestion(tx, c, 'toDeskId'));
-      if (toDeskId === c.deskId) throw DomainError.badUserInput('The case is already at that desk', 'toDeskId');
-      const desk = await deskRow(tx, toDeskId, 'toDeskId');
-      // A transfer starts the new desk's triage: back to New with its response clock, history kept.
-      const responseDueAt = responseTerm(desk.slaCalendar).calendar.addMinutes(now, 15);
-      await tx.query(
-        `UPDATE elexon.cases SET desk_id = $2, sla_policy = $3, sla_calendar = $4, state = 'NEW', hold_reason = NULL,
+    return this.mutate(
+      principal,
+      'routeCase',
+      input,
+      input.caseId,
+      async (tx, c, access, now) => {
+        this.requireDesk(access);
+        transition(c, CaseAction.ROUTE, { now });
+        const toDeskId = input.toDeskId ?? (await this.firstSuggestion(tx, c, 'toDeskId'));
+        if (toDeskId === c.deskId) throw DomainError.badUserInput('The case is already at that desk', 'toDeskId');
+        const desk = await deskRow(tx, toDeskId, 'toDeskId');
+        // A transfer starts the new desk's triage: back to New with its response clock, history kept.
+        const responseDueAt = responseTerm(desk.slaCalendar).calendar.addMinutes(now, 15);
+        await tx.query(
+          `UPDATE elexon.cases SET desk_id = $2, sla_policy = $3, sla_calendar = $4, state = 'NEW', hold_reason = NULL,
            hold_started_at = NULL, responded_at = NULL, response_due_at = $5, updated_at = $6 WHERE id = $1`,
-        [c.id, desk.id, desk.slaPolicy, desk.slaCalendar, responseDueAt, now],
-      );
-      await tx.query('UPDATE elexon.case_holds SET ended_at = $2 WHERE case_id = $1 AND ended_at IS NULL', [c.id, now]);
-      const after = await this.lock(tx, c.id);
-      await this.record(tx, after, actorOf(principal), { action: 'ROUTED', field: 'desk', from: c.deskId, to: desk.id, note: reason, customerVisible: true }, 'case.routed', {
-        fromDeskId: c.deskId,
-      });
-    }, { actorKeepsSight: true });
+          [c.id, desk.id, desk.slaPolicy, desk.slaCalendar, responseDueAt, now],
+        );
+        await tx.query('UPDATE elexon.case_holds SET ended_at = $2 WHERE case_id = $1 AND ended_at IS NULL', [c.id, now]);
+        const after = await this.lock(tx, c.id);
+        await this.record(
+          tx,
+          after,
+          actorOf(principal),
+          { action: 'ROUTED', field: 'desk', from: c.deskId, to: desk.id, note: reason, customerVisible: true },
+          'case.routed',
+          {
+            fromDeskId: c.deskId,
+          },
+        );
+      },
+      { actorKeepsSight: true },
+    );
   }
 
   async closeAsMisrouted(
@@ -284,20 +326,41 @@ export class CaseService {
       );
       await tx.query('UPDATE elexon.case_holds SET ended_at = $2 WHERE case_id = $1 AND ended_at IS NULL', [c.id, now]);
       const after = await this.lock(tx, c.id);
-      await this.record(tx, after, actorOf(principal), { action: 'CLOSED_AS_MISROUTED', field: 'state', from: c.state, to: state, note: resolution, customerVisible: true }, 'case.misrouted', {
-        rightDeskId: desk.id,
-      });
+      await this.record(
+        tx,
+        after,
+        actorOf(principal),
+        { action: 'CLOSED_AS_MISROUTED', field: 'state', from: c.state, to: state, note: resolution, customerVisible: true },
+        'case.misrouted',
+        {
+          rightDeskId: desk.id,
+        },
+      );
     });
   }
 
-  async putCaseOnHold(principal: Principal, input: { caseId: string; reason: HoldReason; note?: string | null; idempotencyKey?: string | null }): Promise<Case> {
+  async putCaseOnHold(
+    principal: Principal,
+    input: { caseId: string; reason: HoldReason; note?: string | null; idempotencyKey?: string | null },
+  ): Promise<Case> {
     return this.mutate(principal, 'putCaseOnHold', input, input.caseId, async (tx, c, access, now) => {
       this.requireDesk(access);
       const state = transition(c, CaseAction.HOLD, { now });
-      await tx.query('UPDATE elexon.cases SET state = $2, hold_reason = $3, hold_started_at = $4, updated_at = $4 WHERE id = $1', [c.id, state, input.reason, now]);
+      await tx.query('UPDATE elexon.cases SET state = $2, hold_reason = $3, hold_started_at = $4, updated_at = $4 WHERE id = $1', [
+        c.id,
+        state,
+        input.reason,
+        now,
+      ]);
       await tx.query('INSERT INTO elexon.case_holds (case_id, started_at, reason) VALUES ($1, $2, $3)', [c.id, now, input.reason]);
       const after = await this.lock(tx, c.id);
-      await this.record(tx, after, actorOf(principal), { action: 'PUT_ON_HOLD', field: 'state', from: c.state, to: state, note: input.reason, customerVisible: true }, 'case.on_hold');
+      await this.record(
+        tx,
+        after,
+        actorOf(principal),
+        { action: 'PUT_ON_HOLD', field: 'state', from: c.state, to: state, note: input.reason, customerVisible: true },
+        'case.on_hold',
+      );
     });
   }
 
@@ -308,7 +371,13 @@ export class CaseService {
       await this.endHold(tx, c.id, now);
       await tx.query('UPDATE elexon.cases SET state = $2, hold_reason = NULL, hold_started_at = NULL, updated_at = $3 WHERE id = $1', [c.id, state, now]);
       const after = await this.lock(tx, c.id);
-      await this.record(tx, after, actorOf(principal), { action: 'RESUMED', field: 'state', from: c.state, to: state, note: input.note ?? null, customerVisible: true }, 'case.resumed');
+      await this.record(
+        tx,
+        after,
+        actorOf(principal),
+        { action: 'RESUMED', field: 'state', from: c.state, to: state, note: input.note ?? null, customerVisible: true },
+        'case.resumed',
+      );
     });
   }
 
@@ -316,10 +385,9 @@ export class CaseService {
     const resolution = text('resolution', input.resolution, LIMITS.reason);
     return this.mutate(principal, 'resolveCase', input, input.caseId, async (tx, c, access, now) => {
       this.requireDesk(access);
-      const [{ open }] = (await tx.query(
-        `SELECT count(*)::int AS open FROM elexon.handoffs WHERE case_id = $1 AND state NOT IN ('RESOLVED', 'REJECTED')`,
-        [c.id],
-      )) as { open: number }[];
+      const [{ open }] = (await tx.query(`SELECT count(*)::int AS open FROM elexon.handoffs WHERE case_id = $1 AND state NOT IN ('RESOLVED', 'REJECTED')`, [
+        c.id,
+      ])) as { open: number }[];
       if (open > 0) {
         throw DomainError.badUserInput(`The case has ${open} open hand-off(s); it stays open until the other party resolves or rejects them`, 'caseId', {
           openHandoffs: open,
@@ -327,9 +395,10 @@ export class CaseService {
       }
       await this.resolveOne(tx, c, actorOf(principal), resolution, now, 'RESOLVED');
       // Resolving a parent resolves its open children with the parent's resolution and tells each child's raiser.
-      const children = (await tx.query(`SELECT ${CASE_COLUMNS} FROM elexon.cases c WHERE c.parent_id = $1 AND c.state IN ('NEW', 'IN_PROGRESS', 'ON_HOLD') FOR UPDATE`, [
-        c.id,
-      ])) as Record<string, unknown>[];
+      const children = (await tx.query(
+        `SELECT ${CASE_COLUMNS} FROM elexon.cases c WHERE c.parent_id = $1 AND c.state IN ('NEW', 'IN_PROGRESS', 'ON_HOLD') FOR UPDATE`,
+        [c.id],
+      )) as Record<string, unknown>[];
       for (const child of children.map(toCase)) {
         await this.resolveOne(tx, child, actorOf(principal), resolution, now, 'RESOLVED_WITH_PARENT', c.reference);
       }
@@ -342,7 +411,13 @@ export class CaseService {
       const state = transition(c, CaseAction.CONFIRM, { now, resolvedAt: c.resolvedAt });
       await tx.query('UPDATE elexon.cases SET state = $2, closed_at = $3, updated_at = $3 WHERE id = $1', [c.id, state, now]);
       const after = await this.lock(tx, c.id);
-      await this.record(tx, after, actorOf(principal), { action: 'RESOLUTION_CONFIRMED', field: 'state', from: c.state, to: state, note: input.note ?? null, customerVisible: true }, 'case.closed');
+      await this.record(
+        tx,
+        after,
+        actorOf(principal),
+        { action: 'RESOLUTION_CONFIRMED', field: 'state', from: c.state, to: state, note: input.note ?? null, customerVisible: true },
+        'case.closed',
+      );
     });
   }
 
@@ -351,13 +426,20 @@ export class CaseService {
     return this.mutate(principal, 'reopenCase', input, input.caseId, async (tx, c, access, now) => {
       if (!access.raiserSide && !worksTheCase(access)) throw DomainError.forbidden('Only the raiser or the case’s desk may reopen it');
       const state = transition(c, CaseAction.REOPEN, { now, closedAt: c.closedAt, resolvedAt: c.resolvedAt });
-      await tx.query(
-        'UPDATE elexon.cases SET state = $2, resolution = NULL, resolved_at = NULL, closed_at = NULL, updated_at = $3 WHERE id = $1',
-        [c.id, state, now],
-      );
+      await tx.query('UPDATE elexon.cases SET state = $2, resolution = NULL, resolved_at = NULL, closed_at = NULL, updated_at = $3 WHERE id = $1', [
+        c.id,
+        state,
+        now,
+      ]);
       await this.comment(tx, c.id, actorOf(principal), comment, 'CUSTOMER_VISIBLE', now);
       const after = await this.lock(tx, c.id);
-      await this.record(tx, after, actorOf(principal), { action: 'REOPENED', field: 'state', from: c.state, to: state, note: comment, customerVisible: true }, 'case.reopened');
+      await this.record(
+        tx,
+        after,
+        actorOf(principal),
+        { action: 'REOPENED', field: 'state', from: c.state, to: state, note: comment, customerVisible: true },
+        'case.reopened',
+      );
     });
   }
 
@@ -367,7 +449,13 @@ export class CaseService {
       const state = transition(c, CaseAction.CLOSE, { now, resolvedAt: c.resolvedAt });
       await tx.query('UPDATE elexon.cases SET state = $2, closed_at = $3, updated_at = $3 WHERE id = $1', [c.id, state, now]);
       const after = await this.lock(tx, c.id);
-      await this.record(tx, after, actorOf(principal), { action: 'CLOSED', field: 'state', from: c.state, to: state, note: input.note ?? null, customerVisible: true }, 'case.closed');
+      await this.record(
+        tx,
+        after,
+        actorOf(principal),
+        { action: 'CLOSED', field: 'state', from: c.state, to: state, note: input.note ?? null, customerVisible: true },
+        'case.closed',
+      );
     });
   }
 
@@ -377,9 +465,19 @@ export class CaseService {
       if (!access.raiserSide && !worksTheCase(access)) throw DomainError.forbidden('Only the raiser or the case’s desk may cancel it');
       const state = transition(c, CaseAction.CANCEL, { now });
       await this.endHold(tx, c.id, now);
-      await tx.query('UPDATE elexon.cases SET state = $2, closed_at = $3, hold_reason = NULL, hold_started_at = NULL, updated_at = $3 WHERE id = $1', [c.id, state, now]);
+      await tx.query('UPDATE elexon.cases SET state = $2, closed_at = $3, hold_reason = NULL, hold_started_at = NULL, updated_at = $3 WHERE id = $1', [
+        c.id,
+        state,
+        now,
+      ]);
       const after = await this.lock(tx, c.id);
-      await this.record(tx, after, actorOf(principal), { action: 'CANCELLED', field: 'state', from: c.state, to: state, note: comment, customerVisible: true }, 'case.cancelled');
+      await this.record(
+        tx,
+        after,
+        actorOf(principal),
+        { action: 'CANCELLED', field: 'state', from: c.state, to: state, note: comment, customerVisible: true },
+        'case.cancelled',
+      );
     });
   }
 
@@ -467,7 +565,14 @@ export class CaseService {
             tx,
             after,
             { subject: 'cpsd-auto-close', organisationId: 'elexon' },
-            { action: 'AUTO_CLOSED', field: 'state', from: c.state, to: state, note: 'No answer from the raiser within 5 days of resolution', customerVisible: true },
+            {
+              action: 'AUTO_CLOSED',
+              field: 'state',
+              from: c.state,
+              to: state,
+              note: 'No answer from the raiser within 5 days of resolution',
+              customerVisible: true,
+            },
             'case.closed',
             {},
             now,
@@ -494,10 +599,10 @@ export class CaseService {
       }
       if (input.toDeskId === c.deskId) throw DomainError.badUserInput('Hand off to another party’s desk, not the case’s own', 'toDeskId');
       const desk = await deskRow(tx, input.toDeskId, 'toDeskId');
-      const [open] = (await tx.query(
-        `SELECT id FROM elexon.handoffs WHERE case_id = $1 AND to_desk_id = $2 AND state NOT IN ('RESOLVED', 'REJECTED')`,
-        [c.id, desk.id],
-      )) as { id: string }[];
+      const [open] = (await tx.query(`SELECT id FROM elexon.handoffs WHERE case_id = $1 AND to_desk_id = $2 AND state NOT IN ('RESOLVED', 'REJECTED')`, [
+        c.id,
+        desk.id,
+      ])) as { id: string }[];
       if (open) throw DomainError.badUserInput('The case already has an open hand-off to that desk', 'toDeskId', { handoffId: open.id });
       const id = randomUUID();
       await tx.query(
@@ -523,19 +628,30 @@ export class CaseService {
   async updateHandoffState(
     principal: Principal,
     operation: 'acknowledgeHandoff' | 'updateHandoff' | 'resolveHandoff' | 'rejectHandoff',
-    input: { handoffId: string; externalReference?: string | null; note?: string | null; resolution?: string | null; reason?: string | null; suggestedDeskId?: string | null; idempotencyKey?: string | null },
+    input: {
+      handoffId: string;
+      externalReference?: string | null;
+      note?: string | null;
+      resolution?: string | null;
+      reason?: string | null;
+      suggestedDeskId?: string | null;
+      idempotencyKey?: string | null;
+    },
   ): Promise<string> {
     const note = operation === 'updateHandoff' ? text('note', input.note, LIMITS.comment) : null;
     const resolution = operation === 'resolveHandoff' ? text('resolution', input.resolution, LIMITS.reason) : null;
     const reason = operation === 'rejectHandoff' ? text('reason', input.reason, LIMITS.reason) : null;
     const externalReference =
-      operation === 'acknowledgeHandoff' ? text('externalReference', input.externalReference, 100) : input.externalReference ? text('externalReference', input.externalReference, 100) : null;
+      operation === 'acknowledgeHandoff'
+        ? text('externalReference', input.externalReference, 100)
+        : input.externalReference
+          ? text('externalReference', input.externalReference, 100)
+          : null;
     const caseId = await this.idempotentId(principal, operation, input, async (tx) => {
       if (!isUuid(input.handoffId)) throw DomainError.notFound('Hand-off');
-      const [handoff] = (await tx.query(
-        `SELECT id, case_id AS "caseId", to_desk_id AS "toDeskId", state FROM elexon.handoffs WHERE id = $1 FOR UPDATE`,
-        [input.handoffId],
-      )) as { id: string; caseId: string; toDeskId: string; state: HandoffState }[];
+      const [handoff] = (await tx.query(`SELECT id, case_id AS "caseId", to_desk_id AS "toDeskId", state FROM elexon.handoffs WHERE id = $1 FOR UPDATE`, [
+        input.handoffId,
+      ])) as { id: string; caseId: string; toDeskId: string; state: HandoffState }[];
       const c = handoff ? await this.lock(tx, handoff.caseId) : null;
       const access = c ? await this.accessFor(tx, principal, c) : null;
       if (!handoff || !c || !access || !canSee(access)) throw DomainError.notFound('Hand-off');
@@ -570,7 +686,12 @@ export class CaseService {
       );
       await tx.query('UPDATE elexon.cases SET updated_at = $2 WHERE id = $1', [c.id, now]);
       const actor = actorOf(principal);
-      const action = { acknowledgeHandoff: 'HANDOFF_ACKNOWLEDGED', updateHandoff: 'HANDOFF_UPDATED', resolveHandoff: 'HANDOFF_RESOLVED', rejectHandoff: 'HANDOFF_REJECTED' }[operation];
+      const action = {
+        acknowledgeHandoff: 'HANDOFF_ACKNOWLEDGED',
+        updateHandoff: 'HANDOFF_UPDATED',
+        resolveHandoff: 'HANDOFF_RESOLVED',
+        rejectHandoff: 'HANDOFF_REJECTED',
+      }[operation];
       // The raiser hears that the other party acknowledged, resolved or rejected; the detail stays with resolvers.
       await this.timeline(tx, c.id, actor, { action, field: 'handoff', from: handoff.state, to: state, customerVisible: operation !== 'updateHandoff' }, now);
       const detail = note ?? resolution ?? reason;
@@ -617,7 +738,12 @@ export class CaseService {
   }
 
   /** The idempotency core (shared with major incidents): the id of the first result for this (caller, key). */
-  private idempotentId<T extends object>(principal: Principal, operation: string, input: T & { idempotencyKey?: string | null }, work: (tx: EntityManager) => Promise<string>): Promise<string> {
+  private idempotentId<T extends object>(
+    principal: Principal,
+    operation: string,
+    input: T & { idempotencyKey?: string | null },
+    work: (tx: EntityManager) => Promise<string>,
+  ): Promise<string> {
     return runIdempotent(this.db, principal, operation, input, work);
   }
 
@@ -671,7 +797,14 @@ export class CaseService {
       [c.id, state, text, now],
     );
     const after = await this.lock(tx, c.id);
-    await this.record(tx, after, actor, { action, field: 'state', from: c.state, to: state, note: text, customerVisible: true }, 'case.resolved', parentReference ? { parentReference } : {});
+    await this.record(
+      tx,
+      after,
+      actor,
+      { action, field: 'state', from: c.state, to: state, note: text, customerVisible: true },
+      'case.resolved',
+      parentReference ? { parentReference } : {},
+    );
   }
 
   private async comment(tx: EntityManager, caseId: string, actor: Actor, body: string, visibility: string, now: Date): Promise<void> {
@@ -685,12 +818,31 @@ export class CaseService {
     await tx.query(
       `INSERT INTO elexon.case_timeline (case_id, at, actor_subject, actor_org, action, field, from_value, to_value, note, customer_visible)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-      [caseId, now, actor.subject, actor.organisationId, entry.action, entry.field ?? null, entry.from ?? null, entry.to ?? null, entry.note ?? null, entry.customerVisible],
+      [
+        caseId,
+        now,
+        actor.subject,
+        actor.organisationId,
+        entry.action,
+        entry.field ?? null,
+        entry.from ?? null,
+        entry.to ?? null,
+        entry.note ?? null,
+        entry.customerVisible,
+      ],
     );
   }
 
   /** Timeline entry, recomputed SLA due times, and the outbox event: what every case mutation ends with. */
-  private async record(tx: EntityManager, c: Case, actor: Actor, entry: TimelineWrite, eventType: string, payload: Record<string, unknown> = {}, at?: Date): Promise<void> {
+  private async record(
+    tx: EntityManager,
+    c: Case,
+    actor: Actor,
+    entry: TimelineWrite,
+    eventType: string,
+    payload: Record<string, unknown> = {},
+    at?: Date,
+  ): Promise<void> {
     const now = at ?? this.clock();
     await this.timeline(tx, c.id, actor, entry, now);
     await this.refreshDueTimes(tx, c, now);
@@ -749,12 +901,18 @@ export async function suggestDesks(
 ): Promise<DeskSuggestion[]> {
   const suggestions: DeskSuggestion[] = [];
   const seen = new Set<string>(query.excludeDeskId ? [query.excludeDeskId] : []);
-  const distributors = [...new Set((query.mpans ?? []).map((m) => validateMpan(m)).filter((v) => v.valid).map((v) => v.distributorId as string))];
+  const distributors = [
+    ...new Set(
+      (query.mpans ?? [])
+        .map((m) => validateMpan(m))
+        .filter((v) => v.valid)
+        .map((v) => v.distributorId as string),
+    ),
+  ];
   if (distributors.length) {
-    const rows = (await tx.query(
-      `SELECT id, name, distributor_ids AS "distributorIds" FROM elexon.desks WHERE distributor_ids && $1::text[] ORDER BY name`,
-      [distributors],
-    )) as { id: string; name: string; distributorIds: string[] }[];
+    const rows = (await tx.query(`SELECT id, name, distributor_ids AS "distributorIds" FROM elexon.desks WHERE distributor_ids && $1::text[] ORDER BY name`, [
+      distributors,
+    ])) as { id: string; name: string; distributorIds: string[] }[];
     for (const row of rows) {
       if (seen.has(row.id)) continue;
       seen.add(row.id);
@@ -763,14 +921,20 @@ export async function suggestDesks(
     }
   }
   if (query.service) {
-    const rows = (await tx.query('SELECT id, name FROM elexon.desks WHERE $1 = ANY(services) ORDER BY name', [query.service])) as { id: string; name: string }[];
+    const rows = (await tx.query('SELECT id, name FROM elexon.desks WHERE $1 = ANY(services) ORDER BY name', [query.service])) as {
+      id: string;
+      name: string;
+    }[];
     for (const row of rows.filter((r) => !seen.has(r.id))) {
       seen.add(row.id);
       suggestions.push({ deskId: row.id, basis: 'SERVICE', explanation: `${row.name} covers ${query.service}` });
     }
   }
   if (query.category && !distributors.length) {
-    const rows = (await tx.query('SELECT id, name FROM elexon.desks WHERE $1 = ANY(categories) ORDER BY name LIMIT 5', [query.category])) as { id: string; name: string }[];
+    const rows = (await tx.query('SELECT id, name FROM elexon.desks WHERE $1 = ANY(categories) ORDER BY name LIMIT 5', [query.category])) as {
+      id: string;
+      name: string;
+    }[];
     for (const row of rows.filter((r) => !seen.has(r.id))) {
       seen.add(row.id);
       suggestions.push({ deskId: row.id, basis: 'CATEGORY', explanation: `${row.name} takes ${query.category} cases` });

@@ -13,9 +13,7 @@ export function organisationById(ctx: SubgraphContext, id: string): Promise<Orga
 }
 
 export function deskById(ctx: SubgraphContext, id: string): Promise<Desk | null> {
-  return ctx
-    .loader<string, Desk>('deskById', async (ids) => byKeys(ids, await ctx.db.getRepository(Desk).findBy({ id: In([...ids]) }), (d) => d.id))
-    .load(id);
+  return ctx.loader<string, Desk>('deskById', async (ids) => byKeys(ids, await ctx.db.getRepository(Desk).findBy({ id: In([...ids]) }), (d) => d.id)).load(id);
 }
 
 export async function desksOfOrganisation(ctx: SubgraphContext, organisationId: string): Promise<Desk[]> {

@@ -28,10 +28,7 @@ export class DeskFilter {
 @Resolver(() => Organisation)
 export class OrganisationResolver {
   @Query(() => [Organisation], { description: 'The organisation directory' })
-  organisations(
-    @Ctx() ctx: SubgraphContext,
-    @Arg('kind', () => OrganisationKind, { nullable: true }) kind?: OrganisationKind | null,
-  ): Promise<Organisation[]> {
+  organisations(@Ctx() ctx: SubgraphContext, @Arg('kind', () => OrganisationKind, { nullable: true }) kind?: OrganisationKind | null): Promise<Organisation[]> {
     return ctx.db.getRepository(Organisation).find({ where: kind ? { kind } : {}, order: { name: 'ASC' } });
   }
 

@@ -26,7 +26,18 @@ export async function caseTimeline(tx: EntityManager, caseId: string, actor: Act
   await tx.query(
     `INSERT INTO elexon.case_timeline (case_id, at, actor_subject, actor_org, action, field, from_value, to_value, note, customer_visible)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-    [caseId, now, actor.subject, actor.organisationId, entry.action, entry.field ?? null, entry.from ?? null, entry.to ?? null, entry.note ?? null, entry.customerVisible],
+    [
+      caseId,
+      now,
+      actor.subject,
+      actor.organisationId,
+      entry.action,
+      entry.field ?? null,
+      entry.from ?? null,
+      entry.to ?? null,
+      entry.note ?? null,
+      entry.customerVisible,
+    ],
   );
 }
 
@@ -50,7 +61,16 @@ async function refreshDueTimes(tx: EntityManager, c: Case, now: Date): Promise<v
   ]);
 }
 
-async function resolveOne(tx: EntityManager, outbox: OutboxWriter, c: Case, actor: Actor, resolution: string, now: Date, action: string, parentReference?: string): Promise<void> {
+async function resolveOne(
+  tx: EntityManager,
+  outbox: OutboxWriter,
+  c: Case,
+  actor: Actor,
+  resolution: string,
+  now: Date,
+  action: string,
+  parentReference?: string,
+): Promise<void> {
   const state = applyAction(c.state, CaseAction.RESOLVE, { now }, 'id');
   await tx.query('UPDATE elexon.case_holds SET ended_at = $2 WHERE case_id = $1 AND ended_at IS NULL', [c.id, now]);
   const text = parentReference ? `Resolved with ${parentReference}: ${resolution}` : resolution;
@@ -70,7 +90,9 @@ async function resolveOne(tx: EntityManager, outbox: OutboxWriter, c: Case, acto
  * a case with an open hand-off stays open until the other party answers.
  */
 export async function resolveCaseAndChildren(tx: EntityManager, outbox: OutboxWriter, c: Case, actor: Actor, resolution: string, now: Date): Promise<void> {
-  const [{ open }] = (await tx.query(`SELECT count(*)::int AS open FROM elexon.handoffs WHERE case_id = $1 AND state NOT IN ('RESOLVED', 'REJECTED')`, [c.id])) as {
+  const [{ open }] = (await tx.query(`SELECT count(*)::int AS open FROM elexon.handoffs WHERE case_id = $1 AND state NOT IN ('RESOLVED', 'REJECTED')`, [
+    c.id,
+  ])) as {
     open: number;
   }[];
   if (open > 0) {
@@ -79,9 +101,10 @@ export async function resolveCaseAndChildren(tx: EntityManager, outbox: OutboxWr
     });
   }
   if (isOpen(c.state)) await resolveOne(tx, outbox, c, actor, resolution, now, 'RESOLVED');
-  const children = (await tx.query(`SELECT ${CASE_COLUMNS} FROM elexon.cases c WHERE c.parent_id = $1 AND c.state IN ('NEW', 'IN_PROGRESS', 'ON_HOLD') ORDER BY c.id FOR UPDATE`, [
-    c.id,
-  ])) as Record<string, unknown>[];
+  const children = (await tx.query(
+    `SELECT ${CASE_COLUMNS} FROM elexon.cases c WHERE c.parent_id = $1 AND c.state IN ('NEW', 'IN_PROGRESS', 'ON_HOLD') ORDER BY c.id FOR UPDATE`,
+    [c.id],
+  )) as Record<string, unknown>[];
   for (const child of children.map(toCase)) await resolveOne(tx, outbox, child, actor, resolution, now, 'RESOLVED_WITH_PARENT', c.reference);
 }
 
@@ -110,8 +133,23 @@ export async function raiseProblemCase(tx: EntityManager, outbox: OutboxWriter, 
     `INSERT INTO elexon.cases (id, reference, desk_id, type, category, subject, description, state, raised_by_org, raised_by_subject,
        references_case_id, evidence, sla_policy, sla_calendar, raised_at, updated_at, response_due_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, '{}', $12, $13, $14, $14, $15)`,
-    [id, reference, desk.id, CaseType.PROBLEM, problem.category, problem.subject, problem.description, CaseState.NEW, problem.organisationId, actor.subject,
-      problem.referencesCaseId, desk.slaPolicy, desk.slaCalendar, now, responseDueAt],
+    [
+      id,
+      reference,
+      desk.id,
+      CaseType.PROBLEM,
+      problem.category,
+      problem.subject,
+      problem.description,
+      CaseState.NEW,
+      problem.organisationId,
+      actor.subject,
+      problem.referencesCaseId,
+      desk.slaPolicy,
+      desk.slaCalendar,
+      now,
+      responseDueAt,
+    ],
   );
   const created = await lockCase(tx, id);
   await caseTimeline(tx, id, actor, { action: 'RAISED', to: desk.id, field: 'desk', customerVisible: true }, now);

@@ -21,7 +21,16 @@ export function normaliseEmail(value: string | null | undefined, field = 'addres
   const trimmed = (value ?? '').trim();
   const at = trimmed.lastIndexOf('@');
   const local = trimmed.slice(0, at);
-  if (!trimmed || trimmed.length > 254 || at < 1 || local.length > 64 || local.startsWith('.') || local.endsWith('.') || local.includes('..') || !EMAIL.test(trimmed)) {
+  if (
+    !trimmed ||
+    trimmed.length > 254 ||
+    at < 1 ||
+    local.length > 64 ||
+    local.startsWith('.') ||
+    local.endsWith('.') ||
+    local.includes('..') ||
+    !EMAIL.test(trimmed)
+  ) {
     throw DomainError.badUserInput(`${field} must be an e-mail address`, field);
   }
   return `${local}@${trimmed.slice(at + 1).toLowerCase()}`;
@@ -63,10 +72,10 @@ export class CommsListService {
     const notFound = new DomainError(DomainError.notFound('Comms list entry').code, 'Comms list entry not found', { field: 'id' });
     if (!isUuid(id)) throw notFound;
     // Through a CTE so the driver answers with rows, as for a SELECT.
-    const rows = (await this.db.query('WITH removed AS (DELETE FROM elexon.mi_comms_list WHERE id = $1 AND organisation_id = $2 RETURNING id) SELECT id FROM removed', [
-      id,
-      principal.organisationId,
-    ])) as unknown[];
+    const rows = (await this.db.query(
+      'WITH removed AS (DELETE FROM elexon.mi_comms_list WHERE id = $1 AND organisation_id = $2 RETURNING id) SELECT id FROM removed',
+      [id, principal.organisationId],
+    )) as unknown[];
     if (!rows.length) throw notFound;
     return true;
   }
@@ -84,10 +93,9 @@ export class CommsListService {
     if (principal.kind !== 'SERVICE' && !hasRole(principal, Role.CPSD_ADMIN)) {
       throw DomainError.forbidden('The MI comms list is read by the comms bridges (a service identity) or a CPSD admin');
     }
-    const rows = (await this.db.query(
-      `SELECT ${COLUMNS} FROM elexon.mi_comms_list WHERE $1 = ANY(services) ORDER BY organisation_id, lower(address)`,
-      [service],
-    )) as Record<string, unknown>[];
+    const rows = (await this.db.query(`SELECT ${COLUMNS} FROM elexon.mi_comms_list WHERE $1 = ANY(services) ORDER BY organisation_id, lower(address)`, [
+      service,
+    ])) as Record<string, unknown>[];
     return rows.map(toEntry);
   }
 }

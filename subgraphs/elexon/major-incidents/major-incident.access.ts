@@ -105,8 +105,5 @@ export function majorIncidentVisibilityPredicate(desksParam: string, teamParam: 
 }
 
 export function majorIncidentVisibilityParams(principal: Principal): [string[], boolean] {
-  return [
-    hasRole(principal, Role.DESK_AGENT) ? principal.deskIds : [],
-    hasRole(principal, Role.MAJOR_INCIDENT_MANAGER) || hasRole(principal, Role.CPSD_ADMIN),
-  ];
+  return [hasRole(principal, Role.DESK_AGENT) ? principal.deskIds : [], hasRole(principal, Role.MAJOR_INCIDENT_MANAGER) || hasRole(principal, Role.CPSD_ADMIN)];
 }

@@ -61,7 +61,8 @@ export class ReviewMajorIncidentInput {
 
   @Field(() => ID, {
     nullable: true,
-    description: "The Central Service Provider that leads. A case on a Central Service Provider's desk is led by that provider (OM §5.24), which cannot be overridden; for a desk of no Central Service Provider, name the lead",
+    description:
+      "The Central Service Provider that leads. A case on a Central Service Provider's desk is led by that provider (OM §5.24), which cannot be overridden; for a desk of no Central Service Provider, name the lead",
   })
   leadOrganisationId?: string | null;
 

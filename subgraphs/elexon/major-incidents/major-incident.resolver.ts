@@ -25,7 +25,7 @@ import {
   MajorIncidentDecision,
   MajorIncidentState,
   MajorIncidentUpdate,
-  MajorIncidentUpdateKind,
+  type MajorIncidentUpdateKind,
   PostIncidentReview,
   StatusFeedEntry,
 } from './major-incident.types';
@@ -35,14 +35,19 @@ const MAX_LIST_SIZE = 200;
 
 /** A major incident the caller may see, batched; null when missing or not visible. */
 export async function visibleMajorIncidentById(ctx: SubgraphContext, id: string): Promise<MajorIncident | null> {
-  const mi = await ctx.loader<string, MajorIncident>('majorIncidentById', async (ids) => byKeys(ids, await majorIncidentService(ctx.db).byIds(ids), (m) => m.id)).load(id);
+  const mi = await ctx
+    .loader<string, MajorIncident>('majorIncidentById', async (ids) => byKeys(ids, await majorIncidentService(ctx.db).byIds(ids), (m) => m.id))
+    .load(id);
   return mi && canSeeMajorIncident(ctx.principal, mi) ? mi : null;
 }
 
 function pirOf(ctx: SubgraphContext, majorIncidentId: string): Promise<PostIncidentReview | null> {
   return ctx
     .loader<string, PostIncidentReview>('pirByMajorIncident', async (ids) => {
-      const rows = (await ctx.db.query(`SELECT ${PIR_COLUMNS} FROM elexon.mi_pirs p WHERE p.major_incident_id = ANY($1::uuid[])`, [ids])) as Record<string, unknown>[];
+      const rows = (await ctx.db.query(`SELECT ${PIR_COLUMNS} FROM elexon.mi_pirs p WHERE p.major_incident_id = ANY($1::uuid[])`, [ids])) as Record<
+        string,
+        unknown
+      >[];
       return byKeys(ids, rows.map(toPir), (p) => p.majorIncidentId);
     })
     .load(majorIncidentId);
@@ -90,7 +95,10 @@ export class MajorIncidentResolver {
     return majorIncidentService(ctx.db).propose(ctx.principal, caseId, input);
   }
 
-  @Mutation(() => MajorIncident, { description: "A Major Incident Manager of the provider whose desk holds the case promotes the candidate (that provider leads, OM §5.24) or rejects it; a candidate on a desk of no Central Service Provider is reviewed by any Major Incident Manager, naming the lead" })
+  @Mutation(() => MajorIncident, {
+    description:
+      'A Major Incident Manager of the provider whose desk holds the case promotes the candidate (that provider leads, OM §5.24) or rejects it; a candidate on a desk of no Central Service Provider is reviewed by any Major Incident Manager, naming the lead',
+  })
   reviewMajorIncident(
     @Ctx() ctx: SubgraphContext,
     @Arg('id', () => ID) id: string,
@@ -150,7 +158,9 @@ export class MajorIncidentResolver {
            FROM elexon.mi_updates WHERE major_incident_id = ANY($1::uuid[]) ORDER BY posted_at, id`,
           [ids],
         )) as MajorIncidentUpdate[];
-        return ids.map((id) => rows.filter((r) => r.majorIncidentId === id).map((r) => Object.assign(new MajorIncidentUpdate(), r, { kind: r.kind as MajorIncidentUpdateKind })));
+        return ids.map((id) =>
+          rows.filter((r) => r.majorIncidentId === id).map((r) => Object.assign(new MajorIncidentUpdate(), r, { kind: r.kind as MajorIncidentUpdateKind })),
+        );
       })
       .load(mi.id);
     return updates ?? [];

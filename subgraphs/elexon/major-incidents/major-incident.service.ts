@@ -20,7 +20,13 @@ import { accessTo, canSee, worksTheCase } from '../cases/case.access';
 import { CASE_COLUMNS, isUuid, toCase, type Actor } from '../cases/case.service';
 import type { Case } from '../cases/case.types';
 import { caseTimeline, lockCase, raiseProblemCase, resolveCaseAndChildren } from './case-steps';
-import { canSeeMajorIncident, leadOrganisationFor, majorIncidentAccess, majorIncidentVisibilityParams, majorIncidentVisibilityPredicate } from './major-incident.access';
+import {
+  canSeeMajorIncident,
+  leadOrganisationFor,
+  majorIncidentAccess,
+  majorIncidentVisibilityParams,
+  majorIncidentVisibilityPredicate,
+} from './major-incident.access';
 import {
   MajorIncident,
   MajorIncidentDecision,
@@ -28,7 +34,7 @@ import {
   MajorIncidentThreshold,
   MajorIncidentThresholds,
   MajorIncidentUpdateKind,
-  MajorIncidentValidityCheck,
+  type MajorIncidentValidityCheck,
   PostIncidentReview,
   StatusFeedEntry,
 } from './major-incident.types';
@@ -91,7 +97,12 @@ export function pirOverdue(mi: Pick<MajorIncident, 'resolvedAt'>, pirRecorded: b
 }
 
 /** The thresholds answered true, in the OM's order: what triggers promotion (OM §5.10). */
-export function thresholdsMet(t: { participantImpact: boolean; duration: boolean; complianceRisk: boolean; securityBreach: boolean }): MajorIncidentThreshold[] {
+export function thresholdsMet(t: {
+  participantImpact: boolean;
+  duration: boolean;
+  complianceRisk: boolean;
+  securityBreach: boolean;
+}): MajorIncidentThreshold[] {
   const met: MajorIncidentThreshold[] = [];
   if (t.participantImpact) met.push(MajorIncidentThreshold.PARTICIPANT_IMPACT);
   if (t.duration) met.push(MajorIncidentThreshold.DURATION);
@@ -138,7 +149,10 @@ export function nextUpdateDue(value: Date | null | undefined, now: Date, field: 
   if (value === null || value === undefined) return new Date(now.getTime() + UPDATE_CADENCE.defaultMinutes * MINUTE_MS);
   const due = validDate(field, value);
   const minutesAhead = (due.getTime() - now.getTime()) / MINUTE_MS;
-  if (minutesAhead < UPDATE_CADENCE.minMinutes - UPDATE_CADENCE.toleranceMinutes || minutesAhead > UPDATE_CADENCE.maxMinutes + UPDATE_CADENCE.toleranceMinutes) {
+  if (
+    minutesAhead < UPDATE_CADENCE.minMinutes - UPDATE_CADENCE.toleranceMinutes ||
+    minutesAhead > UPDATE_CADENCE.maxMinutes + UPDATE_CADENCE.toleranceMinutes
+  ) {
     throw DomainError.badUserInput(
       `${field} must be ${UPDATE_CADENCE.minMinutes}–${UPDATE_CADENCE.maxMinutes} minutes ahead (OM §5.19.1); it is ${Math.round(minutesAhead)} minutes ahead`,
       field,
@@ -299,9 +313,12 @@ export class MajorIncidentService {
     return this.run(principal, 'proposeMajorIncident', { caseId, ...input }, async (tx, now) => {
       const c = await this.lockCaseFor(tx, principal, caseId);
       if (c.type !== CaseType.INCIDENT) {
-        throw DomainError.badUserInput(`Only an incident can be a major incident candidate; the case is ${c.type ?? 'not yet triaged'}`, 'caseId', { type: c.type });
+        throw DomainError.badUserInput(`Only an incident can be a major incident candidate; the case is ${c.type ?? 'not yet triaged'}`, 'caseId', {
+          type: c.type,
+        });
       }
-      if (!isOpen(c.state)) throw DomainError.illegalTransition(`Only an open incident can be a candidate; the case is ${c.state}`, 'caseId', { currentState: c.state });
+      if (!isOpen(c.state))
+        throw DomainError.illegalTransition(`Only an open incident can be a candidate; the case is ${c.state}`, 'caseId', { currentState: c.state });
       const [live] = (await tx.query(`SELECT id, reference FROM elexon.major_incidents WHERE case_id = $1 AND state IN ('CANDIDATE', 'PROMOTED')`, [c.id])) as {
         id: string;
         reference: string;
@@ -311,7 +328,8 @@ export class MajorIncidentService {
         const [parentMi] = (await tx.query(`SELECT id, reference FROM elexon.major_incidents WHERE case_id = $1 AND state IN ('CANDIDATE', 'PROMOTED')`, [
           c.parentId,
         ])) as { id: string; reference: string }[];
-        if (parentMi) throw DomainError.badUserInput(`The case is linked under major incident ${parentMi.reference}`, 'caseId', { majorIncidentId: parentMi.id });
+        if (parentMi)
+          throw DomainError.badUserInput(`The case is linked under major incident ${parentMi.reference}`, 'caseId', { majorIncidentId: parentMi.id });
       }
       const id = randomUUID();
       const [{ seq }] = (await tx.query(`SELECT nextval('elexon.major_incident_reference_seq') AS seq`)) as { seq: string }[];
@@ -320,11 +338,30 @@ export class MajorIncidentService {
         `INSERT INTO elexon.major_incidents (id, reference, case_id, title, state, services, validity_checks, threshold_participant_impact,
            threshold_duration, threshold_compliance_risk, threshold_security_breach, proposed_by_subject, proposed_by_org, proposed_at, updated_at)
          VALUES ($1, $2, $3, $4, 'CANDIDATE', $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)`,
-        [id, reference, c.id, title, services, checks, thresholds.participantImpact, thresholds.duration, thresholds.complianceRisk, thresholds.securityBreach,
-          principal.subject, principal.organisationId, now],
+        [
+          id,
+          reference,
+          c.id,
+          title,
+          services,
+          checks,
+          thresholds.participantImpact,
+          thresholds.duration,
+          thresholds.complianceRisk,
+          thresholds.securityBreach,
+          principal.subject,
+          principal.organisationId,
+          now,
+        ],
       );
       await tx.query('UPDATE elexon.cases SET updated_at = $2 WHERE id = $1', [c.id, now]);
-      await caseTimeline(tx, c.id, actorOf(principal), { action: 'MAJOR_INCIDENT_PROPOSED', field: 'majorIncident', to: reference, customerVisible: false }, now);
+      await caseTimeline(
+        tx,
+        c.id,
+        actorOf(principal),
+        { action: 'MAJOR_INCIDENT_PROPOSED', field: 'majorIncident', to: reference, customerVisible: false },
+        now,
+      );
       await this.event(tx, 'major_incident.proposed', { id, reference, caseId: c.id, state: MajorIncidentState.CANDIDATE, services, leadOrganisationId: null });
       return id;
     });
@@ -349,14 +386,15 @@ export class MajorIncidentService {
       idempotencyKey?: string | null;
     },
   ): Promise<MajorIncident> {
-    const note = decision === MajorIncidentDecision.REJECT ? text('note', input.note, LIMITS.note) : input.note?.trim() ? text('note', input.note, LIMITS.note) : null;
+    const note =
+      decision === MajorIncidentDecision.REJECT ? text('note', input.note, LIMITS.note) : input.note?.trim() ? text('note', input.note, LIMITS.note) : null;
     const override = input.thresholds ? thresholdAnswers('thresholds', input.thresholds) : null;
     return this.run(principal, 'reviewMajorIncident', { id, decision, ...input }, async (tx, now) => {
       const mi = await this.lockMajorIncident(tx, principal, id);
       if (!majorIncidentAccess(principal, mi).reviewer) {
         throw DomainError.forbidden(
           mi.caseProviderId
-            ? "Only a Major Incident Manager of the provider whose desk holds the case reviews the candidate (OM §5.24, §18.1)"
+            ? 'Only a Major Incident Manager of the provider whose desk holds the case reviews the candidate (OM §5.24, §18.1)'
             : 'Only a Major Incident Manager reviews a major incident candidate',
           { caseProviderId: mi.caseProviderId },
         );
@@ -371,15 +409,25 @@ export class MajorIncidentService {
           `UPDATE elexon.major_incidents SET state = 'REJECTED', reviewed_by_subject = $2, reviewed_at = $3, review_note = $4, updated_at = $3 WHERE id = $1`,
           [mi.id, principal.subject, now, note],
         );
-        await caseTimeline(tx, c.id, actor, { action: 'MAJOR_INCIDENT_REJECTED', field: 'majorIncident', from: mi.reference, note, customerVisible: false }, now);
+        await caseTimeline(
+          tx,
+          c.id,
+          actor,
+          { action: 'MAJOR_INCIDENT_REJECTED', field: 'majorIncident', from: mi.reference, note, customerVisible: false },
+          now,
+        );
         await this.event(tx, 'major_incident.rejected', { ...mi, state: MajorIncidentState.REJECTED });
         return mi.id;
       }
-      if (!isOpen(c.state)) throw DomainError.illegalTransition(`The case is ${c.state}; only an open incident becomes a major incident`, 'id', { currentState: c.state });
+      if (!isOpen(c.state))
+        throw DomainError.illegalTransition(`The case is ${c.state}; only an open incident becomes a major incident`, 'id', { currentState: c.state });
       const thresholds = override ?? mi.thresholds;
       const triggered = thresholdsMet(thresholds);
       if (!triggered.length) {
-        throw DomainError.badUserInput('No threshold is met (OM §5.9): promotion records the criteria that triggered it; reject the candidate instead', 'thresholds');
+        throw DomainError.badUserInput(
+          'No threshold is met (OM §5.9): promotion records the criteria that triggered it; reject the candidate instead',
+          'thresholds',
+        );
       }
       const lead = await this.leadOf(tx, c, mi.caseProviderId, input.leadOrganisationId ?? null, principal.visibleOrganisationIds);
       const leadDesk = await this.leadDeskOf(tx, c, lead.id, mi.services, input.leadDeskId ?? null);
@@ -391,19 +439,38 @@ export class MajorIncidentService {
            threshold_participant_impact = $6, threshold_duration = $7, threshold_compliance_risk = $8, threshold_security_breach = $9,
            lead_org_id = $10, lead_desk_id = $11, lead_sla_policy = $12, impacted_org_ids = $13, promoted_at = $3, next_update_due_at = $14, updated_at = $3
          WHERE id = $1`,
-        [mi.id, principal.subject, now, note, triggered, thresholds.participantImpact, thresholds.duration, thresholds.complianceRisk, thresholds.securityBreach,
-          lead.id, leadDesk.id, leadDesk.slaPolicy, impacted, nextDue],
+        [
+          mi.id,
+          principal.subject,
+          now,
+          note,
+          triggered,
+          thresholds.participantImpact,
+          thresholds.duration,
+          thresholds.complianceRisk,
+          thresholds.securityBreach,
+          lead.id,
+          leadDesk.id,
+          leadDesk.slaPolicy,
+          impacted,
+          nextDue,
+        ],
       );
       if (initial) await this.insertUpdate(tx, mi.id, MajorIncidentUpdateKind.INITIAL, initial.body, mi.services, initial, actor, now);
       await tx.query('UPDATE elexon.cases SET updated_at = $2 WHERE id = $1', [c.id, now]);
       await caseTimeline(tx, c.id, actor, { action: 'PROMOTED_TO_MAJOR_INCIDENT', field: 'majorIncident', to: mi.reference, customerVisible: true }, now);
       // The promotion is the initial notification to the MI comms list (OM §5.11 step 8).
-      await this.event(tx, 'major_incident.promoted', { ...mi, state: MajorIncidentState.PROMOTED, leadOrganisationId: lead.id }, {
-        kind: MajorIncidentUpdateKind.INITIAL,
-        nextUpdateDueAt: nextDue.toISOString(),
-        industryCircular: initial?.industryCircular ?? false,
-        statusPage: initial?.statusPage ?? false,
-      });
+      await this.event(
+        tx,
+        'major_incident.promoted',
+        { ...mi, state: MajorIncidentState.PROMOTED, leadOrganisationId: lead.id },
+        {
+          kind: MajorIncidentUpdateKind.INITIAL,
+          nextUpdateDueAt: nextDue.toISOString(),
+          industryCircular: initial?.industryCircular ?? false,
+          statusPage: initial?.statusPage ?? false,
+        },
+      );
       return mi.id;
     });
   }
@@ -425,7 +492,9 @@ export class MajorIncidentService {
       }
       const update = comms('', input, now);
       if (kind === MajorIncidentUpdateKind.INITIAL) {
-        const [initial] = (await tx.query(`SELECT posted_at AS "postedAt" FROM elexon.mi_updates WHERE major_incident_id = $1 AND kind = 'INITIAL'`, [mi.id])) as {
+        const [initial] = (await tx.query(`SELECT posted_at AS "postedAt" FROM elexon.mi_updates WHERE major_incident_id = $1 AND kind = 'INITIAL'`, [
+          mi.id,
+        ])) as {
           postedAt: Date;
         }[];
         if (initial) throw DomainError.badUserInput(`The initial notification went out at ${initial.postedAt.toISOString()}; post an UPDATE`, 'kind');
@@ -434,14 +503,36 @@ export class MajorIncidentService {
       const c = await lockCase(tx, mi.caseId);
       const actor = actorOf(principal);
       await this.insertUpdate(tx, mi.id, kind, update.body, affected, update, actor, now);
-      await tx.query('UPDATE elexon.major_incidents SET services = $2, next_update_due_at = $3, updated_at = $4 WHERE id = $1', [mi.id, affected, update.nextUpdateDueAt, now]);
-      await caseTimeline(tx, c.id, actor, { action: kind === MajorIncidentUpdateKind.ESCALATION ? 'MAJOR_INCIDENT_ESCALATION' : 'MAJOR_INCIDENT_UPDATE', field: 'majorIncident', to: mi.reference, note: update.body, customerVisible: true }, now);
-      await this.event(tx, kind === MajorIncidentUpdateKind.ESCALATION ? 'major_incident.escalated' : 'major_incident.updated', { ...mi, services: affected }, {
-        kind,
-        nextUpdateDueAt: update.nextUpdateDueAt.toISOString(),
-        industryCircular: update.industryCircular,
-        statusPage: update.statusPage,
-      });
+      await tx.query('UPDATE elexon.major_incidents SET services = $2, next_update_due_at = $3, updated_at = $4 WHERE id = $1', [
+        mi.id,
+        affected,
+        update.nextUpdateDueAt,
+        now,
+      ]);
+      await caseTimeline(
+        tx,
+        c.id,
+        actor,
+        {
+          action: kind === MajorIncidentUpdateKind.ESCALATION ? 'MAJOR_INCIDENT_ESCALATION' : 'MAJOR_INCIDENT_UPDATE',
+          field: 'majorIncident',
+          to: mi.reference,
+          note: update.body,
+          customerVisible: true,
+        },
+        now,
+      );
+      await this.event(
+        tx,
+        kind === MajorIncidentUpdateKind.ESCALATION ? 'major_incident.escalated' : 'major_incident.updated',
+        { ...mi, services: affected },
+        {
+          kind,
+          nextUpdateDueAt: update.nextUpdateDueAt.toISOString(),
+          industryCircular: update.industryCircular,
+          statusPage: update.statusPage,
+        },
+      );
       return mi.id;
     });
   }
@@ -497,12 +588,35 @@ export class MajorIncidentService {
            affected_services = EXCLUDED.affected_services, affected_users = EXCLUDED.affected_users, timeline = EXCLUDED.timeline,
            root_cause = EXCLUDED.root_cause, actions = EXCLUDED.actions, process_review = EXCLUDED.process_review,
            additional_notes = EXCLUDED.additional_notes, updated_at = EXCLUDED.updated_at`,
-        [mi.id, pir.reportReference, pir.serviceImpactedAt, pir.serviceRestoredAt, pir.incidentManagers, pir.description, pir.businessImpact, pir.summary,
-          pir.resolution, pir.affectedServices, pir.affectedUsers, JSON.stringify(pir.timeline), pir.rootCause, JSON.stringify(pir.actions), pir.processReview,
-          pir.additionalNotes, principal.subject, now],
+        [
+          mi.id,
+          pir.reportReference,
+          pir.serviceImpactedAt,
+          pir.serviceRestoredAt,
+          pir.incidentManagers,
+          pir.description,
+          pir.businessImpact,
+          pir.summary,
+          pir.resolution,
+          pir.affectedServices,
+          pir.affectedUsers,
+          JSON.stringify(pir.timeline),
+          pir.rootCause,
+          JSON.stringify(pir.actions),
+          pir.processReview,
+          pir.additionalNotes,
+          principal.subject,
+          now,
+        ],
       );
       await tx.query('UPDATE elexon.major_incidents SET updated_at = $2 WHERE id = $1', [mi.id, now]);
-      await caseTimeline(tx, c.id, actorOf(principal), { action: existing ? 'PIR_REVISED' : 'PIR_RECORDED', field: 'majorIncident', to: mi.reference, customerVisible: true }, now);
+      await caseTimeline(
+        tx,
+        c.id,
+        actorOf(principal),
+        { action: existing ? 'PIR_REVISED' : 'PIR_RECORDED', field: 'majorIncident', to: mi.reference, customerVisible: true },
+        now,
+      );
       await this.event(tx, 'major_incident.pir_recorded', mi);
       return mi.id;
     });
@@ -550,7 +664,7 @@ export class MajorIncidentService {
 
   private requireLeadManager(principal: Principal, mi: MajorIncident): void {
     if (!majorIncidentAccess(principal, mi).leadManager) {
-      throw DomainError.forbidden("Only a Major Incident Manager of the lead Central Service Provider runs the major incident (OM §5.24)", {
+      throw DomainError.forbidden('Only a Major Incident Manager of the lead Central Service Provider runs the major incident (OM §5.24)', {
         leadOrganisationId: mi.leadOrganisationId,
       });
     }
@@ -564,7 +678,12 @@ export class MajorIncidentService {
     if (!row) throw notFound;
     const c = toCase(row);
     const handoffDesks = (await tx.query('SELECT DISTINCT to_desk_id AS "deskId" FROM elexon.handoffs WHERE case_id = $1', [c.id])) as { deskId: string }[];
-    const access = accessTo(principal, c.raisedByOrganisationId, c.deskId, handoffDesks.map((h) => h.deskId));
+    const access = accessTo(
+      principal,
+      c.raisedByOrganisationId,
+      c.deskId,
+      handoffDesks.map((h) => h.deskId),
+    );
     const manager = hasRole(principal, Role.MAJOR_INCIDENT_MANAGER);
     if (!manager && !canSee(access)) throw notFound;
     if (!manager && !worksTheCase(access)) throw DomainError.forbidden('Desk agents of the case’s desk or a Major Incident Manager propose a major incident');
@@ -594,7 +713,9 @@ export class MajorIncidentService {
   ): Promise<{ id: string; name: string }> {
     let deskOwnerName: string | null = null;
     if (!caseProviderId && !requested?.trim()) {
-      const [deskOrg] = (await tx.query('SELECT o.name FROM elexon.desks d JOIN elexon.organisations o ON o.id = d.organisation_id WHERE d.id = $1', [c.deskId])) as {
+      const [deskOrg] = (await tx.query('SELECT o.name FROM elexon.desks d JOIN elexon.organisations o ON o.id = d.organisation_id WHERE d.id = $1', [
+        c.deskId,
+      ])) as {
         name: string;
       }[];
       deskOwnerName = deskOrg?.name ?? null;
@@ -607,20 +728,33 @@ export class MajorIncidentService {
     }[];
     if (!org) throw DomainError.badUserInput(`No organisation ${leadId} in the directory`, 'leadOrganisationId');
     if (!org.csp) {
-      throw DomainError.badUserInput(`${org.name} is not a Central Service Provider: only a Central Service Provider leads an industry-wide major incident`, 'leadOrganisationId');
+      throw DomainError.badUserInput(
+        `${org.name} is not a Central Service Provider: only a Central Service Provider leads an industry-wide major incident`,
+        'leadOrganisationId',
+      );
     }
     return org;
   }
 
   /** The lead's desk, whose SLAs apply: the named one, else the case desk when the lead owns it, else its desk for the services. */
-  private async leadDeskOf(tx: EntityManager, c: Case, leadId: string, services: Service[], requested: string | null): Promise<{ id: string; slaPolicy: string }> {
+  private async leadDeskOf(
+    tx: EntityManager,
+    c: Case,
+    leadId: string,
+    services: Service[],
+    requested: string | null,
+  ): Promise<{ id: string; slaPolicy: string }> {
     const desks = (await tx.query(
       `SELECT id, sla_policy AS "slaPolicy", services && $2::text[] AS covers FROM elexon.desks WHERE organisation_id = $1 ORDER BY name, id`,
       [leadId, services],
     )) as { id: string; slaPolicy: string; covers: boolean }[];
     if (requested) {
       const desk = desks.find((d) => d.id === requested);
-      if (!desk) throw DomainError.badUserInput(`The lead desk must be one of the lead organisation's desks (${desks.map((d) => d.id).join(', ') || 'none'})`, 'leadDeskId');
+      if (!desk)
+        throw DomainError.badUserInput(
+          `The lead desk must be one of the lead organisation's desks (${desks.map((d) => d.id).join(', ') || 'none'})`,
+          'leadDeskId',
+        );
       return desk;
     }
     const desk = desks.find((d) => d.id === c.deskId) ?? desks.find((d) => d.covers) ?? desks[0];
@@ -637,7 +771,9 @@ export class MajorIncidentService {
       if (missing.length) throw DomainError.badUserInput(`No organisation ${missing.join(', ')} in the directory`, 'impactedOrganisationIds');
     }
     const [deskOrg] = (await tx.query('SELECT organisation_id AS id FROM elexon.desks WHERE id = $1', [c.deskId])) as { id: string }[];
-    const elexon = (await tx.query(`SELECT id FROM elexon.organisations WHERE kind = $1 AND parent_id IS NULL ORDER BY id`, [OrganisationKind.ELEXON])) as { id: string }[];
+    const elexon = (await tx.query(`SELECT id FROM elexon.organisations WHERE kind = $1 AND parent_id IS NULL ORDER BY id`, [OrganisationKind.ELEXON])) as {
+      id: string;
+    }[];
     return [...new Set([...named, ...(deskOrg ? [deskOrg.id] : []), ...elexon.map((o) => o.id)])].filter((id) => id !== leadId);
   }
 
@@ -654,7 +790,19 @@ export class MajorIncidentService {
     await tx.query(
       `INSERT INTO elexon.mi_updates (id, major_incident_id, kind, body, services, next_update_due_at, industry_circular, status_page, author_subject, author_org, posted_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-      [randomUUID(), majorIncidentId, kind, body, services, flags.nextUpdateDueAt, flags.industryCircular, flags.statusPage, actor.subject, actor.organisationId, now],
+      [
+        randomUUID(),
+        majorIncidentId,
+        kind,
+        body,
+        services,
+        flags.nextUpdateDueAt,
+        flags.industryCircular,
+        flags.statusPage,
+        actor.subject,
+        actor.organisationId,
+        now,
+      ],
     );
   }
 

@@ -60,7 +60,10 @@ export enum MajorIncidentDecision {
   PROMOTE = 'PROMOTE',
   REJECT = 'REJECT',
 }
-registerEnumType(MajorIncidentDecision, { name: 'MajorIncidentDecision', description: "The Major Incident Manager's review of a candidate (OM §5.11 steps 5–7)" });
+registerEnumType(MajorIncidentDecision, {
+  name: 'MajorIncidentDecision',
+  description: "The Major Incident Manager's review of a candidate (OM §5.11 steps 5–7)",
+});
 
 export enum MajorIncidentUpdateKind {
   INITIAL = 'INITIAL',
@@ -245,7 +248,7 @@ export class MajorIncident {
   @Field(() => String, { nullable: true, description: 'The resolution, in business language' })
   resolution!: string | null;
 
-  @Field(() => String, { nullable: true, description: "The SLA policy of the lead desk, whose SLAs apply (OM §5.24)" })
+  @Field(() => String, { nullable: true, description: 'The SLA policy of the lead desk, whose SLAs apply (OM §5.24)' })
   leadSlaPolicy!: string | null;
 
   caseId!: string;
@@ -264,7 +267,7 @@ export class MajorIncident {
 }
 
 @ObjectType('MajorIncidentCommsEntry', {
-  description: "A person or address an organisation opted into the MI comms list for some services (OM §5.19, §5.21)",
+  description: 'A person or address an organisation opted into the MI comms list for some services (OM §5.19, §5.21)',
 })
 export class MajorIncidentCommsEntry {
   @Field(() => ID)

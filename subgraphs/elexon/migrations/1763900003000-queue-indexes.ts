@@ -18,9 +18,7 @@ export class QueueIndexes1763900003000 implements MigrationInterface {
   name = 'QueueIndexes1763900003000';
 
   async up(runner: QueryRunner): Promise<void> {
-    await runner.query(
-      `CREATE INDEX cases_open_queue_idx ON elexon.cases (raised_at DESC, id DESC) WHERE state IN ('NEW', 'IN_PROGRESS', 'ON_HOLD')`,
-    );
+    await runner.query(`CREATE INDEX cases_open_queue_idx ON elexon.cases (raised_at DESC, id DESC) WHERE state IN ('NEW', 'IN_PROGRESS', 'ON_HOLD')`);
   }
 
   async down(runner: QueryRunner): Promise<void> {

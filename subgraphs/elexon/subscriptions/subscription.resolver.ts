@@ -47,7 +47,7 @@ function servedByTheGateway(): AsyncIterable<never> {
 export class SubscriptionResolver {
   @Subscription(() => CaseEvent, {
     subscribe: servedByTheGateway,
-    description: "Events about one case you may see, from `after` (exclusive) on; replays what you missed, then live",
+    description: 'Events about one case you may see, from `after` (exclusive) on; replays what you missed, then live',
   })
   caseEvents(
     @Root() event: CaseEvent,

@@ -5,7 +5,7 @@ import { DomainError } from '../../../schema/errors';
 import { distributorById, validateMpan } from '../../../schema/mpan';
 import { byKeys, type SubgraphContext } from '../../../platform/context';
 import { DistributorArea } from './distributor-area';
-import { DeskReference, Distributor, MeteringPoint, MpanProblem } from './metering-point';
+import { DeskReference, Distributor, MeteringPoint, type MpanProblem } from './metering-point';
 import { mpasDeskProfiles } from '../desk-profiles';
 
 function deskForDistributor(ctx: SubgraphContext, distributorId: string): Promise<DistributorArea | null> {

@@ -13,7 +13,12 @@ async function main(): Promise<void> {
   if (!config.databaseUrl) throw new Error('DATABASE_URL is required');
   const db = createDataSource({ url: config.databaseUrl, schema: 'delivery', entities: [], migrations: [], applicationName: 'cpsd-delivery-worker-process' });
   await db.initialize();
-  await startDeliveryWorkers({ db, bridges: createBridges({ dev: config.dev, env: process.env }), settings: config.delivery, name: process.env.WORKER_NAME ?? 'worker-process' });
+  await startDeliveryWorkers({
+    db,
+    bridges: createBridges({ dev: config.dev, env: process.env }),
+    settings: config.delivery,
+    name: process.env.WORKER_NAME ?? 'worker-process',
+  });
   process.stdout.write('ready\n');
 }
 

@@ -107,19 +107,28 @@ export function CaseView({ id }: { id: string }) {
     event.preventDefault();
     if (!comment.trim()) return setCommentError('Write a comment first.');
     setCommentError(undefined);
-    const ok = await act(async () => (await request(ADD_COMMENT, { input: { caseId: id, body: comment.trim(), idempotencyKey: newKey() } }, session.token)).addComment, 'Comment added.');
+    const ok = await act(
+      async () => (await request(ADD_COMMENT, { input: { caseId: id, body: comment.trim(), idempotencyKey: newKey() } }, session.token)).addComment,
+      'Comment added.',
+    );
     if (ok) setComment('');
   }
 
   async function confirm() {
-    await act(async () => (await request(CONFIRM_RESOLUTION, { input: { caseId: id, idempotencyKey: newKey() } }, session.token)).confirmResolution, 'Resolution confirmed: the case is closed.');
+    await act(
+      async () => (await request(CONFIRM_RESOLUTION, { input: { caseId: id, idempotencyKey: newKey() } }, session.token)).confirmResolution,
+      'Resolution confirmed: the case is closed.',
+    );
   }
 
   async function reopen(event: Event) {
     event.preventDefault();
     if (!reopenComment.trim()) return setReopenError('Say why the case needs reopening.');
     setReopenError(undefined);
-    const ok = await act(async () => (await request(REOPEN_CASE, { input: { caseId: id, comment: reopenComment.trim(), idempotencyKey: newKey() } }, session.token)).reopenCase, 'Case reopened.');
+    const ok = await act(
+      async () => (await request(REOPEN_CASE, { input: { caseId: id, comment: reopenComment.trim(), idempotencyKey: newKey() } }, session.token)).reopenCase,
+      'Case reopened.',
+    );
     if (ok) {
       setReopenOpen(false);
       setReopenComment('');
@@ -241,7 +250,13 @@ export function CaseView({ id }: { id: string }) {
           {reopenOpen ? (
             <form onSubmit={reopen} class="reopen-form">
               <Field id="reopen-comment" label="Why does the case need reopening?" required error={reopenError}>
-                <textarea id="reopen-comment" rows={3} value={reopenComment} onInput={(e) => setReopenComment(e.currentTarget.value)} {...describedBy('reopen-comment', false, reopenError)} />
+                <textarea
+                  id="reopen-comment"
+                  rows={3}
+                  value={reopenComment}
+                  onInput={(e) => setReopenComment(e.currentTarget.value)}
+                  {...describedBy('reopen-comment', false, reopenError)}
+                />
               </Field>
               <div class="actions">
                 <button type="submit" disabled={busy}>
@@ -299,7 +314,13 @@ export function CaseView({ id }: { id: string }) {
         {item.state !== 'CLOSED' && item.state !== 'CANCELLED' ? (
           <form onSubmit={addComment} class="comment-form">
             <Field id="comment" label="Add a comment" hint="Visible to the desk working the case and to your organisation." error={commentError}>
-              <textarea id="comment" rows={3} value={comment} onInput={(e) => setComment(e.currentTarget.value)} {...describedBy('comment', true, commentError)} />
+              <textarea
+                id="comment"
+                rows={3}
+                value={comment}
+                onInput={(e) => setComment(e.currentTarget.value)}
+                {...describedBy('comment', true, commentError)}
+              />
             </Field>
             <button type="submit" disabled={busy}>
               Add comment

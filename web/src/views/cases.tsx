@@ -171,7 +171,9 @@ export function CasesView() {
       <div aria-busy={cases.loading} aria-live="polite" class="results">
         {cases.error ? <ErrorMessage error={cases.error} title="Could not load cases" /> : null}
         {cases.loading && !cases.data ? <Loading label="Loading cases…" /> : null}
-        {cases.data && rows.length === 0 ? <Empty>{active ? 'No cases match these filters.' : 'No cases yet. Cases your organisation raises appear here.'}</Empty> : null}
+        {cases.data && rows.length === 0 ? (
+          <Empty>{active ? 'No cases match these filters.' : 'No cases yet. Cases your organisation raises appear here.'}</Empty>
+        ) : null}
         {rows.length ? (
           <table class="case-table">
             <caption class="visually-hidden">Cases, newest first (page {page})</caption>

@@ -151,7 +151,9 @@ export function MajorIncidentsView() {
             </div>
           </div>
           {query.loading && !query.data ? <Loading label="Loading major incidents…" /> : null}
-          {query.data && shown.length === 0 ? <Empty>{service ? `No live major incidents affect ${service.replace(/_/g, ' ')}.` : 'No live major incidents.'}</Empty> : null}
+          {query.data && shown.length === 0 ? (
+            <Empty>{service ? `No live major incidents affect ${service.replace(/_/g, ' ')}.` : 'No live major incidents.'}</Empty>
+          ) : null}
           {shown.length ? (
             <ul class="incidents" aria-label="Live major incidents">
               {shown.map((mi) => (

@@ -11,7 +11,12 @@ import { CATEGORIES, DESKS, METERING_POINT, RAISE_CASE, type Category, type Mete
 import { navigate, setFlash } from '../router';
 import { useQuery, useSession } from '../session';
 
-type MpanCheck = { state: 'idle' } | { state: 'typing'; message: string } | { state: 'checking' } | { state: 'done'; point: MeteringPoint } | { state: 'failed' };
+type MpanCheck =
+  | { state: 'idle' }
+  | { state: 'typing'; message: string }
+  | { state: 'checking' }
+  | { state: 'done'; point: MeteringPoint }
+  | { state: 'failed' };
 
 const PROBLEMS: Record<string, string> = {
   FORMAT: 'This is not an MPAN: it should be 13 digits (or a 21-digit supply number).',
@@ -104,7 +109,16 @@ function MpanInput({
   return (
     <Field id={id} label={index === 0 ? 'MPAN' : `MPAN ${index + 1}`} error={error}>
       <div class="inline-input">
-        <input id={id} type="text" inputMode="numeric" autocomplete="off" spellcheck={false} value={value} onInput={(e) => onChange(e.currentTarget.value)} {...describedBy(id, true, error)} />
+        <input
+          id={id}
+          type="text"
+          inputMode="numeric"
+          autocomplete="off"
+          spellcheck={false}
+          value={value}
+          onInput={(e) => onChange(e.currentTarget.value)}
+          {...describedBy(id, true, error)}
+        />
         {onRemove ? (
           <button type="button" class="button-secondary" onClick={onRemove}>
             Remove<span class="visually-hidden"> MPAN {index + 1}</span>
@@ -136,7 +150,14 @@ function fieldFor(apiField: string, mpanIndexes: number[]): string {
   return 'evidence';
 }
 
-const LABELS: Record<string, string> = { deskId: 'Desk', category: 'Category', subject: 'Subject', description: 'Description', dip: 'DIP message ids', 'error-codes': 'Error codes' };
+const LABELS: Record<string, string> = {
+  deskId: 'Desk',
+  category: 'Category',
+  subject: 'Subject',
+  description: 'Description',
+  dip: 'DIP message ids',
+  'error-codes': 'Error codes',
+};
 
 export function RaiseCaseView() {
   const { session } = useSession();
@@ -236,6 +257,7 @@ export function RaiseCaseView() {
           <ul>
             {errorEntries.map(([field, message]) => (
               <li key={field}>
+                {/* biome-ignore lint/a11y/useValidAnchor: the GOV.UK error summary links each message to its field; the click moves focus there */}
                 <a href="#/raise" onClick={focusField(field)}>
                   {LABELS[field] ?? (field.startsWith('mpan-') ? `MPAN ${Number(field.slice(5)) + 1}` : humanise(field))}: {message}
                 </a>
@@ -253,7 +275,15 @@ export function RaiseCaseView() {
         <fieldset class="card">
           <legend>The case</legend>
           <Field id="deskId" label="Desk" required hint="The desk you raise the case with." error={errors.deskId}>
-            <select id="deskId" value={deskId} onChange={(e) => (setDeskId(e.currentTarget.value), edited('deskId'))} {...describedBy('deskId', true, errors.deskId)}>
+            <select
+              id="deskId"
+              value={deskId}
+              onChange={(e) => {
+                setDeskId(e.currentTarget.value);
+                edited('deskId');
+              }}
+              {...describedBy('deskId', true, errors.deskId)}
+            >
               <option value="">{desks.loading ? 'Loading desks…' : 'Choose a desk'}</option>
               {sortedDesks.map((d) => (
                 <option value={d.id} key={d.id}>
@@ -263,7 +293,15 @@ export function RaiseCaseView() {
             </select>
           </Field>
           <Field id="category" label="Category" required error={errors.category}>
-            <select id="category" value={category} onChange={(e) => (setCategory(e.currentTarget.value as Category | ''), edited('category'))} {...describedBy('category', false, errors.category)}>
+            <select
+              id="category"
+              value={category}
+              onChange={(e) => {
+                setCategory(e.currentTarget.value as Category | '');
+                edited('category');
+              }}
+              {...describedBy('category', false, errors.category)}
+            >
               <option value="">Choose a category</option>
               {CATEGORIES.map((c) => (
                 <option value={c} key={c}>
@@ -273,10 +311,35 @@ export function RaiseCaseView() {
             </select>
           </Field>
           <Field id="subject" label="Subject" required hint="One line: what is wrong." error={errors.subject}>
-            <input id="subject" type="text" value={subject} maxLength={200} onInput={(e) => (setSubject(e.currentTarget.value), edited('subject'))} {...describedBy('subject', true, errors.subject)} />
+            <input
+              id="subject"
+              type="text"
+              value={subject}
+              maxLength={200}
+              onInput={(e) => {
+                setSubject(e.currentTarget.value);
+                edited('subject');
+              }}
+              {...describedBy('subject', true, errors.subject)}
+            />
           </Field>
-          <Field id="description" label="Description" required hint="What happened, since when, and what you have tried. No customer names." error={errors.description}>
-            <textarea id="description" rows={5} value={description} onInput={(e) => (setDescription(e.currentTarget.value), edited('description'))} {...describedBy('description', true, errors.description)} />
+          <Field
+            id="description"
+            label="Description"
+            required
+            hint="What happened, since when, and what you have tried. No customer names."
+            error={errors.description}
+          >
+            <textarea
+              id="description"
+              rows={5}
+              value={description}
+              onInput={(e) => {
+                setDescription(e.currentTarget.value);
+                edited('description');
+              }}
+              {...describedBy('description', true, errors.description)}
+            />
           </Field>
         </fieldset>
         <fieldset class="card">
@@ -288,7 +351,10 @@ export function RaiseCaseView() {
               value={value}
               error={errors[`mpan-${index}`]}
               selectedDeskId={deskId}
-              onUseDesk={(id) => (setDeskId(id), edited('deskId'))}
+              onUseDesk={(id) => {
+                setDeskId(id);
+                edited('deskId');
+              }}
               onChange={(next) => (setMpans(mpans.map((m, i) => (i === index ? next : m))), edited(`mpan-${index}`))}
               {...(mpans.length > 1 ? { onRemove: () => setMpans(mpans.filter((_, i) => i !== index)) } : {})}
             />
@@ -299,10 +365,28 @@ export function RaiseCaseView() {
             </button>
           ) : null}
           <Field id="dip" label="DIP message ids" hint="Separate several with commas or spaces." error={errors.dip}>
-            <input id="dip" type="text" value={dip} onInput={(e) => (setDip(e.currentTarget.value), edited('dip'))} {...describedBy('dip', true, errors.dip)} />
+            <input
+              id="dip"
+              type="text"
+              value={dip}
+              onInput={(e) => {
+                setDip(e.currentTarget.value);
+                edited('dip');
+              }}
+              {...describedBy('dip', true, errors.dip)}
+            />
           </Field>
           <Field id="error-codes" label="Error codes" hint="Separate several with commas or spaces." error={errors['error-codes']}>
-            <input id="error-codes" type="text" value={errorCodes} onInput={(e) => (setErrorCodes(e.currentTarget.value), edited('error-codes'))} {...describedBy('error-codes', true, errors['error-codes'])} />
+            <input
+              id="error-codes"
+              type="text"
+              value={errorCodes}
+              onInput={(e) => {
+                setErrorCodes(e.currentTarget.value);
+                edited('error-codes');
+              }}
+              {...describedBy('error-codes', true, errors['error-codes'])}
+            />
           </Field>
         </fieldset>
         <button type="submit" disabled={busy}>

@@ -31,7 +31,10 @@ export function SignIn({ onSignedIn, reason }: { onSignedIn(session: Session): v
       await request(ME, {}, token);
       onSignedIn(makeSession(token, source, label));
     } catch (caught) {
-      const message = caught instanceof ApiError && caught.status === 401 ? 'That token was not accepted: it may have expired, or be for another environment.' : (caught as Error).message;
+      const message =
+        caught instanceof ApiError && caught.status === 401
+          ? 'That token was not accepted: it may have expired, or be for another environment.'
+          : (caught as Error).message;
       setError({ field, message });
     } finally {
       setBusy(false);
@@ -108,8 +111,21 @@ export function SignIn({ onSignedIn, reason }: { onSignedIn(session: Session): v
       <section class="card" aria-labelledby="token-sign-in">
         <h2 id="token-sign-in">Sign in with an access token</h2>
         <form onSubmit={signInWithToken}>
-          <Field id="token" label="Access token (JWT)" hint="From your organisation's identity provider. It is kept in this browser tab only and sent only to this gateway." error={tokenError}>
-            <textarea id="token" rows={4} spellcheck={false} autocomplete="off" value={pasted} onInput={(e) => setPasted(e.currentTarget.value)} {...describedBy('token', true, tokenError)} />
+          <Field
+            id="token"
+            label="Access token (JWT)"
+            hint="From your organisation's identity provider. It is kept in this browser tab only and sent only to this gateway."
+            error={tokenError}
+          >
+            <textarea
+              id="token"
+              rows={4}
+              spellcheck={false}
+              autocomplete="off"
+              value={pasted}
+              onInput={(e) => setPasted(e.currentTarget.value)}
+              {...describedBy('token', true, tokenError)}
+            />
           </Field>
           <button type="submit" disabled={busy}>
             Sign in

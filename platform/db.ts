@@ -1,13 +1,18 @@
 /** PostgreSQL access for a subgraph: one TypeORM DataSource in the subgraph's own schema, migrated under a lock. */
-import { DataSource, type MixedList, type EntitySchema } from 'typeorm';
+import { DataSource, type MixedList, type EntitySchema, type MigrationInterface } from 'typeorm';
 import { logger } from './logger';
+
+/** A TypeORM entity: a class (its constructor's parameters are TypeORM's business, not ours). */
+export type EntityClass = abstract new (...args: never[]) => object;
+/** A migration class TypeORM instantiates with no arguments. */
+export type MigrationClass = new () => MigrationInterface;
 
 export interface DatabaseOptions {
   url: string;
   /** The PostgreSQL schema this subgraph owns; nothing else writes to it. */
   schema: string;
-  entities: MixedList<Function | string | EntitySchema>;
-  migrations: Function[];
+  entities: MixedList<EntityClass | EntitySchema>;
+  migrations: MigrationClass[];
   poolSize?: number;
   applicationName?: string;
 }

@@ -78,8 +78,9 @@ async function initialise(bin: Binaries, databaseDir: string, ids: { uid?: numbe
   const passwordFile = path.join(tmpdir(), `cpsd-pg-password-${randomBytes(6).toString('hex')}`);
   writeFileSync(passwordFile, `${PASSWORD}\n`, { mode: 0o600 });
   if (ids.uid !== undefined) {
-    chownSync(databaseDir, ids.uid, ids.gid!);
-    chownSync(passwordFile, ids.uid, ids.gid!);
+    const gid = ids.gid ?? ids.uid;
+    chownSync(databaseDir, ids.uid, gid);
+    chownSync(passwordFile, ids.uid, gid);
   }
   try {
     await new Promise<void>((resolve, reject) => {
@@ -89,8 +90,10 @@ async function initialise(bin: Binaries, databaseDir: string, ids: { uid?: numbe
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let output = '';
-      child.stdout!.on('data', (chunk: Buffer) => logger.debug({ component: 'embedded-postgres' }, chunk.toString('utf8')));
-      child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+      child.stdout.on('data', (chunk: Buffer) => logger.debug({ component: 'embedded-postgres' }, chunk.toString('utf8')));
+      child.stderr.on('data', (chunk: Buffer) => {
+        output += chunk.toString('utf8');
+      });
       child.on('error', reject);
       child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`initdb failed (exit ${code}): ${output.trim().slice(-500)}`))));
     });
@@ -119,8 +122,8 @@ export async function startEmbeddedPostgres(dataDir: string, port: number): Prom
   process.once('exit', onExit);
   await new Promise<void>((resolve, reject) => {
     let tail = '';
-    child.stdout!.on('data', (chunk: Buffer) => logger.debug({ component: 'embedded-postgres' }, chunk.toString('utf8')));
-    child.stderr!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => logger.debug({ component: 'embedded-postgres' }, chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => {
       const message = chunk.toString('utf8');
       tail = (tail + message).slice(-2000);
       logger.debug({ component: 'embedded-postgres' }, message);

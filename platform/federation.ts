@@ -19,7 +19,7 @@ import {
   type GraphQLSchema,
   type OperationDefinitionNode,
 } from 'graphql';
-import { buildSchemaSync, createResolversMap, type NonEmptyArray } from 'type-graphql';
+import { buildSchemaSync, createResolversMap, type ClassType, type NonEmptyArray } from 'type-graphql';
 import { findForbiddenCharacter, type ForbiddenCharacter } from '../schema/text';
 
 export const FEDERATION_LINK =
@@ -38,9 +38,9 @@ const GATEWAY_SERVED_PUBSUB = {
 export type ReferenceResolvers = Record<string, Record<string, unknown>>;
 
 export interface FederatedSchemaOptions {
-  resolvers: NonEmptyArray<Function>;
+  resolvers: NonEmptyArray<ClassType>;
   /** Entity-only and interface-implementing types no query reaches directly. */
-  orphanedTypes?: Function[];
+  orphanedTypes?: ClassType[];
   referenceResolvers?: ReferenceResolvers;
 }
 

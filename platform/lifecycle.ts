@@ -33,8 +33,7 @@ export class Lifecycle {
       const a = order.findIndex((d) => d.name === first);
       const b = order.findIndex((d) => d.name === then);
       if (a < 0 || b < 0 || a < b) continue;
-      const [moved] = order.splice(a, 1);
-      order.splice(b, 0, moved!);
+      order.splice(b, 0, ...order.splice(a, 1));
     }
     return order;
   }

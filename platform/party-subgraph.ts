@@ -4,7 +4,8 @@
  * whatever is particular to the party.
  */
 import type { DataSource } from 'typeorm';
-import type { NonEmptyArray } from 'type-graphql';
+import type { EntityClass, MigrationClass } from './db';
+import type { ClassType, NonEmptyArray } from 'type-graphql';
 import type { SubgraphName } from './config';
 import type { Party } from '../schema/enums';
 import { defineDeskProfiles } from './desk-profile';
@@ -20,9 +21,9 @@ export interface PartySubgraphOptions {
   ticketTypeName: string;
   /** The desk-profile definition, when the party adds fields to it (otherwise one is made). */
   profiles?: ReturnType<typeof defineDeskProfiles>;
-  entities?: Function[];
-  migrations?: Function[];
-  resolvers?: Function[];
+  entities?: EntityClass[];
+  migrations?: MigrationClass[];
+  resolvers?: ClassType[];
   referenceResolvers?: ReferenceResolvers;
   seed?: (db: DataSource) => Promise<void>;
 }
@@ -36,7 +37,7 @@ export function partySubgraph(options: PartySubgraphOptions): SubgraphDefinition
     migrations: [profiles.migration, tickets.migration, outboxMigration(options.name), profiles.bridgeMigration, ...(options.migrations ?? [])],
     build: () =>
       buildFederatedSchema({
-        resolvers: [profiles.resolver, tickets.resolver, ...(options.resolvers ?? [])] as NonEmptyArray<Function>,
+        resolvers: [profiles.resolver, tickets.resolver, ...(options.resolvers ?? [])] as NonEmptyArray<ClassType>,
         orphanedTypes: [profiles.type, tickets.type],
         referenceResolvers: mergeResolverMaps(profiles.referenceResolvers, tickets.referenceResolvers, options.referenceResolvers ?? {}),
       }),

@@ -6,7 +6,7 @@ import type { CpsdApi } from '../adapters/sdk';
 import type { DataSource, EntitySchema, MixedList } from 'typeorm';
 import { loadConfig, type Config, type SubgraphName } from './config';
 import { createSubgraphContext, type SubgraphContext } from './context';
-import { createDataSource, migrate } from './db';
+import { createDataSource, migrate, type EntityClass, type MigrationClass } from './db';
 import { forbiddenCharacterMessage } from '../schema/text';
 import { DomainError, DomainErrorCode } from '../schema/errors';
 import { maskError, toGraphQLError } from './errors';
@@ -20,8 +20,8 @@ import { startOutboxRelay } from './outbox';
 
 export interface SubgraphDefinition {
   name: SubgraphName;
-  entities: MixedList<Function | string | EntitySchema>;
-  migrations: Function[];
+  entities: MixedList<EntityClass | EntitySchema>;
+  migrations: MigrationClass[];
   /** Builds the federated schema; pure, so composition can run without a database. */
   build(): { schema: GraphQLSchema; sdl: string };
   /** Idempotent demo data (run by `npm start` and the e2e tests, never in production unless asked). */

@@ -100,7 +100,7 @@ export interface MpanValidation {
 export function mpanCheckDigit(first12: string): number {
   if (!/^\d{12}$/.test(first12)) throw new RangeError('mpanCheckDigit expects exactly 12 digits');
   let sum = 0;
-  for (let i = 0; i < 12; i++) sum += Number(first12[i]) * CHECK_WEIGHTS[i]!;
+  for (const [i, weight] of CHECK_WEIGHTS.entries()) sum += Number(first12[i]) * weight;
   return (sum % 11) % 10;
 }
 

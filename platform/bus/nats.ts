@@ -180,7 +180,7 @@ function filterFor(settings: Settings, types: string[] | undefined): Filter {
 
 function sameFilter(config: ConsumerConfig, filter: Filter): boolean {
   const have = config.filter_subjects?.length ? [...config.filter_subjects].sort() : config.filter_subject ? [config.filter_subject] : [];
-  const want = filter.config.filter_subjects ? [...filter.config.filter_subjects].sort() : [filter.config.filter_subject!];
+  const want = filter.config.filter_subjects ? [...filter.config.filter_subjects].sort() : [filter.config.filter_subject ?? ''];
   return have.length === want.length && have.every((subject, i) => subject === want[i]);
 }
 
@@ -445,8 +445,12 @@ async function ensureConsumer(jsm: JetStreamManager, settings: Settings, durable
   try {
     const filterUpdate = filter.config.filter_subjects
       ? { filter_subjects: filter.config.filter_subjects, filter_subject: '' }
-      : { filter_subject: filter.config.filter_subject!, ...(settings.multiFilter ? { filter_subjects: [] } : {}) };
-    await jsm.consumers.update(settings.stream, durable, { ...filterUpdate, max_ack_pending: 1, ack_wait: config.ack_wait! });
+      : { filter_subject: filter.config.filter_subject ?? '', ...(settings.multiFilter ? { filter_subjects: [] } : {}) };
+    await jsm.consumers.update(settings.stream, durable, {
+      ...filterUpdate,
+      max_ack_pending: 1,
+      ...(config.ack_wait === undefined ? {} : { ack_wait: config.ack_wait }),
+    });
     log.info({ durable }, 'event consumer settings updated');
   } catch (error) {
     log.warn({ err: error, durable }, 'event consumer cannot be updated in place; recreating it at its position');

@@ -208,7 +208,9 @@ export class DeliveryService {
         await tx.query(`UPDATE delivery.deliveries ${requeue} WHERE desk_id = $1 AND state = 'DISABLED'`, [delivery.endpointId]);
       }
       await tx.query('SELECT pg_notify($1, $2)', [DELIVERY_CHANNEL, '']);
-      return (await this.byId(principal, id, tx))!;
+      const replayed = await this.byId(principal, id, tx);
+      if (!replayed) throw DomainError.notFound('Delivery', 'id');
+      return replayed;
     });
   }
 }

@@ -3,7 +3,7 @@
  * adapters/ — intake from the bus, workers claiming deliveries, retries and dead letters — and the API to watch
  * and replay it (`deliveries`, `delivery`, `retryDelivery`).
  */
-import type { NonEmptyArray } from 'type-graphql';
+import type { ClassType, NonEmptyArray } from 'type-graphql';
 import { createBridges } from '../../adapters';
 import { buildFederatedSchema } from '../../platform/federation';
 import type { SubgraphDefinition } from '../../platform/subgraph';
@@ -23,7 +23,7 @@ export const delivery: SubgraphDefinition = {
   migrations: [Delivery1763900004000],
   build: () =>
     buildFederatedSchema({
-      resolvers: [DeliveryResolver] as NonEmptyArray<Function>,
+      resolvers: [DeliveryResolver] as NonEmptyArray<ClassType>,
       orphanedTypes: [DeskReference],
     }),
   consumers: [intakeConsumer],

@@ -503,11 +503,11 @@ export class CaseService {
     if (input.parentId === input.childId) throw DomainError.badUserInput('A case cannot be its own child', 'childId');
     return this.idempotent(principal, 'linkChildCase', input, async (tx) => {
       // Lock in id order so two concurrent links cannot deadlock.
-      const [first, second] = [input.parentId, input.childId].sort();
       const locked = new Map<string, Case>();
-      for (const id of [first, second]) locked.set(id, await this.lockVisible(tx, principal, id, id === input.parentId ? 'parentId' : 'childId'));
-      const parent = locked.get(input.parentId)!;
-      const child = locked.get(input.childId)!;
+      for (const id of [input.parentId, input.childId].sort())
+        locked.set(id, await this.lockVisible(tx, principal, id, id === input.parentId ? 'parentId' : 'childId'));
+      const [parent, child] = [locked.get(input.parentId), locked.get(input.childId)];
+      if (!parent || !child) throw new Error('linkChildCase: a locked case went missing');
       const access = await this.accessFor(tx, principal, parent);
       this.requireDesk(access);
       if (child.parentId) {

@@ -1,5 +1,5 @@
 /** Typed references to the external tickets the party subgraphs hold for hand-offs. */
-import { Directive, Field, ID, ObjectType } from 'type-graphql';
+import { type ClassType, Directive, Field, ID, ObjectType } from 'type-graphql';
 import { Party } from '../../../schema/enums';
 import { ExternalTicketReference } from './case.types';
 
@@ -10,7 +10,7 @@ export const EXTERNAL_TICKET_TYPE: Record<Exclude<Party, Party.ELEXON>, string> 
   [Party.PARTNERS]: 'PartnersExternalTicket',
 };
 
-function referenceType(typeName: string): Function {
+function referenceType(typeName: string): ClassType {
   @ObjectType(typeName, { implements: ExternalTicketReference })
   @Directive('@key(fields: "handoffId", resolvable: false)')
   class TicketReference {

@@ -1,12 +1,12 @@
 /** The Elexon Service Desk's own profile, and typed references to the profiles other parties hold. */
-import { Directive, Field, ID, ObjectType } from 'type-graphql';
+import { type ClassType, Directive, Field, ID, ObjectType } from 'type-graphql';
 import { Party } from '../../../schema/enums';
 import { defineDeskProfiles } from '../../../platform/desk-profile';
 import { DESK_PROFILE_TYPE, DeskProfileReference } from '../../../platform/graphql-types';
 
 export const elexonDeskProfiles = defineDeskProfiles(Party.ELEXON, 'elexon', DeskProfileReference);
 
-function profileReferenceType(party: Party): Function {
+function profileReferenceType(party: Party): ClassType {
   @ObjectType(DESK_PROFILE_TYPE[party], { implements: DeskProfileReference })
   @Directive('@key(fields: "deskId", resolvable: false)')
   class ProfileReference {

@@ -355,7 +355,10 @@ export function RaiseCaseView() {
                 setDeskId(id);
                 edited('deskId');
               }}
-              onChange={(next) => (setMpans(mpans.map((m, i) => (i === index ? next : m))), edited(`mpan-${index}`))}
+              onChange={(next) => {
+                setMpans(mpans.map((m, i) => (i === index ? next : m)));
+                edited(`mpan-${index}`);
+              }}
               {...(mpans.length > 1 ? { onRemove: () => setMpans(mpans.filter((_, i) => i !== index)) } : {})}
             />
           ))}

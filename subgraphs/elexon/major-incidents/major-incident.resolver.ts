@@ -18,7 +18,8 @@ import {
   ReviewMajorIncidentInput,
 } from './major-incident.inputs';
 import { commsListService, majorIncidentService } from './major-incident.runtime';
-import { PIR_COLUMNS, pirDueAt, pirOverdue, toPir, updateOverdue } from './major-incident.service';
+import { pirDueAt, pirOverdue, updateOverdue } from '../../../schema/major-incident';
+import { PIR_COLUMNS, toPir } from './major-incident.service';
 import {
   MajorIncident,
   MajorIncidentCommsEntry,

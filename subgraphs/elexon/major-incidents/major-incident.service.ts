@@ -10,10 +10,22 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { isOpen } from '../../../schema/case-state';
-import { CaseType, OrganisationKind, Role, Service } from '../../../schema/enums';
+import { CaseType, OrganisationKind, Role, type Service } from '../../../schema/enums';
 import { DomainError } from '../../../schema/errors';
 import { hasRole, type Principal } from '../../../schema/identity';
-import { maskMpan } from '../../../schema/mpan';
+import {
+  MAJOR_INCIDENT_LIMITS as LIMITS,
+  STATUS_FEED_RESOLVED_WINDOW_MS,
+  businessText,
+  nextUpdateDue,
+  requiredText as text,
+  serviceList,
+  thresholdAnswers,
+  thresholdsMet,
+  validatePir,
+  type PirInput,
+  type ThresholdAnswers,
+} from '../../../schema/major-incident';
 import type { OutboxWriter } from '../../../platform/events';
 import { runIdempotent } from '../idempotency';
 import { accessTo, canSee, worksTheCase } from '../cases/case.access';
@@ -31,28 +43,12 @@ import {
   MajorIncident,
   MajorIncidentDecision,
   MajorIncidentState,
-  MajorIncidentThreshold,
   MajorIncidentThresholds,
   MajorIncidentUpdateKind,
   type MajorIncidentValidityCheck,
   PostIncidentReview,
   StatusFeedEntry,
 } from './major-incident.types';
-
-const MINUTE_MS = 60_000;
-const HOUR_MS = 60 * MINUTE_MS;
-
-/**
- * OM §5.19.1: regular updates every 30 minutes to 1 hour, so the next one is due 30–60 minutes ahead (30 by default).
- * Half a minute's grace either side absorbs clock skew and request latency, never a whole minute more.
- */
-export const UPDATE_CADENCE = { defaultMinutes: 30, minMinutes: 30, maxMinutes: 60, toleranceMinutes: 0.5 } as const;
-/** OM §5.19.1: the PIR is due within 24 hours of resolution. */
-export const PIR_DUE_AFTER_MS = 24 * HOUR_MS;
-/** Resolved major incidents stay on the public status page this long. */
-export const STATUS_FEED_RESOLVED_WINDOW_MS = 24 * HOUR_MS;
-
-const LIMITS = { title: 200, body: 2_000, note: 2_000, pirText: 10_000, pirShort: 500, timelineEntries: 200, actions: 100, people: 20 };
 
 /**
  * The Central Service Provider owning the case's desk (`mc`): the desk's organisation if it is one, else its nearest
@@ -82,107 +78,6 @@ export function toMajorIncident(row: Record<string, unknown>): MajorIncident {
   });
 }
 
-/** Whether the next update is overdue: only a promoted (live) major incident has a cadence. */
-export function updateOverdue(mi: Pick<MajorIncident, 'state' | 'nextUpdateDueAt'>, now: Date): boolean {
-  return mi.state === MajorIncidentState.PROMOTED && mi.nextUpdateDueAt !== null && mi.nextUpdateDueAt.getTime() < now.getTime();
-}
-
-export function pirDueAt(mi: Pick<MajorIncident, 'resolvedAt'>): Date | null {
-  return mi.resolvedAt ? new Date(mi.resolvedAt.getTime() + PIR_DUE_AFTER_MS) : null;
-}
-
-export function pirOverdue(mi: Pick<MajorIncident, 'resolvedAt'>, pirRecorded: boolean, now: Date): boolean {
-  const due = pirDueAt(mi);
-  return due !== null && !pirRecorded && due.getTime() < now.getTime();
-}
-
-/** The thresholds answered true, in the OM's order: what triggers promotion (OM §5.10). */
-export function thresholdsMet(t: {
-  participantImpact: boolean;
-  duration: boolean;
-  complianceRisk: boolean;
-  securityBreach: boolean;
-}): MajorIncidentThreshold[] {
-  const met: MajorIncidentThreshold[] = [];
-  if (t.participantImpact) met.push(MajorIncidentThreshold.PARTICIPANT_IMPACT);
-  if (t.duration) met.push(MajorIncidentThreshold.DURATION);
-  if (t.complianceRisk) met.push(MajorIncidentThreshold.COMPLIANCE_RISK);
-  if (t.securityBreach) met.push(MajorIncidentThreshold.SECURITY_BREACH);
-  return met;
-}
-
-function text(field: string, value: string | null | undefined, max: number): string {
-  const trimmed = (value ?? '').trim();
-  if (!trimmed) throw DomainError.badUserInput(`${field} is required`, field);
-  if (trimmed.length > max) throw DomainError.badUserInput(`${field} must be at most ${max} characters`, field);
-  return trimmed;
-}
-
-/** Major incident comms reach every participant and the public status page: business language, never an MPAN. */
-function businessText(field: string, value: string | null | undefined, max: number): string {
-  const trimmed = text(field, value, max);
-  if (maskMpan(trimmed) !== trimmed) {
-    throw DomainError.badUserInput(`${field} must not contain MPANs: major incident comms go to every participant`, field);
-  }
-  return trimmed;
-}
-
-function optionalBusinessText(field: string, value: string | null | undefined, max: number): string | null {
-  return value?.trim() ? businessText(field, value, max) : null;
-}
-
-function serviceList(field: string, values: Service[] | null | undefined): Service[] {
-  const list = [...new Set(values ?? [])];
-  if (!list.length) throw DomainError.badUserInput(`${field}: name at least one service`, field);
-  const known = new Set<string>(Object.values(Service));
-  for (const service of list) if (!known.has(service)) throw DomainError.badUserInput(`${field}: unknown service ${service}`, field);
-  return list;
-}
-
-function validDate(field: string, value: Date | null | undefined): Date {
-  if (!(value instanceof Date) || Number.isNaN(value.getTime())) throw DomainError.badUserInput(`${field} must be a date-time`, field);
-  return value;
-}
-
-/** The next update's due time: 30 minutes by default, otherwise 30–60 minutes ahead (half a minute's grace for clock skew). */
-export function nextUpdateDue(value: Date | null | undefined, now: Date, field: string): Date {
-  if (value === null || value === undefined) return new Date(now.getTime() + UPDATE_CADENCE.defaultMinutes * MINUTE_MS);
-  const due = validDate(field, value);
-  const minutesAhead = (due.getTime() - now.getTime()) / MINUTE_MS;
-  if (
-    minutesAhead < UPDATE_CADENCE.minMinutes - UPDATE_CADENCE.toleranceMinutes ||
-    minutesAhead > UPDATE_CADENCE.maxMinutes + UPDATE_CADENCE.toleranceMinutes
-  ) {
-    throw DomainError.badUserInput(
-      `${field} must be ${UPDATE_CADENCE.minMinutes}–${UPDATE_CADENCE.maxMinutes} minutes ahead (OM §5.19.1); it is ${Math.round(minutesAhead)} minutes ahead`,
-      field,
-      { minutesAhead: Math.round(minutesAhead) },
-    );
-  }
-  return due;
-}
-
-interface ThresholdAnswers {
-  participantImpact: boolean;
-  duration: boolean;
-  complianceRisk: boolean;
-  securityBreach: boolean;
-}
-
-function thresholdAnswers(field: string, input: ThresholdAnswers | null | undefined): ThresholdAnswers {
-  if (!input) throw DomainError.badUserInput(`${field}: answer every threshold`, field);
-  const answers = {
-    participantImpact: input.participantImpact,
-    duration: input.duration,
-    complianceRisk: input.complianceRisk,
-    securityBreach: input.securityBreach,
-  };
-  for (const [key, value] of Object.entries(answers)) {
-    if (typeof value !== 'boolean') throw DomainError.badUserInput(`${field}.${key} must be true or false`, `${field}.${key}`);
-  }
-  return answers;
-}
-
 interface CommsInput {
   body: string;
   nextUpdateDueAt?: Date | null;
@@ -208,25 +103,6 @@ function comms(prefix: string, input: CommsInput, now: Date): Comms {
 
 function actorOf(principal: Principal): Actor {
   return { subject: principal.subject, organisationId: principal.organisationId };
-}
-
-export interface PirInput {
-  reportReference?: string | null;
-  serviceImpactedAt: Date;
-  serviceRestoredAt: Date;
-  incidentManagers?: string[] | null;
-  description: string;
-  businessImpact: string;
-  summary: string;
-  resolution: string;
-  affectedServices: Service[];
-  affectedUsers: string;
-  timeline: { at: Date; event: string; comments?: string | null }[];
-  rootCause: string;
-  actions: { owner: string; action: string; dueAt: Date }[];
-  processReview: string;
-  additionalNotes?: string | null;
-  idempotencyKey?: string | null;
 }
 
 export const PIR_COLUMNS = `p.major_incident_id AS "majorIncidentId", p.report_reference AS "reportReference", p.service_impacted_at AS "serviceImpactedAt",
@@ -836,63 +712,4 @@ export class MajorIncidentService {
     if (!result) throw DomainError.notFound('Major incident');
     return result;
   }
-}
-
-interface ValidPir {
-  reportReference: string | null;
-  serviceImpactedAt: Date;
-  serviceRestoredAt: Date;
-  incidentManagers: string[];
-  description: string;
-  businessImpact: string;
-  summary: string;
-  resolution: string;
-  affectedServices: Service[];
-  affectedUsers: string;
-  timeline: { at: string; event: string; comments: string | null }[];
-  rootCause: string;
-  actions: { owner: string; action: string; dueAt: string }[];
-  processReview: string;
-  additionalNotes: string | null;
-}
-
-/** The App. E template, validated. The review is shared with stakeholders, so it is held to business language too. */
-export function validatePir(input: PirInput): ValidPir {
-  const serviceImpactedAt = validDate('serviceImpactedAt', input.serviceImpactedAt);
-  const serviceRestoredAt = validDate('serviceRestoredAt', input.serviceRestoredAt);
-  if (serviceRestoredAt.getTime() < serviceImpactedAt.getTime()) {
-    throw DomainError.badUserInput('serviceRestoredAt must not be before serviceImpactedAt', 'serviceRestoredAt');
-  }
-  const managers = input.incidentManagers ?? [];
-  if (managers.length > LIMITS.people) throw DomainError.badUserInput(`at most ${LIMITS.people} incidentManagers`, 'incidentManagers');
-  const timeline = input.timeline ?? [];
-  if (!timeline.length) throw DomainError.badUserInput('timeline: list the major activities with their times', 'timeline');
-  if (timeline.length > LIMITS.timelineEntries) throw DomainError.badUserInput(`at most ${LIMITS.timelineEntries} timeline entries`, 'timeline');
-  const actions = input.actions ?? [];
-  if (actions.length > LIMITS.actions) throw DomainError.badUserInput(`at most ${LIMITS.actions} actions`, 'actions');
-  return {
-    reportReference: optionalBusinessText('reportReference', input.reportReference, 100),
-    serviceImpactedAt,
-    serviceRestoredAt,
-    incidentManagers: managers.map((m, i) => businessText(`incidentManagers[${i}]`, m, LIMITS.pirShort)),
-    description: businessText('description', input.description, LIMITS.pirText),
-    businessImpact: businessText('businessImpact', input.businessImpact, LIMITS.pirText),
-    summary: businessText('summary', input.summary, LIMITS.pirText),
-    resolution: businessText('resolution', input.resolution, LIMITS.pirText),
-    affectedServices: serviceList('affectedServices', input.affectedServices),
-    affectedUsers: businessText('affectedUsers', input.affectedUsers, LIMITS.pirText),
-    timeline: timeline.map((e, i) => ({
-      at: validDate(`timeline[${i}].at`, e.at).toISOString(),
-      event: businessText(`timeline[${i}].event`, e.event, LIMITS.pirShort * 4),
-      comments: optionalBusinessText(`timeline[${i}].comments`, e.comments, LIMITS.pirShort * 4),
-    })),
-    rootCause: businessText('rootCause', input.rootCause, LIMITS.pirText),
-    actions: actions.map((a, i) => ({
-      owner: businessText(`actions[${i}].owner`, a.owner, LIMITS.pirShort),
-      action: businessText(`actions[${i}].action`, a.action, LIMITS.pirShort * 4),
-      dueAt: validDate(`actions[${i}].dueAt`, a.dueAt).toISOString(),
-    })),
-    processReview: businessText('processReview', input.processReview, LIMITS.pirText),
-    additionalNotes: optionalBusinessText('additionalNotes', input.additionalNotes, LIMITS.pirText),
-  };
 }

@@ -4,27 +4,21 @@
  */
 import { Directive, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { Service } from '../../../schema/enums';
+import {
+  MajorIncidentDecision,
+  MajorIncidentState,
+  MajorIncidentThreshold,
+  MajorIncidentUpdateKind,
+  MajorIncidentValidityCheck,
+} from '../../../schema/major-incident';
 
-export enum MajorIncidentState {
-  CANDIDATE = 'CANDIDATE',
-  PROMOTED = 'PROMOTED',
-  REJECTED = 'REJECTED',
-  RESOLVED = 'RESOLVED',
-}
+export { MajorIncidentDecision, MajorIncidentState, MajorIncidentThreshold, MajorIncidentUpdateKind, MajorIncidentValidityCheck };
+
 registerEnumType(MajorIncidentState, {
   name: 'MajorIncidentState',
   description: 'Candidate (proposed, awaiting the Major Incident Manager) → Promoted or Rejected; Promoted → Resolved (OM §5.11)',
 });
 
-/** The validity checks of OM §5.8, one per type of check. */
-export enum MajorIncidentValidityCheck {
-  SETTLEMENT_IMPACT = 'SETTLEMENT_IMPACT',
-  SCOPE_AND_SCALE = 'SCOPE_AND_SCALE',
-  REGULATORY_RISK = 'REGULATORY_RISK',
-  SERVICE_DISRUPTION = 'SERVICE_DISRUPTION',
-  RESTORATION_COMPLEXITY = 'RESTORATION_COMPLEXITY',
-  SECURITY = 'SECURITY',
-}
 registerEnumType(MajorIncidentValidityCheck, {
   name: 'MajorIncidentValidityCheck',
   description: 'OM §5.8 validity checks that apply to the incident',
@@ -38,13 +32,6 @@ registerEnumType(MajorIncidentValidityCheck, {
   },
 });
 
-/** The example thresholds of OM §5.9; the ones met when promoted are the recorded triggering criteria (§5.10). */
-export enum MajorIncidentThreshold {
-  PARTICIPANT_IMPACT = 'PARTICIPANT_IMPACT',
-  DURATION = 'DURATION',
-  COMPLIANCE_RISK = 'COMPLIANCE_RISK',
-  SECURITY_BREACH = 'SECURITY_BREACH',
-}
 registerEnumType(MajorIncidentThreshold, {
   name: 'MajorIncidentThreshold',
   description: 'OM §5.9 thresholds and triggers',
@@ -56,21 +43,11 @@ registerEnumType(MajorIncidentThreshold, {
   },
 });
 
-export enum MajorIncidentDecision {
-  PROMOTE = 'PROMOTE',
-  REJECT = 'REJECT',
-}
 registerEnumType(MajorIncidentDecision, {
   name: 'MajorIncidentDecision',
   description: "The Major Incident Manager's review of a candidate (OM §5.11 steps 5–7)",
 });
 
-export enum MajorIncidentUpdateKind {
-  INITIAL = 'INITIAL',
-  UPDATE = 'UPDATE',
-  ESCALATION = 'ESCALATION',
-  RESOLUTION = 'RESOLUTION',
-}
 registerEnumType(MajorIncidentUpdateKind, {
   name: 'MajorIncidentUpdateKind',
   description: 'OM §5.19.1: the initial notification, regular updates, escalation notices (sent at once) and resolution comms',

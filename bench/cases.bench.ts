@@ -362,7 +362,8 @@ async function main(): Promise<void> {
   const { startProduct } = await import('../cli/product');
   const { dropDatabase } = await import('../platform/db');
   const { Client } = await import('pg');
-  const { CASE_COLUMNS, slaClock, toCase } = await import('../subgraphs/elexon/cases/case.service');
+  const { CASE_COLUMNS, toCase } = await import('../subgraphs/elexon/cases/case.repository');
+  const { slaClock } = await import('../subgraphs/elexon/cases/case.steps');
 
   const startedAt = Date.now();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'cpsd-bench-cases-'));

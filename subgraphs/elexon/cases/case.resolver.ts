@@ -30,7 +30,10 @@ import {
   TriageCaseInput,
   UpdateHandoffInput,
 } from './case.inputs';
-import { CASE_COLUMNS, type CaseService, isUuid, slaClock, suggestDesks, toCase } from './case.service';
+import { suggestDesks } from '../directory/desk-suggestions';
+import { CASE_COLUMNS, isUuid, toCase } from './case.repository';
+import type { CaseService } from './case.service';
+import { slaClock } from './case.steps';
 import {
   Case,
   CaseConnection,

@@ -10,26 +10,29 @@ import { CaseState, CaseType, type Category, type HoldReason, type Impact, Prior
 import { DomainError } from '../../../schema/errors';
 import { hasRole, type Principal } from '../../../schema/identity';
 import { maskMpan, validateMpan } from '../../../schema/mpan';
-import { priorityFor, SERVICE_REQUEST_SLAS, SLA_POLICIES, TRIAGE_RESPONSE_TARGET } from '../../../schema/priority';
-import { calendarForTarget, computeSlaClock, serviceRequestTerms, slaTermsFor, type HoldInterval, type SlaTerms } from '../../../schema/sla';
-import type { CalendarKind } from '../../../schema/calendar';
+import { priorityFor } from '../../../schema/priority';
 import type { OutboxWriter } from '../../../platform/events';
+import { suggestDesks } from '../directory/desk-suggestions';
 import { runIdempotent } from '../idempotency';
 import { MAJOR_INCIDENT_LEADS_SQL, accessTo, canSee, isResolver, worksTheCase, type CaseAccess } from './case.access';
+import {
+  CASE_COLUMNS,
+  caseById,
+  deskTerms,
+  endHolds,
+  insertComment,
+  insertTimeline,
+  isUuid,
+  lockCase,
+  lockCaseRow,
+  toCase,
+  type Actor,
+  type DeskTerms,
+  type TimelineWrite,
+} from './case.repository';
+import { CaseSteps, triageDueAt } from './case.steps';
 import type { EvidenceData } from './case.types';
-import { Case, HandoffState } from './case.types';
-
-export const CASE_COLUMNS = `c.id, c.reference, c.desk_id AS "deskId", c.type, c.category, c.subject, c.description, c.impact,
-  c.urgency, c.priority, c.state, c.hold_reason AS "holdReason", c.raised_by_org AS "raisedByOrganisationId",
-  c.raised_by_subject AS "raisedBy", c.resolution, c.raised_at AS "raisedAt", c.responded_at AS "respondedAt",
-  c.resolved_at AS "resolvedAt", c.closed_at AS "closedAt", c.updated_at AS "updatedAt", c.parent_id AS "parentId",
-  c.references_case_id AS "referencesCaseId", c.misrouted_to_desk_id AS "misroutedToDeskId", c.evidence AS "evidenceData",
-  c.sla_policy AS "slaPolicy", c.sla_calendar AS "slaCalendar", c.response_due_at AS "responseDueAt",
-  c.hold_started_at AS "holdStartedAt"`;
-
-export function toCase(row: Record<string, unknown>): Case {
-  return Object.assign(new Case(), row);
-}
+import { type Case, HandoffState } from './case.types';
 
 const LIMITS = { subject: 200, description: 10_000, comment: 10_000, reason: 2_000, evidenceItems: 50, evidenceItem: 500 };
 
@@ -74,74 +77,26 @@ export function normaliseEvidence(input: { [K in keyof EvidenceData]?: string[] 
   return out;
 }
 
-interface DeskRow {
-  id: string;
-  party: string;
-  slaPolicy: 'STANDARD' | 'HYPERCARE';
-  slaCalendar: CalendarKind;
-}
-
-async function deskRow(tx: EntityManager, deskId: string, field: string): Promise<DeskRow> {
-  const [desk] = (await tx.query(`SELECT id, party, sla_policy AS "slaPolicy", sla_calendar AS "slaCalendar" FROM elexon.desks WHERE id = $1`, [
-    deskId,
-  ])) as DeskRow[];
+async function deskRow(tx: EntityManager, deskId: string, field: string): Promise<DeskTerms> {
+  const desk = await deskTerms(tx, deskId);
   if (!desk) throw DomainError.badUserInput(`No desk ${deskId} in the directory`, field);
   return desk;
-}
-
-/** The SLA terms of a case: its desk's policy, on the desk's calendar; service requests use the §7.2 targets. */
-export function termsFor(c: Pick<Case, 'slaPolicy' | 'slaCalendar' | 'priority' | 'type'>): SlaTerms | null {
-  const base = SLA_POLICIES[c.slaPolicy as 'STANDARD' | 'HYPERCARE'] ?? SLA_POLICIES.STANDARD;
-  const policy = { ...base, calendar: c.slaCalendar as CalendarKind };
-  if (c.type === CaseType.SERVICE_REQUEST) return serviceRequestTerms(SERVICE_REQUEST_SLAS.STANDARD);
-  if (!c.priority) return null;
-  return slaTermsFor(policy, c.priority);
-}
-
-/** The response term before triage (15 minutes on the desk's calendar). */
-function responseTerm(calendar: CalendarKind) {
-  return { target: TRIAGE_RESPONSE_TARGET, calendar: calendarForTarget(TRIAGE_RESPONSE_TARGET, calendar) };
-}
-
-export function slaClock(c: Case, holds: HoldInterval[], now: Date) {
-  const terms = termsFor(c);
-  const response = terms?.response ?? responseTerm(c.slaCalendar as CalendarKind);
-  const clock = computeSlaClock({
-    raisedAt: c.raisedAt,
-    holds,
-    respondedAt: c.respondedAt,
-    resolvedAt: c.resolvedAt ?? (c.state === CaseState.CANCELLED ? c.closedAt : null),
-    now,
-    response,
-    resolution: terms?.resolution ?? response,
-  });
-  return { clock, hasResolutionTarget: terms !== null };
-}
-
-export interface Actor {
-  subject: string;
-  organisationId: string;
 }
 
 function actorOf(principal: Principal): Actor {
   return { subject: principal.subject, organisationId: principal.organisationId };
 }
 
-export interface TimelineWrite {
-  action: string;
-  field?: string | null;
-  from?: string | null;
-  to?: string | null;
-  note?: string | null;
-  customerVisible: boolean;
-}
-
 export class CaseService {
   constructor(
     private readonly db: DataSource,
-    private readonly outbox: OutboxWriter,
+    outbox: OutboxWriter,
     private readonly clock: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.steps = new CaseSteps(outbox);
+  }
+
+  private readonly steps: CaseSteps;
 
   // ---- reads -------------------------------------------------------------------------------------------------
 
@@ -206,35 +161,13 @@ export class CaseService {
           throw DomainError.badUserInput('A new case may reference only a resolved or closed case', 'referencesCaseId');
         }
       }
-      const now = this.clock();
-      const id = randomUUID();
-      const [{ seq }] = (await tx.query(`SELECT nextval('elexon.case_reference_seq') AS seq`)) as { seq: string }[];
-      const reference = `CPSD-${String(seq).padStart(6, '0')}`;
-      const responseDueAt = responseTerm(desk.slaCalendar).calendar.addMinutes(now, 15);
-      await tx.query(
-        `INSERT INTO elexon.cases (id, reference, desk_id, category, subject, description, state, raised_by_org, raised_by_subject,
-           references_case_id, evidence, sla_policy, sla_calendar, raised_at, updated_at, response_due_at)
-         VALUES ($1, $2, $3, $4, $5, $6, 'NEW', $7, $8, $9, $10, $11, $12, $13, $13, $14)`,
-        [
-          id,
-          reference,
-          desk.id,
-          input.category,
-          subject,
-          description,
-          principal.organisationId,
-          principal.subject,
-          input.referencesCaseId ?? null,
-          JSON.stringify(evidence),
-          desk.slaPolicy,
-          desk.slaCalendar,
-          now,
-          responseDueAt,
-        ],
+      const created = await this.steps.raise(
+        tx,
+        { desk, category: input.category, subject, description, organisationId: principal.organisationId, referencesCaseId: input.referencesCaseId, evidence },
+        actorOf(principal),
+        this.clock(),
       );
-      const created = await this.lock(tx, id);
-      await this.record(tx, created, actorOf(principal), { action: 'RAISED', to: desk.id, field: 'desk', customerVisible: true }, 'case.raised');
-      return id;
+      return created.id;
     });
   }
 
@@ -252,7 +185,7 @@ export class CaseService {
            responded_at = COALESCE(responded_at, $8), updated_at = $8 WHERE id = $1`,
         [c.id, input.type, category, input.impact, input.urgency, priority, state, now],
       );
-      const after = await this.lock(tx, c.id);
+      const after = await lockCase(tx, c.id);
       const actor = actorOf(principal);
       const changes: TimelineWrite[] = [
         { action: 'TRIAGED', field: 'type', from: c.type, to: input.type, customerVisible: true },
@@ -262,10 +195,10 @@ export class CaseService {
       ];
       if (category !== c.category) changes.push({ action: 'TRIAGED', field: 'category', from: c.category, to: category, customerVisible: true });
       if (state !== c.state) changes.push({ action: 'TRIAGED', field: 'state', from: c.state, to: state, customerVisible: true });
-      for (const change of changes.filter((ch) => ch.from !== ch.to)) await this.timeline(tx, c.id, actor, change, now);
+      for (const change of changes.filter((ch) => ch.from !== ch.to)) await insertTimeline(tx, c.id, actor, change, now);
       // Triage sets the priority and so the resolution target: the stored due times (queue filters) follow it.
-      await this.refreshDueTimes(tx, after, now);
-      await this.event(tx, after, 'case.triaged', { priority });
+      await this.steps.refreshDueTimes(tx, after, now);
+      await this.steps.event(tx, after, 'case.triaged', { priority });
     });
   }
 
@@ -283,15 +216,15 @@ export class CaseService {
         if (toDeskId === c.deskId) throw DomainError.badUserInput('The case is already at that desk', 'toDeskId');
         const desk = await deskRow(tx, toDeskId, 'toDeskId');
         // A transfer starts the new desk's triage: back to New with its response clock, history kept.
-        const responseDueAt = responseTerm(desk.slaCalendar).calendar.addMinutes(now, 15);
+        const responseDueAt = triageDueAt(desk.slaCalendar, now);
         await tx.query(
           `UPDATE elexon.cases SET desk_id = $2, sla_policy = $3, sla_calendar = $4, state = 'NEW', hold_reason = NULL,
            hold_started_at = NULL, responded_at = NULL, response_due_at = $5, updated_at = $6 WHERE id = $1`,
           [c.id, desk.id, desk.slaPolicy, desk.slaCalendar, responseDueAt, now],
         );
         await tx.query('UPDATE elexon.case_holds SET ended_at = $2 WHERE case_id = $1 AND ended_at IS NULL', [c.id, now]);
-        const after = await this.lock(tx, c.id);
-        await this.record(
+        const after = await lockCase(tx, c.id);
+        await this.steps.record(
           tx,
           after,
           actorOf(principal),
@@ -300,6 +233,7 @@ export class CaseService {
           {
             fromDeskId: c.deskId,
           },
+          now,
         );
       },
       { actorKeepsSight: true },
@@ -325,8 +259,8 @@ export class CaseService {
         [c.id, state, desk.id, resolution, now],
       );
       await tx.query('UPDATE elexon.case_holds SET ended_at = $2 WHERE case_id = $1 AND ended_at IS NULL', [c.id, now]);
-      const after = await this.lock(tx, c.id);
-      await this.record(
+      const after = await lockCase(tx, c.id);
+      await this.steps.record(
         tx,
         after,
         actorOf(principal),
@@ -335,6 +269,7 @@ export class CaseService {
         {
           rightDeskId: desk.id,
         },
+        now,
       );
     });
   }
@@ -353,13 +288,15 @@ export class CaseService {
         now,
       ]);
       await tx.query('INSERT INTO elexon.case_holds (case_id, started_at, reason) VALUES ($1, $2, $3)', [c.id, now, input.reason]);
-      const after = await this.lock(tx, c.id);
-      await this.record(
+      const after = await lockCase(tx, c.id);
+      await this.steps.record(
         tx,
         after,
         actorOf(principal),
         { action: 'PUT_ON_HOLD', field: 'state', from: c.state, to: state, note: input.reason, customerVisible: true },
         'case.on_hold',
+        {},
+        now,
       );
     });
   }
@@ -368,15 +305,17 @@ export class CaseService {
     return this.mutate(principal, 'resumeCase', input, input.caseId, async (tx, c, access, now) => {
       this.requireDesk(access);
       const state = transition(c, CaseAction.RESUME, { now });
-      await this.endHold(tx, c.id, now);
+      await endHolds(tx, c.id, now);
       await tx.query('UPDATE elexon.cases SET state = $2, hold_reason = NULL, hold_started_at = NULL, updated_at = $3 WHERE id = $1', [c.id, state, now]);
-      const after = await this.lock(tx, c.id);
-      await this.record(
+      const after = await lockCase(tx, c.id);
+      await this.steps.record(
         tx,
         after,
         actorOf(principal),
         { action: 'RESUMED', field: 'state', from: c.state, to: state, note: input.note ?? null, customerVisible: true },
         'case.resumed',
+        {},
+        now,
       );
     });
   }
@@ -385,23 +324,9 @@ export class CaseService {
     const resolution = text('resolution', input.resolution, LIMITS.reason);
     return this.mutate(principal, 'resolveCase', input, input.caseId, async (tx, c, access, now) => {
       this.requireDesk(access);
-      const [{ open }] = (await tx.query(`SELECT count(*)::int AS open FROM elexon.handoffs WHERE case_id = $1 AND state NOT IN ('RESOLVED', 'REJECTED')`, [
-        c.id,
-      ])) as { open: number }[];
-      if (open > 0) {
-        throw DomainError.badUserInput(`The case has ${open} open hand-off(s); it stays open until the other party resolves or rejects them`, 'caseId', {
-          openHandoffs: open,
-        });
-      }
-      await this.resolveOne(tx, c, actorOf(principal), resolution, now, 'RESOLVED');
+      transition(c, CaseAction.RESOLVE, { now });
       // Resolving a parent resolves its open children with the parent's resolution and tells each child's raiser.
-      const children = (await tx.query(
-        `SELECT ${CASE_COLUMNS} FROM elexon.cases c WHERE c.parent_id = $1 AND c.state IN ('NEW', 'IN_PROGRESS', 'ON_HOLD') FOR UPDATE`,
-        [c.id],
-      )) as Record<string, unknown>[];
-      for (const child of children.map(toCase)) {
-        await this.resolveOne(tx, child, actorOf(principal), resolution, now, 'RESOLVED_WITH_PARENT', c.reference);
-      }
+      await this.steps.resolveWithChildren(tx, c, actorOf(principal), resolution, now, 'caseId');
     });
   }
 
@@ -410,13 +335,15 @@ export class CaseService {
       this.requireRaiser(access);
       const state = transition(c, CaseAction.CONFIRM, { now, resolvedAt: c.resolvedAt });
       await tx.query('UPDATE elexon.cases SET state = $2, closed_at = $3, updated_at = $3 WHERE id = $1', [c.id, state, now]);
-      const after = await this.lock(tx, c.id);
-      await this.record(
+      const after = await lockCase(tx, c.id);
+      await this.steps.record(
         tx,
         after,
         actorOf(principal),
         { action: 'RESOLUTION_CONFIRMED', field: 'state', from: c.state, to: state, note: input.note ?? null, customerVisible: true },
         'case.closed',
+        {},
+        now,
       );
     });
   }
@@ -431,14 +358,16 @@ export class CaseService {
         state,
         now,
       ]);
-      await this.comment(tx, c.id, actorOf(principal), comment, 'CUSTOMER_VISIBLE', now);
-      const after = await this.lock(tx, c.id);
-      await this.record(
+      await insertComment(tx, c.id, actorOf(principal), comment, 'CUSTOMER_VISIBLE', now);
+      const after = await lockCase(tx, c.id);
+      await this.steps.record(
         tx,
         after,
         actorOf(principal),
         { action: 'REOPENED', field: 'state', from: c.state, to: state, note: comment, customerVisible: true },
         'case.reopened',
+        {},
+        now,
       );
     });
   }
@@ -448,13 +377,15 @@ export class CaseService {
       this.requireDesk(access);
       const state = transition(c, CaseAction.CLOSE, { now, resolvedAt: c.resolvedAt });
       await tx.query('UPDATE elexon.cases SET state = $2, closed_at = $3, updated_at = $3 WHERE id = $1', [c.id, state, now]);
-      const after = await this.lock(tx, c.id);
-      await this.record(
+      const after = await lockCase(tx, c.id);
+      await this.steps.record(
         tx,
         after,
         actorOf(principal),
         { action: 'CLOSED', field: 'state', from: c.state, to: state, note: input.note ?? null, customerVisible: true },
         'case.closed',
+        {},
+        now,
       );
     });
   }
@@ -464,19 +395,21 @@ export class CaseService {
     return this.mutate(principal, 'cancelCase', input, input.caseId, async (tx, c, access, now) => {
       if (!access.raiserSide && !worksTheCase(access)) throw DomainError.forbidden('Only the raiser or the case’s desk may cancel it');
       const state = transition(c, CaseAction.CANCEL, { now });
-      await this.endHold(tx, c.id, now);
+      await endHolds(tx, c.id, now);
       await tx.query('UPDATE elexon.cases SET state = $2, closed_at = $3, hold_reason = NULL, hold_started_at = NULL, updated_at = $3 WHERE id = $1', [
         c.id,
         state,
         now,
       ]);
-      const after = await this.lock(tx, c.id);
-      await this.record(
+      const after = await lockCase(tx, c.id);
+      await this.steps.record(
         tx,
         after,
         actorOf(principal),
         { action: 'CANCELLED', field: 'state', from: c.state, to: state, note: comment, customerVisible: true },
         'case.cancelled',
+        {},
+        now,
       );
     });
   }
@@ -490,12 +423,12 @@ export class CaseService {
       if (input.visibility === 'WORK_NOTE' && !isResolver(access)) {
         throw DomainError.badUserInput('Work notes are for resolvers; the raiser’s comments are customer-visible', 'visibility');
       }
-      await this.comment(tx, c.id, actorOf(principal), body, input.visibility, now);
+      await insertComment(tx, c.id, actorOf(principal), body, input.visibility, now);
       await tx.query('UPDATE elexon.cases SET updated_at = $2 WHERE id = $1', [c.id, now]);
       const customerVisible = input.visibility === 'CUSTOMER_VISIBLE';
-      await this.timeline(tx, c.id, actorOf(principal), { action: customerVisible ? 'COMMENTED' : 'WORK_NOTE_ADDED', customerVisible }, now);
+      await insertTimeline(tx, c.id, actorOf(principal), { action: customerVisible ? 'COMMENTED' : 'WORK_NOTE_ADDED', customerVisible }, now);
       // Work notes stay between resolvers: bridges and raiser notifications only hear of customer-visible comments.
-      await this.event(tx, c, customerVisible ? 'case.commented' : 'case.work_note_added', { visibility: input.visibility });
+      await this.steps.event(tx, c, customerVisible ? 'case.commented' : 'case.work_note_added', { visibility: input.visibility });
     });
   }
 
@@ -527,9 +460,9 @@ export class CaseService {
       await tx.query('UPDATE elexon.cases SET parent_id = $2, updated_at = $3 WHERE id = $1', [child.id, parent.id, now]);
       await tx.query('UPDATE elexon.cases SET updated_at = $2 WHERE id = $1', [parent.id, now]);
       const actor = actorOf(principal);
-      await this.timeline(tx, parent.id, actor, { action: 'CHILD_LINKED', field: 'children', to: child.reference, customerVisible: false }, now);
-      await this.timeline(tx, child.id, actor, { action: 'LINKED_TO_PARENT', field: 'parent', to: parent.reference, customerVisible: true }, now);
-      await this.event(tx, await this.lock(tx, child.id), 'case.linked', { parentId: parent.id });
+      await insertTimeline(tx, parent.id, actor, { action: 'CHILD_LINKED', field: 'children', to: child.reference, customerVisible: false }, now);
+      await insertTimeline(tx, child.id, actor, { action: 'LINKED_TO_PARENT', field: 'parent', to: parent.reference, customerVisible: true }, now);
+      await this.steps.event(tx, await lockCase(tx, child.id), 'case.linked', { parentId: parent.id });
       return parent.id;
     });
   }
@@ -537,13 +470,13 @@ export class CaseService {
   async unlinkChildCase(principal: Principal, input: { childId: string; idempotencyKey?: string | null }): Promise<Case> {
     return this.mutate(principal, 'unlinkChildCase', input, input.childId, async (tx, child, _access, now) => {
       if (!child.parentId) throw DomainError.badUserInput('That case has no parent', 'childId');
-      const parent = await this.lock(tx, child.parentId);
+      const parent = await lockCase(tx, child.parentId);
       this.requireDesk(await this.accessFor(tx, principal, parent));
       await tx.query('UPDATE elexon.cases SET parent_id = NULL, updated_at = $2 WHERE id = $1', [child.id, now]);
       const actor = actorOf(principal);
-      await this.timeline(tx, parent.id, actor, { action: 'CHILD_UNLINKED', field: 'children', from: child.reference, customerVisible: false }, now);
-      await this.timeline(tx, child.id, actor, { action: 'UNLINKED_FROM_PARENT', field: 'parent', from: parent.reference, customerVisible: true }, now);
-      await this.event(tx, await this.lock(tx, child.id), 'case.unlinked', { parentId: parent.id });
+      await insertTimeline(tx, parent.id, actor, { action: 'CHILD_UNLINKED', field: 'children', from: child.reference, customerVisible: false }, now);
+      await insertTimeline(tx, child.id, actor, { action: 'UNLINKED_FROM_PARENT', field: 'parent', from: parent.reference, customerVisible: true }, now);
+      await this.steps.event(tx, await lockCase(tx, child.id), 'case.unlinked', { parentId: parent.id });
     });
   }
 
@@ -560,8 +493,8 @@ export class CaseService {
         for (const c of rows.map(toCase)) {
           const state = transition(c, CaseAction.AUTO_CLOSE, { now, resolvedAt: c.resolvedAt });
           await tx.query('UPDATE elexon.cases SET state = $2, closed_at = $3, updated_at = $3 WHERE id = $1', [c.id, state, now]);
-          const after = await this.lock(tx, c.id);
-          await this.record(
+          const after = await lockCase(tx, c.id);
+          await this.steps.record(
             tx,
             after,
             { subject: 'cpsd-auto-close', organisationId: 'elexon' },
@@ -611,9 +544,15 @@ export class CaseService {
         [id, c.id, desk.id, desk.party, reason, principal.subject, now],
       );
       await tx.query('UPDATE elexon.cases SET updated_at = $2 WHERE id = $1', [c.id, now]);
-      await this.timeline(tx, c.id, actorOf(principal), { action: 'HANDED_OFF', field: 'handoff', to: desk.id, note: null, customerVisible: true }, now);
-      await this.timeline(tx, c.id, actorOf(principal), { action: 'HANDOFF_REASON', field: 'handoff', to: desk.id, note: reason, customerVisible: false }, now);
-      await this.handoffEvent(tx, 'handoff.created', id, c, {
+      await insertTimeline(tx, c.id, actorOf(principal), { action: 'HANDED_OFF', field: 'handoff', to: desk.id, note: null, customerVisible: true }, now);
+      await insertTimeline(
+        tx,
+        c.id,
+        actorOf(principal),
+        { action: 'HANDOFF_REASON', field: 'handoff', to: desk.id, note: reason, customerVisible: false },
+        now,
+      );
+      await this.steps.handoffEvent(tx, 'handoff.created', id, c, {
         toDeskId: desk.id,
         party: desk.party,
         caseReference: c.reference,
@@ -652,7 +591,7 @@ export class CaseService {
       const [handoff] = (await tx.query(`SELECT id, case_id AS "caseId", to_desk_id AS "toDeskId", state FROM elexon.handoffs WHERE id = $1 FOR UPDATE`, [
         input.handoffId,
       ])) as { id: string; caseId: string; toDeskId: string; state: HandoffState }[];
-      const c = handoff ? await this.lock(tx, handoff.caseId) : null;
+      const c = handoff ? await lockCase(tx, handoff.caseId) : null;
       const access = c ? await this.accessFor(tx, principal, c) : null;
       if (!handoff || !c || !access || !canSee(access)) throw DomainError.notFound('Hand-off');
       if (!principal.deskIds.includes(handoff.toDeskId) || !access.handoffDeskAgent) {
@@ -693,10 +632,10 @@ export class CaseService {
         rejectHandoff: 'HANDOFF_REJECTED',
       }[operation];
       // The raiser hears that the other party acknowledged, resolved or rejected; the detail stays with resolvers.
-      await this.timeline(tx, c.id, actor, { action, field: 'handoff', from: handoff.state, to: state, customerVisible: operation !== 'updateHandoff' }, now);
+      await insertTimeline(tx, c.id, actor, { action, field: 'handoff', from: handoff.state, to: state, customerVisible: operation !== 'updateHandoff' }, now);
       const detail = note ?? resolution ?? reason;
-      if (detail) await this.timeline(tx, c.id, actor, { action: `${action}_DETAIL`, field: 'handoff', note: detail, customerVisible: false }, now);
-      await this.handoffEvent(tx, `handoff.${state.toLowerCase()}`, handoff.id, c, {
+      if (detail) await insertTimeline(tx, c.id, actor, { action: `${action}_DETAIL`, field: 'handoff', note: detail, customerVisible: false }, now);
+      await this.steps.handoffEvent(tx, `handoff.${state.toLowerCase()}`, handoff.id, c, {
         toDeskId: handoff.toDeskId,
         ...(externalReference ? { externalReference } : {}),
         ...(detail ? { note: maskMpan(detail) } : {}),
@@ -727,14 +666,9 @@ export class CaseService {
   ): Promise<Case> {
     const resultId = await this.idempotentId(principal, operation, input, work);
     // Routing moves a case out of the actor's sight; the actor still gets the result of what it just did.
-    const result = options.actorKeepsSight ? await this.caseById(resultId) : await this.visibleCase(principal, { id: resultId });
+    const result = options.actorKeepsSight ? await caseById(this.db.manager, resultId) : await this.visibleCase(principal, { id: resultId });
     if (!result) throw DomainError.notFound('Case');
     return result;
-  }
-
-  private async caseById(id: string): Promise<Case | null> {
-    const [row] = (await this.db.query(`SELECT ${CASE_COLUMNS} FROM elexon.cases c WHERE c.id = $1`, [id])) as Record<string, unknown>[];
-    return row ? toCase(row) : null;
   }
 
   /** The idempotency core (shared with major incidents): the id of the first result for this (caller, key). */
@@ -769,113 +703,11 @@ export class CaseService {
     );
   }
 
-  private async lock(tx: EntityManager, id: string): Promise<Case> {
-    const [row] = (await tx.query(`SELECT ${CASE_COLUMNS} FROM elexon.cases c WHERE c.id = $1 FOR UPDATE`, [id])) as Record<string, unknown>[];
-    if (!row) throw DomainError.notFound('Case');
-    return toCase(row);
-  }
-
   private async lockVisible(tx: EntityManager, principal: Principal, id: string, field: string): Promise<Case> {
     if (!isUuid(id)) throw new DomainError(DomainError.notFound('Case').code, 'Case not found', { field });
-    const [row] = (await tx.query(`SELECT ${CASE_COLUMNS} FROM elexon.cases c WHERE c.id = $1 FOR UPDATE`, [id])) as Record<string, unknown>[];
-    const c = row ? toCase(row) : null;
+    const c = await lockCaseRow(tx, id);
     if (!c || !canSee(await this.accessFor(tx, principal, c))) throw new DomainError(DomainError.notFound('Case').code, 'Case not found', { field });
     return c;
-  }
-
-  private async endHold(tx: EntityManager, caseId: string, now: Date): Promise<void> {
-    await tx.query('UPDATE elexon.case_holds SET ended_at = $2 WHERE case_id = $1 AND ended_at IS NULL', [caseId, now]);
-  }
-
-  private async resolveOne(tx: EntityManager, c: Case, actor: Actor, resolution: string, now: Date, action: string, parentReference?: string): Promise<void> {
-    const state = transition(c, CaseAction.RESOLVE, { now });
-    await this.endHold(tx, c.id, now);
-    const text = parentReference ? `Resolved with ${parentReference}: ${resolution}` : resolution;
-    await tx.query(
-      `UPDATE elexon.cases SET state = $2, resolution = $3, resolved_at = $4, responded_at = COALESCE(responded_at, $4),
-         hold_reason = NULL, hold_started_at = NULL, updated_at = $4 WHERE id = $1`,
-      [c.id, state, text, now],
-    );
-    const after = await this.lock(tx, c.id);
-    await this.record(
-      tx,
-      after,
-      actor,
-      { action, field: 'state', from: c.state, to: state, note: text, customerVisible: true },
-      'case.resolved',
-      parentReference ? { parentReference } : {},
-    );
-  }
-
-  private async comment(tx: EntityManager, caseId: string, actor: Actor, body: string, visibility: string, now: Date): Promise<void> {
-    await tx.query(
-      `INSERT INTO elexon.case_comments (id, case_id, author_subject, author_org, visibility, body, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [randomUUID(), caseId, actor.subject, actor.organisationId, visibility, body, now],
-    );
-  }
-
-  private async timeline(tx: EntityManager, caseId: string, actor: Actor, entry: TimelineWrite, now: Date): Promise<void> {
-    await tx.query(
-      `INSERT INTO elexon.case_timeline (case_id, at, actor_subject, actor_org, action, field, from_value, to_value, note, customer_visible)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-      [
-        caseId,
-        now,
-        actor.subject,
-        actor.organisationId,
-        entry.action,
-        entry.field ?? null,
-        entry.from ?? null,
-        entry.to ?? null,
-        entry.note ?? null,
-        entry.customerVisible,
-      ],
-    );
-  }
-
-  /** Timeline entry, recomputed SLA due times, and the outbox event: what every case mutation ends with. */
-  private async record(
-    tx: EntityManager,
-    c: Case,
-    actor: Actor,
-    entry: TimelineWrite,
-    eventType: string,
-    payload: Record<string, unknown> = {},
-    at?: Date,
-  ): Promise<void> {
-    const now = at ?? this.clock();
-    await this.timeline(tx, c.id, actor, entry, now);
-    await this.refreshDueTimes(tx, c, now);
-    await this.event(tx, c, eventType, payload);
-  }
-
-  /** Keeps the stored due times (used by queue filters such as `breached`) in step with the computed clock. */
-  private async refreshDueTimes(tx: EntityManager, c: Case, now: Date): Promise<void> {
-    const holds = (await tx.query('SELECT started_at AS "from", ended_at AS "to" FROM elexon.case_holds WHERE case_id = $1', [c.id])) as HoldInterval[];
-    const { clock, hasResolutionTarget } = slaClock(c, holds, now);
-    await tx.query('UPDATE elexon.cases SET response_due_at = $2, resolution_due_at = $3 WHERE id = $1', [
-      c.id,
-      clock.responseDueAt,
-      hasResolutionTarget ? clock.resolutionDueAt : null,
-    ]);
-  }
-
-  private event(tx: EntityManager, c: Case, type: string, payload: Record<string, unknown>): Promise<void> {
-    return this.outbox(tx, {
-      type,
-      entity: { __typename: 'Case', id: c.id },
-      caseId: c.id,
-      payload: { reference: c.reference, deskId: c.deskId, state: c.state, raisedByOrganisationId: c.raisedByOrganisationId, ...payload },
-    });
-  }
-
-  private handoffEvent(tx: EntityManager, type: string, handoffId: string, c: Case, payload: Record<string, unknown>): Promise<void> {
-    return this.outbox(tx, {
-      type,
-      entity: { __typename: 'Handoff', id: handoffId },
-      caseId: c.id,
-      payload: { handoffId, caseId: c.id, caseReference: c.reference, ...payload },
-    });
   }
 
   private async firstSuggestion(tx: EntityManager, c: Case, field: string): Promise<string> {
@@ -883,67 +715,4 @@ export class CaseService {
     if (!first) throw DomainError.badUserInput('The directory suggests no desk for this case; name one', field);
     return first.deskId;
   }
-}
-
-export interface DeskSuggestion {
-  deskId: string;
-  basis: 'MPAN_DISTRIBUTOR' | 'SERVICE' | 'CATEGORY';
-  explanation: string;
-}
-
-/**
- * Routing help from the desk directory: an MPAN's distributor id points at the LDSO MPAS help desk that covers it;
- * a service or category points at the desks whose coverage includes it. MPAN suggestions come first.
- */
-export async function suggestDesks(
-  tx: EntityManager,
-  query: { category?: Category | null; service?: string | null; mpans?: string[]; excludeDeskId?: string },
-): Promise<DeskSuggestion[]> {
-  const suggestions: DeskSuggestion[] = [];
-  const seen = new Set<string>(query.excludeDeskId ? [query.excludeDeskId] : []);
-  const distributors = [
-    ...new Set(
-      (query.mpans ?? [])
-        .map((m) => validateMpan(m))
-        .filter((v) => v.valid)
-        .map((v) => v.distributorId as string),
-    ),
-  ];
-  if (distributors.length) {
-    const rows = (await tx.query(`SELECT id, name, distributor_ids AS "distributorIds" FROM elexon.desks WHERE distributor_ids && $1::text[] ORDER BY name`, [
-      distributors,
-    ])) as { id: string; name: string; distributorIds: string[] }[];
-    for (const row of rows) {
-      if (seen.has(row.id)) continue;
-      seen.add(row.id);
-      const ids = row.distributorIds.filter((d) => distributors.includes(d));
-      suggestions.push({ deskId: row.id, basis: 'MPAN_DISTRIBUTOR', explanation: `${row.name} answers for MPANs with distributor id ${ids.join(', ')}` });
-    }
-  }
-  if (query.service) {
-    const rows = (await tx.query('SELECT id, name FROM elexon.desks WHERE $1 = ANY(services) ORDER BY name', [query.service])) as {
-      id: string;
-      name: string;
-    }[];
-    for (const row of rows.filter((r) => !seen.has(r.id))) {
-      seen.add(row.id);
-      suggestions.push({ deskId: row.id, basis: 'SERVICE', explanation: `${row.name} covers ${query.service}` });
-    }
-  }
-  if (query.category && !distributors.length) {
-    const rows = (await tx.query('SELECT id, name FROM elexon.desks WHERE $1 = ANY(categories) ORDER BY name LIMIT 5', [query.category])) as {
-      id: string;
-      name: string;
-    }[];
-    for (const row of rows.filter((r) => !seen.has(r.id))) {
-      seen.add(row.id);
-      suggestions.push({ deskId: row.id, basis: 'CATEGORY', explanation: `${row.name} takes ${query.category} cases` });
-    }
-  }
-  return suggestions;
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export function isUuid(value: string): boolean {
-  return UUID.test(value);
 }

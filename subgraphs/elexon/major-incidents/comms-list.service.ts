@@ -8,7 +8,7 @@ import type { DataSource } from 'typeorm';
 import { Role, Service } from '../../../schema/enums';
 import { DomainError } from '../../../schema/errors';
 import { hasRole, type Principal } from '../../../schema/identity';
-import { isUuid } from '../cases/case.service';
+import { isUuid } from '../cases/case.repository';
 import { MajorIncidentCommsEntry } from './major-incident.types';
 
 const COLUMNS = `id, organisation_id AS "organisationId", services, address, name, created_at AS "createdAt", updated_at AS "updatedAt"`;

@@ -29,9 +29,9 @@ import {
 import type { OutboxWriter } from '../../../platform/events';
 import { runIdempotent } from '../idempotency';
 import { accessTo, canSee, worksTheCase } from '../cases/case.access';
-import { CASE_COLUMNS, isUuid, toCase, type Actor } from '../cases/case.service';
+import { deskTerms, insertTimeline, isUuid, lockCase, lockCaseRow, type Actor } from '../cases/case.repository';
+import { CaseSteps } from '../cases/case.steps';
 import type { Case } from '../cases/case.types';
-import { caseTimeline, lockCase, raiseProblemCase, resolveCaseAndChildren } from './case-steps';
 import {
   canSeeMajorIncident,
   leadOrganisationFor,
@@ -121,7 +121,12 @@ export class MajorIncidentService {
     private readonly db: DataSource,
     private readonly outbox: OutboxWriter,
     private readonly clock: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.steps = new CaseSteps(outbox);
+  }
+
+  /** The case lifecycle's steps, taken inside the major incident's own transaction. */
+  private readonly steps: CaseSteps;
 
   // ---- reads -------------------------------------------------------------------------------------------------
 
@@ -231,7 +236,7 @@ export class MajorIncidentService {
         ],
       );
       await tx.query('UPDATE elexon.cases SET updated_at = $2 WHERE id = $1', [c.id, now]);
-      await caseTimeline(
+      await insertTimeline(
         tx,
         c.id,
         actorOf(principal),
@@ -285,7 +290,7 @@ export class MajorIncidentService {
           `UPDATE elexon.major_incidents SET state = 'REJECTED', reviewed_by_subject = $2, reviewed_at = $3, review_note = $4, updated_at = $3 WHERE id = $1`,
           [mi.id, principal.subject, now, note],
         );
-        await caseTimeline(
+        await insertTimeline(
           tx,
           c.id,
           actor,
@@ -334,7 +339,7 @@ export class MajorIncidentService {
       );
       if (initial) await this.insertUpdate(tx, mi.id, MajorIncidentUpdateKind.INITIAL, initial.body, mi.services, initial, actor, now);
       await tx.query('UPDATE elexon.cases SET updated_at = $2 WHERE id = $1', [c.id, now]);
-      await caseTimeline(tx, c.id, actor, { action: 'PROMOTED_TO_MAJOR_INCIDENT', field: 'majorIncident', to: mi.reference, customerVisible: true }, now);
+      await insertTimeline(tx, c.id, actor, { action: 'PROMOTED_TO_MAJOR_INCIDENT', field: 'majorIncident', to: mi.reference, customerVisible: true }, now);
       // The promotion is the initial notification to the MI comms list (OM §5.11 step 8).
       await this.event(
         tx,
@@ -385,7 +390,7 @@ export class MajorIncidentService {
         update.nextUpdateDueAt,
         now,
       ]);
-      await caseTimeline(
+      await insertTimeline(
         tx,
         c.id,
         actor,
@@ -429,14 +434,14 @@ export class MajorIncidentService {
       }
       const c = await lockCase(tx, mi.caseId);
       const actor = actorOf(principal);
-      await resolveCaseAndChildren(tx, this.outbox, c, actor, body, now);
+      await this.steps.resolveWithChildren(tx, c, actor, body, now, 'id');
       await tx.query(
         `UPDATE elexon.major_incidents SET state = 'RESOLVED', resolved_at = $2, resolution = $3, next_update_due_at = NULL, updated_at = $2 WHERE id = $1`,
         [mi.id, now, body],
       );
       const flags = { industryCircular: input.industryCircular ?? false, statusPage: input.statusPage ?? false };
       await this.insertUpdate(tx, mi.id, MajorIncidentUpdateKind.RESOLUTION, body, mi.services, { nextUpdateDueAt: null, ...flags }, actor, now);
-      await caseTimeline(tx, c.id, actor, { action: 'MAJOR_INCIDENT_RESOLVED', field: 'majorIncident', to: mi.reference, customerVisible: true }, now);
+      await insertTimeline(tx, c.id, actor, { action: 'MAJOR_INCIDENT_RESOLVED', field: 'majorIncident', to: mi.reference, customerVisible: true }, now);
       await this.event(tx, 'major_incident.resolved', { ...mi, state: MajorIncidentState.RESOLVED }, { kind: MajorIncidentUpdateKind.RESOLUTION, ...flags });
       return mi.id;
     });
@@ -486,7 +491,7 @@ export class MajorIncidentService {
         ],
       );
       await tx.query('UPDATE elexon.major_incidents SET updated_at = $2 WHERE id = $1', [mi.id, now]);
-      await caseTimeline(
+      await insertTimeline(
         tx,
         c.id,
         actorOf(principal),
@@ -516,11 +521,13 @@ export class MajorIncidentService {
       const actions = pir.actions.map((a) => `- ${a.owner}: ${a.action} (due ${a.dueAt.slice(0, 10)})`).join('\n');
       const description = `Raised from the post-incident review of ${mi.reference} (${c.reference}).\n\nRoot cause: ${pir.rootCause}${actions ? `\n\nFollow-up actions:\n${actions}` : ''}`;
       const actor = actorOf(principal);
-      const problemId = await raiseProblemCase(
+      const desk = await deskTerms(tx, mi.leadDeskId as string);
+      if (!desk) throw new Error(`problem record for a missing desk ${mi.leadDeskId}`);
+      const problem = await this.steps.raise(
         tx,
-        this.outbox,
         {
-          deskId: mi.leadDeskId as string,
+          desk,
+          type: CaseType.PROBLEM,
           organisationId: mi.leadOrganisationId as string,
           category: c.category,
           subject: `Problem from ${mi.reference}: ${mi.title}`.slice(0, 200),
@@ -530,8 +537,9 @@ export class MajorIncidentService {
         actor,
         now,
       );
+      const problemId = problem.id;
       await tx.query('UPDATE elexon.major_incidents SET problem_case_id = $2, updated_at = $3 WHERE id = $1', [mi.id, problemId, now]);
-      await caseTimeline(tx, c.id, actor, { action: 'PROBLEM_RAISED', field: 'problem', to: problemId, customerVisible: false }, now);
+      await insertTimeline(tx, c.id, actor, { action: 'PROBLEM_RAISED', field: 'problem', to: problemId, customerVisible: false }, now);
       return mi.id;
     });
   }
@@ -550,9 +558,8 @@ export class MajorIncidentService {
   private async lockCaseFor(tx: EntityManager, principal: Principal, caseId: string): Promise<Case> {
     const notFound = new DomainError(DomainError.notFound('Case').code, 'Case not found', { field: 'caseId' });
     if (!isUuid(caseId)) throw notFound;
-    const [row] = (await tx.query(`SELECT ${CASE_COLUMNS} FROM elexon.cases c WHERE c.id = $1 FOR UPDATE`, [caseId])) as Record<string, unknown>[];
-    if (!row) throw notFound;
-    const c = toCase(row);
+    const c = await lockCaseRow(tx, caseId);
+    if (!c) throw notFound;
     const handoffDesks = (await tx.query('SELECT DISTINCT to_desk_id AS "deskId" FROM elexon.handoffs WHERE case_id = $1', [c.id])) as { deskId: string }[];
     const access = accessTo(
       principal,

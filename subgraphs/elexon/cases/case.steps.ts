@@ -1,0 +1,191 @@
+/**
+ * The steps of the case lifecycle (CA §2, §6; OM §3–5, §10.2–10.4) that more than one mutation takes: raising a case,
+ * resolving it with its open children, and what every change ends with (a timeline entry, the stored SLA due times,
+ * the outbox event). Each step runs in the caller's transaction, so the case service and the major-incident service
+ * share one lifecycle instead of mirroring it.
+ */
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import type { CalendarKind } from '../../../schema/calendar';
+import { CaseAction, applyAction, isOpen } from '../../../schema/case-state';
+import { CaseState, CaseType, type Category } from '../../../schema/enums';
+import { DomainError } from '../../../schema/errors';
+import { SERVICE_REQUEST_SLAS, SLA_POLICIES, TRIAGE_RESPONSE_TARGET } from '../../../schema/priority';
+import { calendarForTarget, computeSlaClock, serviceRequestTerms, slaTermsFor, type HoldInterval, type SlaTerms } from '../../../schema/sla';
+import type { OutboxWriter } from '../../../platform/events';
+import {
+  endHolds,
+  holdsOf,
+  insertTimeline,
+  lockCase,
+  lockOpenChildren,
+  nextReference,
+  openHandoffCount,
+  setDueTimes,
+  type Actor,
+  type DeskTerms,
+  type TimelineWrite,
+} from './case.repository';
+import type { Case, EvidenceData } from './case.types';
+
+/** The SLA terms of a case: its desk's policy, on the desk's calendar; service requests use the §7.2 targets. */
+export function termsFor(c: Pick<Case, 'slaPolicy' | 'slaCalendar' | 'priority' | 'type'>): SlaTerms | null {
+  const base = SLA_POLICIES[c.slaPolicy as 'STANDARD' | 'HYPERCARE'] ?? SLA_POLICIES.STANDARD;
+  const policy = { ...base, calendar: c.slaCalendar as CalendarKind };
+  if (c.type === CaseType.SERVICE_REQUEST) return serviceRequestTerms(SERVICE_REQUEST_SLAS.STANDARD);
+  if (!c.priority) return null;
+  return slaTermsFor(policy, c.priority);
+}
+
+/** The response term before triage (15 minutes on the desk's calendar). */
+export function responseTerm(calendar: CalendarKind) {
+  return { target: TRIAGE_RESPONSE_TARGET, calendar: calendarForTarget(TRIAGE_RESPONSE_TARGET, calendar) };
+}
+
+/** When the new desk's triage is due: 15 minutes on its calendar from `now`. */
+export function triageDueAt(calendar: CalendarKind, now: Date): Date {
+  return responseTerm(calendar).calendar.addMinutes(now, 15);
+}
+
+export function slaClock(c: Case, holds: HoldInterval[], now: Date) {
+  const terms = termsFor(c);
+  const response = terms?.response ?? responseTerm(c.slaCalendar as CalendarKind);
+  const clock = computeSlaClock({
+    raisedAt: c.raisedAt,
+    holds,
+    respondedAt: c.respondedAt,
+    resolvedAt: c.resolvedAt ?? (c.state === CaseState.CANCELLED ? c.closedAt : null),
+    now,
+    response,
+    resolution: terms?.resolution ?? response,
+  });
+  return { clock, hasResolutionTarget: terms !== null };
+}
+
+/** A case to raise at a desk: by a raiser's organisation, or by the CPSD itself (a problem record, OM §6). */
+export interface CaseToRaise {
+  desk: DeskTerms;
+  type?: CaseType | null;
+  category: Category;
+  subject: string;
+  description: string;
+  organisationId: string;
+  referencesCaseId?: string | null;
+  evidence?: EvidenceData;
+}
+
+export class CaseSteps {
+  constructor(private readonly outbox: OutboxWriter) {}
+
+  /** Raises a case New at the desk with its triage clock running; returns it, locked. */
+  async raise(tx: EntityManager, raise: CaseToRaise, actor: Actor, now: Date): Promise<Case> {
+    const id = randomUUID();
+    const reference = await nextReference(tx);
+    await tx.query(
+      `INSERT INTO elexon.cases (id, reference, desk_id, type, category, subject, description, state, raised_by_org, raised_by_subject,
+         references_case_id, evidence, sla_policy, sla_calendar, raised_at, updated_at, response_due_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16)`,
+      [
+        id,
+        reference,
+        raise.desk.id,
+        raise.type ?? null,
+        raise.category,
+        raise.subject,
+        raise.description,
+        CaseState.NEW,
+        raise.organisationId,
+        actor.subject,
+        raise.referencesCaseId ?? null,
+        JSON.stringify(raise.evidence ?? {}),
+        raise.desk.slaPolicy,
+        raise.desk.slaCalendar,
+        now,
+        triageDueAt(raise.desk.slaCalendar, now),
+      ],
+    );
+    const created = await lockCase(tx, id);
+    await this.record(tx, created, actor, { action: 'RAISED', to: raise.desk.id, field: 'desk', customerVisible: true }, 'case.raised', {}, now);
+    return created;
+  }
+
+  /**
+   * Resolves the case (OM §3.11) and every open child linked under it with the parent's resolution, telling each
+   * child's raiser. A case with an open hand-off stays open until the other party resolves or rejects it.
+   */
+  async resolveWithChildren(tx: EntityManager, c: Case, actor: Actor, resolution: string, now: Date, field: string): Promise<void> {
+    const open = await openHandoffCount(tx, c.id);
+    if (open > 0) {
+      throw DomainError.badUserInput(`Case ${c.reference} has ${open} open hand-off(s); it stays open until the other party resolves or rejects them`, field, {
+        openHandoffs: open,
+      });
+    }
+    if (isOpen(c.state)) await this.resolveOne(tx, c, actor, resolution, now, 'RESOLVED', field);
+    for (const child of await lockOpenChildren(tx, c.id)) {
+      await this.resolveOne(tx, child, actor, resolution, now, 'RESOLVED_WITH_PARENT', field, c.reference);
+    }
+  }
+
+  /** Timeline entry, recomputed SLA due times, and the outbox event: what every case change ends with. */
+  async record(tx: EntityManager, c: Case, actor: Actor, entry: TimelineWrite, eventType: string, payload: Record<string, unknown>, now: Date): Promise<void> {
+    await insertTimeline(tx, c.id, actor, entry, now);
+    await this.refreshDueTimes(tx, c, now);
+    await this.event(tx, c, eventType, payload);
+  }
+
+  /** Keeps the stored due times (used by queue filters such as `breached`) in step with the computed clock. */
+  async refreshDueTimes(tx: EntityManager, c: Case, now: Date): Promise<void> {
+    const { clock, hasResolutionTarget } = slaClock(c, await holdsOf(tx, c.id), now);
+    await setDueTimes(tx, c.id, clock.responseDueAt, hasResolutionTarget ? clock.resolutionDueAt : null);
+  }
+
+  /** A `case.*` event: the case's reference, desk, state and raiser, with the change's own payload. */
+  event(tx: EntityManager, c: Case, type: string, payload: Record<string, unknown> = {}): Promise<void> {
+    return this.outbox(tx, {
+      type,
+      entity: { __typename: 'Case', id: c.id },
+      caseId: c.id,
+      payload: { reference: c.reference, deskId: c.deskId, state: c.state, raisedByOrganisationId: c.raisedByOrganisationId, ...payload },
+    });
+  }
+
+  /** A `handoff.*` event: the hand-off and its case, with the change's own payload. */
+  handoffEvent(tx: EntityManager, type: string, handoffId: string, c: Case, payload: Record<string, unknown>): Promise<void> {
+    return this.outbox(tx, {
+      type,
+      entity: { __typename: 'Handoff', id: handoffId },
+      caseId: c.id,
+      payload: { handoffId, caseId: c.id, caseReference: c.reference, ...payload },
+    });
+  }
+
+  private async resolveOne(
+    tx: EntityManager,
+    c: Case,
+    actor: Actor,
+    resolution: string,
+    now: Date,
+    action: string,
+    field: string,
+    parentReference?: string,
+  ): Promise<void> {
+    const state = applyAction(c.state, CaseAction.RESOLVE, { now }, field);
+    await endHolds(tx, c.id, now);
+    const text = parentReference ? `Resolved with ${parentReference}: ${resolution}` : resolution;
+    await tx.query(
+      `UPDATE elexon.cases SET state = $2, resolution = $3, resolved_at = $4, responded_at = COALESCE(responded_at, $4),
+         hold_reason = NULL, hold_started_at = NULL, updated_at = $4 WHERE id = $1`,
+      [c.id, state, text, now],
+    );
+    const after = await lockCase(tx, c.id);
+    await this.record(
+      tx,
+      after,
+      actor,
+      { action, field: 'state', from: c.state, to: state, note: text, customerVisible: true },
+      'case.resolved',
+      parentReference ? { parentReference } : {},
+      now,
+    );
+  }
+}

@@ -5,6 +5,12 @@ import { Desk } from './directory/desk';
 import { deskProfileReferenceTypes, elexonDeskProfiles } from './directory/desk-profiles';
 import { DeskResolver, directoryReferenceResolvers, OrganisationResolver } from './directory/directory.resolver';
 import { MeResolver } from './directory/me.resolver';
+import {
+  distributorRoutingReferenceResolvers,
+  MeteringPointRouting,
+  MeteringPointRoutingResolver,
+  MpasDeskProfileReferenceResolver,
+} from './directory/distributor-routing';
 import { Organisation } from './directory/organisation';
 import { Directory1763900000000 } from './migrations/1763900000000-directory';
 import { Cases1763900001000 } from './migrations/1763900001000-cases';
@@ -39,6 +45,8 @@ export const elexon: SubgraphDefinition = {
         OrganisationResolver,
         DeskResolver,
         MeResolver,
+        MeteringPointRoutingResolver,
+        MpasDeskProfileReferenceResolver,
         CaseResolver,
         HandoffResolver,
         RoutingSuggestionResolver,
@@ -46,9 +54,10 @@ export const elexon: SubgraphDefinition = {
         MajorIncidentResolver,
         MajorIncidentCommsResolver,
       ],
-      orphanedTypes: [elexonDeskProfiles.type, ...deskProfileReferenceTypes, ...externalTicketReferenceTypes],
+      orphanedTypes: [elexonDeskProfiles.type, MeteringPointRouting, ...deskProfileReferenceTypes, ...externalTicketReferenceTypes],
       referenceResolvers: mergeResolverMaps(
         directoryReferenceResolvers,
+        distributorRoutingReferenceResolvers,
         elexonDeskProfiles.referenceResolvers,
         caseReferenceResolvers,
         majorIncidentReferenceResolvers,

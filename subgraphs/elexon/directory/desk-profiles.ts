@@ -16,5 +16,16 @@ function profileReferenceType(party: Party): ClassType {
   return ProfileReference;
 }
 
+/**
+ * The MPAS help desks' profile: the mpas subgraph owns it, and the hub resolves it too, to add the distributor ids the
+ * directory routes to the desk (directory/distributor-routing.ts).
+ */
+@ObjectType(DESK_PROFILE_TYPE[Party.MPAS], { implements: DeskProfileReference })
+@Directive('@key(fields: "deskId")')
+export class MpasDeskProfileReference {
+  @Field(() => ID)
+  deskId!: string;
+}
+
 /** Entity stubs: the hub names the type and key; the owning party subgraph resolves the rest. */
-export const deskProfileReferenceTypes = [Party.MPAS, Party.DCC, Party.REC, Party.PARTNERS].map(profileReferenceType);
+export const deskProfileReferenceTypes = [MpasDeskProfileReference, ...[Party.DCC, Party.REC, Party.PARTNERS].map(profileReferenceType)];

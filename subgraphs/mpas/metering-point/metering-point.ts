@@ -1,4 +1,4 @@
-/** GraphQL types of an MPAN lookup: is it valid, whose network is it on, which MPAS help desk covers it. */
+/** GraphQL types of an MPAN lookup: is it valid, and whose network is it on (the hub adds which MPAS help desk covers it). */
 import { Directive, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 
 export enum MpanProblem {
@@ -7,14 +7,6 @@ export enum MpanProblem {
   UNKNOWN_DISTRIBUTOR = 'UNKNOWN_DISTRIBUTOR',
 }
 registerEnumType(MpanProblem, { name: 'MpanProblem', description: 'Why an MPAN is not valid' });
-
-/** The hub's desk, referenced by key; the elexon subgraph resolves its fields. */
-@ObjectType('Desk')
-@Directive('@key(fields: "id", resolvable: false)')
-export class DeskReference {
-  @Field(() => ID)
-  id!: string;
-}
 
 @ObjectType('Distributor', { description: 'A licensed distribution network area, identified by the MPAN distributor id' })
 export class Distributor {
@@ -35,6 +27,8 @@ export class Distributor {
 }
 
 @ObjectType('MeteringPoint', { description: 'What the MPAS side of the CPSD knows about an MPAN: no personal data, only routing' })
+// The hub's directory adds `desk` (which MPAS help desk answers for the distributor id: ADR 12).
+@Directive('@key(fields: "mpan")')
 export class MeteringPoint {
   @Field(() => String, { description: 'The 13-digit MPAN core, normalised; as given when it cannot be read' })
   mpan!: string;
@@ -47,7 +41,4 @@ export class MeteringPoint {
 
   @Field(() => Distributor, { nullable: true })
   distributor!: Distributor | null;
-
-  @Field(() => DeskReference, { nullable: true, description: 'The LDSO MPAS help desk to raise MPAN queries with' })
-  desk!: DeskReference | null;
 }

@@ -80,3 +80,15 @@ export async function dropDatabase(serverUrl: string, database: string): Promise
     await client.end();
   }
 }
+
+/** Something that runs SQL: a DataSource, an EntityManager or a QueryRunner. */
+export interface Queryable {
+  query(sql: string, parameters?: unknown[]): Promise<unknown>;
+}
+
+/** The one row a statement always returns (an aggregate, `nextval`, `RETURNING` on an upsert); none is a bug. */
+export async function queryOne<T>(db: Queryable, sql: string, parameters: unknown[] = []): Promise<T> {
+  const [row] = (await db.query(sql, parameters)) as T[];
+  if (row === undefined) throw new Error(`expected a row from: ${sql.trim().split('\n')[0]?.slice(0, 80)}`);
+  return row;
+}

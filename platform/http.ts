@@ -78,7 +78,7 @@ export async function executeGraphQL<TContext extends BaseContext>(
   if (req.method === 'POST') {
     // Only JSON: a browser sends text/plain or a form without a CORS preflight, so accepting one would let any web
     // page post a mutation. Apollo's own CSRF check relies on headers; this does not depend on its configuration.
-    const mediaType = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    const mediaType = (req.headers['content-type'] ?? '').split(';', 1)[0]?.trim().toLowerCase();
     if (mediaType !== 'application/json') throw new HttpError(TransportErrorCode.UNSUPPORTED_MEDIA_TYPE, 'Send GraphQL requests as application/json');
     const raw = await readBody(req);
     try {

@@ -62,8 +62,8 @@ export function descendantsOf(organisationId: string, edges: readonly Organisati
   }
   const seen = new Set<string>([organisationId]);
   const order: string[] = [organisationId];
-  for (let i = 0; i < order.length; i++) {
-    for (const child of children.get(order[i]) ?? []) {
+  for (const parent of order) {
+    for (const child of children.get(parent) ?? []) {
       if (seen.has(child)) continue;
       seen.add(child);
       order.push(child);

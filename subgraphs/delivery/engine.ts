@@ -21,6 +21,7 @@ import type { DataSource } from 'typeorm';
 import type { BridgeRegistry, DeliveryOutcome, DeliveryOutcomeKind, OutboundDelivery, OutboundEvent } from '../../adapters/sdk';
 import type { ContactMethodKind } from '../../schema/enums';
 import { maskMpan } from '../../schema/mpan';
+import { queryOne } from '../../platform/db';
 import type { DeliverySettings } from '../../platform/config';
 import type { Lifecycle } from '../../platform/lifecycle';
 import { startListener } from '../../platform/listener';
@@ -91,7 +92,7 @@ export async function startDeliveryWorkers(options: DeliveryWorkersOptions): Pro
     if (!wakeUps.length) return;
     const index = idle.values().next().value ?? nextToWake++ % wakeUps.length;
     idle.delete(index);
-    wakeUps[index].fire();
+    wakeUps[index]?.fire();
   };
   const shutdown = new AbortController();
 
@@ -152,7 +153,8 @@ export async function startDeliveryWorkers(options: DeliveryWorkersOptions): Pro
     const attemptParams = [row.attempt_id, attemptOutcome, httpStatusOf(outcome), Math.round(durationMs), retryAfterMs, error];
     // One statement: the delivery's next state (only while the lease is ours) and the attempt (whatever happened to
     // the lease: the attempt was made).
-    const [{ updated }] = (await db.query(
+    const { updated } = await queryOne<{ updated: number }>(
+      db,
       `WITH delivery AS (
          UPDATE delivery.deliveries
          SET state = $3, lease_until = NULL, lease_token = NULL, last_error = $4, updated_at = now(),
@@ -167,7 +169,7 @@ export async function startDeliveryWorkers(options: DeliveryWorkersOptions): Pro
        )
        SELECT count(*)::int AS updated FROM delivery`,
       [...nextParams, ...attemptParams],
-    )) as { updated: number }[];
+    );
     if (!updated) {
       log.warn({ deliveryId: row.id }, 'delivery lease expired before the outcome was written; another worker retries it');
       return;
@@ -223,9 +225,8 @@ export async function startDeliveryWorkers(options: DeliveryWorkersOptions): Pro
     await mark(row, outcome, performance.now() - started);
   };
 
-  const run = async (index: number): Promise<void> => {
+  const run = async (wakeUp: Signal, index: number): Promise<void> => {
     const worker = `${processName}/w${index + 1}`;
-    const wakeUp = wakeUps[index];
     let failures = 0;
     while (!stopping.fired) {
       wakeUp.take();
@@ -269,7 +270,7 @@ export async function startDeliveryWorkers(options: DeliveryWorkersOptions): Pro
     return ms === null || ms <= 0 ? settings.pollMs : Math.min(settings.pollMs, Math.ceil(ms) + 5);
   };
 
-  const loops = Array.from({ length: settings.workers }, (_, index) => run(index));
+  const loops = wakeUps.map((wakeUp, index) => run(wakeUp, index));
   if (settings.workers > 0) log.info({ workers: settings.workers, batchSize: settings.batchSize }, 'delivery workers started');
 
   let stopped: Promise<void> | null = null;

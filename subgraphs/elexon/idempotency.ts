@@ -38,6 +38,7 @@ export async function runIdempotent<T extends object>(
             WHERE organisation_id = $1 AND principal_kind = $2 AND subject = $3 AND key = $4`,
           [...caller, key],
         )) as { operation: string; hash: string; resultId: string }[];
+        if (!previous) throw new Error('idempotency key vanished between insert and read');
         if (previous.operation !== operation || previous.hash !== hash) {
           throw DomainError.badUserInput('This idempotencyKey was already used with a different request', 'idempotencyKey');
         }

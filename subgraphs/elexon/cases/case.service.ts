@@ -11,6 +11,7 @@ import { DomainError } from '../../../schema/errors';
 import { hasRole, type Principal } from '../../../schema/identity';
 import { maskMpan, validateMpan } from '../../../schema/mpan';
 import { priorityFor } from '../../../schema/priority';
+import { queryOne } from '../../../platform/db';
 import type { OutboxWriter } from '../../../platform/events';
 import { suggestDesks } from '../directory/desk-suggestions';
 import { runIdempotent } from '../idempotency';
@@ -251,8 +252,7 @@ export class CaseService {
       const rightDeskId = input.rightDeskId ?? (await this.firstSuggestion(tx, c, 'rightDeskId'));
       if (rightDeskId === c.deskId) throw DomainError.badUserInput('The right desk must be another desk', 'rightDeskId');
       const desk = await deskRow(tx, rightDeskId, 'rightDeskId');
-      const [{ name }] = (await tx.query('SELECT name FROM elexon.desks WHERE id = $1', [desk.id])) as { name: string }[];
-      const resolution = `Misrouted: please raise this with ${name}. ${guidance}`;
+      const resolution = `Misrouted: please raise this with ${desk.name}. ${guidance}`;
       await tx.query(
         `UPDATE elexon.cases SET state = $2, misrouted_to_desk_id = $3, resolution = $4, resolved_at = $5,
            responded_at = COALESCE(responded_at, $5), updated_at = $5, hold_reason = NULL, hold_started_at = NULL WHERE id = $1`,
@@ -448,13 +448,14 @@ export class CaseService {
         throw DomainError.badUserInput('That case already has a parent; unlink it first', 'childId');
       }
       if (!isOpen(parent.state)) throw DomainError.badUserInput(`The parent is ${parent.state}; only an open case can take children`, 'parentId');
-      const [{ cycle }] = (await tx.query(
+      const { cycle } = await queryOne<{ cycle: boolean }>(
+        tx,
         `WITH RECURSIVE ancestors(id, parent_id) AS (
            SELECT id, parent_id FROM elexon.cases WHERE id = $1
            UNION SELECT c.id, c.parent_id FROM elexon.cases c JOIN ancestors a ON c.id = a.parent_id)
          SELECT EXISTS (SELECT 1 FROM ancestors WHERE id = $2) AS cycle`,
         [parent.id, child.id],
-      )) as { cycle: boolean }[];
+      );
       if (cycle) throw DomainError.badUserInput('Linking would make a cycle: the child is an ancestor of the parent', 'childId');
       const now = this.clock();
       await tx.query('UPDATE elexon.cases SET parent_id = $2, updated_at = $3 WHERE id = $1', [child.id, parent.id, now]);

@@ -8,6 +8,7 @@ import type { DataSource } from 'typeorm';
 import { Role, Service } from '../../../schema/enums';
 import { DomainError } from '../../../schema/errors';
 import { hasRole, type Principal } from '../../../schema/identity';
+import { queryOne } from '../../../platform/db';
 import { isUuid } from '../cases/case.repository';
 import { MajorIncidentCommsEntry } from './major-incident.types';
 
@@ -56,14 +57,15 @@ export class CommsListService {
     const name = input.name?.trim() || null;
     if (name && name.length > 200) throw DomainError.badUserInput('name must be at most 200 characters', 'name');
     const now = this.clock();
-    const [row] = (await this.db.query(
+    const row = await queryOne<Record<string, unknown>>(
+      this.db,
       `INSERT INTO elexon.mi_comms_list (id, organisation_id, services, address, name, created_by_subject, created_at, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
        ON CONFLICT (organisation_id, lower(address)) DO UPDATE SET services = EXCLUDED.services, name = EXCLUDED.name, address = EXCLUDED.address,
          updated_at = EXCLUDED.updated_at
        RETURNING ${COLUMNS}`,
       [randomUUID(), principal.organisationId, services, address, name, principal.subject, now],
-    )) as Record<string, unknown>[];
+    );
     return toEntry(row);
   }
 

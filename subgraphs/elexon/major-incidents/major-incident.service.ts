@@ -26,6 +26,7 @@ import {
   type PirInput,
   type ThresholdAnswers,
 } from '../../../schema/major-incident';
+import { queryOne } from '../../../platform/db';
 import type { OutboxWriter } from '../../../platform/events';
 import { runIdempotent } from '../idempotency';
 import { accessTo, canSee, worksTheCase } from '../cases/case.access';
@@ -213,7 +214,7 @@ export class MajorIncidentService {
           throw DomainError.badUserInput(`The case is linked under major incident ${parentMi.reference}`, 'caseId', { majorIncidentId: parentMi.id });
       }
       const id = randomUUID();
-      const [{ seq }] = (await tx.query(`SELECT nextval('elexon.major_incident_reference_seq') AS seq`)) as { seq: string }[];
+      const { seq } = await queryOne<{ seq: string }>(tx, `SELECT nextval('elexon.major_incident_reference_seq') AS seq`);
       const reference = `MI-${String(seq).padStart(6, '0')}`;
       await tx.query(
         `INSERT INTO elexon.major_incidents (id, reference, case_id, title, state, services, validity_checks, threshold_participant_impact,

@@ -6,10 +6,11 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeMpan } from '../../schema/mpan';
 import { caseService } from '../../subgraphs/elexon/cases/case.runtime';
-import { startTestProduct, type GraphQLResponse, type TestProduct, waitFor as waitUntil } from './harness';
+import { callers, signIn, startTestProduct, waitFor, type Claims, type TestProduct } from './harness';
 
 let t: TestProduct;
 const tokens: Record<string, string> = {};
+const { as, ok } = callers(() => t, tokens);
 
 const LONDON_MPAN = makeMpan('12', '0002330596');
 
@@ -40,17 +41,6 @@ interface CaseView {
   children: { id: string; state: string; resolution: string | null }[];
 }
 
-async function as<T = Record<string, unknown>>(who: string, query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>> {
-  return t.graphql<T>(query, { token: tokens[who], ...(variables ? { variables } : {}) });
-}
-
-/** A mutation that must succeed: returns its data or fails the test with the errors. */
-async function ok<T = Record<string, unknown>>(who: string, query: string, variables?: Record<string, unknown>): Promise<T> {
-  const response = await as<T>(who, query, variables);
-  expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
-  return response.data as T;
-}
-
 async function viewCase(who: string, id: string): Promise<CaseView | null> {
   const { data } = await as<{ case: CaseView | null }>(who, `query($id: ID!) { case(id: $id) { ${CASE_FIELDS} } }`, { id });
   return data?.case ?? null;
@@ -68,13 +58,9 @@ async function triage(who: string, caseId: string, impact = 'MEDIUM', urgency = 
   return data.triageCase;
 }
 
-function waitFor<T>(probe: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 10_000): Promise<T> {
-  return waitUntil(probe, what, timeoutMs);
-}
-
 beforeAll(async () => {
   t = await startTestProduct();
-  const people: Record<string, Parameters<TestProduct['token']>[0]> = {
+  const people: Record<string, Claims> = {
     supplier: { sub: 'sally@britishgas.example', org: 'british-gas', roles: ['participant'] },
     supplierParent: { sub: 'pat@centrica.example', org: 'centrica', roles: ['participant'] },
     supplierSibling: { sub: 'sid@bgb.example', org: 'british-gas-business', roles: ['participant'] },
@@ -83,7 +69,7 @@ beforeAll(async () => {
     dccAgent: { sub: 'dan@dcc.example', org: 'dcc', roles: ['participant', 'desk_agent'], desks: ['dcc-service-desk'] },
     dccParticipant: { sub: 'dora@dcc.example', org: 'dcc', roles: ['participant'] },
   };
-  for (const [who, claims] of Object.entries(people)) tokens[who] = await t.token(claims);
+  await signIn(t, people, tokens);
 });
 
 afterAll(async () => {

@@ -14,7 +14,7 @@ import { devWebhookSecret } from '../../adapters/webhook/bridge';
 import { loadConfig, type DeliverySettings } from '../../platform/config';
 import { createOutboxWriter } from '../../platform/outbox';
 import { startDeliveryWorkers, type DeliveryWorkers } from '../../subgraphs/delivery/engine';
-import { startTestProduct, type TestProduct, waitFor as waitUntil } from './harness';
+import { startTestProduct, waitFor, type TestProduct } from './harness';
 import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -68,10 +68,6 @@ async function workerProcess(workers: number, name: string): Promise<ChildProces
     child.once('exit', (code) => reject(new Error(`worker process exited ${code}: ${output}`)));
   });
   return child;
-}
-
-function waitFor<T>(probe: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
-  return waitUntil(probe, what, timeoutMs);
 }
 
 /** Writes `ticket.updated` events to the partners outbox, as the partners subgraph does when a ticket changes. */
@@ -153,7 +149,7 @@ describe('a worker killed between sending and recording', () => {
     const delivered = await waitFor(async () => {
       const d = await deliveryOf(handoffId);
       return d?.state === 'DELIVERED' ? d : null;
-    }, 'the retried delivery');
+    }, 'the retried delivery', 30_000);
     expect(delivered.attempts.map((a) => [a.outcome, a.worker.split('/')[0]])).toEqual([
       ['LEASE_EXPIRED', 'doomed'],
       ['DELIVERED', 'survivor'],
@@ -174,7 +170,7 @@ describe('lost attempts count', () => {
   it('a delivery whose workers keep dying is dead-lettered at the attempt limit, not retried for ever', async () => {
     const handoffId = randomUUID();
     await ticketEvents([{ caseId: randomUUID(), handoffId, state: 'OPEN', path: '/hooks/lost' }]);
-    const queued = await waitFor(() => deliveryOf(handoffId), 'the delivery');
+    const queued = await waitFor(() => deliveryOf(handoffId), 'the delivery', 30_000);
     // As if eight workers had each claimed it and died: the budget is spent, the last lease has run out.
     await db('delivery').query(
       `UPDATE delivery.deliveries SET state = 'IN_FLIGHT', attempts = 8, lease_token = gen_random_uuid(), lease_until = now() - interval '1 second' WHERE id = $1`,
@@ -185,7 +181,7 @@ describe('lost attempts count', () => {
     const dead = await waitFor(async () => {
       const d = await deliveryOf(handoffId);
       return d?.state === 'DEAD' ? d : null;
-    }, 'the dead letter');
+    }, 'the dead letter', 30_000);
     expect(dead.attempts.map((a) => a.outcome)).toEqual(['LEASE_EXPIRED', 'ATTEMPT_LIMIT']);
     expect(receiver.requests.filter((r) => r.path === '/hooks/lost')).toEqual([]);
   });
@@ -207,7 +203,7 @@ describe('several workers in several processes', () => {
         [DESK],
       )) as { n: number }[];
       return receiver.requests.filter((r) => r.path === '/hooks/many').length >= total && row.n >= total;
-    }, `${total} deliveries`);
+    }, `${total} deliveries`, 30_000);
 
     const requests = receiver.requests.filter((r) => r.path === '/hooks/many');
     expect(requests).toHaveLength(total);

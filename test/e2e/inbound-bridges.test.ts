@@ -6,19 +6,14 @@
  */
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestProduct, type TestProduct } from './harness';
+import { callers, startTestProduct, type TestProduct } from './harness';
 
 const MPAS_DESK = 'ukpn-lpn-mpas';
 const MAILBOX = 'mpas.lpn@ukpn.example';
 
 let t: TestProduct;
 const tokens: Record<string, string> = {};
-
-async function ok<T>(who: string, query: string, variables?: Record<string, unknown>): Promise<T> {
-  const response = await t.graphql<T>(query, { token: tokens[who], ...(variables ? { variables } : {}) });
-  expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
-  return response.data as T;
-}
+const { ok } = callers(() => t, tokens);
 
 beforeAll(async () => {
   t = await startTestProduct({ EMAIL_INBOUND_PORT: '0', TMF621_PORT: '0', EMAIL_REPLY_TO: 'replies@cpsd.example', DELIVERY_WORKERS: '0' });

@@ -7,10 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IDENTITY_HEADER } from '../../platform/identity-token';
 import type { DeliveredEvent } from '../../platform/events';
 import { makeMpan } from '../../schema/mpan';
-import { startTestProduct, type GraphQLResponse, type TestProduct } from './harness';
+import { callers, errorOf, signIn, startTestProduct, waitFor, type Claims, type TestProduct } from './harness';
 
 let t: TestProduct;
 const tokens: Record<string, string> = {};
+const { as, ok } = callers(() => t, tokens);
 
 const MPAN = makeMpan('12', '0002330596');
 const WORK_NOTE = 'Work note: the DIP broker node dip-brk-07 has a full disk, restarting the consumer group';
@@ -71,20 +72,6 @@ interface MiView {
   problemCase: { id: string; type: string; state: string; desk: { id: string }; referencesCase: { id: string } | null } | null;
 }
 
-async function as<T = Record<string, unknown>>(who: string, query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>> {
-  return t.graphql<T>(query, { token: tokens[who], ...(variables ? { variables } : {}) });
-}
-
-async function ok<T = Record<string, unknown>>(who: string, query: string, variables?: Record<string, unknown>): Promise<T> {
-  const response = await as<T>(who, query, variables);
-  expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
-  return response.data as T;
-}
-
-function errorOf(response: GraphQLResponse): Record<string, unknown> | undefined {
-  return response.errors?.[0]?.extensions;
-}
-
 async function raise(who: string, input: Record<string, unknown>): Promise<{ id: string; reference: string }> {
   const data = await ok<{ raiseCase: { id: string; reference: string } }>(
     who,
@@ -143,21 +130,11 @@ function elexonDb() {
   return t.product.subgraphs.find((s) => s.name === 'elexon')!.db;
 }
 
-async function waitFor<T>(probe: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 const THRESHOLDS = { participantImpact: true, duration: false, complianceRisk: true, securityBreach: false };
 
 beforeAll(async () => {
   t = await startTestProduct();
-  const people: Record<string, Parameters<TestProduct['token']>[0]> = {
+  const people: Record<string, Claims> = {
     britishGas: { sub: 'bella@britishgas.example', org: 'british-gas' },
     eonNext: { sub: 'ed@eonnext.example', org: 'eon-next' },
     npower: { sub: 'nia@npower.example', org: 'npower-business-solutions' },
@@ -170,7 +147,7 @@ beforeAll(async () => {
     gridlinkAgent: { sub: 'gina@gridlink.example', org: 'gridlink', roles: ['participant', 'desk_agent'], desks: ['gridlink-dcp-desk'] },
     admin: { sub: 'ada@cpsd.example', org: 'elexon', roles: ['participant', 'cpsd_admin'] },
   };
-  for (const [who, claims] of Object.entries(people)) tokens[who] = await t.token(claims);
+  await signIn(t, people, tokens);
 });
 
 afterAll(async () => {

@@ -8,10 +8,11 @@ import WebSocket from 'ws';
 import { configurePartnerAuth } from '../../gateway/auth';
 import { startGateway, type RunningGateway } from '../../gateway/server';
 import { loadConfig } from '../../platform/config';
-import { startTestProduct, type TestProduct } from './harness';
+import { callers, startTestProduct, waitFor, type TestProduct } from './harness';
 
 let t: TestProduct;
 const tokens: Record<string, string> = {};
+const { ok } = callers(() => t, tokens);
 const clients: Client[] = [];
 
 function wsUrl(httpUrl: string): string {
@@ -58,22 +59,8 @@ function subscribe(client: Client, query: string, variables: Record<string, unkn
   return { received, stop };
 }
 
-async function until(probe: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-async function mutate<T>(who: string, query: string, variables: Record<string, unknown>): Promise<T> {
-  const response = await t.graphql<T>(query, { token: tokens[who], variables });
-  expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
-  return response.data as T;
-}
-
 async function raiseCase(who = 'supplier'): Promise<{ id: string; reference: string }> {
-  const data = await mutate<{ raiseCase: { id: string; reference: string } }>(
+  const data = await ok<{ raiseCase: { id: string; reference: string } }>(
     who,
     'mutation($input: RaiseCaseInput!) { raiseCase(input: $input) { id reference } }',
     { input: { deskId: 'elexon-service-desk', category: 'MARKET_SYSTEMS', subject: 'DIP rejecting messages', description: 'Since 09:00' } },
@@ -82,13 +69,13 @@ async function raiseCase(who = 'supplier'): Promise<{ id: string; reference: str
 }
 
 function triage(caseId: string) {
-  return mutate('elexonAgent', 'mutation($input: TriageCaseInput!) { triageCase(input: $input) { id } }', {
+  return ok('elexonAgent', 'mutation($input: TriageCaseInput!) { triageCase(input: $input) { id } }', {
     input: { caseId, type: 'INCIDENT', impact: 'MEDIUM', urgency: 'HIGH' },
   });
 }
 
 function comment(who: string, caseId: string, body: string, visibility = 'CUSTOMER_VISIBLE') {
-  return mutate(who, 'mutation($input: AddCommentInput!) { addComment(input: $input) { id } }', { input: { caseId, body, visibility } });
+  return ok(who, 'mutation($input: AddCommentInput!) { addComment(input: $input) { id } }', { input: { caseId, body, visibility } });
 }
 
 const CASE_EVENTS = `subscription($caseId: ID!, $after: String) {
@@ -117,9 +104,9 @@ describe('caseEvents', () => {
     const c = await raiseCase();
     const before = t.product.gateway.subscriptions.count();
     const { received } = subscribe(connect(tokens.supplier), CASE_EVENTS, { caseId: c.id });
-    await until(() => t.product.gateway.subscriptions.count() > before, 'the subscription');
+    await waitFor(() => t.product.gateway.subscriptions.count() > before, 'the subscription');
     await triage(c.id);
-    await mutate('elexonAgent', 'mutation($input: HandOffCaseInput!) { handOffCase(input: $input) { id } }', {
+    await ok('elexonAgent', 'mutation($input: HandOffCaseInput!) { handOffCase(input: $input) { id } }', {
       input: { caseId: c.id, toDeskId: 'dcc-service-desk', reason: 'DCC adaptor' },
     });
     await comment('elexonAgent', c.id, 'internal: DCC adaptor misbehaving', 'WORK_NOTE');
@@ -127,7 +114,7 @@ describe('caseEvents', () => {
     // The raise happened before subscribing; under load its event may still be on its way through the relay.
     const after = () =>
       received.events.map((e) => e.caseEvents as { sequence: string; type: string; case: Record<string, unknown> }).filter((e) => e.type !== 'case.raised');
-    await until(() => after().length >= 3, 'three events');
+    await waitFor(() => after().length >= 3, 'three events');
     const events = after();
     expect(events.map((e) => e.type)).toEqual(['case.triaged', 'handoff.created', 'case.commented']);
     expect(events[0].case).toMatchObject({ reference: c.reference, state: 'IN_PROGRESS', priority: 'P2' });
@@ -145,7 +132,7 @@ describe('caseEvents', () => {
   it('a subscriber who may not see the case is refused, exactly as if it did not exist', async () => {
     const c = await raiseCase();
     const { received } = subscribe(connect(tokens.otherSupplier), CASE_EVENTS, { caseId: c.id });
-    await until(() => received.done, 'the refusal');
+    await waitFor(() => received.done, 'the refusal');
     expect(JSON.stringify(received.errors)).toContain('Case not found');
   });
 
@@ -153,18 +140,18 @@ describe('caseEvents', () => {
     const c = await raiseCase();
     const before = t.product.gateway.subscriptions.count();
     const first = subscribe(connect(tokens.supplier), CASE_EVENTS, { caseId: c.id });
-    await until(() => t.product.gateway.subscriptions.count() > before, 'the subscription');
+    await waitFor(() => t.product.gateway.subscriptions.count() > before, 'the subscription');
     await triage(c.id);
     const triaged = () => first.received.events.map((e) => e.caseEvents as { sequence: string; type: string }).find((e) => e.type === 'case.triaged');
-    await until(() => triaged() !== undefined, 'the triage event');
+    await waitFor(() => triaged() !== undefined, 'the triage event');
     const last = triaged()!.sequence;
     first.stop();
     await comment('elexonAgent', c.id, 'missed one');
     await comment('elexonAgent', c.id, 'missed two');
     const second = subscribe(connect(tokens.supplier), CASE_EVENTS, { caseId: c.id, after: last });
-    await until(() => second.received.events.length === 2, 'the replay');
+    await waitFor(() => second.received.events.length === 2, 'the replay');
     await comment('elexonAgent', c.id, 'live three');
-    await until(() => second.received.events.length === 3, 'the live event');
+    await waitFor(() => second.received.events.length === 3, 'the live event');
     const types = second.received.events.map((e) => (e.caseEvents as { type: string }).type);
     expect(types).toEqual(['case.commented', 'case.commented', 'case.commented']);
     const seqs = second.received.events.map((e) => BigInt((e.caseEvents as { sequence: string }).sequence));
@@ -178,7 +165,7 @@ describe('the WebSocket is authenticated and limited like HTTP', () => {
     let code = 0;
     const client = connect('not-a-token', undefined, (c) => (code = c));
     const { received } = subscribe(client, CASE_EVENTS, { caseId: '00000000-0000-0000-0000-000000000000' });
-    await until(() => received.done, 'the close');
+    await waitFor(() => received.done, 'the close');
     expect(code).toBe(4403);
   });
 
@@ -191,25 +178,25 @@ describe('the WebSocket is authenticated and limited like HTTP', () => {
       CASE_EVENTS,
       { caseId: c.id },
     );
-    await until(() => received.done, 'the expiry close', 8_000);
+    await waitFor(() => received.done, 'the expiry close', 8_000);
     expect(code).toBe(4401);
   });
 
   it('operation limits apply to subscription documents', async () => {
     const deep = `subscription($caseId: ID!) { caseEvents(caseId: $caseId) { case { parent { parent { parent { parent { parent { parent { parent { parent { parent { parent { parent { id } } } } } } } } } } } } } }`;
     const { received } = subscribe(connect(tokens.supplier), deep, { caseId: '00000000-0000-0000-0000-000000000000' });
-    await until(() => received.done, 'the refusal');
+    await waitFor(() => received.done, 'the refusal');
     expect(JSON.stringify(received.errors)).toMatch(/depth/i);
   });
 
   it('queries are refused over the socket, and a connection holds at most 20 subscriptions', async () => {
     const client = connect(tokens.supplier);
     const query = subscribe(client, '{ me { subject } }', {});
-    await until(() => query.received.done, 'the refusal');
+    await waitFor(() => query.received.done, 'the refusal');
     expect(JSON.stringify(query.received.errors)).toMatch(/over HTTP/);
     const c = await raiseCase();
     const subs = Array.from({ length: 21 }, () => subscribe(client, CASE_EVENTS, { caseId: c.id }));
-    await until(() => subs[20].received.done, 'the 21st refusal');
+    await waitFor(() => subs[20].received.done, 'the 21st refusal');
     expect(JSON.stringify(subs[20].received.errors)).toMatch(/At most 20/);
     subs.forEach((s) => s.stop());
   });
@@ -251,10 +238,10 @@ describe('every gateway replica consumes the bus', () => {
     const before = t.product.gateway.subscriptions.count();
     const one = subscribe(connect(tokens.supplier), CASE_EVENTS, { caseId: c.id });
     const two = subscribe(connect(tokens.supplier, wsUrl(second.url)), CASE_EVENTS, { caseId: c.id });
-    await until(() => t.product.gateway.subscriptions.count() > before && second.subscriptions.count() > 0, 'both subscriptions');
+    await waitFor(() => t.product.gateway.subscriptions.count() > before && second.subscriptions.count() > 0, 'both subscriptions');
     await triage(c.id);
     const triaged = (r: Received) => r.events.filter((e) => (e.caseEvents as { type: string }).type === 'case.triaged');
-    await until(() => triaged(one.received).length === 1 && triaged(two.received).length === 1, 'both deliveries');
+    await waitFor(() => triaged(one.received).length === 1 && triaged(two.received).length === 1, 'both deliveries');
     expect(triaged(one.received)).toEqual(triaged(two.received));
   });
 });
@@ -274,18 +261,18 @@ describe('majorIncidentUpdates: a DIP outage followed live by dashboards', () =>
     const bg = subscribe(connect(tokens.supplier), MI_EVENTS, { services: ['DIP'] });
     const bgb = subscribe(connect(tokens.sibling), MI_EVENTS, { services: ['DIP'] });
     const css = subscribe(connect(tokens.supplier), MI_EVENTS, { services: ['CSS'] });
-    await until(() => t.product.gateway.subscriptions.count() >= before + 3, 'three subscriptions');
+    await waitFor(() => t.product.gateway.subscriptions.count() >= before + 3, 'three subscriptions');
 
     const parent = await raiseCase('otherSupplier');
     const bgCase = await raiseCase('supplier');
     const bgbCase = await raiseCase('sibling');
     await triage(parent.id);
     for (const child of [bgCase, bgbCase]) {
-      await mutate('elexonAgent', 'mutation($input: LinkChildCaseInput!) { linkChildCase(input: $input) { id } }', {
+      await ok('elexonAgent', 'mutation($input: LinkChildCaseInput!) { linkChildCase(input: $input) { id } }', {
         input: { parentId: parent.id, childId: child.id },
       });
     }
-    const proposed = await mutate<{ proposeMajorIncident: { id: string } }>(
+    const proposed = await ok<{ proposeMajorIncident: { id: string } }>(
       'elexonAgent',
       'mutation($caseId: ID!, $input: ProposeMajorIncidentInput!) { proposeMajorIncident(caseId: $caseId, input: $input) { id } }',
       {
@@ -299,19 +286,19 @@ describe('majorIncidentUpdates: a DIP outage followed live by dashboards', () =>
       },
     );
     const id = proposed.proposeMajorIncident.id;
-    await mutate('mim', 'mutation($id: ID!, $input: ReviewMajorIncidentInput) { reviewMajorIncident(id: $id, decision: PROMOTE, input: $input) { id } }', {
+    await ok('mim', 'mutation($id: ID!, $input: ReviewMajorIncidentInput) { reviewMajorIncident(id: $id, decision: PROMOTE, input: $input) { id } }', {
       id,
       input: { initialUpdate: { body: 'The DIP is not delivering messages.', statusPage: true } },
     });
-    await mutate('mim', 'mutation($id: ID!, $input: MajorIncidentUpdateInput!) { postMajorIncidentUpdate(id: $id, input: $input) { id } }', {
+    await ok('mim', 'mutation($id: ID!, $input: MajorIncidentUpdateInput!) { postMajorIncidentUpdate(id: $id, input: $input) { id } }', {
       id,
       input: { body: 'Messages are queued, not lost.' },
     });
-    await mutate('mim', 'mutation($id: ID!, $resolution: String!) { resolveMajorIncident(id: $id, resolution: $resolution) { id } }', {
+    await ok('mim', 'mutation($id: ID!, $resolution: String!) { resolveMajorIncident(id: $id, resolution: $resolution) { id } }', {
       id,
       resolution: 'Load balancer replaced; queued messages delivered.',
     });
-    await until(() => bg.received.events.length >= 3 && bgb.received.events.length >= 3, 'the promotion, the update and the resolution');
+    await waitFor(() => bg.received.events.length >= 3 && bgb.received.events.length >= 3, 'the promotion, the update and the resolution');
     type MiEvent = {
       type: string;
       majorIncident: {

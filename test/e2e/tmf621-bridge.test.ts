@@ -16,7 +16,7 @@ import { serviceApi } from '../../adapters/gateway-api';
 import { startTmf621Server, tmf621Contract } from '../../adapters/tmf621';
 import { JwtVerifier } from '../../gateway/auth';
 import { makeMpan } from '../../schema/mpan';
-import { callers, signIn, startTestProduct, waitFor, type Claims, type TestProduct } from './harness';
+import { callers, serviceTokens, signIn, startTestProduct, waitFor, type Claims, type TestProduct } from './harness';
 
 const contract = tmf621Contract();
 const MPAN = makeMpan('19', '0001234567');
@@ -155,13 +155,7 @@ beforeAll(async () => {
       intervalMs: 300,
       api: serviceApi({
         url: t.gatewayUrl,
-        tokenFor: (identity) =>
-          t.token({
-            sub: identity.subject,
-            org: identity.organisationId,
-            roles: identity.roles as Parameters<TestProduct['token']>[0]['roles'],
-            desks: identity.deskIds,
-          }),
+        tokenFor: serviceTokens(t),
       }),
     },
   });
@@ -431,9 +425,15 @@ describe('hub notifications: a registered listener hears of its tickets’ statu
       statusChangeReason: 'DIP certificate renewed',
     });
     expect(inProgress.eventId).not.toBe(resolved.eventId);
-    // Nothing about another organisation's case, and no status sent twice.
+    // Nothing about another organisation's case, and no status sent twice. Proven by a later change the hub must hear
+    // of: a new case of the registrant's (news), then its triage (news again). The triage event is sent by a poll
+    // after the one that sent the new case's event, which itself began after the resolved event was sent: a whole
+    // poll has compared this case since, and sends a repeat (or the other organisation's case) before ending.
+    const sentinel = await raise('supplier', 'Sentinel: meter reads late');
+    await waitFor(() => eventsFor(sentinel.reference)[0], 'the sentinel case’s first event', 30_000);
+    await triage(sentinel.id);
+    await waitFor(() => eventsFor(sentinel.reference)[1], 'the sentinel case’s triage event', 30_000);
     expect(eventsFor(theirs.reference)).toEqual([]);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(eventsFor(mine.reference)).toHaveLength(2);
 
     // Removed: the next change is not pushed.
@@ -446,8 +446,18 @@ describe('hub notifications: a registered listener hears of its tickets’ statu
       { r: mine.reference },
     );
     expect(caseByReference.state).toBe('CLOSED');
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    expect(listener.events.length).toBe(count);
+    // Proven by a later change a new registration does hear of: registered after the close (the closed case is its
+    // baseline, not news), it is sent the sentinel case's resolution by a poll that began after the close; the
+    // removed registration was sent nothing in the meantime.
+    const later = await call('POST', '/hub', { token: tokens.supplier, body: { callback: listener.url, '@type': 'Hub' } });
+    expect(later.status).toBe(201);
+    await ok('elexonAgent', 'mutation($input: ResolveCaseInput!) { resolveCase(input: $input) { id } }', {
+      input: { caseId: sentinel.id, resolution: 'Reads caught up' },
+    });
+    await waitFor(() => eventsFor(sentinel.reference)[2], 'the sentinel case’s resolved event', 30_000);
+    const ticketOf = (e: Record<string, unknown>) => (e.event as { troubleTicket: { id: string; status: string } }).troubleTicket;
+    expect(listener.events.slice(count).map((e) => [ticketOf(e).id, ticketOf(e).status])).toEqual([[sentinel.reference, 'resolved']]);
+    expect((await call('DELETE', `/hub/${later.body.id}`, { token: tokens.supplier })).status).toBe(204);
   });
 });
 

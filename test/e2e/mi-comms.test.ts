@@ -146,7 +146,20 @@ describe('MI comms go out through the email bridge', () => {
       };
       expect(await fanOutComms(event, delivery, api, { publicUrl: 'https://cpsd.example' })).toBe(0);
     }
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // An email leaves only for a delivery: once every comms delivery there is has been sent (the four of the first
+    // fan-out, none queued behind them), nothing more can arrive.
+    await waitFor(
+      async () => {
+        const { deliveries } = await ok<{ deliveries: { edges: { node: { eventType: string; state: string } }[] } }>(
+          'admin',
+          '{ deliveries(first: 50) { edges { node { eventType state } } } }',
+        );
+        const comms = deliveries.edges.map((e) => e.node).filter((n) => n.eventType.startsWith('major_incident.'));
+        return comms.length === 4 && comms.every((n) => n.state === 'DELIVERED');
+      },
+      'every comms delivery to be sent',
+      20_000,
+    );
     for (const address of DIP_ADDRESSES) expect(mailTo(address)).toHaveLength(2);
   });
 

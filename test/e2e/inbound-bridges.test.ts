@@ -19,6 +19,9 @@ beforeAll(async () => {
   t = await startTestProduct({ EMAIL_INBOUND_PORT: '0', TMF621_PORT: '0', EMAIL_REPLY_TO: 'replies@cpsd.example', DELIVERY_WORKERS: '0' });
   tokens.supplier = await t.token({ sub: 'sally@britishgas.example', org: 'british-gas', roles: ['participant'] });
   tokens.elexonAgent = await t.token({ sub: 'eve@elexon.example', org: 'elexon', roles: ['participant', 'desk_agent'], desks: ['elexon-service-desk'] });
+  // The product started the email reply receiver and the TMF621 API (every case below needs them).
+  expect(t.product.inbound.email?.port).toBeGreaterThan(0);
+  expect(t.product.inbound.tmf621?.url).toMatch(/\/tmf-api\/troubleTicket\/v5$/);
 });
 
 afterAll(async () => {
@@ -28,10 +31,6 @@ afterAll(async () => {
 describe('the product runs its inbound bridges when their ports are configured', () => {
   let incident: { id: string; reference: string };
 
-  it('starts the email reply receiver and the TMF621 API', () => {
-    expect(t.product.inbound.email?.port).toBeGreaterThan(0);
-    expect(t.product.inbound.tmf621?.url).toMatch(/\/tmf-api\/troubleTicket\/v5$/);
-  });
 
   it('a real SMTP reply to the product’s receiver becomes a comment visible through the gateway', async () => {
     ({ raiseCase: incident } = await ok<{ raiseCase: { id: string; reference: string } }>(

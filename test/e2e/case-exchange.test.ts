@@ -411,7 +411,13 @@ describe.each(BUSES)('case exchange over the %s bus', (bus) => {
       const attempt = await as('elexonAgent', 'mutation($input: RouteCaseInput!) { routeCase(input: $input) { id } }', {
         input: { caseId: c.id, toDeskId: 'dcc-service-desk', reason: 'Belongs to DCC' },
       });
-      expect(attempt.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'caseId', action: 'ROUTE', currentState: 'CANCELLED', allowed: [] });
+      expect(attempt.errors?.[0]?.extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        field: 'caseId',
+        action: 'ROUTE',
+        currentState: 'CANCELLED',
+        allowed: [],
+      });
       expect(attempt.errors?.[0]?.message).toContain('Cannot ROUTE a case that is CANCELLED');
     });
   });
@@ -533,7 +539,9 @@ describe.each(BUSES)('case exchange over the %s bus', (bus) => {
       });
       await ok('supplier', 'mutation($input: CaseNoteInput!) { confirmResolution(input: $input) { id } }', { input: { caseId: c.id } });
       await elexon.db.query(`UPDATE elexon.cases SET closed_at = closed_at - interval '11 days' WHERE id = $1`, [c.id]);
-      const late = await as('supplier', 'mutation($input: CaseReasonInput!) { reopenCase(input: $input) { id } }', { input: { caseId: c.id, comment: 'Again' } });
+      const late = await as('supplier', 'mutation($input: CaseReasonInput!) { reopenCase(input: $input) { id } }', {
+        input: { caseId: c.id, comment: 'Again' },
+      });
       expect(late.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', reason: 'REOPEN_WINDOW_EXPIRED' });
       const followUp = await ok<{ raiseCase: { referencesCase: { id: string } } }>(
         'supplier',
@@ -565,7 +573,11 @@ describe.each(BUSES)('case exchange over the %s bus', (bus) => {
       ['an empty subject', { subject: '  ' }, 'subject'],
       ['an empty description', { description: '' }, 'description'],
       ['an unknown desk', { deskId: 'no-such-desk' }, 'deskId'],
-      ['an MPAN with a wrong check digit', { evidence: { mpans: [LONDON_MPAN.slice(0, 12) + String((Number(LONDON_MPAN[12]) + 1) % 10)] } }, 'evidence.mpans[0]'],
+      [
+        'an MPAN with a wrong check digit',
+        { evidence: { mpans: [LONDON_MPAN.slice(0, 12) + String((Number(LONDON_MPAN[12]) + 1) % 10)] } },
+        'evidence.mpans[0]',
+      ],
       ['a URL that is not http(s)', { evidence: { urls: ['javascript:alert(1)'] } }, 'evidence.urls[0]'],
       ['an over-long subject', { subject: 'x'.repeat(201) }, 'subject'],
     ])('raising with %s is BAD_USER_INPUT on %s', async (_label, change, field) => {

@@ -146,10 +146,14 @@ describe('a worker killed between sending and recording', () => {
     expect(receiver.tickets.has(stranded!.id)).toBe(true);
 
     await workersHere(2, 'survivor');
-    const delivered = await waitFor(async () => {
-      const d = await deliveryOf(handoffId);
-      return d?.state === 'DELIVERED' ? d : null;
-    }, 'the retried delivery', 30_000);
+    const delivered = await waitFor(
+      async () => {
+        const d = await deliveryOf(handoffId);
+        return d?.state === 'DELIVERED' ? d : null;
+      },
+      'the retried delivery',
+      30_000,
+    );
     expect(delivered.attempts.map((a) => [a.outcome, a.worker.split('/')[0]])).toEqual([
       ['LEASE_EXPIRED', 'doomed'],
       ['DELIVERED', 'survivor'],
@@ -178,10 +182,14 @@ describe('lost attempts count', () => {
     );
     await db('delivery').query(`INSERT INTO delivery.attempts (delivery_id, attempt, worker, outcome) VALUES ($1, 8, 'ghost/w1', 'IN_FLIGHT')`, [queued.id]);
     await workersHere(1, 'reaper');
-    const dead = await waitFor(async () => {
-      const d = await deliveryOf(handoffId);
-      return d?.state === 'DEAD' ? d : null;
-    }, 'the dead letter', 30_000);
+    const dead = await waitFor(
+      async () => {
+        const d = await deliveryOf(handoffId);
+        return d?.state === 'DEAD' ? d : null;
+      },
+      'the dead letter',
+      30_000,
+    );
     expect(dead.attempts.map((a) => a.outcome)).toEqual(['LEASE_EXPIRED', 'ATTEMPT_LIMIT']);
     expect(receiver.requests.filter((r) => r.path === '/hooks/lost')).toEqual([]);
   });
@@ -197,13 +205,17 @@ describe('several workers in several processes', () => {
     await Promise.all([workersHere(2, 'here-a'), workersHere(2, 'here-b'), workerProcess(2, 'there')]);
 
     const total = cases.length * perCase;
-    await waitFor(async () => {
-      const [row] = (await db('delivery').query(
-        `SELECT count(*)::int AS n FROM delivery.deliveries WHERE state = 'DELIVERED' AND desk_id = $1 AND event_type = 'ticket.updated' AND case_reference LIKE 'CPSD-%'`,
-        [DESK],
-      )) as { n: number }[];
-      return receiver.requests.filter((r) => r.path === '/hooks/many').length >= total && row.n >= total;
-    }, `${total} deliveries`, 30_000);
+    await waitFor(
+      async () => {
+        const [row] = (await db('delivery').query(
+          `SELECT count(*)::int AS n FROM delivery.deliveries WHERE state = 'DELIVERED' AND desk_id = $1 AND event_type = 'ticket.updated' AND case_reference LIKE 'CPSD-%'`,
+          [DESK],
+        )) as { n: number }[];
+        return receiver.requests.filter((r) => r.path === '/hooks/many').length >= total && row.n >= total;
+      },
+      `${total} deliveries`,
+      30_000,
+    );
 
     const requests = receiver.requests.filter((r) => r.path === '/hooks/many');
     expect(requests).toHaveLength(total);

@@ -183,7 +183,11 @@ describe('a hand-off to an LDSO MPAS help desk whose contact method is a shared 
     await ok('mpasAgent', 'mutation($input: AcknowledgeHandoffInput!) { acknowledgeHandoff(input: $input) { id } }', {
       input: { handoffId, externalReference: 'LPN-5521' },
     });
-    const update = await waitFor(() => sink.messages().find((m) => m.recipients.includes(MAILBOX) && m.messageId !== firstEmail.messageId), 'the update email', 20_000);
+    const update = await waitFor(
+      () => sink.messages().find((m) => m.recipients.includes(MAILBOX) && m.messageId !== firstEmail.messageId),
+      'the update email',
+      20_000,
+    );
     expect(update.inReplyTo).toBe(`<${incident.reference}@cpsd.example>`);
     expect(update.text).toContain('Your reference: LPN-5521');
 

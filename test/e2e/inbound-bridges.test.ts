@@ -31,7 +31,6 @@ afterAll(async () => {
 describe('the product runs its inbound bridges when their ports are configured', () => {
   let incident: { id: string; reference: string };
 
-
   it('a real SMTP reply to the product’s receiver becomes a comment visible through the gateway', async () => {
     ({ raiseCase: incident } = await ok<{ raiseCase: { id: string; reference: string } }>(
       'supplier',

@@ -160,11 +160,11 @@ describe.each(BUSES)('major incidents over the %s bus', (bus) => {
     let britishGasEntry: string;
 
     it('a participant subscribes its own people; subscribing the same address again updates it', async () => {
-      const first = await ok<{ subscribeToMajorIncidentComms: { id: string; services: string[]; address: string; name: string; organisation: { id: string } } }>(
-        'britishGas',
-        `mutation($input: MajorIncidentCommsSubscriptionInput!) { subscribeToMajorIncidentComms(input: $input) { ${ENTRY} } }`,
-        { input: { services: ['DIP'], address: ' ops.mi@BritishGas.EXAMPLE ', name: 'MI duty manager' } },
-      );
+      const first = await ok<{
+        subscribeToMajorIncidentComms: { id: string; services: string[]; address: string; name: string; organisation: { id: string } };
+      }>('britishGas', `mutation($input: MajorIncidentCommsSubscriptionInput!) { subscribeToMajorIncidentComms(input: $input) { ${ENTRY} } }`, {
+        input: { services: ['DIP'], address: ' ops.mi@BritishGas.EXAMPLE ', name: 'MI duty manager' },
+      });
       expect(first.subscribeToMajorIncidentComms).toMatchObject({
         services: ['DIP'],
         address: ADDRESSES[0],
@@ -288,7 +288,10 @@ describe.each(BUSES)('major incidents over the %s bus', (bus) => {
         code: 'BAD_USER_INPUT',
         field: 'validityChecks',
       });
-      expect(errorOf(await propose('elexonAgent', cases.britishGas.id, { ...valid, services: [] }))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'services' });
+      expect(errorOf(await propose('elexonAgent', cases.britishGas.id, { ...valid, services: [] }))).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        field: 'services',
+      });
       expect(errorOf(await propose('elexonAgent', cases.britishGas.id, { ...valid, title: `Outage affecting ${MPAN}` }))).toMatchObject({
         code: 'BAD_USER_INPUT',
         field: 'title',
@@ -408,7 +411,12 @@ describe.each(BUSES)('major incidents over the %s bus', (bus) => {
       expect(agentView.linkedCases.map((c) => c.id)).toEqual([cases.eonNext.id, cases.npower.id]);
       // A linked case cannot be proposed on its own.
       await triage('elexonAgent', cases.eonNext.id);
-      const separate = await propose('elexonAgent', cases.eonNext.id, { title: 'DIP', services: ['DIP'], validityChecks: ['SECURITY'], thresholds: THRESHOLDS });
+      const separate = await propose('elexonAgent', cases.eonNext.id, {
+        title: 'DIP',
+        services: ['DIP'],
+        validityChecks: ['SECURITY'],
+        thresholds: THRESHOLDS,
+      });
       expect(errorOf(separate)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'caseId', majorIncidentId: mi.id });
     });
 
@@ -595,7 +603,9 @@ describe.each(BUSES)('major incidents over the %s bus', (bus) => {
         referencesCase: { id: cases.britishGas.id },
       });
       const problemId = raised.raiseProblemFromPir.problemCase!.id;
-      const again = await ok<{ raiseProblemFromPir: MiView }>('elexonMim', `mutation($id: ID!) { raiseProblemFromPir(id: $id) { ${MI_FIELDS} } }`, { id: mi.id });
+      const again = await ok<{ raiseProblemFromPir: MiView }>('elexonMim', `mutation($id: ID!) { raiseProblemFromPir(id: $id) { ${MI_FIELDS} } }`, {
+        id: mi.id,
+      });
       expect(again.raiseProblemFromPir.problemCase?.id).toBe(problemId);
       const agentView = await ok<{ case: { description: string; subject: string; referencesCase: { id: string } } }>(
         'elexonAgent',

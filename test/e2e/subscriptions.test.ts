@@ -199,7 +199,7 @@ describe.each(BUSES)('subscriptions over the %s bus', (bus) => {
       const subs = Array.from({ length: 21 }, () => subscribe(client, CASE_EVENTS, { caseId: c.id }));
       await waitFor(() => subs[20].received.done, 'the 21st refusal');
       expect(JSON.stringify(subs[20].received.errors)).toMatch(/At most 20/);
-      subs.forEach((s) => s.stop());
+      for (const s of subs) s.stop();
     });
 
     it('a browser origin that is not allowed cannot open a socket', async () => {

@@ -503,15 +503,19 @@ describe('outbound: a hand-off to UK Power Networks, whose desk takes tickets ov
       externalReference: string | null;
       attempts: { outcome: string; httpStatus: number | null; retryAfterMs: number | null }[];
     };
-    const delivery = await waitFor(async () => {
-      const { deliveries } = await ok<{ deliveries: { edges: { node: DeliveryView }[] } }>(
-        'admin',
-        `query($filter: DeliveryFilter) { deliveries(filter: $filter, first: 10) { edges { node { id state externalReference attempts { outcome httpStatus retryAfterMs } } } } }`,
-        { filter: { deskId: PARTNER_DESK } },
-      );
-      const found = deliveries.edges.map((e) => e.node).find((d) => d.state === 'DELIVERED');
-      return found ?? null;
-    }, 'the delivered ticket', 30_000);
+    const delivery = await waitFor(
+      async () => {
+        const { deliveries } = await ok<{ deliveries: { edges: { node: DeliveryView }[] } }>(
+          'admin',
+          `query($filter: DeliveryFilter) { deliveries(filter: $filter, first: 10) { edges { node { id state externalReference attempts { outcome httpStatus retryAfterMs } } } } }`,
+          { filter: { deskId: PARTNER_DESK } },
+        );
+        const found = deliveries.edges.map((e) => e.node).find((d) => d.state === 'DELIVERED');
+        return found ?? null;
+      },
+      'the delivered ticket',
+      30_000,
+    );
     expect(delivery.attempts.map((a) => [a.outcome, a.httpStatus])).toEqual([
       ['RETRY', 500],
       ['RETRY', 500],

@@ -148,13 +148,9 @@ beforeAll(async () => {
   await ok('elexonAgent', 'mutation($input: TriageCaseInput!) { triageCase(input: $input) { id } }', {
     input: { caseId: raiseCase.id, type: 'INCIDENT', impact: 'LOW', urgency: 'MEDIUM' },
   });
-  const { handOffCase } = await ok<{ handOffCase: CaseView }>(
-    'elexonAgent',
-    `mutation($input: HandOffCaseInput!) { handOffCase(input: $input) { ${CASE} } }`,
-    {
-      input: { caseId: raiseCase.id, toDeskId: MPAS_DESK, reason: 'MPAS shows the wrong supplier' },
-    },
-  );
+  const { handOffCase } = await ok<{ handOffCase: CaseView }>('elexonAgent', `mutation($input: HandOffCaseInput!) { handOffCase(input: $input) { ${CASE} } }`, {
+    input: { caseId: raiseCase.id, toDeskId: MPAS_DESK, reason: 'MPAS shows the wrong supplier' },
+  });
   handedOff = handOffCase;
 });
 

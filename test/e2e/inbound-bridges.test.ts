@@ -6,7 +6,7 @@
  */
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callers, startTestProduct, type TestProduct } from './harness';
+import { callers, signIn, startTestProduct, type TestProduct } from './harness';
 
 const MPAS_DESK = 'ukpn-lpn-mpas';
 const MAILBOX = 'mpas.lpn@ukpn.example';
@@ -17,8 +17,14 @@ const { ok } = callers(() => t, tokens);
 
 beforeAll(async () => {
   t = await startTestProduct({ EMAIL_INBOUND_PORT: '0', TMF621_PORT: '0', EMAIL_REPLY_TO: 'replies@cpsd.example', DELIVERY_WORKERS: '0' });
-  tokens.supplier = await t.token({ sub: 'sally@britishgas.example', org: 'british-gas', roles: ['participant'] });
-  tokens.elexonAgent = await t.token({ sub: 'eve@elexon.example', org: 'elexon', roles: ['participant', 'desk_agent'], desks: ['elexon-service-desk'] });
+  await signIn(
+    t,
+    {
+      supplier: { sub: 'sally@britishgas.example', org: 'british-gas', roles: ['participant'] },
+      elexonAgent: { sub: 'eve@elexon.example', org: 'elexon', roles: ['participant', 'desk_agent'], desks: ['elexon-service-desk'] },
+    },
+    tokens,
+  );
   // The product started the email reply receiver and the TMF621 API (every case below needs them).
   expect(t.product.inbound.email?.port).toBeGreaterThan(0);
   expect(t.product.inbound.tmf621?.url).toMatch(/\/tmf-api\/troubleTicket\/v5$/);

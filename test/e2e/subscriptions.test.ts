@@ -8,7 +8,7 @@ import WebSocket from 'ws';
 import { configurePartnerAuth } from '../../gateway/auth';
 import { startGateway, type RunningGateway } from '../../gateway/server';
 import { loadConfig } from '../../platform/config';
-import { BUSES, busEnv, callers, startTestProduct, waitFor, type TestProduct } from './harness';
+import { BUSES, busEnv, callers, signIn, startTestProduct, waitFor, type TestProduct } from './harness';
 
 let t: TestProduct;
 const tokens: Record<string, string> = {};
@@ -89,10 +89,16 @@ const CASE_EVENTS = `subscription($caseId: ID!, $after: String) {
 describe.each(BUSES)('subscriptions over the %s bus', (bus) => {
   beforeAll(async () => {
     t = await startTestProduct(busEnv(bus));
-    tokens.supplier = await t.token({ sub: 'sally', org: 'british-gas' });
-    tokens.otherSupplier = await t.token({ sub: 'olga', org: 'eon-next' });
-    tokens.sibling = await t.token({ sub: 'sid', org: 'british-gas-business' });
-    tokens.elexonAgent = await t.token({ sub: 'eve', org: 'elexon', roles: ['participant', 'desk_agent'], desks: ['elexon-service-desk'] });
+    await signIn(
+      t,
+      {
+        supplier: { sub: 'sally', org: 'british-gas' },
+        otherSupplier: { sub: 'olga', org: 'eon-next' },
+        sibling: { sub: 'sid', org: 'british-gas-business' },
+        elexonAgent: { sub: 'eve', org: 'elexon', roles: ['participant', 'desk_agent'], desks: ['elexon-service-desk'] },
+      },
+      tokens,
+    );
   });
 
   afterAll(async () => {

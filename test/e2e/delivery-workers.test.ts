@@ -14,7 +14,7 @@ import { devWebhookSecret } from '../../adapters/webhook/bridge';
 import { loadConfig, type DeliverySettings } from '../../platform/config';
 import { createOutboxWriter } from '../../platform/outbox';
 import { startDeliveryWorkers, type DeliveryWorkers } from '../../subgraphs/delivery/engine';
-import { startTestProduct, type TestProduct, waitFor as waitUntil } from './harness';
+import { startTestProduct, waitFor, type TestProduct } from './harness';
 import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -68,10 +68,6 @@ async function workerProcess(workers: number, name: string): Promise<ChildProces
     child.once('exit', (code) => reject(new Error(`worker process exited ${code}: ${output}`)));
   });
   return child;
-}
-
-function waitFor<T>(probe: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 30_000): Promise<T> {
-  return waitUntil(probe, what, timeoutMs);
 }
 
 /** Writes `ticket.updated` events to the partners outbox, as the partners subgraph does when a ticket changes. */
@@ -150,10 +146,14 @@ describe('a worker killed between sending and recording', () => {
     expect(receiver.tickets.has(stranded!.id)).toBe(true);
 
     await workersHere(2, 'survivor');
-    const delivered = await waitFor(async () => {
-      const d = await deliveryOf(handoffId);
-      return d?.state === 'DELIVERED' ? d : null;
-    }, 'the retried delivery');
+    const delivered = await waitFor(
+      async () => {
+        const d = await deliveryOf(handoffId);
+        return d?.state === 'DELIVERED' ? d : null;
+      },
+      'the retried delivery',
+      30_000,
+    );
     expect(delivered.attempts.map((a) => [a.outcome, a.worker.split('/')[0]])).toEqual([
       ['LEASE_EXPIRED', 'doomed'],
       ['DELIVERED', 'survivor'],
@@ -174,7 +174,7 @@ describe('lost attempts count', () => {
   it('a delivery whose workers keep dying is dead-lettered at the attempt limit, not retried for ever', async () => {
     const handoffId = randomUUID();
     await ticketEvents([{ caseId: randomUUID(), handoffId, state: 'OPEN', path: '/hooks/lost' }]);
-    const queued = await waitFor(() => deliveryOf(handoffId), 'the delivery');
+    const queued = await waitFor(() => deliveryOf(handoffId), 'the delivery', 30_000);
     // As if eight workers had each claimed it and died: the budget is spent, the last lease has run out.
     await db('delivery').query(
       `UPDATE delivery.deliveries SET state = 'IN_FLIGHT', attempts = 8, lease_token = gen_random_uuid(), lease_until = now() - interval '1 second' WHERE id = $1`,
@@ -182,10 +182,14 @@ describe('lost attempts count', () => {
     );
     await db('delivery').query(`INSERT INTO delivery.attempts (delivery_id, attempt, worker, outcome) VALUES ($1, 8, 'ghost/w1', 'IN_FLIGHT')`, [queued.id]);
     await workersHere(1, 'reaper');
-    const dead = await waitFor(async () => {
-      const d = await deliveryOf(handoffId);
-      return d?.state === 'DEAD' ? d : null;
-    }, 'the dead letter');
+    const dead = await waitFor(
+      async () => {
+        const d = await deliveryOf(handoffId);
+        return d?.state === 'DEAD' ? d : null;
+      },
+      'the dead letter',
+      30_000,
+    );
     expect(dead.attempts.map((a) => a.outcome)).toEqual(['LEASE_EXPIRED', 'ATTEMPT_LIMIT']);
     expect(receiver.requests.filter((r) => r.path === '/hooks/lost')).toEqual([]);
   });
@@ -201,13 +205,17 @@ describe('several workers in several processes', () => {
     await Promise.all([workersHere(2, 'here-a'), workersHere(2, 'here-b'), workerProcess(2, 'there')]);
 
     const total = cases.length * perCase;
-    await waitFor(async () => {
-      const [row] = (await db('delivery').query(
-        `SELECT count(*)::int AS n FROM delivery.deliveries WHERE state = 'DELIVERED' AND desk_id = $1 AND event_type = 'ticket.updated' AND case_reference LIKE 'CPSD-%'`,
-        [DESK],
-      )) as { n: number }[];
-      return receiver.requests.filter((r) => r.path === '/hooks/many').length >= total && row.n >= total;
-    }, `${total} deliveries`);
+    await waitFor(
+      async () => {
+        const [row] = (await db('delivery').query(
+          `SELECT count(*)::int AS n FROM delivery.deliveries WHERE state = 'DELIVERED' AND desk_id = $1 AND event_type = 'ticket.updated' AND case_reference LIKE 'CPSD-%'`,
+          [DESK],
+        )) as { n: number }[];
+        return receiver.requests.filter((r) => r.path === '/hooks/many').length >= total && row.n >= total;
+      },
+      `${total} deliveries`,
+      30_000,
+    );
 
     const requests = receiver.requests.filter((r) => r.path === '/hooks/many');
     expect(requests).toHaveLength(total);

@@ -10,12 +10,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { devWebhookSecret } from '../../adapters/webhook/bridge';
 import { makeMpan } from '../../schema/mpan';
 import { takeIn } from '../../subgraphs/delivery/intake';
-import { startTestProduct, type GraphQLResponse, type TestProduct, waitFor as waitUntil } from './harness';
+import { callers, signIn, startTestProduct, waitFor, withEnv, type Claims, type TestProduct } from './harness';
 import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver';
 
 let t: TestProduct;
 let receiver: WebhookReceiver;
+let restoreEnv: (() => void) | undefined;
 const tokens: Record<string, string> = {};
+const { as, ok } = callers(() => t, tokens);
 
 const MPAN = makeMpan('12', '0002330596');
 const KRAKEN_SECRET_ENV = 'CPSD_E2E_WEBHOOK_SECRET_KRAKEN';
@@ -53,20 +55,6 @@ interface DeliveryView {
     retryAfterMs: number | null;
     error: string | null;
   }[];
-}
-
-async function as<T = Record<string, unknown>>(who: string, query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>> {
-  return t.graphql<T>(query, { token: tokens[who], ...(variables ? { variables } : {}) });
-}
-
-async function ok<T = Record<string, unknown>>(who: string, query: string, variables?: Record<string, unknown>): Promise<T> {
-  const response = await as<T>(who, query, variables);
-  expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
-  return response.data as T;
-}
-
-function waitFor<T>(probe: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
-  return waitUntil(probe, what, timeoutMs);
 }
 
 async function deliveries(who: string, filter: Record<string, unknown>): Promise<DeliveryView[]> {
@@ -133,7 +121,7 @@ async function handOff(toDeskId: string): Promise<{ caseId: string; reference: s
 }
 
 beforeAll(async () => {
-  process.env[KRAKEN_SECRET_ENV] = KRAKEN_SECRET;
+  restoreEnv = withEnv({ [KRAKEN_SECRET_ENV]: KRAKEN_SECRET });
   receiver = await startWebhookReceiver({ secretFor: (path) => PATHS[path]?.secret ?? devWebhookSecret('unknown') });
   t = await startTestProduct({
     DELIVERY_WORKERS: '2',
@@ -145,7 +133,7 @@ beforeAll(async () => {
     DELIVERY_MAX_ATTEMPTS: '8',
     PUBLIC_URL: 'https://cpsd.example',
   });
-  const people: Record<string, Parameters<TestProduct['token']>[0]> = {
+  const people: Record<string, Claims> = {
     supplier: { sub: 'sally@britishgas.example', org: 'british-gas', roles: ['participant'] },
     elexonAgent: { sub: 'eve@elexon.example', org: 'elexon', roles: ['participant', 'desk_agent'], desks: ['elexon-service-desk'] },
     krakenAgent: { sub: 'kim@kraken.example', org: 'kraken', roles: ['participant', 'desk_agent'], desks: ['kraken-software-desk'] },
@@ -153,7 +141,7 @@ beforeAll(async () => {
     gridlinkAgent: { sub: 'gil@gridlink.example', org: 'gridlink', roles: ['participant', 'desk_agent'], desks: ['gridlink-dcp-desk'] },
     admin: { sub: 'ada@elexon.example', org: 'elexon', roles: ['cpsd_admin'] },
   };
-  for (const [who, claims] of Object.entries(people)) tokens[who] = await t.token(claims);
+  await signIn(t, people, tokens);
   await registerWebhook('kraken-software-desk', '/hooks/kraken', { secretEnv: KRAKEN_SECRET_ENV });
   await registerWebhook('gridlink-dcp-desk', '/hooks/gridlink');
   await registerWebhook('meterbridge-dcp-desk', '/hooks/meterbridge');
@@ -162,7 +150,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.stop();
   await receiver?.close();
-  delete process.env[KRAKEN_SECRET_ENV];
+  restoreEnv?.();
 });
 
 describe('a hand-off to a desk registered for signed webhooks', () => {

@@ -10,9 +10,8 @@ import { EmailBridge } from '../../adapters/email';
 import { startSmtpSink, type SmtpSink } from '../../adapters/email/__tests__/smtp-sink';
 import { demoMailboxDesks } from '../../adapters/email/senders';
 import { serviceApi } from '../../adapters/gateway-api';
-import type { Role } from '../../schema/enums';
 import { makeMpan } from '../../schema/mpan';
-import { startTestProduct, type TestProduct, waitFor as waitUntil } from './harness';
+import { callers, serviceTokens, signIn, startTestProduct, waitFor, withEnv, type Claims, type TestProduct } from './harness';
 
 const LONDON_MPAN = makeMpan('12', '0004417263');
 const MPAS_DESK = 'ukpn-lpn-mpas';
@@ -22,17 +21,8 @@ let t: TestProduct;
 let sink: SmtpSink;
 let receiver: Awaited<ReturnType<EmailBridge['startReceiver']>>;
 const tokens: Record<string, string> = {};
-const saved: Record<string, string | undefined> = {};
-
-async function ok<T>(who: string, query: string, variables?: Record<string, unknown>): Promise<T> {
-  const response = await t.graphql<T>(query, { token: tokens[who], ...(variables ? { variables } : {}) });
-  expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
-  return response.data as T;
-}
-
-function waitFor<T>(probe: () => Promise<T | null | undefined | false> | T | null | undefined | false, what: string, timeoutMs = 20_000): Promise<T> {
-  return waitUntil(probe, what, timeoutMs);
-}
+const { ok } = callers(() => t, tokens);
+let restoreEnv: (() => void) | undefined;
 
 /** Sends a reply with nodemailer to our receiver; resolves with the server's answer, or its refusal code. */
 async function reply(options: {
@@ -65,22 +55,19 @@ const CASE = `id reference state comments { body visibility author } handoffs { 
 beforeAll(async () => {
   sink = await startSmtpSink();
   // The product's bridges read the relay from the environment (adapters/email/index.ts).
-  for (const [key, value] of Object.entries({
+  restoreEnv = withEnv({
     SMTP_HOST: sink.host,
     SMTP_PORT: String(sink.port),
     EMAIL_FROM: 'CPSD <cpsd@cpsd.example>',
     EMAIL_REPLY_TO: 'replies@cpsd.example',
-  })) {
-    saved[key] = process.env[key];
-    process.env[key] = value;
-  }
+  });
   t = await startTestProduct({ PUBLIC_URL: 'https://cpsd.example', DELIVERY_BACKOFF_BASE_MS: '100' });
-  const people: Record<string, Parameters<TestProduct['token']>[0]> = {
+  const people: Record<string, Claims> = {
     supplier: { sub: 'sally@britishgas.example', org: 'british-gas', roles: ['participant'] },
     elexonAgent: { sub: 'eve@elexon.example', org: 'elexon', roles: ['participant', 'desk_agent'], desks: ['elexon-service-desk'] },
     mpasAgent: { sub: 'lpn.agent@ukpn.example', org: 'ukpn-lpn', roles: ['participant', 'desk_agent'], desks: [MPAS_DESK] },
   };
-  for (const [who, claims] of Object.entries(people)) tokens[who] = await t.token(claims);
+  await signIn(t, people, tokens);
   // The reply receiver, calling the API as a desk agent of the desk that wrote (a service identity per desk).
   const bridge = new EmailBridge({
     smtp: { host: sink.host, port: sink.port },
@@ -90,7 +77,7 @@ beforeAll(async () => {
   });
   const api = serviceApi({
     url: t.gatewayUrl,
-    tokenFor: (identity) => t.token({ sub: identity.subject, org: identity.organisationId, roles: identity.roles as `${Role}`[], desks: identity.deskIds }),
+    tokenFor: serviceTokens(t),
   });
   receiver = await bridge.startReceiver(api);
 });
@@ -99,10 +86,7 @@ afterAll(async () => {
   await receiver?.stop();
   await t?.stop();
   await sink?.close();
-  for (const [key, value] of Object.entries(saved)) {
-    if (value === undefined) delete process.env[key];
-    else process.env[key] = value;
-  }
+  restoreEnv?.();
 });
 
 describe('a hand-off to an LDSO MPAS help desk whose contact method is a shared mailbox', () => {
@@ -125,7 +109,7 @@ describe('a hand-off to an LDSO MPAS help desk whose contact method is a shared 
     await ok('elexonAgent', 'mutation($input: HandOffCaseInput!) { handOffCase(input: $input) { id } }', {
       input: { caseId: incident.id, toDeskId: MPAS_DESK, reason: `MPAS shows ${LONDON_MPAN} registered to the wrong supplier` },
     });
-    const message = await waitFor(() => sink.messages().find((m) => m.recipients.includes(MAILBOX)), 'the hand-off email');
+    const message = await waitFor(() => sink.messages().find((m) => m.recipients.includes(MAILBOX)), 'the hand-off email', 20_000);
     firstEmail = { messageId: message.messageId!, subject: message.subject! };
     expect(message.subject).toMatch(new RegExp(`^\\[${incident.reference}\\] Registration stuck for 12\\*{11}$`));
     expect(message.messageId).toMatch(new RegExp(`^<${incident.reference}\\.[0-9a-f-]{36}@cpsd\\.example>$`));
@@ -199,7 +183,11 @@ describe('a hand-off to an LDSO MPAS help desk whose contact method is a shared 
     await ok('mpasAgent', 'mutation($input: AcknowledgeHandoffInput!) { acknowledgeHandoff(input: $input) { id } }', {
       input: { handoffId, externalReference: 'LPN-5521' },
     });
-    const update = await waitFor(() => sink.messages().find((m) => m.recipients.includes(MAILBOX) && m.messageId !== firstEmail.messageId), 'the update email');
+    const update = await waitFor(
+      () => sink.messages().find((m) => m.recipients.includes(MAILBOX) && m.messageId !== firstEmail.messageId),
+      'the update email',
+      20_000,
+    );
     expect(update.inReplyTo).toBe(`<${incident.reference}@cpsd.example>`);
     expect(update.text).toContain('Your reference: LPN-5521');
 

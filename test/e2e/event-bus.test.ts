@@ -19,11 +19,10 @@ import { generateIdentityKeyPair, IdentityTokenVerifier } from '../../platform/i
 import { Lifecycle } from '../../platform/lifecycle';
 import { createOutboxWriter, outboxMigration, startOutboxRelay } from '../../platform/outbox';
 import { startSubgraph, type SubgraphDefinition } from '../../platform/subgraph';
-import { SERVER_URL } from './harness';
+import { NATS_URL, SERVER_URL, waitFor } from './harness';
 
 const DATABASE = `cpsd_bus_e2e_${process.pid}_${Date.now().toString(36)}`;
 const OUTBOX_SCHEMA = 'outbox_test';
-const NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 /** This run's own stream and subjects (deleted at the end), so runs never see each other's events. */
 const NATS_RUN = `${process.pid}_${randomUUID().slice(0, 8)}`;
 const NATS_STREAM = `CPSD_E2E_${NATS_RUN}`;
@@ -99,14 +98,6 @@ function draft(type: string, caseId: string | null = null): Omit<ExchangeEvent, 
 
 function uniqueName(prefix: string): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;
-}
-
-async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 function expectIncreasing(events: DeliveredEvent[]): void {

@@ -23,7 +23,7 @@ describe('me: the principal the gateway established', () => {
     expect(status).toBe(200);
     expect(errors).toBeUndefined();
     expect(data?.me).toMatchObject({ subject: 'alice', kind: 'USER', roles: ['PARTICIPANT'], organisation: { id: 'ukpn' } });
-    const visible = (data?.me.visibleOrganisations as { id: string }[]).map((o) => o.id).sort();
+    const visible = ((data?.me?.visibleOrganisations ?? []) as { id: string }[]).map((o) => o.id).sort();
     expect(visible).toEqual(['ukpn', 'ukpn-epn', 'ukpn-lpn', 'ukpn-spn']);
   });
 

@@ -7,12 +7,23 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
+import { Client } from 'pg';
 import { loadConfig } from '../../platform/config';
 import { dropDatabase } from '../../platform/db';
 import type { Role } from '../../schema/enums';
 import { startProduct, type RunningProduct } from '../../cli/product';
 
 export const SERVER_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
+
+/** The event buses the product runs on: the PostgreSQL outbox bus (the default) and NATS JetStream. */
+export const BUSES = ['postgres', 'nats'] as const;
+export type Bus = (typeof BUSES)[number];
+
+/** The environment that starts the product on `bus` (NATS at TEST_NATS_URL, or the machine's 127.0.0.1:4222). */
+export function busEnv(bus: Bus): NodeJS.ProcessEnv {
+  return bus === 'nats' ? { CPSD_BUS: 'nats', NATS_URL } : { CPSD_BUS: 'postgres' };
+}
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
   status: number;
@@ -33,6 +44,13 @@ export interface TestProduct {
     query: string,
     options?: { token?: string; variables?: Record<string, unknown>; url?: string; headers?: Record<string, string> },
   ): Promise<GraphQLResponse<T>>;
+  /** The event bus this product runs on. */
+  bus: Bus;
+  /**
+   * Waits until the durable consumer `name` has acknowledged (handled) every event up to `sequence`: its offset in
+   * `cpsd_bus.consumer_offsets`, or its JetStream ack floor with nothing pending.
+   */
+  waitForConsumer(name: string, sequence: string, timeoutMs?: number): Promise<void>;
   /** The development JWKS the gateway serves. */
   graphqlJwks(): Promise<{ keys: Record<string, unknown>[] }>;
   stop(): Promise<void>;
@@ -75,6 +93,11 @@ export async function startTestProduct(env: NodeJS.ProcessEnv = {}): Promise<Tes
       const body = (await response.json()) as { data?: never; errors?: never };
       return { status: response.status, data: body.data, errors: body.errors, headers: response.headers };
     },
+    bus: config.bus as Bus,
+    waitForConsumer: (name, sequence, timeoutMs = 10_000) =>
+      config.bus === 'nats'
+        ? natsConsumerCaughtUp(config.natsUrl, config.natsStream, name, sequence, timeoutMs)
+        : postgresConsumerCaughtUp(product.databaseUrl, name, sequence, timeoutMs),
     graphqlJwks: async () => (await (await fetch(`${product.gateway.http.url}/.well-known/jwks.json`)).json()) as { keys: Record<string, unknown>[] },
     stop: async () => {
       await product.stop();
@@ -94,17 +117,60 @@ async function deleteNatsStream(url: string, stream: string): Promise<void> {
   }
 }
 
-/** Polls `probe` every 100 ms until it returns something truthy (returned), or fails after `timeoutMs`. */
+async function natsConsumerCaughtUp(url: string, stream: string, name: string, sequence: string, timeoutMs: number): Promise<void> {
+  const nc = await connect({ servers: url });
+  try {
+    const jsm = await jetstreamManager(nc);
+    await waitFor(
+      async () => {
+        const info = await jsm.consumers.info(stream, name);
+        return info.ack_floor.stream_seq >= Number(sequence) && info.num_ack_pending === 0;
+      },
+      `consumer ${name} to acknowledge event ${sequence}`,
+      timeoutMs,
+    );
+  } finally {
+    await nc.close();
+  }
+}
+
+async function postgresConsumerCaughtUp(databaseUrl: string, name: string, sequence: string, timeoutMs: number): Promise<void> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await waitFor(
+      async () => {
+        const { rows } = await client.query<{ caught_up: boolean }>(
+          'SELECT sequence >= $2::bigint AS caught_up FROM cpsd_bus.consumer_offsets WHERE consumer = $1',
+          [name, sequence],
+        );
+        return rows[0]?.caught_up === true;
+      },
+      `consumer ${name} to acknowledge event ${sequence}`,
+      timeoutMs,
+    );
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Polls `probe` every `intervalMs` (100 ms) until it returns something truthy (returned), or fails after `timeoutMs`
+ * (10 s).
+ */
 export async function waitFor<T>(
   probe: () => Promise<T | null | undefined | false> | T | null | undefined | false,
   what: string,
-  timeoutMs: number,
+  timeoutMs = 10_000,
+  intervalMs = 100,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
     if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
+
+export * from './support/graphql';

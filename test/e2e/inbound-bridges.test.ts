@@ -6,24 +6,28 @@
  */
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestProduct, type TestProduct } from './harness';
+import { callers, signIn, startTestProduct, type TestProduct } from './harness';
 
 const MPAS_DESK = 'ukpn-lpn-mpas';
 const MAILBOX = 'mpas.lpn@ukpn.example';
 
 let t: TestProduct;
 const tokens: Record<string, string> = {};
-
-async function ok<T>(who: string, query: string, variables?: Record<string, unknown>): Promise<T> {
-  const response = await t.graphql<T>(query, { token: tokens[who], ...(variables ? { variables } : {}) });
-  expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
-  return response.data as T;
-}
+const { ok } = callers(() => t, tokens);
 
 beforeAll(async () => {
   t = await startTestProduct({ EMAIL_INBOUND_PORT: '0', TMF621_PORT: '0', EMAIL_REPLY_TO: 'replies@cpsd.example', DELIVERY_WORKERS: '0' });
-  tokens.supplier = await t.token({ sub: 'sally@britishgas.example', org: 'british-gas', roles: ['participant'] });
-  tokens.elexonAgent = await t.token({ sub: 'eve@elexon.example', org: 'elexon', roles: ['participant', 'desk_agent'], desks: ['elexon-service-desk'] });
+  await signIn(
+    t,
+    {
+      supplier: { sub: 'sally@britishgas.example', org: 'british-gas', roles: ['participant'] },
+      elexonAgent: { sub: 'eve@elexon.example', org: 'elexon', roles: ['participant', 'desk_agent'], desks: ['elexon-service-desk'] },
+    },
+    tokens,
+  );
+  // The product started the email reply receiver and the TMF621 API (every case below needs them).
+  expect(t.product.inbound.email?.port).toBeGreaterThan(0);
+  expect(t.product.inbound.tmf621?.url).toMatch(/\/tmf-api\/troubleTicket\/v5$/);
 });
 
 afterAll(async () => {
@@ -32,11 +36,6 @@ afterAll(async () => {
 
 describe('the product runs its inbound bridges when their ports are configured', () => {
   let incident: { id: string; reference: string };
-
-  it('starts the email reply receiver and the TMF621 API', () => {
-    expect(t.product.inbound.email?.port).toBeGreaterThan(0);
-    expect(t.product.inbound.tmf621?.url).toMatch(/\/tmf-api\/troubleTicket\/v5$/);
-  });
 
   it('a real SMTP reply to the product’s receiver becomes a comment visible through the gateway', async () => {
     ({ raiseCase: incident } = await ok<{ raiseCase: { id: string; reference: string } }>(

@@ -9,10 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSmtpSink, type SmtpSink } from '../../adapters/email/__tests__/smtp-sink';
 import { serviceApi } from '../../adapters/gateway-api';
 import type { DeliveredEvent } from '../../platform/events';
-import type { Role } from '../../schema/enums';
 import { makeMpan } from '../../schema/mpan';
 import { fanOutComms } from '../../subgraphs/delivery/comms';
-import { startTestProduct, type TestProduct, waitFor as waitUntil } from './harness';
+import { callers, serviceTokens, signIn, startTestProduct, waitFor, withEnv, type Claims, type TestProduct } from './harness';
 
 const MPAN = makeMpan('12', '0002330596');
 const DESCRIPTION = 'Since 08:10 our gateway 10.20.30.40 gets no acknowledgements from the DIP';
@@ -24,50 +23,35 @@ const UPDATE_TEXT = 'A fix is being deployed to the DIP message brokers; deliver
 let t: TestProduct;
 let sink: SmtpSink;
 const tokens: Record<string, string> = {};
-const saved: Record<string, string | undefined> = {};
+const { ok } = callers(() => t, tokens);
+let restoreEnv: (() => void) | undefined;
 let miId: string;
-
-async function ok<T>(who: string, query: string, variables?: Record<string, unknown>): Promise<T> {
-  const response = await t.graphql<T>(query, { token: tokens[who], ...(variables ? { variables } : {}) });
-  expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
-  return response.data as T;
-}
-
-function waitFor<T>(probe: () => Promise<T | null | undefined | false> | T | null | undefined | false, what: string, timeoutMs = 20_000): Promise<T> {
-  return waitUntil(probe, what, timeoutMs);
-}
 
 const mailTo = (address: string) => sink.messages().filter((m) => m.recipients.includes(address));
 
 beforeAll(async () => {
   sink = await startSmtpSink();
-  for (const [key, value] of Object.entries({
+  restoreEnv = withEnv({
     SMTP_HOST: sink.host,
     SMTP_PORT: String(sink.port),
     EMAIL_FROM: 'CPSD <cpsd@cpsd.example>',
     EMAIL_REPLY_TO: 'replies@cpsd.example',
-  })) {
-    saved[key] = process.env[key];
-    process.env[key] = value;
-  }
+  });
   t = await startTestProduct({ PUBLIC_URL: 'https://cpsd.example', DELIVERY_BACKOFF_BASE_MS: '100' });
-  const people: Record<string, Parameters<TestProduct['token']>[0]> = {
+  const people: Record<string, Claims> = {
     britishGas: { sub: 'bella@britishgas.example', org: 'british-gas' },
     eonNext: { sub: 'ed@eonnext.example', org: 'eon-next' },
     elexonAgent: { sub: 'eve@elexon.example', org: 'elexon', roles: ['participant', 'desk_agent'], desks: ['elexon-service-desk'] },
     elexonMim: { sub: 'mim@elexon.example', org: 'elexon', roles: ['participant', 'major_incident_manager'] },
     admin: { sub: 'ada@cpsd.example', org: 'elexon', roles: ['participant', 'cpsd_admin'] },
   };
-  for (const [who, claims] of Object.entries(people)) tokens[who] = await t.token(claims);
+  await signIn(t, people, tokens);
 });
 
 afterAll(async () => {
   await t?.stop();
   await sink?.close();
-  for (const [key, value] of Object.entries(saved)) {
-    if (value === undefined) delete process.env[key];
-    else process.env[key] = value;
-  }
+  restoreEnv?.();
 });
 
 describe('MI comms go out through the email bridge', () => {
@@ -108,12 +92,12 @@ describe('MI comms go out through the email bridge', () => {
       id: miId,
       input: { note: 'DIP down for all publishers', initialUpdate: { body: PROMOTION_TEXT, statusPage: true } },
     });
-    await waitFor(() => DIP_ADDRESSES.every((a) => mailTo(a).length >= 1), 'the promotion emails');
+    await waitFor(() => DIP_ADDRESSES.every((a) => mailTo(a).length >= 1), 'the promotion emails', 20_000);
     await ok('elexonMim', 'mutation($id: ID!, $input: MajorIncidentUpdateInput!) { postMajorIncidentUpdate(id: $id, input: $input) { id } }', {
       id: miId,
       input: { body: UPDATE_TEXT, nextUpdateDueAt: new Date(Date.now() + 30 * 60_000).toISOString(), statusPage: true },
     });
-    await waitFor(() => DIP_ADDRESSES.every((a) => mailTo(a).length >= 2), 'the update emails');
+    await waitFor(() => DIP_ADDRESSES.every((a) => mailTo(a).length >= 2), 'the update emails', 20_000);
 
     for (const address of DIP_ADDRESSES) {
       const [promotion, update] = mailTo(address);
@@ -147,7 +131,7 @@ describe('MI comms go out through the email bridge', () => {
     expect(rows).toHaveLength(2);
     const api = serviceApi({
       url: t.gatewayUrl,
-      tokenFor: (i) => t.token({ sub: i.subject, org: i.organisationId, roles: i.roles as `${Role}`[], desks: i.deskIds }),
+      tokenFor: serviceTokens(t),
     });
     for (const row of rows) {
       const event: DeliveredEvent = {
@@ -162,7 +146,20 @@ describe('MI comms go out through the email bridge', () => {
       };
       expect(await fanOutComms(event, delivery, api, { publicUrl: 'https://cpsd.example' })).toBe(0);
     }
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // An email leaves only for a delivery: once every comms delivery there is has been sent (the four of the first
+    // fan-out, none queued behind them), nothing more can arrive.
+    await waitFor(
+      async () => {
+        const { deliveries } = await ok<{ deliveries: { edges: { node: { eventType: string; state: string } }[] } }>(
+          'admin',
+          '{ deliveries(first: 50) { edges { node { eventType state } } } }',
+        );
+        const comms = deliveries.edges.map((e) => e.node).filter((n) => n.eventType.startsWith('major_incident.'));
+        return comms.length === 4 && comms.every((n) => n.state === 'DELIVERED');
+      },
+      'every comms delivery to be sent',
+      20_000,
+    );
     for (const address of DIP_ADDRESSES) expect(mailTo(address)).toHaveLength(2);
   });
 

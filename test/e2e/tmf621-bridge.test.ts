@@ -16,7 +16,7 @@ import { serviceApi } from '../../adapters/gateway-api';
 import { startTmf621Server, tmf621Contract } from '../../adapters/tmf621';
 import { JwtVerifier } from '../../gateway/auth';
 import { makeMpan } from '../../schema/mpan';
-import { startTestProduct, type TestProduct, waitFor as waitUntil } from './harness';
+import { callers, serviceTokens, signIn, startTestProduct, waitFor, type Claims, type TestProduct } from './harness';
 
 const contract = tmf621Contract();
 const MPAN = makeMpan('19', '0001234567');
@@ -26,6 +26,7 @@ let t: TestProduct;
 let tmf: Awaited<ReturnType<typeof startTmf621Server>>;
 let partner: PartnerPeer;
 const tokens: Record<string, string> = {};
+const { ok } = callers(() => t, tokens);
 
 // ---- a partner's TMF621 system ----------------------------------------------------------------------------------
 
@@ -119,16 +120,6 @@ function expectTicket(body: unknown): void {
   expect(validate(body), JSON.stringify(validate.errors)).toBe(true);
 }
 
-async function gql<T>(who: string, query: string, variables?: Record<string, unknown>): Promise<T> {
-  const response = await t.graphql<T>(query, { token: tokens[who], ...(variables ? { variables } : {}) });
-  expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
-  return response.data as T;
-}
-
-function waitFor<T>(probe: () => Promise<T | null | undefined | false> | T | null | undefined | false, what: string, timeoutMs = 30_000): Promise<T> {
-  return waitUntil(probe, what, timeoutMs);
-}
-
 beforeAll(async () => {
   partner = await startPartner();
   t = await startTestProduct({
@@ -137,7 +128,7 @@ beforeAll(async () => {
     DELIVERY_TIMEOUT_MS: '1500',
     PUBLIC_URL: 'https://cpsd.example',
   });
-  const people: Record<string, Parameters<TestProduct['token']>[0]> = {
+  const people: Record<string, Claims> = {
     supplier: { sub: 'servicenow-client@britishgas.example', org: 'british-gas', roles: ['participant'] },
     otherSupplier: { sub: 'olga@eonnext.example', org: 'eon-next', roles: ['participant'] },
     elexonAgent: { sub: 'eve@elexon.example', org: 'elexon', roles: ['participant', 'desk_agent'], desks: ['elexon-service-desk'] },
@@ -145,7 +136,7 @@ beforeAll(async () => {
     ukpnSystem: { sub: 'ukpn-servicenow', org: 'ukpn', roles: ['desk_agent'], desks: [PARTNER_DESK] },
     admin: { sub: 'ops@elexon.example', org: 'elexon', roles: ['cpsd_admin'] },
   };
-  for (const [who, claims] of Object.entries(people)) tokens[who] = await t.token(claims);
+  await signIn(t, people, tokens);
   tmf = await startTmf621Server({
     port: 0,
     publicUrl: 'https://cpsd.example',
@@ -164,13 +155,7 @@ beforeAll(async () => {
       intervalMs: 300,
       api: serviceApi({
         url: t.gatewayUrl,
-        tokenFor: (identity) =>
-          t.token({
-            sub: identity.subject,
-            org: identity.organisationId,
-            roles: identity.roles as Parameters<TestProduct['token']>[0]['roles'],
-            desks: identity.deskIds,
-          }),
+        tokenFor: serviceTokens(t),
       }),
     },
   });
@@ -238,7 +223,7 @@ describe('inbound: a supplier’s system raises and works a case over TMF621', (
     ]);
     expect(created.note).toEqual([expect.objectContaining({ text: 'Raised from our ServiceNow.' })]);
     // Through the gateway: the supplier's case at the Elexon desk, with its evidence; the desk sees it too.
-    const { caseByReference } = await gql<{ caseByReference: { state: string; raisedBy: string; desk: { id: string }; evidence: { mpans: string[] } } }>(
+    const { caseByReference } = await ok<{ caseByReference: { state: string; raisedBy: string; desk: { id: string }; evidence: { mpans: string[] } } }>(
       'supplier',
       'query($r: String!) { caseByReference(reference: $r) { state raisedBy desk { id } evidence { mpans } } }',
       { r: created.id },
@@ -249,7 +234,7 @@ describe('inbound: a supplier’s system raises and works a case over TMF621', (
       desk: { id: 'elexon-service-desk' },
       evidence: { mpans: [MPAN] },
     });
-    const desk = await gql<{ caseByReference: { id: string } | null }>('elexonAgent', 'query($r: String!) { caseByReference(reference: $r) { id } }', {
+    const desk = await ok<{ caseByReference: { id: string } | null }>('elexonAgent', 'query($r: String!) { caseByReference(reference: $r) { id } }', {
       r: created.id,
     });
     expect(desk.caseByReference).not.toBeNull();
@@ -283,17 +268,17 @@ describe('inbound: a supplier’s system raises and works a case over TMF621', (
     expect(patched.status).toBe(200);
     expectTicket(patched.body);
     expect((patched.body.note as { text: string }[]).map((n) => n.text)).toEqual(['Raised from our ServiceNow.', 'The site is MPAN-registered since March.']);
-    const { caseByReference } = await gql<{ caseByReference: { comments: { body: string; visibility: string }[] } }>(
+    const { caseByReference } = await ok<{ caseByReference: { comments: { body: string; visibility: string }[] } }>(
       'elexonAgent',
       'query($r: String!) { caseByReference(reference: $r) { comments { body visibility } } }',
       { r: created.id },
     );
     expect(caseByReference.comments).toContainEqual({ body: 'The site is MPAN-registered since March.', visibility: 'CUSTOMER_VISIBLE' });
     // A work note written by the desk never becomes a TMF note.
-    await gql('elexonAgent', 'mutation($input: AddCommentInput!) { addComment(input: $input) { id } }', {
+    await ok('elexonAgent', 'mutation($input: AddCommentInput!) { addComment(input: $input) { id } }', {
       input: {
         caseId: (
-          await gql<{ caseByReference: { id: string } }>('elexonAgent', 'query($r: String!) { caseByReference(reference: $r) { id } }', { r: created.id })
+          await ok<{ caseByReference: { id: string } }>('elexonAgent', 'query($r: String!) { caseByReference(reference: $r) { id } }', { r: created.id })
         ).caseByReference.id,
         body: 'internal: check the DC',
         visibility: 'WORK_NOTE',
@@ -394,11 +379,11 @@ describe('hub notifications: a registered listener hears of its tickets’ statu
   afterAll(async () => listener?.close());
 
   const raise = (who: string, subject: string) =>
-    gql<{ raiseCase: { id: string; reference: string } }>(who, 'mutation($input: RaiseCaseInput!) { raiseCase(input: $input) { id reference } }', {
+    ok<{ raiseCase: { id: string; reference: string } }>(who, 'mutation($input: RaiseCaseInput!) { raiseCase(input: $input) { id reference } }', {
       input: { deskId: 'elexon-service-desk', category: 'MARKET_SYSTEMS', subject, description: 'Since 09:00', evidence: { mpans: [MPAN] } },
     }).then((d) => d.raiseCase);
   const triage = (caseId: string) =>
-    gql('elexonAgent', 'mutation($input: TriageCaseInput!) { triageCase(input: $input) { id } }', {
+    ok('elexonAgent', 'mutation($input: TriageCaseInput!) { triageCase(input: $input) { id } }', {
       input: { caseId, type: 'INCIDENT', impact: 'MEDIUM', urgency: 'HIGH' },
     });
   const eventsFor = (reference: string) => listener.events.filter((e) => (e.event as { troubleTicket: { id: string } }).troubleTicket.id === reference);
@@ -413,14 +398,14 @@ describe('hub notifications: a registered listener hears of its tickets’ statu
     failNext = 1;
     await triage(mine.id);
     await triage(theirs.id);
-    const inProgress = await waitFor(() => eventsFor(mine.reference)[0], 'the inProgress event');
-    await gql('elexonAgent', 'mutation($input: ResolveCaseInput!) { resolveCase(input: $input) { id } }', {
+    const inProgress = await waitFor(() => eventsFor(mine.reference)[0], 'the inProgress event', 30_000);
+    await ok('elexonAgent', 'mutation($input: ResolveCaseInput!) { resolveCase(input: $input) { id } }', {
       input: { caseId: mine.id, resolution: 'DIP certificate renewed' },
     });
-    await gql('elexonAgent', 'mutation($input: ResolveCaseInput!) { resolveCase(input: $input) { id } }', {
+    await ok('elexonAgent', 'mutation($input: ResolveCaseInput!) { resolveCase(input: $input) { id } }', {
       input: { caseId: theirs.id, resolution: 'DIP certificate renewed' },
     });
-    const resolved = await waitFor(() => eventsFor(mine.reference)[1], 'the resolved event');
+    const resolved = await waitFor(() => eventsFor(mine.reference)[1], 'the resolved event', 30_000);
 
     const validate = contract.schema('TroubleTicketStatusChangeEvent');
     for (const event of [inProgress, resolved]) {
@@ -440,23 +425,39 @@ describe('hub notifications: a registered listener hears of its tickets’ statu
       statusChangeReason: 'DIP certificate renewed',
     });
     expect(inProgress.eventId).not.toBe(resolved.eventId);
-    // Nothing about another organisation's case, and no status sent twice.
+    // Nothing about another organisation's case, and no status sent twice. Proven by a later change the hub must hear
+    // of: a new case of the registrant's (news), then its triage (news again). The triage event is sent by a poll
+    // after the one that sent the new case's event, which itself began after the resolved event was sent: a whole
+    // poll has compared this case since, and sends a repeat (or the other organisation's case) before ending.
+    const sentinel = await raise('supplier', 'Sentinel: meter reads late');
+    await waitFor(() => eventsFor(sentinel.reference)[0], 'the sentinel case’s first event', 30_000);
+    await triage(sentinel.id);
+    await waitFor(() => eventsFor(sentinel.reference)[1], 'the sentinel case’s triage event', 30_000);
     expect(eventsFor(theirs.reference)).toEqual([]);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(eventsFor(mine.reference)).toHaveLength(2);
 
     // Removed: the next change is not pushed.
     expect((await call('DELETE', `/hub/${hub.body.id}`, { token: tokens.supplier })).status).toBe(204);
     const count = listener.events.length;
-    await gql('supplier', 'mutation($input: CaseNoteInput!) { confirmResolution(input: $input) { id } }', { input: { caseId: mine.id } });
-    const { caseByReference } = await gql<{ caseByReference: { state: string } }>(
+    await ok('supplier', 'mutation($input: CaseNoteInput!) { confirmResolution(input: $input) { id } }', { input: { caseId: mine.id } });
+    const { caseByReference } = await ok<{ caseByReference: { state: string } }>(
       'supplier',
       'query($r: String!) { caseByReference(reference: $r) { state } }',
       { r: mine.reference },
     );
     expect(caseByReference.state).toBe('CLOSED');
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    expect(listener.events.length).toBe(count);
+    // Proven by a later change a new registration does hear of: registered after the close (the closed case is its
+    // baseline, not news), it is sent the sentinel case's resolution by a poll that began after the close; the
+    // removed registration was sent nothing in the meantime.
+    const later = await call('POST', '/hub', { token: tokens.supplier, body: { callback: listener.url, '@type': 'Hub' } });
+    expect(later.status).toBe(201);
+    await ok('elexonAgent', 'mutation($input: ResolveCaseInput!) { resolveCase(input: $input) { id } }', {
+      input: { caseId: sentinel.id, resolution: 'Reads caught up' },
+    });
+    await waitFor(() => eventsFor(sentinel.reference)[2], 'the sentinel case’s resolved event', 30_000);
+    const ticketOf = (e: Record<string, unknown>) => (e.event as { troubleTicket: { id: string; status: string } }).troubleTicket;
+    expect(listener.events.slice(count).map((e) => [ticketOf(e).id, ticketOf(e).status])).toEqual([[sentinel.reference, 'resolved']]);
+    expect((await call('DELETE', `/hub/${later.body.id}`, { token: tokens.supplier })).status).toBe(204);
   });
 });
 
@@ -469,7 +470,7 @@ describe('outbound: a hand-off to UK Power Networks, whose desk takes tickets ov
   let partnerTicket: Record<string, unknown> & { id: string };
 
   it('the engine creates one ticket on the partner’s endpoint through 500s, a 429 with Retry-After and a timeout', async () => {
-    const { raiseCase } = await gql<{ raiseCase: { id: string; reference: string } }>(
+    const { raiseCase } = await ok<{ raiseCase: { id: string; reference: string } }>(
       'supplier',
       'mutation($input: RaiseCaseInput!) { raiseCase(input: $input) { id reference } }',
       {
@@ -483,11 +484,11 @@ describe('outbound: a hand-off to UK Power Networks, whose desk takes tickets ov
       },
     );
     ({ id: caseId, reference } = raiseCase);
-    await gql('elexonAgent', 'mutation($input: TriageCaseInput!) { triageCase(input: $input) { id } }', {
+    await ok('elexonAgent', 'mutation($input: TriageCaseInput!) { triageCase(input: $input) { id } }', {
       input: { caseId, type: 'INCIDENT', impact: 'MEDIUM', urgency: 'HIGH' },
     });
     partner.script(['fail-500', 'create-then-500', 'rate-limit', 'hang']);
-    const { handOffCase } = await gql<{ handOffCase: { handoffs: { id: string }[] } }>(
+    const { handOffCase } = await ok<{ handOffCase: { handoffs: { id: string }[] } }>(
       'elexonAgent',
       'mutation($input: HandOffCaseInput!) { handOffCase(input: $input) { handoffs { id } } }',
       {
@@ -502,15 +503,19 @@ describe('outbound: a hand-off to UK Power Networks, whose desk takes tickets ov
       externalReference: string | null;
       attempts: { outcome: string; httpStatus: number | null; retryAfterMs: number | null }[];
     };
-    const delivery = await waitFor(async () => {
-      const { deliveries } = await gql<{ deliveries: { edges: { node: DeliveryView }[] } }>(
-        'admin',
-        `query($filter: DeliveryFilter) { deliveries(filter: $filter, first: 10) { edges { node { id state externalReference attempts { outcome httpStatus retryAfterMs } } } } }`,
-        { filter: { deskId: PARTNER_DESK } },
-      );
-      const found = deliveries.edges.map((e) => e.node).find((d) => d.state === 'DELIVERED');
-      return found ?? null;
-    }, 'the delivered ticket');
+    const delivery = await waitFor(
+      async () => {
+        const { deliveries } = await ok<{ deliveries: { edges: { node: DeliveryView }[] } }>(
+          'admin',
+          `query($filter: DeliveryFilter) { deliveries(filter: $filter, first: 10) { edges { node { id state externalReference attempts { outcome httpStatus retryAfterMs } } } } }`,
+          { filter: { deskId: PARTNER_DESK } },
+        );
+        const found = deliveries.edges.map((e) => e.node).find((d) => d.state === 'DELIVERED');
+        return found ?? null;
+      },
+      'the delivered ticket',
+      30_000,
+    );
     expect(delivery.attempts.map((a) => [a.outcome, a.httpStatus])).toEqual([
       ['RETRY', 500],
       ['RETRY', 500],
@@ -601,7 +606,7 @@ describe('outbound: a hand-off to UK Power Networks, whose desk takes tickets ov
     expectTmfError(await call('POST', '/listener/troubleTicketStatusChangeEvent', { body: { eventId: 'x' } }), 401);
     expectTmfError(await call('POST', '/listener/troubleTicketStatusChangeEvent', { token: tokens.ukpnSystem, body: { eventId: 'x' } }), 400);
 
-    const { case: seen } = await gql<{
+    const { case: seen } = await ok<{
       case: { handoffs: { id: string; state: string; externalReference: string; resolution: string }[]; timeline: { action: string }[] };
     }>('elexonAgent', 'query($id: ID!) { case(id: $id) { handoffs { id state externalReference resolution } timeline { action } } }', { id: caseId });
     expect(seen.handoffs).toEqual([{ id: handoffId, state: 'RESOLVED', externalReference: partnerTicket.id, resolution: 'Feeder repaired, supply restored' }]);
@@ -616,6 +621,7 @@ describe('outbound: a hand-off to UK Power Networks, whose desk takes tickets ov
       () =>
         partner.requests.find((r) => r.method === 'PATCH' && r.url.endsWith(`/troubleTicket/${partnerTicket.id}`) && JSON.parse(r.body).status === 'resolved'),
       'the PATCH to resolved',
+      30_000,
     );
     for (const patch of partner.requests.filter((r) => r.method === 'PATCH')) expect(contract.checkPatch(JSON.parse(patch.body))).toEqual([]);
   });

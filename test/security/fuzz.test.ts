@@ -267,7 +267,7 @@ it('graphql-ws: random, truncated, binary and mutated messages, subscribe before
       }),
       Buffer.from(Array.from({ length: int(256) }, () => int(256))),
       pick(WEIRD),
-      '{"type":"subscribe","id":"1","payload":{"query":' + '['.repeat(1 + int(5000)),
+      `{"type":"subscribe","id":"1","payload":{"query":${'['.repeat(1 + int(5000))}`,
     ]);
     const frames = random() < 0.2 ? [message, init] : random() < 0.5 ? [init, message, message] : [init, message];
     await wsSession(frames);

@@ -4,7 +4,7 @@
  * never refused because of the other's request.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestProduct, type GraphQLResponse, type TestProduct } from '../e2e/harness';
+import { signIn, startTestProduct, type GraphQLResponse, type TestProduct } from '../e2e/harness';
 
 let t: TestProduct;
 const tokens: Record<string, string> = {};
@@ -34,8 +34,14 @@ async function raised(who: string, input: Record<string, unknown>): Promise<Rais
 beforeAll(async () => {
   t = await startTestProduct();
   // The same subject at two organisations (each organisation's identity provider issues its own subjects).
-  tokens.ukpnAlice = await t.token({ sub: 'alice', org: 'ukpn', roles: ['participant'] });
-  tokens.britishGasAlice = await t.token({ sub: 'alice', org: 'british-gas', roles: ['participant'] });
+  await signIn(
+    t,
+    {
+      ukpnAlice: { sub: 'alice', org: 'ukpn', roles: ['participant'] },
+      britishGasAlice: { sub: 'alice', org: 'british-gas', roles: ['participant'] },
+    },
+    tokens,
+  );
 });
 
 afterAll(async () => {

@@ -11,7 +11,7 @@ import { Kind, parse, type ObjectTypeDefinitionNode } from 'graphql';
 import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { startTestProduct, type GraphQLResponse, type TestProduct } from '../e2e/harness';
+import { signIn, startTestProduct, type GraphQLResponse, type TestProduct } from '../e2e/harness';
 import { wsUrl } from './support/ws';
 
 type Operation = 'query' | 'mutation' | 'subscription';
@@ -191,11 +191,17 @@ async function run(who: string, operation: Operation, attack: Attack, target: Ta
 
 beforeAll(async () => {
   t = await startTestProduct();
-  tokens.ukpn = await t.token({ sub: 'uma', org: 'ukpn' });
-  tokens['ukpn-epn'] = await t.token({ sub: 'ella', org: 'ukpn-epn' });
-  tokens.child = await t.token({ sub: 'lee', org: 'ukpn-lpn' });
-  tokens.unrelated = await t.token({ sub: 'sally', org: 'british-gas' });
-  tokens.unrelatedAgent = await t.token({ sub: 'dan', org: 'dcc', roles: ['participant', 'desk_agent'], desks: ['dcc-service-desk'] });
+  await signIn(
+    t,
+    {
+      ukpn: { sub: 'uma', org: 'ukpn' },
+      'ukpn-epn': { sub: 'ella', org: 'ukpn-epn' },
+      child: { sub: 'lee', org: 'ukpn-lpn' },
+      unrelated: { sub: 'sally', org: 'british-gas' },
+      unrelatedAgent: { sub: 'dan', org: 'dcc', roles: ['participant', 'desk_agent'], desks: ['dcc-service-desk'] },
+    },
+    tokens,
+  );
   victims.ukpn = await raise('ukpn');
   victims['ukpn-epn'] = await raise('ukpn-epn');
   for (const who of ['unrelated', 'unrelatedAgent', 'child']) attackerCases[who] = (await raise(who)).caseId;

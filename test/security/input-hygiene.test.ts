@@ -5,10 +5,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SubgraphName } from '../../platform/config';
-import { startTestProduct, type GraphQLResponse, type TestProduct } from '../e2e/harness';
+import { callers, startTestProduct, type GraphQLResponse, type TestProduct } from '../e2e/harness';
 
 let t: TestProduct;
 const tokens: Record<string, string> = {};
+const { as, ok } = callers(() => t, tokens);
 let caseId: string;
 let majorIncidentId: string;
 
@@ -34,16 +35,6 @@ const HOSTILE: [label: string, text: string][] = [
   ['an unpaired high surrogate', 'broken \uD83D text'],
   ['an unpaired low surrogate', 'broken \uDE00 text'],
 ];
-
-async function as(who: string, query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse> {
-  return t.graphql(query, { token: tokens[who], ...(variables ? { variables } : {}) });
-}
-
-async function ok<T = Record<string, unknown>>(who: string, query: string, variables?: Record<string, unknown>): Promise<T> {
-  const response = await as(who, query, variables);
-  expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
-  return response.data as T;
-}
 
 function expectRefused(response: GraphQLResponse, field: string): void {
   expect(response.status).toBe(200);

@@ -5,10 +5,11 @@
  * comms cadence is 30–60 minutes (OM §5.19.1).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestProduct, type GraphQLResponse, type TestProduct } from '../e2e/harness';
+import { callers, errorOf, signIn, startTestProduct, type Claims, type TestProduct } from '../e2e/harness';
 
 let t: TestProduct;
 const tokens: Record<string, string> = {};
+const { as, ok } = callers(() => t, tokens);
 
 const MI_FIELDS = `id reference state reviewedBy lead { id } leadDesk { id } nextUpdateDueAt updates { kind body }
   case { id } linkedCases { id }`;
@@ -26,17 +27,6 @@ interface MiView {
   linkedCases: { id: string }[];
 }
 
-async function as<T = Record<string, unknown>>(who: string, query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>> {
-  return t.graphql<T>(query, { token: tokens[who], ...(variables ? { variables } : {}) });
-}
-
-async function ok<T = Record<string, unknown>>(who: string, query: string, variables?: Record<string, unknown>): Promise<T> {
-  const response = await as<T>(who, query, variables);
-  expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
-  return response.data as T;
-}
-
-const errorOf = (response: GraphQLResponse): Record<string, unknown> | undefined => response.errors?.[0]?.extensions;
 const minutesFromNow = (minutes: number): string => new Date(Date.now() + minutes * 60_000).toISOString();
 
 async function raise(who: string, input: Record<string, unknown>): Promise<{ id: string }> {
@@ -77,7 +67,7 @@ function postUpdate(who: string, id: string, input: Record<string, unknown>) {
 
 beforeAll(async () => {
   t = await startTestProduct();
-  const people: Record<string, Parameters<TestProduct['token']>[0]> = {
+  const people: Record<string, Claims> = {
     britishGas: { sub: 'bella@britishgas.example', org: 'british-gas' },
     eonNext: { sub: 'ed@eonnext.example', org: 'eon-next' },
     npower: { sub: 'nia@npower.example', org: 'npower-business-solutions' },
@@ -86,7 +76,7 @@ beforeAll(async () => {
     dccSwitchingAgent: { sub: 'sam@dcc.example', org: 'dcc', roles: ['participant', 'desk_agent'], desks: ['dcc-switching'] },
     gridlinkAgent: { sub: 'gina@gridlink.example', org: 'gridlink', roles: ['participant', 'desk_agent'], desks: ['gridlink-dcp-desk'] },
   };
-  for (const [who, claims] of Object.entries(people)) tokens[who] = await t.token(claims);
+  await signIn(t, people, tokens);
 });
 
 afterAll(async () => {

@@ -12,8 +12,7 @@ import { demoMailboxDesks } from '../../adapters/email/senders';
 import { startEmailReceiver } from '../../adapters/email/receiver';
 import { serviceApi } from '../../adapters/gateway-api';
 import { captureLogs, type CapturedLogs } from '../../platform/logger';
-import type { Role } from '../../schema/enums';
-import { startTestProduct, type TestProduct, waitFor } from '../e2e/harness';
+import { callers, serviceTokens, signIn, startTestProduct, waitFor, type Claims, type TestProduct } from '../e2e/harness';
 
 const MPAS_DESK = 'ukpn-lpn-mpas';
 const MAILBOX = 'mpas.lpn@ukpn.example';
@@ -26,6 +25,7 @@ let t: TestProduct;
 let logs: CapturedLogs;
 let receiver: Awaited<ReturnType<typeof startEmailReceiver>>;
 const tokens: Record<string, string> = {};
+const { ok } = callers(() => t, tokens);
 
 /** A raw SMTP conversation: `send` writes a command and resolves with the server's complete reply. */
 interface Session {
@@ -78,12 +78,6 @@ async function quit(s: Session): Promise<void> {
   await s.closed;
 }
 
-async function gql<T>(who: string, query: string, variables?: Record<string, unknown>): Promise<T> {
-  const response = await t.graphql<T>(query, { token: tokens[who], ...(variables ? { variables } : {}) });
-  expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
-  return response.data as T;
-}
-
 async function reply(options: {
   from: string;
   envelopeFrom?: string;
@@ -122,14 +116,14 @@ let handedOff: CaseView;
 beforeAll(async () => {
   logs = captureLogs('debug');
   t = await startTestProduct();
-  const people: Record<string, Parameters<TestProduct['token']>[0]> = {
+  const people: Record<string, Claims> = {
     supplier: { sub: 'sally@britishgas.example', org: 'british-gas', roles: ['participant'] },
     elexonAgent: { sub: 'eve@elexon.example', org: 'elexon', roles: ['participant', 'desk_agent'], desks: ['elexon-service-desk'] },
   };
-  for (const [who, claims] of Object.entries(people)) tokens[who] = await t.token(claims);
+  await signIn(t, people, tokens);
   const api = serviceApi({
     url: t.gatewayUrl,
-    tokenFor: (identity) => t.token({ sub: identity.subject, org: identity.organisationId, roles: identity.roles as `${Role}`[], desks: identity.deskIds }),
+    tokenFor: serviceTokens(t),
   });
   receiver = await startEmailReceiver(
     {
@@ -143,7 +137,7 @@ beforeAll(async () => {
     },
     { api, messageIdDomain: 'cpsd.example', ownAddresses: ['cpsd@cpsd.example', REPLIES] },
   );
-  const { raiseCase } = await gql<{ raiseCase: CaseView }>('supplier', `mutation($input: RaiseCaseInput!) { raiseCase(input: $input) { ${CASE} } }`, {
+  const { raiseCase } = await ok<{ raiseCase: CaseView }>('supplier', `mutation($input: RaiseCaseInput!) { raiseCase(input: $input) { ${CASE} } }`, {
     input: {
       deskId: 'elexon-service-desk',
       category: 'DATA_SUBMISSION',
@@ -151,16 +145,12 @@ beforeAll(async () => {
       description: 'Pending registration since Monday.',
     },
   });
-  await gql('elexonAgent', 'mutation($input: TriageCaseInput!) { triageCase(input: $input) { id } }', {
+  await ok('elexonAgent', 'mutation($input: TriageCaseInput!) { triageCase(input: $input) { id } }', {
     input: { caseId: raiseCase.id, type: 'INCIDENT', impact: 'LOW', urgency: 'MEDIUM' },
   });
-  const { handOffCase } = await gql<{ handOffCase: CaseView }>(
-    'elexonAgent',
-    `mutation($input: HandOffCaseInput!) { handOffCase(input: $input) { ${CASE} } }`,
-    {
-      input: { caseId: raiseCase.id, toDeskId: MPAS_DESK, reason: 'MPAS shows the wrong supplier' },
-    },
-  );
+  const { handOffCase } = await ok<{ handOffCase: CaseView }>('elexonAgent', `mutation($input: HandOffCaseInput!) { handOffCase(input: $input) { ${CASE} } }`, {
+    input: { caseId: raiseCase.id, toDeskId: MPAS_DESK, reason: 'MPAS shows the wrong supplier' },
+  });
   handedOff = handOffCase;
 });
 
@@ -171,7 +161,7 @@ afterAll(async () => {
 });
 
 const caseNow = async (): Promise<CaseView> =>
-  (await gql<{ caseByReference: CaseView }>('elexonAgent', `query($r: String!) { caseByReference(reference: $r) { ${CASE} } }`, { r: handedOff.reference }))
+  (await ok<{ caseByReference: CaseView }>('elexonAgent', `query($r: String!) { caseByReference(reference: $r) { ${CASE} } }`, { r: handedOff.reference }))
     .caseByReference;
 
 describe('size and recipient limits', () => {

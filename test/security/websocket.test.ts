@@ -181,7 +181,11 @@ describe('per-principal connection cap (2 on the strict gateway)', () => {
     const token = await t.token({ sub: 'carol', org: 'british-gas' });
     const codes: number[] = [];
     let connected = 0;
-    const on = { connected: () => void (connected += 1) };
+    const on = {
+      connected: () => {
+        connected += 1;
+      },
+    };
     connect(strict.url, token, (c) => codes.push(c), { on: { connected: on.connected, closed: (e) => codes.push((e as { code: number }).code) } });
     connect(strict.url, token, (c) => codes.push(c), { on: { connected: on.connected, closed: (e) => codes.push((e as { code: number }).code) } });
     await waitFor(() => connected === 2, 'two connections', 10_000);
@@ -190,7 +194,13 @@ describe('per-principal connection cap (2 on the strict gateway)', () => {
     expect(codes).toEqual([GatewayCloseCode.TooManyConnections]);
     // Another user is not affected.
     let other = false;
-    connect(strict.url, alice, () => undefined, { on: { connected: () => void (other = true) } });
+    connect(strict.url, alice, () => undefined, {
+      on: {
+        connected: () => {
+          other = true;
+        },
+      },
+    });
     await waitFor(() => other, 'another user connects', 10_000);
     await stillAnswers();
   });
@@ -200,9 +210,13 @@ describe('keep-alive', () => {
   it('a socket that does not answer pings is terminated', async () => {
     const socket = new WebSocket(wsUrl(strict.url), 'graphql-transport-ws', { autoPong: false });
     let pinged = 0;
-    socket.on('ping', () => void (pinged += 1));
+    socket.on('ping', () => {
+      pinged += 1;
+    });
     let closed = false;
-    socket.on('close', () => void (closed = true));
+    socket.on('close', () => {
+      closed = true;
+    });
     await new Promise<void>((resolve) => socket.once('open', () => resolve()));
     socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${alice}` } }));
     await waitFor(() => closed, 'the termination', 10_000);
@@ -213,7 +227,9 @@ describe('keep-alive', () => {
   it('a socket that answers pings stays open past several ping periods', async () => {
     const socket = new WebSocket(wsUrl(strict.url), 'graphql-transport-ws');
     let pinged = 0;
-    socket.on('ping', () => void (pinged += 1));
+    socket.on('ping', () => {
+      pinged += 1;
+    });
     await new Promise<void>((resolve) => socket.once('open', () => resolve()));
     socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${alice}` } }));
     await waitFor(() => pinged >= 4, 'four pings', 10_000);
@@ -291,9 +307,13 @@ describe('a paused reader', () => {
     const caseId = raised.data!.raiseCase.id;
     const socket = new WebSocket(wsUrl(strict.url), 'graphql-transport-ws');
     let code = 0;
-    socket.on('close', (c) => void (code = c));
+    socket.on('close', (c) => {
+      code = c;
+    });
     let acked = false;
-    socket.on('message', (m) => void (String(m).includes('connection_ack') && (acked = true)));
+    socket.on('message', (m) => {
+      if (String(m).includes('connection_ack')) acked = true;
+    });
     await new Promise<void>((resolve) => socket.once('open', () => resolve()));
     socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${sally}` } }));
     await waitFor(() => acked, 'the ack', 10_000);

@@ -1,5 +1,0 @@
-/** The subscription scenarios again with NATS JetStream as the event bus (issue: "Both buses"). */
-export {};
-
-process.env.CPSD_BUS = 'nats';
-await import('./subscriptions.test');

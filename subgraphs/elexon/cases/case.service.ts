@@ -333,18 +333,7 @@ export class CaseService {
   async confirmResolution(principal: Principal, input: { caseId: string; note?: string | null; idempotencyKey?: string | null }): Promise<Case> {
     return this.mutate(principal, 'confirmResolution', input, input.caseId, async (tx, c, access, now) => {
       this.requireRaiser(access);
-      const state = transition(c, CaseAction.CONFIRM, { now, resolvedAt: c.resolvedAt });
-      await tx.query('UPDATE elexon.cases SET state = $2, closed_at = $3, updated_at = $3 WHERE id = $1', [c.id, state, now]);
-      const after = await lockCase(tx, c.id);
-      await this.steps.record(
-        tx,
-        after,
-        actorOf(principal),
-        { action: 'RESOLUTION_CONFIRMED', field: 'state', from: c.state, to: state, note: input.note ?? null, customerVisible: true },
-        'case.closed',
-        {},
-        now,
-      );
+      await this.steps.close(tx, c, CaseAction.CONFIRM, actorOf(principal), { action: 'RESOLUTION_CONFIRMED', note: input.note ?? null }, now);
     });
   }
 
@@ -375,18 +364,7 @@ export class CaseService {
   async closeCase(principal: Principal, input: { caseId: string; note?: string | null; idempotencyKey?: string | null }): Promise<Case> {
     return this.mutate(principal, 'closeCase', input, input.caseId, async (tx, c, access, now) => {
       this.requireDesk(access);
-      const state = transition(c, CaseAction.CLOSE, { now, resolvedAt: c.resolvedAt });
-      await tx.query('UPDATE elexon.cases SET state = $2, closed_at = $3, updated_at = $3 WHERE id = $1', [c.id, state, now]);
-      const after = await lockCase(tx, c.id);
-      await this.steps.record(
-        tx,
-        after,
-        actorOf(principal),
-        { action: 'CLOSED', field: 'state', from: c.state, to: state, note: input.note ?? null, customerVisible: true },
-        'case.closed',
-        {},
-        now,
-      );
+      await this.steps.close(tx, c, CaseAction.CLOSE, actorOf(principal), { action: 'CLOSED', note: input.note ?? null }, now);
     });
   }
 
@@ -492,23 +470,12 @@ export class CaseService {
           [new Date(now.getTime() - 5 * 24 * 3600 * 1000)],
         )) as Record<string, unknown>[];
         for (const c of rows.map(toCase)) {
-          const state = transition(c, CaseAction.AUTO_CLOSE, { now, resolvedAt: c.resolvedAt });
-          await tx.query('UPDATE elexon.cases SET state = $2, closed_at = $3, updated_at = $3 WHERE id = $1', [c.id, state, now]);
-          const after = await lockCase(tx, c.id);
-          await this.steps.record(
+          await this.steps.close(
             tx,
-            after,
+            c,
+            CaseAction.AUTO_CLOSE,
             { subject: 'cpsd-auto-close', organisationId: 'elexon' },
-            {
-              action: 'AUTO_CLOSED',
-              field: 'state',
-              from: c.state,
-              to: state,
-              note: 'No answer from the raiser within 5 days of resolution',
-              customerVisible: true,
-            },
-            'case.closed',
-            {},
+            { action: 'AUTO_CLOSED', note: 'No answer from the raiser within 5 days of resolution' },
             now,
           );
         }

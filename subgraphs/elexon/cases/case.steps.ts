@@ -126,6 +126,21 @@ export class CaseSteps {
     }
   }
 
+  /** Closes a resolved case: the raiser confirmed (CONFIRM), the desk closed it (CLOSE) or 5 days passed (AUTO_CLOSE). */
+  async close(
+    tx: EntityManager,
+    c: Case,
+    action: CaseAction.CONFIRM | CaseAction.CLOSE | CaseAction.AUTO_CLOSE,
+    actor: Actor,
+    entry: { action: string; note: string | null },
+    now: Date,
+  ): Promise<void> {
+    const state = applyAction(c.state, action, { now, resolvedAt: c.resolvedAt }, 'caseId');
+    await tx.query('UPDATE elexon.cases SET state = $2, closed_at = $3, updated_at = $3 WHERE id = $1', [c.id, state, now]);
+    const after = await lockCase(tx, c.id);
+    await this.record(tx, after, actor, { ...entry, field: 'state', from: c.state, to: state, customerVisible: true }, 'case.closed', {}, now);
+  }
+
   /** Timeline entry, recomputed SLA due times, and the outbox event: what every case change ends with. */
   async record(tx: EntityManager, c: Case, actor: Actor, entry: TimelineWrite, eventType: string, payload: Record<string, unknown>, now: Date): Promise<void> {
     await insertTimeline(tx, c.id, actor, entry, now);

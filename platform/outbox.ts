@@ -96,7 +96,8 @@ export interface OutboxRelay {
   stop(): Promise<void>;
 }
 
-interface OutboxRow {
+/** An event row as the outbox and the PostgreSQL bus store it. */
+export interface OutboxRow {
   id: string;
   source: string;
   type: string;
@@ -107,7 +108,7 @@ interface OutboxRow {
   occurred_at: Date;
 }
 
-function toEvent(row: OutboxRow): ExchangeEvent {
+export function toEvent(row: OutboxRow): ExchangeEvent {
   return {
     id: row.id,
     type: row.type,

@@ -8,6 +8,7 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import { maskMpan } from '../../schema/mpan';
 import type { DeliveryOutcome } from '../sdk';
+import type { ComposedEmail } from './compose';
 
 export interface SmtpSettings {
   host: string;
@@ -25,16 +26,11 @@ export interface SmtpSettings {
   connectionTimeoutMs?: number;
 }
 
-export interface OutgoingMail {
+/** A composed email (compose.ts) with its envelope. */
+export interface OutgoingMail extends ComposedEmail {
   from: string;
   to: string;
   replyTo?: string;
-  subject: string;
-  text: string;
-  messageId: string;
-  inReplyTo: string | null;
-  references: string[];
-  headers: Record<string, string>;
   date?: Date;
 }
 

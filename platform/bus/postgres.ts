@@ -21,6 +21,7 @@
 import { Client, Pool, type PoolClient } from 'pg';
 import type { Consumer, ConsumerOptions, DeliveredEvent, EventBus, EventHandler, ExchangeEvent } from '../events';
 import type { Lifecycle } from '../lifecycle';
+import { toEvent, type OutboxRow } from '../outbox';
 import { logger, type Logger } from '../logger';
 import { backoff, Signal } from '../signal';
 
@@ -54,29 +55,12 @@ const INSERT_CHUNK = 1000;
 /** Read as `FROM cpsd_bus.events ev`; always `ORDER BY ev.sequence` (a bare `sequence` would sort the text alias). */
 const EVENT_COLUMNS = 'ev.sequence::text AS sequence, ev.id, ev.type, ev.source, ev.occurred_at, ev.entity_typename, ev.entity_id, ev.case_id, ev.payload';
 
-interface EventRow {
+interface EventRow extends OutboxRow {
   sequence: string;
-  id: string;
-  type: string;
-  source: string;
-  occurred_at: Date;
-  entity_typename: string;
-  entity_id: string;
-  case_id: string | null;
-  payload: Record<string, unknown>;
 }
 
 function toDelivered(row: EventRow): DeliveredEvent {
-  return {
-    id: row.id,
-    type: row.type,
-    source: row.source,
-    occurredAt: row.occurred_at.toISOString(),
-    entity: { __typename: row.entity_typename, id: row.entity_id },
-    caseId: row.case_id,
-    payload: row.payload,
-    sequence: row.sequence,
-  };
+  return { ...toEvent(row), sequence: row.sequence };
 }
 
 function assertSequence(sequence: string): void {

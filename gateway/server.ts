@@ -189,7 +189,7 @@ function gatewayOrigins(listeningUrl: string, port: number): string[] {
 /** The URL the supergraph SDL records for a subgraph (join__Graph). */
 export function subgraphUrlFromSdl(sdl: string, name: string): string {
   const match = new RegExp(`@join__graph\\(name: "${name}", url: "([^"]+)"\\)`).exec(sdl);
-  if (!match) throw new Error(`subgraph ${name} is not in the supergraph`);
+  if (!match?.[1]) throw new Error(`subgraph ${name} is not in the supergraph`);
   return match[1];
 }
 

@@ -287,8 +287,8 @@ export function compilePlan(document: DocumentNode, operation: OperationDefiniti
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions) if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
   const roots = collectEnvelope(operation.selectionSet, fragments).filter((f) => f.name.value !== '__typename');
-  if (roots.length !== 1) throw new GraphQLError('A subscription selects exactly one root field');
-  const root = roots[0];
+  const [root] = roots;
+  if (!root || roots.length !== 1) throw new GraphQLError('A subscription selects exactly one root field');
   const spec = ROOT_FIELDS[root.name.value];
   if (!spec) throw new GraphQLError(`Unknown subscription ${root.name.value}`);
   const args: Record<string, unknown> = {};
@@ -430,7 +430,8 @@ export async function startSubscriptions(options: SubscriptionServerOptions): Pr
     }
     await Promise.all(
       [...groups.values()].map(async (group) => {
-        const first = group[0];
+        const [first] = group;
+        if (!first) return;
         const entityId = first.plan.spec.entityId(event);
         if (!entityId) return;
         let hydrated: ExecutionResult | null;

@@ -13,7 +13,7 @@ export interface Config {
   gatewayPort: number;
   host: string;
   /** Where the gateway finds each subgraph (`SUBGRAPH_<NAME>_URL`), and where a subgraph listens. */
-  subgraphPorts: Record<string, number>;
+  subgraphPorts: Record<SubgraphName, number>;
   subgraphUrls: Record<string, string | undefined>;
   supergraphPath: string;
   jwt: {
@@ -76,12 +76,11 @@ function int(name: string, fallback: number, env: NodeJS.ProcessEnv): number {
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const dataDir = path.resolve(env.CPSD_DATA_DIR ?? '.data');
-  const subgraphPorts: Record<string, number> = {};
+  const subgraphPorts = Object.fromEntries(
+    SUBGRAPH_NAMES.map((name, index) => [name, int(`SUBGRAPH_${name.toUpperCase()}_PORT`, 4001 + index, env)]),
+  ) as Record<SubgraphName, number>;
   const subgraphUrls: Record<string, string | undefined> = {};
-  SUBGRAPH_NAMES.forEach((name, index) => {
-    subgraphPorts[name] = int(`SUBGRAPH_${name.toUpperCase()}_PORT`, 4001 + index, env);
-    subgraphUrls[name] = env[`SUBGRAPH_${name.toUpperCase()}_URL`];
-  });
+  for (const name of SUBGRAPH_NAMES) subgraphUrls[name] = env[`SUBGRAPH_${name.toUpperCase()}_URL`];
   const bus = (env.CPSD_BUS ?? 'postgres') as BusKind;
   if (bus !== 'postgres' && bus !== 'nats') throw new Error(`CPSD_BUS must be postgres or nats, got "${bus}"`);
   return {

@@ -65,8 +65,8 @@ export async function request<TData, TVariables>(
     onUnauthenticated();
     throw new ApiError('Your session has ended: sign in again.', body.errors ?? [], 401);
   }
-  if (body.errors?.length) {
-    const first = body.errors[0];
+  const [first] = body.errors ?? [];
+  if (body.errors && first) {
     const message = first.extensions?.code === 'INTERNAL_SERVER_ERROR' ? 'Something went wrong on the server. Please try again.' : first.message;
     throw new ApiError(message, body.errors, response.status);
   }

@@ -9,7 +9,7 @@ export function parseRoute(hash: string): Route {
   if (path === '/cases') return { name: 'cases' };
   if (path === '/raise') return { name: 'raise' };
   const match = /^\/cases\/([^/]+)$/.exec(path);
-  if (match) return { name: 'case', id: decodeURIComponent(match[1]) };
+  if (match?.[1]) return { name: 'case', id: decodeURIComponent(match[1]) };
   return { name: 'not-found' };
 }
 

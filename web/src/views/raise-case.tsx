@@ -201,7 +201,7 @@ export function RaiseCaseView() {
       idempotencyKey: crypto.randomUUID(),
     };
     const evidence: NonNullable<RaiseCaseInput['evidence']> = {};
-    if (mpanIndexes.length) evidence.mpans = mpanIndexes.map((i) => mpans[i].trim());
+    if (mpanIndexes.length) evidence.mpans = mpanIndexes.map((i) => (mpans[i] ?? '').trim());
     if (list(dip).length) evidence.dipMessageIds = list(dip);
     if (list(errorCodes).length) evidence.errorCodes = list(errorCodes);
     if (Object.keys(evidence).length) input.evidence = evidence;

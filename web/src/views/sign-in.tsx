@@ -19,7 +19,8 @@ export function SignIn({ onSignedIn, reason }: { onSignedIn(session: Session): v
   useEffect(() => {
     void fetchDemoPersonas().then((list) => {
       setPersonas(list);
-      if (list?.length) setPersona(list[0].id);
+      const [first] = list ?? [];
+      if (first) setPersona(first.id);
     });
   }, []);
 

@@ -121,9 +121,10 @@ export function guardedLookup(policy: OutboundPolicy, resolve: typeof dnsLookup 
         if (refusal)
           return callback(Object.assign(new OutboundAddressRefused(`${hostname} resolves to a refused address: ${refusal}`), { errno: undefined }), []);
       }
-      if (!list.length) return callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), []);
+      const [first] = list;
+      if (!first) return callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), []);
       if (options.all) return callback(null, list);
-      callback(null, list[0]!.address, list[0]!.family);
+      callback(null, first.address, first.family);
     });
   };
 }

@@ -499,7 +499,7 @@ async function runPass(bus: BusName, settings: Settings): Promise<PassResult> {
     // Hydration in isolation: the exact query the gateway runs per group, as each scope's principal, on gateway A.
     const document = parse(scenario.query);
     const operation = document.definitions.find((d) => d.kind === 'OperationDefinition');
-    if (!operation || operation.kind !== 'OperationDefinition') throw new Error('no operation in the subscription');
+    if (operation?.kind !== 'OperationDefinition') throw new Error('no operation in the subscription');
     const plan = compilePlan(document, operation, scenario.variables);
     const hydrationId = await entityIdFor(scenario, api, plan.hydrationQuery);
 

@@ -24,7 +24,7 @@ export interface DeskProfileRowShape {
  * `implementsInterface`: party subgraphs implement the full `DeskProfile` interface; the elexon hub, which also
  * returns references to other parties' profiles, declares the interface with its key only.
  */
-export function defineDeskProfiles(party: Party, schema: string, implementsInterface: Function = DeskProfileInterface) {
+export function defineDeskProfiles(party: Party, schema: string, implementsInterface: abstract new () => object = DeskProfileInterface) {
   const typeName = DESK_PROFILE_TYPE[party];
 
   @Entity({ name: 'desk_profiles', schema })

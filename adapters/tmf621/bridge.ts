@@ -81,7 +81,8 @@ export class Tmf621Bridge implements Bridge {
       let method: 'POST' | 'PATCH';
       let url: string;
       let body: Record<string, unknown>;
-      if (event.type === 'ticket.updated' && !str(data.externalReference)) {
+      const externalReference = str(data.externalReference);
+      if (event.type === 'ticket.updated' && !externalReference) {
         // Only the partner's acknowledgement gives the hand-off the partner's ticket id; every change before that is
         // the partner's own doing (hand-off states are the receiving desk's to change), so there is nothing to tell it.
         return { kind: 'DELIVERED', detail: "the party's ticket id is not known yet: nothing to update" };
@@ -100,9 +101,9 @@ export class Tmf621Bridge implements Bridge {
           priority: str(data.priority),
           category: str(data.category),
         });
-      } else if (event.type === 'ticket.updated') {
+      } else if (event.type === 'ticket.updated' && externalReference) {
         method = 'PATCH';
-        url = `${base}/troubleTicket/${encodeURIComponent(str(data.externalReference)!)}`;
+        url = `${base}/troubleTicket/${encodeURIComponent(externalReference)}`;
         body = patchForHandoff({ caseReference: event.caseReference, handoffId: event.handoffId, state: str(data.state) });
       } else {
         return { kind: 'DELIVERED', detail: `${event.type} is not a ticket change: nothing to send over TMF621` };

@@ -143,9 +143,9 @@ export function withTrailer(description: string, trailer: RaisedTrailer): string
 
 export function readTrailer(description: string): { description: string; trailer: RaisedTrailer } {
   const match = TRAILER.exec(description);
-  if (!match) return { description, trailer: {} };
+  if (!match?.[1]) return { description, trailer: {} };
   const trailer: RaisedTrailer = {};
-  for (const part of match[1]!.split(';')) {
+  for (const part of match[1].split(';')) {
     const [key, ...rest] = part.split('=');
     const value = rest.join('=').trim();
     if (key?.trim() === 'severity' && value) trailer.severity = value;

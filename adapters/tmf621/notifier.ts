@@ -100,7 +100,10 @@ export function startHubNotifier(options: HubNotifierOptions & { hubs: HubStore;
       identityOfHub(hub),
     );
     let state = states.get(hub.id);
-    if (!state) states.set(hub.id, (state = { notified: new Map(), pending: new Map() }));
+    if (!state) {
+      state = { notified: new Map(), pending: new Map() };
+      states.set(hub.id, state);
+    }
     for (const { node: c } of cases.edges) {
       const status = statusOfCase(c);
       const last = state.notified.get(c.id);

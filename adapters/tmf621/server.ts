@@ -161,7 +161,7 @@ export async function startTmf621Server(options: Tmf621ServerOptions): Promise<R
   }
 
   async function readJson(req: IncomingMessage, allowed: readonly string[]): Promise<unknown> {
-    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    const type = (req.headers['content-type'] ?? '').split(';', 1)[0]?.trim().toLowerCase() ?? '';
     if (!allowed.includes(type)) throw new HttpProblem(TransportErrorCode.UNSUPPORTED_MEDIA_TYPE, `Content-Type must be ${allowed.join(' or ')}`);
     // Refused before a byte of it is read when the client says how big it is.
     const declared = Number(req.headers['content-length'] ?? 0);
@@ -251,10 +251,15 @@ export async function startTmf621Server(options: Tmf621ServerOptions): Promise<R
       });
       related.set(r.id, other);
     }
+    const relatedCase = (id: string): CaseForTicket => {
+      const found = related.get(id);
+      if (!found) throw new Error(`troubleTicketRelationship ${id} was not looked up`);
+      return found;
+    };
     const follows = relationships.find((r) => r.relationshipType === 'follows');
     const isAgentOf = (desk: string) => caller.claims.roles.includes(Role.DESK_AGENT) && caller.claims.deskIds.includes(desk);
     for (const r of relationships) {
-      if (r.relationshipType === 'isChild' && !isAgentOf(related.get(r.id)!.desk.id)) {
+      if (r.relationshipType === 'isChild' && !isAgentOf(relatedCase(r.id).desk.id)) {
         throw new HttpProblem(DomainErrorCode.FORBIDDEN, 'Only desk agents of the parent’s desk link a child case');
       }
       if (r.relationshipType === 'isParent' && !isAgentOf(deskId))
@@ -268,7 +273,7 @@ export async function startTmf621Server(options: Tmf621ServerOptions): Promise<R
     }
     const idempotency = str(req.headers['idempotency-key']) ?? (theirs ? `${theirs.owner ?? 'external'}:${theirs.id}` : null);
     const description = withTrailer(ticket.description, { severity: ticket.severity, ...(theirs ? { owner: theirs.owner ?? 'external', id: theirs.id } : {}) });
-    const subject = str(ticket.name) ?? ticket.description.split('\n')[0]!.slice(0, 200);
+    const subject = str(ticket.name) ?? (ticket.description.split('\n', 1)[0] ?? '').slice(0, 200);
     const { raiseCase } = await caller.api.request<{ raiseCase: { id: string; reference: string } }>(
       `mutation Tmf621Raise($input: RaiseCaseInput!) { raiseCase(input: $input) { id reference } }`,
       {
@@ -278,13 +283,13 @@ export async function startTmf621Server(options: Tmf621ServerOptions): Promise<R
           subject,
           description,
           ...(Object.keys(evidence).length ? { evidence } : {}),
-          ...(follows ? { referencesCaseId: related.get(follows.id)!.id } : {}),
+          ...(follows ? { referencesCaseId: relatedCase(follows.id).id } : {}),
           ...(idempotency ? { idempotencyKey: `tmf621:create:${sha(idempotency)}` } : {}),
         },
       },
     );
     for (const r of relationships) {
-      const other = related.get(r.id)!;
+      const other = relatedCase(r.id);
       if (r.relationshipType === 'isChild')
         await caller.api.request(`mutation Tmf621Link($input: LinkChildCaseInput!) { linkChildCase(input: $input) { id } }`, {
           input: { parentId: other.id, childId: raiseCase.id },
@@ -348,7 +353,7 @@ export async function startTmf621Server(options: Tmf621ServerOptions): Promise<R
   }
 
   async function patchTicket(req: IncomingMessage, res: ServerResponse, caller: Caller, reference: string): Promise<void> {
-    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    const type = (req.headers['content-type'] ?? '').split(';', 1)[0]?.trim().toLowerCase() ?? '';
     if (type === 'application/json-patch+json' || type === 'application/json-patch-query+json') {
       throw new HttpProblem(TransportErrorCode.UNSUPPORTED_MEDIA_TYPE, 'Use application/merge-patch+json (JSON Patch is not supported)');
     }

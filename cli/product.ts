@@ -16,6 +16,7 @@ import { startGateway, type RunningGateway } from '../gateway/server';
 import { SUBGRAPHS } from '../subgraphs';
 import { deferredApi, serviceApi } from '../adapters/gateway-api';
 import { serviceTokensFor, startInboundBridges, type RunningInboundBridges } from './inbound';
+import { DEMO_MARKET } from '../demo/market';
 
 export interface ProductOptions {
   config?: Config;
@@ -85,7 +86,7 @@ export async function startProduct(options: ProductOptions = {}): Promise<Runnin
           verifier,
           bus,
           lifecycle,
-          seed: options.seed ?? true,
+          seed: (options.seed ?? true) ? DEMO_MARKET : null,
           dev: config.dev,
           config,
           gatewayApi: typeof tokens === 'function' ? gatewayApi : null,

@@ -11,6 +11,7 @@ import { loadDevIssuer } from '../gateway/dev-issuer';
 import { logger } from '../platform/logger';
 import { serviceTokensFor, startInboundBridges } from './inbound';
 import { serviceApi } from '../adapters/gateway-api';
+import { DEMO_MARKET } from '../demo/market';
 
 function required(name: string, value: string | undefined): string {
   if (!value) throw new Error(`${name} is required to run a single service`);
@@ -60,7 +61,7 @@ export async function runService(name: 'gateway' | SubgraphName): Promise<void> 
     verifier: new IdentityTokenVerifier(await importIdentityVerificationKey(required('IDENTITY_VERIFICATION_KEY', config.identityVerificationKey))),
     bus,
     lifecycle,
-    seed: process.env.SEED_DEMO_DATA === 'true',
+    seed: process.env.SEED_DEMO_DATA === 'true' ? DEMO_MARKET : null,
     dev: config.dev,
     config,
     gatewayApi,

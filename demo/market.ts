@@ -7,42 +7,11 @@
  * 08:30–17:30 Mon–Fri (OM §2.3). Weekday-only desks are taken to close on England & Wales bank holidays.
  */
 import { Category, ContactMethodKind, DeskKind, OrganisationKind, Party, Service } from '../schema/enums';
+import type { DeskHoursData, MarketDesk, MarketDirectory, MarketOrganisation } from '../platform/market';
 
-export interface DemoOrganisation {
-  id: string;
-  name: string;
-  kind: OrganisationKind;
-  parentId: string | null;
-  centralServiceProvider: boolean;
-}
-
-export interface DemoDeskHours {
-  timeZone: 'Europe/London';
-  alwaysOpen: boolean;
-  /** Monday to Friday opening, 'HH:MM' local time; absent when alwaysOpen. */
-  weekdays?: { opens: string; closes: string };
-  excludesBankHolidays: boolean;
-  /** Free text, e.g. 'P1 and P2 only by phone'. */
-  outOfHours?: string;
-}
-
-export interface DemoDesk {
-  id: string;
-  name: string;
-  organisationId: string;
-  kind: DeskKind;
-  /** Which subgraph holds the desk's profile. */
-  party: Party;
-  services: Service[];
-  categories: Category[];
-  hours: DemoDeskHours;
-  /** A mailbox for SHARED_MAILBOX, otherwise the portal or endpoint URL. */
-  contactMethod: { kind: ContactMethodKind; address: string };
-  /** SHARED_MAILBOX desks: mailboxes allowed to write in on the desk's behalf. */
-  nominatedSenders?: string[];
-  /** MPAS help desks only: the 2-digit MPAN distributor ids whose MPANs this desk answers for. */
-  distributorIds?: string[];
-}
+export type DemoOrganisation = MarketOrganisation;
+export type DemoDeskHours = DeskHoursData;
+export type DemoDesk = MarketDesk;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Organisations
@@ -497,3 +466,6 @@ function buildMpasDeskByDistributor(desks: readonly DemoDesk[]): ReadonlyMap<str
   }
   return byDistributor;
 }
+
+/** The demo market as the subgraphs load it (`npm start`, the e2e tests). */
+export const DEMO_MARKET: MarketDirectory = { organisations: ORGANISATIONS, desks: DESKS };

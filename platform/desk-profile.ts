@@ -4,14 +4,14 @@
  */
 import { Ctx, Directive, ObjectType, Query, Resolver } from 'type-graphql';
 import { Column, Entity, In, PrimaryColumn, UpdateDateColumn, type DataSource, type EntityManager, type MigrationInterface, type QueryRunner } from 'typeorm';
-import { DESKS, type DemoDeskHours } from '../demo/market';
 import type { Category, ContactMethodKind, Party, Service } from '../schema/enums';
 import { byKeys, type SubgraphContext } from './context';
+import type { DeskHoursData, MarketDirectory } from './market';
 import { ContactMethod, DESK_PROFILE_TYPE, DeskHours, DeskProfileInterface } from './graphql-types';
 
 export interface DeskProfileRowShape {
   deskId: string;
-  hours: DemoDeskHours;
+  hours: DeskHoursData;
   contactKind: ContactMethodKind;
   contactAddress: string;
   nominatedSenders: string[];
@@ -30,7 +30,7 @@ export function defineDeskProfiles(party: Party, schema: string, implementsInter
   @Entity({ name: 'desk_profiles', schema })
   class DeskProfileRow implements DeskProfileRowShape {
     @PrimaryColumn('text', { name: 'desk_id' }) deskId!: string;
-    @Column('jsonb') hours!: DemoDeskHours;
+    @Column('jsonb') hours!: DeskHoursData;
     @Column('text', { name: 'contact_kind' }) contactKind!: ContactMethodKind;
     @Column('text', { name: 'contact_address' }) contactAddress!: string;
     @Column('text', { name: 'nominated_senders', array: true }) nominatedSenders!: string[];
@@ -121,9 +121,9 @@ export function defineDeskProfiles(party: Party, schema: string, implementsInter
     }
   }
 
-  /** Demo profiles of this party's desks; existing rows are left as they are. */
-  async function seed(db: DataSource): Promise<void> {
-    const rows = DESKS.filter((desk) => desk.party === party).map((desk) => ({
+  /** Profiles of this party's desks from the market's directory; existing rows are left as they are. */
+  async function seed(db: DataSource, market: MarketDirectory): Promise<void> {
+    const rows = market.desks.filter((desk) => desk.party === party).map((desk) => ({
       deskId: desk.id,
       hours: desk.hours,
       contactKind: desk.contactMethod.kind,

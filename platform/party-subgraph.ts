@@ -5,6 +5,7 @@
  */
 import type { DataSource } from 'typeorm';
 import type { EntityClass, MigrationClass } from './db';
+import type { MarketDirectory } from './market';
 import type { ClassType, NonEmptyArray } from 'type-graphql';
 import type { SubgraphName } from './config';
 import type { Party } from '../schema/enums';
@@ -25,7 +26,7 @@ export interface PartySubgraphOptions {
   migrations?: MigrationClass[];
   resolvers?: ClassType[];
   referenceResolvers?: ReferenceResolvers;
-  seed?: (db: DataSource) => Promise<void>;
+  seed?: (db: DataSource, market: MarketDirectory) => Promise<void>;
 }
 
 export function partySubgraph(options: PartySubgraphOptions): SubgraphDefinition {
@@ -41,9 +42,9 @@ export function partySubgraph(options: PartySubgraphOptions): SubgraphDefinition
         orphanedTypes: [profiles.type, tickets.type],
         referenceResolvers: mergeResolverMaps(profiles.referenceResolvers, tickets.referenceResolvers, options.referenceResolvers ?? {}),
       }),
-    seed: async (db) => {
-      await profiles.seed(db);
-      await options.seed?.(db);
+    seed: async (db, market) => {
+      await profiles.seed(db, market);
+      await options.seed?.(db, market);
     },
     // `ticket.*` events (written with each ticket change) reach the delivery engine through the bus.
     outbox: true,

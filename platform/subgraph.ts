@@ -16,6 +16,7 @@ import { executeGraphQL, sendGraphQLError, startHttpServer, type RunningHttpServ
 import { IDENTITY_HEADER, type IdentityTokenVerifier } from './identity-token';
 import type { Lifecycle } from './lifecycle';
 import { logger } from './logger';
+import type { MarketDirectory } from './market';
 import { startOutboxRelay } from './outbox';
 
 export interface SubgraphDefinition {
@@ -25,7 +26,7 @@ export interface SubgraphDefinition {
   /** Builds the federated schema; pure, so composition can run without a database. */
   build(): { schema: GraphQLSchema; sdl: string };
   /** Idempotent demo data (run by `npm start` and the e2e tests, never in production unless asked). */
-  seed?(db: DataSource): Promise<void>;
+  seed?(db: DataSource, market: MarketDirectory): Promise<void>;
   /** Relay this subgraph's outbox to the bus; its `migrations` must then include `outboxMigration(name)`. */
   outbox?: boolean;
   /** Bus consumers, run under the durable name `<subgraph>:<name>` (one replica at a time handles each event). */
@@ -78,7 +79,8 @@ export interface StartSubgraphOptions {
   /** Where the outbox relay publishes and the consumers read. */
   bus: EventBus;
   lifecycle: Lifecycle;
-  seed: boolean;
+  /** The market directory to load (idempotently) after migrating; null loads nothing. */
+  seed: MarketDirectory | null;
   dev: boolean;
   /** The product's configuration, for `start` hooks (read from the environment when not given). */
   config?: Config;
@@ -96,7 +98,7 @@ export async function startSubgraph(definition: SubgraphDefinition, options: Sta
   await db.initialize();
   options.lifecycle.onStop(`${definition.name} database`, () => db.destroy());
   await migrate(db, definition.name);
-  if (options.seed && definition.seed) await definition.seed(db);
+  if (options.seed && definition.seed) await definition.seed(db, options.seed);
 
   // Registered after the database, so they stop (in-flight batch or handler done) before it closes.
   if (definition.outbox) await startOutboxRelay({ db, schema: definition.name, bus: options.bus, lifecycle: options.lifecycle });

@@ -1,11 +1,11 @@
 /**
  * Who may write in on a desk's behalf. The desk profiles the API exposes do not carry nominated senders (the party
  * subgraphs keep them), so the email bridge is configured with them per desk: in production from its configuration
- * (`EMAIL_MAILBOX_DESKS`, JSON `[{ "deskId", "organisationId", "senders": [...] }]`), in development from the demo
- * market's desk directory.
+ * (`EMAIL_MAILBOX_DESKS`, JSON `[{ "deskId", "organisationId", "senders": [...] }]`), in development from the market
+ * directory the product was started with.
  */
-import { DESKS } from '../../demo/market';
 import { ContactMethodKind } from '../../schema/enums';
+import type { MarketDesk } from '../../platform/market';
 
 export interface MailboxDesk {
   deskId: string;
@@ -15,9 +15,9 @@ export interface MailboxDesk {
   senders: string[];
 }
 
-/** Development: every SHARED_MAILBOX desk of the demo market with its nominated senders. */
-export function demoMailboxDesks(): MailboxDesk[] {
-  return DESKS.filter((desk) => desk.contactMethod.kind === ContactMethodKind.SHARED_MAILBOX && desk.nominatedSenders?.length).map((desk) => ({
+/** Every SHARED_MAILBOX desk of a market directory with its nominated senders. */
+export function mailboxDesksOf(desks: readonly MarketDesk[]): MailboxDesk[] {
+  return desks.filter((desk) => desk.contactMethod.kind === ContactMethodKind.SHARED_MAILBOX && desk.nominatedSenders?.length).map((desk) => ({
     deskId: desk.id,
     organisationId: desk.organisationId,
     senders: [...(desk.nominatedSenders ?? [])],

@@ -8,7 +8,8 @@ import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmailBridge } from '../../adapters/email';
 import { startSmtpSink, type SmtpSink } from '../../adapters/email/__tests__/smtp-sink';
-import { demoMailboxDesks } from '../../adapters/email/senders';
+import { mailboxDesksOf } from '../../adapters/email/senders';
+import { DESKS } from '../../demo/market';
 import { serviceApi } from '../../adapters/gateway-api';
 import { makeMpan } from '../../schema/mpan';
 import { callers, serviceTokens, signIn, startTestProduct, waitFor, withEnv, type Claims, type TestProduct } from './harness';
@@ -73,7 +74,7 @@ beforeAll(async () => {
     smtp: { host: sink.host, port: sink.port },
     from: 'CPSD <cpsd@cpsd.example>',
     replyTo: 'replies@cpsd.example',
-    inbound: { port: 0, addresses: ['replies@cpsd.example'], desks: demoMailboxDesks() },
+    inbound: { port: 0, addresses: ['replies@cpsd.example'], desks: mailboxDesksOf(DESKS) },
   });
   const api = serviceApi({
     url: t.gatewayUrl,

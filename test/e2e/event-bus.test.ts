@@ -478,7 +478,7 @@ describe('subgraph runtime', () => {
       verifier: new IdentityTokenVerifier(keys.publicKey),
       bus,
       lifecycle: newLifecycle(),
-      seed: false,
+      seed: null,
       dev: false,
     });
     const write = createOutboxWriter('dcc', 'dcc');

@@ -8,7 +8,8 @@ import { connect, type Socket } from 'node:net';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildMessage } from '../../adapters/email/smtp';
-import { demoMailboxDesks } from '../../adapters/email/senders';
+import { mailboxDesksOf } from '../../adapters/email/senders';
+import { DESKS } from '../../demo/market';
 import { startEmailReceiver } from '../../adapters/email/receiver';
 import { serviceApi } from '../../adapters/gateway-api';
 import { captureLogs, type CapturedLogs } from '../../platform/logger';
@@ -129,7 +130,7 @@ beforeAll(async () => {
     {
       port: 0,
       addresses: [REPLIES],
-      desks: demoMailboxDesks(),
+      desks: mailboxDesksOf(DESKS),
       maxMessageBytes: 64 * 1024,
       maxRecipients: 3,
       maxConnectionsPerAddress: 3,

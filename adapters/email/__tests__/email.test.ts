@@ -11,7 +11,8 @@ import { EmailBridge } from '../bridge';
 import { composeEmail } from '../compose';
 import { handleInboundMail } from '../receiver';
 import { extractReplyText, isAutomatic } from '../reply';
-import { NominatedSenders, demoMailboxDesks } from '../senders';
+import { NominatedSenders, mailboxDesksOf } from '../senders';
+import { DESKS } from '../../../demo/market';
 import { classifySmtpError } from '../smtp';
 import { caseThreadId, deliveryMessageId, findCaseReference } from '../thread';
 import { startSmtpSink, type SmtpSink } from './smtp-sink';
@@ -44,7 +45,7 @@ runBridgeConformance('email (SMTP)', async () => {
   const receiver = await new EmailBridge({
     smtp: { host: sink.host, port: sink.port },
     from: 'CPSD <cpsd@cpsd.example>',
-    inbound: { port: 0, addresses: ['replies@cpsd.example'], desks: demoMailboxDesks() },
+    inbound: { port: 0, addresses: ['replies@cpsd.example'], desks: mailboxDesksOf(DESKS) },
   }).startReceiver(countingApi);
   return {
     inbound: {
@@ -204,7 +205,7 @@ describe('email bridge: reading replies', () => {
   });
 
   it('nominated senders come from the desk directory in development; both From and MAIL FROM must be nominated for one desk', () => {
-    const senders = new NominatedSenders(demoMailboxDesks());
+    const senders = new NominatedSenders(mailboxDesksOf(DESKS));
     expect(senders.desksFor('MPAS.EPN@ukpn.example').map((d) => d.deskId)).toEqual(['ukpn-epn-mpas']);
     expect(
       senders
@@ -245,7 +246,7 @@ describe('email bridge: an inbound reply becomes a comment, and nothing more', (
       throw new Error(`unexpected ${query}`);
     },
   };
-  const deps = { api, senders: new NominatedSenders(demoMailboxDesks()), messageIdDomain: 'cpsd.example', ownAddresses: ['cpsd@cpsd.example'] };
+  const deps = { api, senders: new NominatedSenders(mailboxDesksOf(DESKS)), messageIdDomain: 'cpsd.example', ownAddresses: ['cpsd@cpsd.example'] };
 
   async function mail(options: { from?: string; subject?: string; text?: string; inReplyTo?: string; headers?: Record<string, string> }) {
     const transport = nodemailer.createTransport({ streamTransport: true, buffer: true });

@@ -17,6 +17,7 @@ import { SUBGRAPHS } from '../subgraphs';
 import { deferredApi, serviceApi } from '../adapters/gateway-api';
 import { serviceTokensFor, startInboundBridges, type RunningInboundBridges } from './inbound';
 import { DEMO_MARKET } from '../demo/market';
+import { DEMO_PERSONAS } from '../demo/personas';
 
 export interface ProductOptions {
   config?: Config;
@@ -106,7 +107,7 @@ export async function startProduct(options: ProductOptions = {}): Promise<Runnin
       limits: config.limits,
       dev: config.dev,
       lifecycle,
-      ...(devIssuer && config.dev ? { devJwks: devIssuer.jwks, devIssuer } : {}),
+      ...(devIssuer && config.dev ? { devJwks: devIssuer.jwks, devIssuer, devPersonas: DEMO_PERSONAS } : {}),
     });
     // WebSocket clients are told 1001 (going away) before the gateway's HTTP server waits for its connections: an
     // upgraded socket holds that wait open, and a client cut off by the process exit sees 1006. (gateway/server.ts

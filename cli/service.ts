@@ -12,6 +12,7 @@ import { logger } from '../platform/logger';
 import { serviceTokensFor, startInboundBridges } from './inbound';
 import { serviceApi } from '../adapters/gateway-api';
 import { DEMO_MARKET } from '../demo/market';
+import { DEMO_PERSONAS } from '../demo/personas';
 
 function required(name: string, value: string | undefined): string {
   if (!value) throw new Error(`${name} is required to run a single service`);
@@ -40,7 +41,7 @@ export async function runService(name: 'gateway' | SubgraphName): Promise<void> 
       limits: config.limits,
       dev: config.dev,
       lifecycle,
-      ...(devIssuer && config.dev ? { devJwks: devIssuer.jwks, devIssuer } : {}),
+      ...(devIssuer && config.dev ? { devJwks: devIssuer.jwks, devIssuer, devPersonas: DEMO_PERSONAS } : {}),
     });
     return;
   }

@@ -18,11 +18,11 @@ import { executeGraphQL, sendGraphQLError, sendJson, startHttpServer, type Runni
 import type { IdentityTokenSigner } from '../platform/identity-token';
 import type { Lifecycle } from '../platform/lifecycle';
 import { logger } from '../platform/logger';
-import { bearerToken, type JwtVerifier } from './auth';
+import { bearerToken, type JwtVerifier } from '../platform/partner-auth';
 import { DirectoryScope, DirectoryUnavailableError } from './directory-scope';
 import { statusFeedRoutes } from './status-feed';
 import { SubgraphClient } from './subgraph-client';
-import { dashboardRoutes, devSignInRoutes } from './dashboard';
+import { dashboardRoutes, devSignInRoutes, type DemoPersona } from './dashboard';
 import type { DevIssuer } from './dev-issuer';
 import { startSubscriptions, type RunningSubscriptions, type SubscriptionLimits } from './subscriptions';
 import type { EventBus } from '../platform/events';
@@ -50,6 +50,8 @@ export interface GatewayOptions {
   devJwks?: JSONWebKeySet;
   /** The development token issuer: mounts the dashboard's demo sign-in (/dev/demo-users, /dev/token) in development only. */
   devIssuer?: DevIssuer;
+  /** The people the development sign-in offers (with `devIssuer`). */
+  devPersonas?: readonly DemoPersona[];
   /** The built dashboard (default web/dist), served under /dashboard/. */
   dashboardDir?: string;
   /** The event bus that feeds subscriptions (every replica consumes it). */
@@ -137,7 +139,7 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   // The public major incident status page: no token, business language only (OM §5.22).
   Object.assign(routes, statusFeedRoutes({ elexonUrl, signer: options.signer }));
   Object.assign(routes, dashboardRoutes(options.dashboardDir));
-  if (options.dev && options.devIssuer) Object.assign(routes, devSignInRoutes(options.devIssuer));
+  if (options.dev && options.devIssuer) Object.assign(routes, devSignInRoutes(options.devIssuer, options.devPersonas ?? []));
 
   const http = await startHttpServer({
     name: 'gateway',

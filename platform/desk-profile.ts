@@ -123,15 +123,17 @@ export function defineDeskProfiles(party: Party, schema: string, implementsInter
 
   /** Profiles of this party's desks from the market's directory; existing rows are left as they are. */
   async function seed(db: DataSource, market: MarketDirectory): Promise<void> {
-    const rows = market.desks.filter((desk) => desk.party === party).map((desk) => ({
-      deskId: desk.id,
-      hours: desk.hours,
-      contactKind: desk.contactMethod.kind,
-      contactAddress: desk.contactMethod.address,
-      nominatedSenders: desk.nominatedSenders ?? [],
-      services: [...desk.services],
-      categories: [...desk.categories],
-    }));
+    const rows = market.desks
+      .filter((desk) => desk.party === party)
+      .map((desk) => ({
+        deskId: desk.id,
+        hours: desk.hours,
+        contactKind: desk.contactMethod.kind,
+        contactAddress: desk.contactMethod.address,
+        nominatedSenders: desk.nominatedSenders ?? [],
+        services: [...desk.services],
+        categories: [...desk.categories],
+      }));
     if (rows.length) await db.getRepository(DeskProfileRow).createQueryBuilder().insert().values(rows).orIgnore().execute();
   }
 

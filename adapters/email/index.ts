@@ -51,7 +51,11 @@ export function emailBridgeFromEnv(config: {
             host: env.EMAIL_INBOUND_HOST ?? '127.0.0.1',
             port: inboundPort,
             addresses: [replyTo.replace(/^.*<([^>]+)>\s*$/, '$1')],
-            desks: env.EMAIL_MAILBOX_DESKS ? mailboxDesksFromJson(env.EMAIL_MAILBOX_DESKS) : config.dev && config.directory ? mailboxDesksOf(config.directory.desks) : [],
+            desks: env.EMAIL_MAILBOX_DESKS
+              ? mailboxDesksFromJson(env.EMAIL_MAILBOX_DESKS)
+              : config.dev && config.directory
+                ? mailboxDesksOf(config.directory.desks)
+                : [],
           },
         }
       : {}),

@@ -17,11 +17,13 @@ export interface MailboxDesk {
 
 /** Every SHARED_MAILBOX desk of a market directory with its nominated senders. */
 export function mailboxDesksOf(desks: readonly MarketDesk[]): MailboxDesk[] {
-  return desks.filter((desk) => desk.contactMethod.kind === ContactMethodKind.SHARED_MAILBOX && desk.nominatedSenders?.length).map((desk) => ({
-    deskId: desk.id,
-    organisationId: desk.organisationId,
-    senders: [...(desk.nominatedSenders ?? [])],
-  }));
+  return desks
+    .filter((desk) => desk.contactMethod.kind === ContactMethodKind.SHARED_MAILBOX && desk.nominatedSenders?.length)
+    .map((desk) => ({
+      deskId: desk.id,
+      organisationId: desk.organisationId,
+      senders: [...(desk.nominatedSenders ?? [])],
+    }));
 }
 
 /** Reads `EMAIL_MAILBOX_DESKS` (JSON); throws with a clear message when it is malformed. */

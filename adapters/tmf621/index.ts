@@ -17,7 +17,7 @@ export { memoryHubStore, startTmf621Server, type HubRegistration, type HubStore,
 export { identityOfHub, startHubNotifier, type HubNotifierOptions } from './notifier';
 export { tmf621Contract, type Tmf621Contract, type ValidationProblem } from './spec';
 
-import { JwtVerifier } from '../../gateway/auth';
+import { JwtVerifier } from '../../platform/partner-auth';
 import { tmf621Bridge, type Tmf621Bridge as Tmf621BridgeType } from './bridge';
 
 /**

@@ -15,7 +15,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { bearerToken, type PartnerClaims } from '../../gateway/auth';
+import { bearerToken, type PartnerClaims } from '../../platform/partner-auth';
 import { logger } from '../../platform/logger';
 import { CaseState, HoldReason, Role } from '../../schema/enums';
 import { DomainErrorCode } from '../../schema/errors';

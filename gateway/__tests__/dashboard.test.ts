@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpServer, type RunningHttpServer } from '../../platform/http';
-import { CONTENT_SECURITY_POLICY, DEMO_PERSONAS, dashboardRoutes, devSignInRoutes } from '../dashboard';
+import { DEMO_PERSONAS } from '../../demo/personas';
+import { CONTENT_SECURITY_POLICY, dashboardRoutes, devSignInRoutes } from '../dashboard';
 import type { DevIssuer } from '../dev-issuer';
 
 let dist: string;
@@ -30,7 +31,7 @@ beforeAll(async () => {
     name: 'test',
     host: '127.0.0.1',
     port: 0,
-    routes: { ...dashboardRoutes(dist), ...devSignInRoutes(issuer) },
+    routes: { ...dashboardRoutes(dist), ...devSignInRoutes(issuer, DEMO_PERSONAS) },
     ready: async () => true,
   });
   unbuilt = await startHttpServer({ name: 'test', host: '127.0.0.1', port: 0, routes: dashboardRoutes(path.join(dist, 'missing')), ready: async () => true });

@@ -14,7 +14,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serviceApi } from '../../adapters/gateway-api';
 import { startTmf621Server, tmf621Contract } from '../../adapters/tmf621';
-import { JwtVerifier } from '../../gateway/auth';
+import { JwtVerifier } from '../../platform/partner-auth';
 import { makeMpan } from '../../schema/mpan';
 import { callers, serviceTokens, signIn, startTestProduct, waitFor, type Claims, type TestProduct } from './harness';
 

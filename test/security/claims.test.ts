@@ -4,7 +4,7 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { DEMO_PERSONAS } from '../../gateway/dashboard';
+import { DEMO_PERSONAS } from '../../demo/personas';
 import { DirectoryScope } from '../../gateway/directory-scope';
 import { Role } from '../../schema/enums';
 import { logger } from '../../platform/logger';

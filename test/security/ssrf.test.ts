@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serviceApi } from '../../adapters/gateway-api';
 import { addressRefusal, checkOutboundUrl, outboundPolicy, resolveOutboundUrl } from '../../adapters/outbound-url';
 import { memoryHubStore, startHubNotifier, startTmf621Server, type HubRegistration } from '../../adapters/tmf621';
-import { JwtVerifier } from '../../gateway/auth';
+import { JwtVerifier } from '../../platform/partner-auth';
 import { startTestProduct, type TestProduct, waitFor } from '../e2e/harness';
 
 const PRODUCTION = outboundPolicy(false, {});

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { base64url, exportJWK, exportSPKI, generateKeyPair, SignJWT, type CryptoKey, type JSONWebKeySet, type JWK, type JWTPayload } from 'jose';
-import { bearerToken, JwtVerifier } from '../auth';
+import { bearerToken, JwtVerifier } from '../partner-auth';
 
 const ISSUER = 'https://idp.example.test/';
 const AUDIENCE = 'cpsd-gateway';
@@ -408,7 +408,7 @@ describe('JwtVerifier: RFC 8725 hardening', () => {
 describe('hasDuplicateNames', () => {
   const seg = (json: string) => base64url.encode(json);
   it('finds a repeated name at any depth, and nothing else', async () => {
-    const { hasDuplicateNames } = await import('../auth');
+    const { hasDuplicateNames } = await import('../partner-auth');
     expect(hasDuplicateNames(seg('{"a":1,"b":2}'))).toBe(false);
     expect(hasDuplicateNames(seg('{"a":1,"a":2}'))).toBe(true);
     expect(hasDuplicateNames(seg('{"x":{"a":1, "a" :2}}'))).toBe(true);

@@ -4,6 +4,7 @@
  * calls of the public CPSD GraphQL API with a service identity. It never reaches into a subgraph's tables.
  */
 import type { ContactMethodKind } from '../schema/enums';
+import type { CpsdApi } from '../platform/gateway-client';
 
 /** What an outbound delivery carries: thin, business data only. Never MPANs or other case evidence. */
 export interface OutboundEvent {
@@ -58,18 +59,8 @@ export type DeliveryOutcome = (
 /** The outcome kinds, for exhaustive tables (`satisfies Record<DeliveryOutcomeKind, …>`). */
 export type DeliveryOutcomeKind = DeliveryOutcome['kind'];
 
-/** The public API as a bridge sees it: GraphQL through the gateway, with the bridge's own service identity. */
-export interface CpsdApi {
-  request<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, identity?: ServiceIdentity): Promise<T>;
-}
-
-/** Who a bridge acts as on an inbound call: a service account working a desk (or the comms list). */
-export interface ServiceIdentity {
-  subject: string;
-  organisationId: string;
-  roles: string[];
-  deskIds: string[];
-}
+/** The API a bridge calls, and who it acts as (platform/gateway-client.ts: the hub's delivery engine calls it too). */
+export type { CpsdApi, ServiceIdentity } from '../platform/gateway-client';
 
 export interface InboundContext {
   api: CpsdApi;

@@ -101,7 +101,7 @@ async function token(argv: string[]): Promise<void> {
 }
 
 async function supergraph(argv: string[]): Promise<void> {
-  const { composeSupergraph } = await import('../gateway/compose');
+  const { composeSupergraph } = await import('./compose');
   const config = loadConfig();
   const composed = composeSupergraph();
   if (argv.includes('--check')) {

@@ -8,7 +8,6 @@ import type { GraphQLError } from 'graphql';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloGateway } from '@apollo/gateway';
 import type { JSONWebKeySet } from 'jose';
-import type { Principal } from '../schema/identity';
 import type { OperationLimits } from './limits';
 import { operationLimitsPlugin, operationLimitsRule } from './limits';
 import { websocketSettings } from '../platform/config';
@@ -21,18 +20,14 @@ import { logger } from '../platform/logger';
 import { bearerToken, type JwtVerifier } from '../platform/partner-auth';
 import { DirectoryScope, DirectoryUnavailableError } from './directory-scope';
 import { statusFeedRoutes } from './status-feed';
+import type { GatewayContext } from './context';
 import { SubgraphClient } from './subgraph-client';
 import { dashboardRoutes, devSignInRoutes, type DemoPersona } from './dashboard';
 import type { DevIssuer } from './dev-issuer';
 import { startSubscriptions, type RunningSubscriptions, type SubscriptionLimits } from './subscriptions';
 import type { EventBus } from '../platform/events';
 
-export interface GatewayContext {
-  /** The caller as the directory grants it; each subgraph call signs an identity token for it, bound to that subgraph. */
-  principal: Principal;
-  /** When the caller's token expires (seconds since the epoch): a WebSocket closes then. */
-  expiresAt?: number;
-}
+export type { GatewayContext };
 
 export interface GatewayOptions {
   host: string;

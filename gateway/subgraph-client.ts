@@ -11,7 +11,7 @@ import { DomainErrorCode } from '../schema/errors';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../platform/config';
 import { errorAnswer, TransportErrorCode } from '../platform/errors';
 import { IDENTITY_HEADER, type IdentityTokenSigner } from '../platform/identity-token';
-import type { GatewayContext } from './server';
+import type { GatewayContext } from './context';
 
 const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 

@@ -35,7 +35,7 @@ import type { Lifecycle } from '../platform/lifecycle';
 import { maskError, toGraphQLError, TransportErrorCode, transportError, withoutSchemaHints } from '../platform/errors';
 import { logger } from '../platform/logger';
 import { checkOperationLimits, operationLimitsRule, type OperationLimits } from './limits';
-import type { GatewayContext } from './server';
+import type { GatewayContext } from './context';
 
 /** How one subscription root field is fed and hydrated. */
 interface RootFieldSpec {

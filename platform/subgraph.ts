@@ -2,7 +2,7 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { GraphQLError, type GraphQLSchema } from 'graphql';
-import type { CpsdApi } from '../adapters/sdk';
+import type { CpsdApi } from './gateway-client';
 import type { DataSource, EntitySchema, MixedList } from 'typeorm';
 import { loadConfig, type Config, type SubgraphName } from './config';
 import { createSubgraphContext, type SubgraphContext } from './context';

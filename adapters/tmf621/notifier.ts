@@ -20,7 +20,7 @@ import { maskMpan } from '../../schema/mpan';
 import { guardedFetch, outboundPolicy, outboundRefusal, type OutboundPolicy } from '../outbound-url';
 import type { CpsdApi, ServiceIdentity } from '../sdk';
 import { CASE_SELECTION, statusOfCase, ticketOfCase, type CaseForTicket, type TmfStatus } from './mapping';
-import type { HubRegistration, HubStore } from './server';
+import type { HubRegistration, HubStore } from './hubs';
 
 export interface HubNotifierOptions {
   /** The public API as service identities (the inbound runtime's API). */

@@ -37,6 +37,7 @@ import {
   type HandoffOperation,
   type TmfStatus,
 } from './mapping';
+import { memoryHubStore, type HubRegistration, type HubStore } from './hubs';
 import { startHubNotifier, type HubNotifierOptions } from './notifier';
 import { HttpProblem, problemOf, TmfProblemCode, unauthenticated } from './problems';
 import { tmf621Contract, type ValidationProblem } from './spec';
@@ -45,33 +46,7 @@ export interface TokenVerifier {
   verify(token: string | undefined): Promise<PartnerClaims | null>;
 }
 
-export interface HubRegistration {
-  id: string;
-  callback: string;
-  query: string | null;
-  subject: string;
-  organisationId: string;
-  /** The registrant's roles and desks when it registered (its scope for notifications; never its token). */
-  roles: string[];
-  deskIds: string[];
-  createdAt: string;
-}
-
-/** Where hub registrations are kept; in memory by default (one replica), pluggable for a durable store. */
-export interface HubStore {
-  add(hub: HubRegistration): Promise<void>;
-  remove(id: string, subject: string): Promise<boolean>;
-  list(): Promise<HubRegistration[]>;
-}
-
-export function memoryHubStore(): HubStore {
-  const hubs = new Map<string, HubRegistration>();
-  return {
-    add: async (hub) => void hubs.set(hub.id, hub),
-    remove: async (id, subject) => (hubs.get(id)?.subject === subject ? hubs.delete(id) : false),
-    list: async () => [...hubs.values()],
-  };
-}
+export { memoryHubStore, type HubRegistration, type HubStore };
 
 export interface Tmf621ServerOptions {
   host?: string;

@@ -132,6 +132,10 @@ const IO_BUILTINS = new Set([
   'worker_threads',
 ]);
 
+/** Production folders: everything that ships, outside tests, benchmarks and the demo market. */
+const PRODUCTION = ['schema', 'platform', 'gateway', 'subgraphs', 'adapters', 'web'];
+const LAYERS_ABOVE_PLATFORM = ['gateway', 'subgraphs', 'adapters', 'cli', 'demo', 'web'];
+
 /** The rules, one predicate each: true when the import breaks the rule. */
 const RULES = {
   /** Files under subgraphs/<a>/ import nothing under subgraphs/ outside subgraphs/<a>/ (not even the list). */
@@ -151,11 +155,31 @@ const RULES = {
   schemaPure(i: Import): boolean {
     return isUnder(i.from, 'schema') && !isTestFile(i.from) && i.target.kind === 'builtin' && IO_BUILTINS.has(i.target.name);
   },
-  platformBelowGatewayAndSubgraphs(i: Import): boolean {
-    return isUnder(i.from, 'platform') && i.target.kind === 'file' && (isUnder(i.target.path, 'subgraphs') || isUnder(i.target.path, 'gateway'));
+  /** platform/ is the shared floor: it imports only schema/ and itself (its tests may use what they test against). */
+  platformBelowEverything(i: Import): boolean {
+    if (!isUnder(i.from, 'platform') || isTestFile(i.from) || i.target.kind !== 'file') return false;
+    const target = i.target.path;
+    return LAYERS_ABOVE_PLATFORM.some((folder) => isUnder(target, folder));
   },
-  adaptersOutsideSubgraphs(i: Import): boolean {
-    return isUnder(i.from, 'adapters') && i.target.kind === 'file' && isUnder(i.target.path, 'subgraphs');
+  /** Bridges use the public GraphQL API and platform/, never a subgraph's or the gateway's internals. */
+  adaptersOutsideSubgraphsAndGateway(i: Import): boolean {
+    if (!isUnder(i.from, 'adapters') || isTestFile(i.from) || i.target.kind !== 'file') return false;
+    const target = i.target.path;
+    return ['subgraphs', 'gateway', 'cli'].some((folder) => isUnder(target, folder));
+  },
+  /** Production code never depends on the demo market: cli/ hands it in (tests and benchmarks may use it). */
+  productionIndependentOfDemo(i: Import): boolean {
+    if (!PRODUCTION.some((folder) => isUnder(i.from, folder)) || isTestFile(i.from) || i.target.kind !== 'file') return false;
+    return isUnder(i.target.path, 'demo');
+  },
+  /** Only cli/ (the composition root), tests and benchmarks import cli/. */
+  cliIsTheRoot(i: Import): boolean {
+    if (isUnder(i.from, 'cli') || isUnder(i.from, 'test') || isUnder(i.from, 'bench') || isTestFile(i.from) || i.target.kind !== 'file') return false;
+    return isUnder(i.target.path, 'cli');
+  },
+  /** The gateway serves; it never reaches into a subgraph's code (it talks to subgraphs over HTTP). */
+  gatewayOutsideSubgraphs(i: Import): boolean {
+    return isUnder(i.from, 'gateway') && !isTestFile(i.from) && i.target.kind === 'file' && isUnder(i.target.path, 'subgraphs');
   },
 } satisfies Record<string, (i: Import) => boolean>;
 
@@ -186,11 +210,31 @@ describe('the rules catch what they are meant to catch', () => {
   });
 
   it('platform and adapters', () => {
-    expect(RULES.platformBelowGatewayAndSubgraphs(imp('platform/subgraph.ts', '../gateway/auth'))).toBe(true);
-    expect(RULES.platformBelowGatewayAndSubgraphs(imp('platform/subgraph.ts', '../subgraphs'))).toBe(true);
-    expect(RULES.platformBelowGatewayAndSubgraphs(imp('platform/subgraph.ts', '../schema/enums'))).toBe(false);
-    expect(RULES.adaptersOutsideSubgraphs(imp('adapters/email/bridge.ts', '../../subgraphs/elexon/case'))).toBe(true);
-    expect(RULES.adaptersOutsideSubgraphs(imp('adapters/email/bridge.ts', '../../schema/mpan'))).toBe(false);
+    expect(RULES.platformBelowEverything(imp('platform/subgraph.ts', '../gateway/auth'))).toBe(true);
+    expect(RULES.platformBelowEverything(imp('platform/subgraph.ts', '../subgraphs'))).toBe(true);
+    expect(RULES.platformBelowEverything(imp('platform/subgraph.ts', '../adapters/sdk'))).toBe(true);
+    expect(RULES.platformBelowEverything(imp('platform/desk-profile.ts', '../demo/market'))).toBe(true);
+    expect(RULES.platformBelowEverything(imp('platform/subgraph.ts', '../schema/enums'))).toBe(false);
+    expect(RULES.platformBelowEverything(imp('platform/__tests__/db.test.ts', '../../cli/product'))).toBe(false);
+    expect(RULES.adaptersOutsideSubgraphsAndGateway(imp('adapters/email/bridge.ts', '../../subgraphs/elexon/case'))).toBe(true);
+    expect(RULES.adaptersOutsideSubgraphsAndGateway(imp('adapters/tmf621/index.ts', '../../gateway/auth'))).toBe(true);
+    expect(RULES.adaptersOutsideSubgraphsAndGateway(imp('adapters/email/bridge.ts', '../../schema/mpan'))).toBe(false);
+    expect(RULES.adaptersOutsideSubgraphsAndGateway(imp('adapters/tmf621/index.ts', '../../platform/partner-auth'))).toBe(false);
+  });
+
+  it('demo, cli and gateway', () => {
+    expect(RULES.productionIndependentOfDemo(imp('adapters/email/senders.ts', '../../demo/market'))).toBe(true);
+    expect(RULES.productionIndependentOfDemo(imp('gateway/dashboard.ts', '../demo/personas'))).toBe(true);
+    expect(RULES.productionIndependentOfDemo(imp('subgraphs/elexon/seed.ts', '../../demo/market'))).toBe(true);
+    expect(RULES.productionIndependentOfDemo(imp('cli/product.ts', '../demo/market'))).toBe(false);
+    expect(RULES.productionIndependentOfDemo(imp('test/e2e/foundation.test.ts', '../../demo/market'))).toBe(false);
+    expect(RULES.productionIndependentOfDemo(imp('gateway/__tests__/dashboard.test.ts', '../../demo/personas'))).toBe(false);
+    expect(RULES.cliIsTheRoot(imp('gateway/server.ts', '../cli/compose'))).toBe(true);
+    expect(RULES.cliIsTheRoot(imp('subgraphs/elexon/index.ts', '../../cli/product'))).toBe(true);
+    expect(RULES.cliIsTheRoot(imp('cli/cpsd.ts', './compose'))).toBe(false);
+    expect(RULES.cliIsTheRoot(imp('test/unit/supergraph.test.ts', '../../cli/compose'))).toBe(false);
+    expect(RULES.gatewayOutsideSubgraphs(imp('gateway/server.ts', '../subgraphs'))).toBe(true);
+    expect(RULES.gatewayOutsideSubgraphs(imp('gateway/server.ts', '../platform/http'))).toBe(false);
   });
 });
 
@@ -209,11 +253,114 @@ describe('architecture rules (over the repository)', () => {
     expect(violationsOf(RULES.schemaPure)).toEqual([]);
   });
 
-  it('platform/ never imports from subgraphs/ or gateway/', () => {
-    expect(violationsOf(RULES.platformBelowGatewayAndSubgraphs)).toEqual([]);
+  it('platform/ imports only schema/ and itself (never gateway/, subgraphs/, adapters/, cli/ or demo/)', () => {
+    expect(violationsOf(RULES.platformBelowEverything)).toEqual([]);
   });
 
-  it('adapters/ never imports from subgraphs/ (adapters use the public GraphQL API only)', () => {
-    expect(violationsOf(RULES.adaptersOutsideSubgraphs)).toEqual([]);
+  it('adapters/ never imports subgraphs/, gateway/ or cli/ (adapters use the public GraphQL API and platform/)', () => {
+    expect(violationsOf(RULES.adaptersOutsideSubgraphsAndGateway)).toEqual([]);
+  });
+
+  it('production code never imports demo/ (cli/ hands the demo market in)', () => {
+    expect(violationsOf(RULES.productionIndependentOfDemo)).toEqual([]);
+  });
+
+  it('only cli/, tests and benchmarks import cli/ (the supergraph composer included)', () => {
+    expect(violationsOf(RULES.cliIsTheRoot)).toEqual([]);
+  });
+
+  it('the gateway never imports a subgraph', () => {
+    expect(violationsOf(RULES.gatewayOutsideSubgraphs)).toEqual([]);
+  });
+
+  it('production modules import one another without cycles (type-only imports count)', () => {
+    expect(importCycles(productionGraph())).toEqual([]);
   });
 });
+
+// ---- import cycles ----------------------------------------------------------------------------------------------
+
+/** A module's file for a resolved specifier path: `x.ts`, `x.tsx`, or `x/index.ts`, when one exists. */
+function moduleFile(target: string): string | null {
+  for (const candidate of [target, `${target}.ts`, `${target}.tsx`, `${target}/index.ts`]) if (FILE_SET.has(candidate)) return candidate;
+  return null;
+}
+const FILE_SET = new Set(FILES);
+
+/** Production modules and the production modules each imports. */
+function productionGraph(): Map<string, string[]> {
+  const graph = new Map<string, string[]>();
+  for (const i of IMPORTS) {
+    if (!PRODUCTION.some((folder) => isUnder(i.from, folder)) || isTestFile(i.from) || i.target.kind !== 'file') continue;
+    const to = moduleFile(i.target.path);
+    if (!to || isTestFile(to)) continue;
+    graph.set(i.from, [...(graph.get(i.from) ?? []), to]);
+  }
+  return graph;
+}
+
+/** Every strongly connected set of two or more modules (or a module importing itself), each sorted: the cycles. */
+function importCycles(graph: Map<string, string[]>): string[][] {
+  // Tarjan's algorithm, iterative enough for a few hundred modules.
+  let index = 0;
+  const indices = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const cycles: string[][] = [];
+  const visit = (node: string): void => {
+    indices.set(node, index);
+    low.set(node, index);
+    index++;
+    stack.push(node);
+    onStack.add(node);
+    for (const next of graph.get(node) ?? []) {
+      if (!indices.has(next)) {
+        visit(next);
+        low.set(node, Math.min(low.get(node) ?? 0, low.get(next) ?? 0));
+      } else if (onStack.has(next)) {
+        low.set(node, Math.min(low.get(node) ?? 0, indices.get(next) ?? 0));
+      }
+    }
+    if (low.get(node) === indices.get(node)) {
+      const component: string[] = [];
+      let member: string | undefined;
+      do {
+        member = stack.pop();
+        if (member === undefined) break;
+        onStack.delete(member);
+        component.push(member);
+      } while (member !== node);
+      if (component.length > 1 || (graph.get(node) ?? []).includes(node)) cycles.push(component.sort());
+    }
+  };
+  for (const node of graph.keys()) if (!indices.has(node)) visit(node);
+  return cycles.sort((a, b) => (a[0] ?? '').localeCompare(b[0] ?? ''));
+}
+
+describe('the cycle check catches what it is meant to catch', () => {
+  it('finds a planted two-module cycle, a longer one and a self-import, and nothing in a tree', () => {
+    const planted = new Map([
+      ['gateway/server.ts', ['gateway/subscriptions.ts']],
+      ['gateway/subscriptions.ts', ['gateway/subgraph-client.ts']],
+      ['gateway/subgraph-client.ts', ['gateway/server.ts']],
+      ['adapters/tmf621/server.ts', ['adapters/tmf621/notifier.ts']],
+      ['adapters/tmf621/notifier.ts', ['adapters/tmf621/server.ts']],
+      ['schema/a.ts', ['schema/a.ts']],
+      ['schema/b.ts', ['schema/c.ts']],
+    ]);
+    expect(importCycles(planted)).toEqual([
+      ['adapters/tmf621/notifier.ts', 'adapters/tmf621/server.ts'],
+      ['gateway/server.ts', 'gateway/subgraph-client.ts', 'gateway/subscriptions.ts'],
+      ['schema/a.ts'],
+    ]);
+    expect(importCycles(new Map([['a.ts', ['b.ts']], ['b.ts', ['c.ts']]]))).toEqual([]);
+  });
+
+  it('resolves imports to modules (a graph with no edges would find no cycle)', () => {
+    const graph = productionGraph();
+    expect(graph.get('gateway/server.ts')?.length ?? 0).toBeGreaterThan(3);
+    expect(graph.get('subgraphs/elexon/cases/case.service.ts')).toEqual(expect.arrayContaining(['subgraphs/elexon/cases/case.steps.ts']));
+  });
+});
+

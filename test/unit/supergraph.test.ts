@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { composeSupergraph } from '../../gateway/compose';
+import { composeSupergraph } from '../../cli/compose';
 import { SUBGRAPHS } from '../../subgraphs';
 
 const CHECKED_IN = path.join(__dirname, '..', '..', 'gateway', 'supergraph.graphql');

@@ -354,7 +354,14 @@ describe('the cycle check catches what it is meant to catch', () => {
       ['gateway/server.ts', 'gateway/subgraph-client.ts', 'gateway/subscriptions.ts'],
       ['schema/a.ts'],
     ]);
-    expect(importCycles(new Map([['a.ts', ['b.ts']], ['b.ts', ['c.ts']]]))).toEqual([]);
+    expect(
+      importCycles(
+        new Map([
+          ['a.ts', ['b.ts']],
+          ['b.ts', ['c.ts']],
+        ]),
+      ),
+    ).toEqual([]);
   });
 
   it('resolves imports to modules (a graph with no edges would find no cycle)', () => {
@@ -363,4 +370,3 @@ describe('the cycle check catches what it is meant to catch', () => {
     expect(graph.get('subgraphs/elexon/cases/case.service.ts')).toEqual(expect.arrayContaining(['subgraphs/elexon/cases/case.steps.ts']));
   });
 });
-

@@ -4,14 +4,15 @@
  * calls of the public CPSD GraphQL API with a service identity. It never reaches into a subgraph's tables.
  */
 import type { ContactMethodKind } from '../schema/enums';
+import type { EventType } from '../schema/events';
 import type { CpsdApi } from '../platform/gateway-client';
 
 /** What an outbound delivery carries: thin, business data only. Never MPANs or other case evidence. */
 export interface OutboundEvent {
   /** The exchange event id (stable). */
   id: string;
-  /** e.g. `ticket.opened`, `ticket.updated`, `major_incident.updated`. */
-  type: string;
+  /** The catalogue's event type (schema/events.ts), e.g. `ticket.opened`, `ticket.updated`, `major_incident.updated`. */
+  type: EventType;
   occurredAt: string;
   caseId: string | null;
   /** e.g. CPSD-000123: goes in email subjects and TMF621 externalIdentifier. */

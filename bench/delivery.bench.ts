@@ -25,6 +25,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { ContactMethodKind } from '../schema/enums';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -168,7 +169,7 @@ async function main(): Promise<void> {
               state: 'IN_PROGRESS',
               externalReference: null,
               subject: 'Benchmark',
-              contactMethod: { kind: 'WEBHOOK', address: receiverUrl },
+              contactMethod: { kind: ContactMethodKind.WEBHOOK, address: receiverUrl },
               bridgeConfig: {},
               bridgeEnabled: true,
             },

@@ -30,56 +30,83 @@ import {
 import { CloseCode, makeServer, type Context as WsContext } from 'graphql-ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { DomainError } from '../schema/errors';
-import type { DeliveredEvent, EventBus } from '../platform/events';
+import { EventFamily, PRIVATE_EVENT_TYPES, familyOf } from '../schema/events';
+import { asCpsdEvent, type DeliveredEvent, type EventBus } from '../platform/events';
 import type { Lifecycle } from '../platform/lifecycle';
 import { maskError, toGraphQLError, TransportErrorCode, transportError, withoutSchemaHints } from '../platform/errors';
 import { logger } from '../platform/logger';
 import { checkOperationLimits, operationLimitsRule, type OperationLimits } from './limits';
 import type { GatewayContext } from './context';
 
-/** How one subscription root field is fed and hydrated. */
+/**
+ * How one subscription root field is fed and hydrated, as data: which families of the event catalogue feed it, which
+ * argument (if any) names the one entity it follows, the GraphQL type of its events, and the query field that
+ * hydrates (and, at subscribe time, probes the visibility of) the entity.
+ */
 interface RootFieldSpec {
+  /** The catalogue families whose events this field carries (schema/events.ts); private events never. */
+  families: readonly EventFamily[];
+  /** The GraphQL type of the field's event objects (`__typename`). */
+  eventTypename: string;
   /** The envelope's field holding the hydrated entity. */
   entityField: string;
-  /** The query root field that fetches the entity by id. */
+  /** The query root field that fetches the entity by id; the subscribe-time probe asks it for `{ id }`. */
   queryField: string;
   idType: string;
-  /** Does this event belong to the subscription with these arguments? */
-  matches(event: DeliveredEvent, args: Record<string, unknown>): boolean;
-  /** The id to hydrate for this event. */
-  entityId(event: DeliveredEvent): string | null;
-  /** The id to check visibility for at subscribe time (null: nothing to check). */
-  subscribeCheckId(args: Record<string, unknown>): string | null;
+  /** What the field follows: one entity named by an argument (its events carry it as `caseId`), or every entity. */
+  follows: { argument: string; notFound: string } | null;
+  /** The id to hydrate: the case an event concerns, or the event's own entity. */
+  hydrates: 'case' | 'entity';
+  /** An optional list argument filtering by the event payload's `services`. */
+  servicesArgument?: string;
 }
-
-/** Work notes stay between resolvers: their event is not sent on a case's public stream. */
-const PRIVATE_CASE_EVENTS = new Set(['case.work_note_added']);
 
 export const ROOT_FIELDS: Record<string, RootFieldSpec> = {
   caseEvents: {
+    families: [EventFamily.CASE, EventFamily.HANDOFF],
+    eventTypename: 'CaseEvent',
     entityField: 'case',
     queryField: 'case',
     idType: 'ID!',
-    matches: (event, args) =>
-      event.caseId === args.caseId && (event.type.startsWith('case.') || event.type.startsWith('handoff.')) && !PRIVATE_CASE_EVENTS.has(event.type),
-    entityId: (event) => event.caseId,
-    subscribeCheckId: (args) => String(args.caseId),
+    follows: { argument: 'caseId', notFound: 'Case' },
+    hydrates: 'case',
   },
   majorIncidentUpdates: {
+    families: [EventFamily.MAJOR_INCIDENT],
+    eventTypename: 'MajorIncidentEvent',
     entityField: 'majorIncident',
     queryField: 'majorIncident',
     idType: 'ID!',
-    matches: (event, args) => {
-      if (!event.type.startsWith('major_incident.') || event.entity.__typename !== 'MajorIncident') return false;
-      const wanted = args.services as string[] | null | undefined;
-      if (!wanted?.length) return true;
-      const services = (event.payload.services as string[] | undefined) ?? [];
-      return services.some((service) => wanted.includes(service));
-    },
-    entityId: (event) => event.entity.id,
-    subscribeCheckId: () => null,
+    follows: null,
+    hydrates: 'entity',
+    servicesArgument: 'services',
   },
 };
+
+/** Does this event belong to a subscription of `spec` with these arguments? */
+export function eventMatches(spec: RootFieldSpec, event: DeliveredEvent, args: Record<string, unknown>): boolean {
+  const known = asCpsdEvent(event);
+  if (!known || PRIVATE_EVENT_TYPES.has(known.type) || !spec.families.includes(familyOf(known.type))) return false;
+  if (spec.follows && event.caseId !== args[spec.follows.argument]) return false;
+  if (spec.servicesArgument) {
+    const wanted = args[spec.servicesArgument] as string[] | null | undefined;
+    if (wanted?.length) {
+      const services = (event.payload.services as string[] | undefined) ?? [];
+      if (!services.some((service) => wanted.includes(service))) return false;
+    }
+  }
+  return true;
+}
+
+/** The id to hydrate for this event. */
+export function hydratedId(spec: RootFieldSpec, event: DeliveredEvent): string | null {
+  return spec.hydrates === 'case' ? event.caseId : event.entity.id;
+}
+
+/** The query that checks, at subscribe time, that the caller may see the entity it follows. */
+export function visibilityProbe(spec: RootFieldSpec): string {
+  return `query ($${ENTITY_ID_VARIABLE}: ${spec.idType}) { entity: ${spec.queryField}(id: $${ENTITY_ID_VARIABLE}) { id } }`;
+}
 
 /** Close codes the gateway sends besides graphql-ws's own `CloseCode`s. */
 export enum GatewayCloseCode {
@@ -415,7 +442,7 @@ export async function startSubscriptions(options: SubscriptionServerOptions): Pr
       else if (field === 'sequence') payload[key] = event.sequence;
       else if (field === 'type') payload[key] = event.type;
       else if (field === 'occurredAt') payload[key] = event.occurredAt;
-      else if (field === '__typename') payload[key] = plan.rootField === 'caseEvents' ? 'CaseEvent' : 'MajorIncidentEvent';
+      else if (field === '__typename') payload[key] = plan.spec.eventTypename;
     }
     return { data: { [plan.rootAlias]: payload }, ...(hydrated.errors ? { errors: hydrated.errors } : {}) };
   }
@@ -432,7 +459,7 @@ export async function startSubscriptions(options: SubscriptionServerOptions): Pr
       [...groups.values()].map(async (group) => {
         const [first] = group;
         if (!first) return;
-        const entityId = first.plan.spec.entityId(event);
+        const entityId = hydratedId(first.plan.spec, event);
         if (!entityId) return;
         let hydrated: ExecutionResult | null;
         try {
@@ -451,7 +478,7 @@ export async function startSubscriptions(options: SubscriptionServerOptions): Pr
   function matching(event: DeliveredEvent): Subscriber[] {
     const out: Subscriber[] = [];
     for (const s of subscribers) {
-      if (s.plan.spec.matches(event, s.plan.args)) {
+      if (eventMatches(s.plan.spec, event, s.plan.args)) {
         if (!s.live) s.pending.push(event);
         else if (BigInt(event.sequence) > s.replayedUpTo) out.push(s);
       }
@@ -568,16 +595,17 @@ export async function startSubscriptions(options: SubscriptionServerOptions): Pr
           }
           plans.set(planKey, plan);
         }
-        const checkId = plan.spec.subscribeCheckId(plan.args);
-        if (checkId !== null) {
+        const follows = plan.spec.follows;
+        const checkId = follows ? String(plan.args[follows.argument]) : null;
+        if (follows && checkId !== null) {
           const key = `${checkId}|${visibilityKey(state.context)}`;
           let known = visibility.get(key);
           if (!known || known.until < Date.now()) {
-            const probe = { ...plan, hydrationQuery: 'query ($__cpsdEntityId: ID!) { entity: case(id: $__cpsdEntityId) { id } }', hydrationVariables: {} };
+            const probe = { ...plan, hydrationQuery: visibilityProbe(plan.spec), hydrationVariables: {} };
             known = { visible: (await hydrate(probe, state.context, checkId)) !== null, until: Date.now() + 5_000 };
             visibility.set(key, known);
           }
-          if (!known.visible) return [toGraphQLError(DomainError.notFound('Case'))];
+          if (!known.visible) return [toGraphQLError(DomainError.notFound(follows.notFound))];
         }
         const after = plan.args.after;
         if (after !== undefined && after !== null && !/^\d{1,19}$/.test(String(after))) {
@@ -623,7 +651,7 @@ export async function startSubscriptions(options: SubscriptionServerOptions): Pr
         const batch = await options.bus.readAfter(cursor, 200);
         for (const event of batch) {
           cursor = event.sequence;
-          if (!subscriber.plan.spec.matches(event, subscriber.plan.args)) continue;
+          if (!eventMatches(subscriber.plan.spec, event, subscriber.plan.args)) continue;
           if (++sent > limits.maxReplay) {
             subscriber.queue.push({ errors: [new GraphQLError('Too far behind to replay: refetch, then subscribe without after')] });
             subscriber.queue.end();
@@ -646,7 +674,7 @@ export async function startSubscriptions(options: SubscriptionServerOptions): Pr
   const replayed = new Lru<Promise<ExecutionResult | null>>(5_000);
 
   async function dispatchOne(subscriber: Subscriber, event: DeliveredEvent): Promise<void> {
-    const entityId = subscriber.plan.spec.entityId(event);
+    const entityId = hydratedId(subscriber.plan.spec, event);
     if (!entityId) return;
     const key = `${subscriber.groupKey}|${event.sequence}`;
     let hydrated = replayed.get(key);

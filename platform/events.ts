@@ -4,6 +4,7 @@
  * rows to the bus; every consumer is idempotent (it may see an event twice, never miss one).
  */
 import type { EntityManager } from 'typeorm';
+import { isEventType, type CpsdEvent } from '../schema/events';
 
 export interface ExchangeEvent {
   /** Stable id (UUID) chosen by the writer; consumers dedupe on it. */
@@ -36,7 +37,7 @@ export interface ConsumerOptions {
    */
   name: string;
   /** Only these event types (all when omitted). */
-  types?: string[];
+  types?: readonly string[];
   /**
    * Where a name the bus has never seen starts: `end` (default) — events published from now on, no history;
    * `beginning` — the whole retained stream. Ignored once the name has an offset.
@@ -59,7 +60,7 @@ export interface EventBus {
    */
   consume(options: ConsumerOptions, handler: EventHandler): Promise<Consumer>;
   /** Events after `sequence` (exclusive), oldest first, for replay (`after` cursors). */
-  readAfter(sequence: string | null, limit: number, types?: string[]): Promise<DeliveredEvent[]>;
+  readAfter(sequence: string | null, limit: number, types?: readonly string[]): Promise<DeliveredEvent[]>;
   close(): Promise<void>;
 }
 
@@ -69,7 +70,23 @@ export interface EventBus {
  * were written; write a case's event after locking the case's row (the state change does), so that order is the
  * commit order.
  */
-export type OutboxWriter = (
-  tx: EntityManager,
-  event: Omit<ExchangeEvent, 'source' | 'id' | 'occurredAt'> & Partial<Pick<ExchangeEvent, 'id' | 'occurredAt'>>,
-) => Promise<void>;
+export type OutboxWriter = (tx: EntityManager, event: OutboxEntry) => Promise<void>;
+
+/** What a writer puts in the outbox: an event of the catalogue (schema/events.ts) and the entity it is about. */
+export type OutboxEntry = CpsdEvent & {
+  entity: { __typename: string; id: string };
+  caseId: string | null;
+  id?: string;
+  occurredAt?: string;
+};
+
+/** A delivered event of the catalogue: its payload typed by its `type`. */
+export type DeliveredCpsdEvent = Omit<DeliveredEvent, 'type' | 'payload'> & CpsdEvent;
+
+/**
+ * The bus carries any envelope; consumers read the catalogue's events. An event of a type the catalogue does not
+ * know (a newer writer, a test's) is null: the consumer skips it rather than guess its payload.
+ */
+export function asCpsdEvent(event: DeliveredEvent): DeliveredCpsdEvent | null {
+  return isEventType(event.type) ? (event as unknown as DeliveredCpsdEvent) : null;
+}

@@ -13,7 +13,8 @@ import { hasRole } from '../schema/identity';
 import { maskMpan } from '../schema/mpan';
 import { byKeys, type SubgraphContext } from './context';
 import { deskBridge } from './desk-profile';
-import type { DeliveredEvent, OutboxWriter } from './events';
+import { EventType } from '../schema/events';
+import { asCpsdEvent, type DeliveredEvent, type OutboxWriter } from './events';
 import type { SubgraphConsumer } from './subgraph';
 
 export enum ExternalTicketState {
@@ -55,12 +56,13 @@ export abstract class ExternalTicketInterface {
   updatedAt!: Date;
 }
 
-const STATE_BY_EVENT: Record<string, ExternalTicketState> = {
-  'handoff.acknowledged': ExternalTicketState.ACKNOWLEDGED,
-  'handoff.in_progress': ExternalTicketState.IN_PROGRESS,
-  'handoff.resolved': ExternalTicketState.RESOLVED,
-  'handoff.rejected': ExternalTicketState.REJECTED,
-};
+/** The ticket state each change on the other party's side of a hand-off leads to. */
+const STATE_BY_EVENT = {
+  [EventType.HANDOFF_ACKNOWLEDGED]: ExternalTicketState.ACKNOWLEDGED,
+  [EventType.HANDOFF_IN_PROGRESS]: ExternalTicketState.IN_PROGRESS,
+  [EventType.HANDOFF_RESOLVED]: ExternalTicketState.RESOLVED,
+  [EventType.HANDOFF_REJECTED]: ExternalTicketState.REJECTED,
+} as const satisfies Record<Exclude<Extract<EventType, `handoff.${string}`>, 'handoff.created'>, ExternalTicketState>;
 
 interface TicketRow {
   handoff_id: string;
@@ -152,12 +154,13 @@ export function defineExternalTickets(party: Party, schema: string, typeName: st
    * transaction, carrying what the delivery engine needs to push it to the desk's own system (the desk's contact
    * method and bridge registration from its profile here; the hub's events never carry contact details).
    */
-  async function handle(event: DeliveredEvent, db: DataSource): Promise<void> {
-    const payload = event.payload as Record<string, string | undefined>;
-    const handoffId = payload.handoffId;
-    if (!handoffId) return;
-    if (event.type === 'handoff.created') {
-      if (payload.party !== party) return;
+  async function handle(delivered: DeliveredEvent, db: DataSource): Promise<void> {
+    const event = asCpsdEvent(delivered);
+    if (!event) return;
+    if (event.type === EventType.HANDOFF_CREATED) {
+      const { payload } = event;
+      const handoffId = payload.handoffId;
+      if (!handoffId || payload.party !== party) return;
       await db.transaction(async (tx) => {
         // The hand-off id is the ticket's key: a redelivered event finds the ticket there and changes nothing.
         const rows = (await tx.query(
@@ -169,8 +172,12 @@ export function defineExternalTickets(party: Party, schema: string, typeName: st
       });
       return;
     }
-    const state = STATE_BY_EVENT[event.type];
-    if (!state) return;
+    if (!(event.type in STATE_BY_EVENT)) return;
+    const changed = event as Extract<typeof event, { type: keyof typeof STATE_BY_EVENT }>;
+    const { payload } = changed;
+    const handoffId = payload.handoffId;
+    if (!handoffId) return;
+    const state = STATE_BY_EVENT[changed.type];
     await db.transaction(async (tx) => {
       const [rows] = (await tx.query(
         `UPDATE "${schema}".external_tickets SET state = $2, external_reference = COALESCE($3, external_reference), updated_at = $4, last_event_id = $5

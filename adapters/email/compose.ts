@@ -3,6 +3,7 @@
  * MPANs or other evidence. The body is the reference, what changed in business words and the link; `maskMpan` runs
  * over the subject and the body as the last line of defence (the producer masked already).
  */
+import { EventFamily, familyOf } from '../../schema/events';
 import { maskMpan } from '../../schema/mpan';
 import type { OutboundDelivery } from '../sdk';
 import { caseThreadId, deliveryMessageId, isCaseReference } from './thread';
@@ -88,7 +89,7 @@ export function composeEmail(delivery: OutboundDelivery, options: ComposeOptions
   const { event, target } = delivery;
   const data = event.data;
   const reference = isCaseReference(event.caseReference) ? event.caseReference : null;
-  const majorIncident = event.type.startsWith('major_incident.');
+  const majorIncident = familyOf(event.type) === EventFamily.MAJOR_INCIDENT;
   const miReference = majorIncident ? text(data.reference) : null;
   const state = text(data.state);
   // MI comms link to the major incidents' status in the dashboard (`data.link`), never to a case.

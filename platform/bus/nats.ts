@@ -168,7 +168,7 @@ function serverAtLeast(nc: NatsConnection, major: number, minor: number): boolea
   return a > major || (a === major && b >= minor);
 }
 
-function filterFor(settings: Settings, types: string[] | undefined): Filter {
+function filterFor(settings: Settings, types: readonly string[] | undefined): Filter {
   const wanted = [...new Set(types ?? [])];
   for (const type of wanted) if (!TYPE.test(type)) throw new Error(`not an event type: "${type}"`);
   if (!wanted.length) return { config: { filter_subject: `${settings.prefix}.>` }, types: null, exact: true };

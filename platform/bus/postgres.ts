@@ -233,7 +233,7 @@ class PostgresConsumer implements Consumer {
   private readonly stopping = new Signal(true);
   private readonly notified = new Signal();
   private readonly log: Logger;
-  private readonly types: string[] | null;
+  private readonly types: readonly string[] | null;
   private client: Client | null = null;
   private connectionLost = false;
   private loop: Promise<void> = Promise.resolve();

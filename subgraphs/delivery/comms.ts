@@ -13,10 +13,19 @@ import type { DataSource } from 'typeorm';
 import type { CpsdApi, OutboundEvent, ServiceIdentity } from '../../adapters/sdk';
 import { ContactMethodKind } from '../../schema/enums';
 import { maskMpan } from '../../schema/mpan';
-import type { DeliveredEvent } from '../../platform/events';
+import { EventType, type EventOf } from '../../schema/events';
+import { asCpsdEvent, type DeliveredCpsdEvent, type DeliveredEvent } from '../../platform/events';
 import { DELIVERY_CHANNEL } from './intake';
 
-export const COMMS_EVENT_TYPES = ['major_incident.promoted', 'major_incident.updated', 'major_incident.escalated', 'major_incident.resolved'];
+/** The major-incident events that are comms (OM §5.19.1): they go to the MI comms list. */
+export const COMMS_EVENT_TYPES = [
+  EventType.MAJOR_INCIDENT_PROMOTED,
+  EventType.MAJOR_INCIDENT_UPDATED,
+  EventType.MAJOR_INCIDENT_ESCALATED,
+  EventType.MAJOR_INCIDENT_RESOLVED,
+] as const;
+type CommsEvent = DeliveredCpsdEvent & EventOf<(typeof COMMS_EVENT_TYPES)[number]>;
+const isCommsType = (type: string): type is CommsEvent['type'] => (COMMS_EVENT_TYPES as readonly string[]).includes(type);
 
 /** The comms service identity. Production: a client-credentials token for this subject carrying the cpsd_admin role. */
 export const COMMS_IDENTITY: ServiceIdentity = { subject: 'bridge:email:comms', organisationId: 'elexon', roles: ['cpsd_admin'], deskIds: [] };
@@ -27,15 +36,6 @@ export const commsEndpointId = (address: string): string => `${COMMS_ENDPOINT_PR
 const COMMS_LIST = `query CommsList($service: Service!) { majorIncidentCommsList(service: $service) { address } }`;
 const MAJOR_INCIDENT = `query CommsMajorIncident($id: ID!) { majorIncident(id: $id) { id reference title state updates { kind body postedAt nextUpdateDueAt } } }`;
 
-interface MiPayload {
-  reference?: string;
-  state?: string;
-  services?: unknown;
-  kind?: string;
-  nextUpdateDueAt?: string;
-  statusPage?: boolean;
-}
-
 interface MiView {
   id: string;
   reference: string;
@@ -45,15 +45,17 @@ interface MiView {
 }
 
 /** The update an event announces: the latest one of its kind posted by the time of the event. */
-function updateOf(mi: MiView, event: DeliveredEvent, kind: string | undefined): MiView['updates'][number] | null {
+function updateOf(mi: MiView, event: { occurredAt: string }, kind: string | undefined): MiView['updates'][number] | null {
   const by = Date.parse(event.occurredAt) + 1000;
   const posted = mi.updates.filter((u) => Date.parse(u.postedAt) <= by).sort((a, b) => Date.parse(a.postedAt) - Date.parse(b.postedAt));
   const ofKind = kind ? posted.filter((u) => u.kind === kind) : posted;
   return ofKind.at(-1) ?? posted.at(-1) ?? null;
 }
 
-export async function fanOutComms(event: DeliveredEvent, db: DataSource, api: CpsdApi, options: { publicUrl?: string | undefined } = {}): Promise<number> {
-  const payload = event.payload as MiPayload;
+export async function fanOutComms(delivered: DeliveredEvent, db: DataSource, api: CpsdApi, options: { publicUrl?: string | undefined } = {}): Promise<number> {
+  const event = asCpsdEvent(delivered);
+  if (!event || !isCommsType(event.type)) return 0;
+  const { payload } = event as CommsEvent;
   const services = Array.isArray(payload.services) ? payload.services.map(String) : [];
   const recipients = new Set<string>();
   // A failure throws: the bus hands the event again later (nothing was inserted yet, or the inserts dedupe).

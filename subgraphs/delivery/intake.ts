@@ -8,33 +8,23 @@ import type { DataSource } from 'typeorm';
 import type { OutboundEvent } from '../../adapters/sdk';
 import { ContactMethodKind } from '../../schema/enums';
 import { maskMpan } from '../../schema/mpan';
-import type { DeliveredEvent } from '../../platform/events';
+import { EventFamily, familyOf, typesOf, type EventOf } from '../../schema/events';
+import { asCpsdEvent, type DeliveredCpsdEvent, type DeliveredEvent } from '../../platform/events';
 import type { SubgraphConsumer } from '../../platform/subgraph';
 
 /** The NOTIFY channel that wakes the workers when there is something new to deliver. */
 export const DELIVERY_CHANNEL = 'cpsd_delivery';
 
-export const TICKET_EVENT_TYPES = ['ticket.opened', 'ticket.updated'];
+export const TICKET_EVENT_TYPES = typesOf(EventFamily.TICKET);
 
-/** What a party subgraph puts in a `ticket.*` event (platform/external-ticket.ts). */
-interface TicketEventPayload {
-  handoffId?: string;
-  caseId?: string;
-  caseReference?: string;
-  deskId?: string;
-  party?: string;
-  state?: string;
-  externalReference?: string | null;
-  subject?: string;
-  contactMethod?: { kind?: string; address?: string };
-  bridgeConfig?: Record<string, unknown>;
-  bridgeEnabled?: boolean;
-}
+/** A `ticket.*` event of the catalogue: what a party subgraph writes (platform/external-ticket.ts). */
+type TicketEvent = DeliveredCpsdEvent & EventOf<(typeof TICKET_EVENT_TYPES)[number]>;
 
 const CONTACT_KINDS = new Set<string>(Object.values(ContactMethodKind));
 
 /** The thin event a bridge gets: ids, state and the masked subject; nothing about the desk's registration. */
-export function outboundEvent(event: DeliveredEvent, payload: TicketEventPayload): OutboundEvent {
+export function outboundEvent(event: TicketEvent): OutboundEvent {
+  const { payload } = event;
   return {
     id: event.id,
     type: event.type,
@@ -52,12 +42,20 @@ export function outboundEvent(event: DeliveredEvent, payload: TicketEventPayload
   };
 }
 
-export async function takeIn(event: DeliveredEvent, db: DataSource): Promise<void> {
-  const payload = event.payload as TicketEventPayload;
+/** A delivered event as a ticket event, or null when it is not one. */
+function ticketEvent(event: DeliveredEvent): TicketEvent | null {
+  const known = asCpsdEvent(event);
+  return known && familyOf(known.type) === EventFamily.TICKET ? (known as TicketEvent) : null;
+}
+
+export async function takeIn(delivered: DeliveredEvent, db: DataSource): Promise<void> {
+  const event = ticketEvent(delivered);
+  if (!event) return;
+  const { payload } = event;
   const deskId = payload.deskId;
   if (!deskId) return;
   const kind = payload.contactMethod?.kind && CONTACT_KINDS.has(payload.contactMethod.kind) ? payload.contactMethod.kind : ContactMethodKind.PORTAL;
-  const outbound = outboundEvent(event, payload);
+  const outbound = outboundEvent(event);
   // One statement (one round trip, atomic): the endpoint's registration, then the delivery as that endpoint says.
   await db.query(
     `WITH registration AS (

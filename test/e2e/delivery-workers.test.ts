@@ -11,6 +11,7 @@ import type { DataSource } from 'typeorm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createBridges } from '../../adapters';
 import { devWebhookSecret } from '../../adapters/webhook/bridge';
+import { ContactMethodKind } from '../../schema/enums';
 import { loadConfig, type DeliverySettings } from '../../platform/config';
 import { createOutboxWriter } from '../../platform/outbox';
 import { startDeliveryWorkers, type DeliveryWorkers } from '../../subgraphs/delivery/engine';
@@ -88,7 +89,7 @@ async function ticketEvents(events: { caseId: string; handoffId: string; state: 
           state: event.state,
           externalReference: null,
           subject: 'Load test',
-          contactMethod: { kind: 'WEBHOOK', address: receiver.url(event.path) },
+          contactMethod: { kind: ContactMethodKind.WEBHOOK, address: receiver.url(event.path) },
           bridgeConfig: {},
           bridgeEnabled: true,
         },

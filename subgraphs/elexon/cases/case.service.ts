@@ -8,6 +8,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { CaseAction, applyAction, isOpen, type TransitionContext } from '../../../schema/case-state';
 import { CaseState, CaseType, type Category, type HoldReason, type Impact, Priority, Role, type Urgency } from '../../../schema/enums';
 import { DomainError } from '../../../schema/errors';
+import { EventType } from '../../../schema/events';
 import { hasRole, type Principal } from '../../../schema/identity';
 import { maskMpan, validateMpan } from '../../../schema/mpan';
 import { priorityFor } from '../../../schema/priority';
@@ -87,6 +88,14 @@ async function deskRow(tx: EntityManager, deskId: string, field: string): Promis
 function actorOf(principal: Principal): Actor {
   return { subject: principal.subject, organisationId: principal.organisationId };
 }
+
+/** The hand-off event each side-of-the-hand-off operation writes. */
+const HANDOFF_EVENT_BY_OPERATION = {
+  acknowledgeHandoff: EventType.HANDOFF_ACKNOWLEDGED,
+  updateHandoff: EventType.HANDOFF_IN_PROGRESS,
+  resolveHandoff: EventType.HANDOFF_RESOLVED,
+  rejectHandoff: EventType.HANDOFF_REJECTED,
+} as const;
 
 export class CaseService {
   constructor(
@@ -523,7 +532,6 @@ export class CaseService {
       await this.steps.handoffEvent(tx, 'handoff.created', id, c, {
         toDeskId: desk.id,
         party: desk.party,
-        caseReference: c.reference,
         subject: maskMpan(c.subject),
         reason: maskMpan(reason),
         raisedByOrganisationId: c.raisedByOrganisationId,
@@ -603,7 +611,7 @@ export class CaseService {
       await insertTimeline(tx, c.id, actor, { action, field: 'handoff', from: handoff.state, to: state, customerVisible: operation !== 'updateHandoff' }, now);
       const detail = note ?? resolution ?? reason;
       if (detail) await insertTimeline(tx, c.id, actor, { action: `${action}_DETAIL`, field: 'handoff', note: detail, customerVisible: false }, now);
-      await this.steps.handoffEvent(tx, `handoff.${state.toLowerCase()}`, handoff.id, c, {
+      await this.steps.handoffEvent(tx, HANDOFF_EVENT_BY_OPERATION[operation], handoff.id, c, {
         toDeskId: handoff.toDeskId,
         ...(externalReference ? { externalReference } : {}),
         ...(detail ? { note: maskMpan(detail) } : {}),

@@ -12,7 +12,8 @@ import { CaseState, CaseType, type Category } from '../../../schema/enums';
 import { DomainError } from '../../../schema/errors';
 import { SERVICE_REQUEST_SLAS, SLA_POLICIES, TRIAGE_RESPONSE_TARGET } from '../../../schema/priority';
 import { calendarForTarget, computeSlaClock, serviceRequestTerms, slaTermsFor, type HoldInterval, type SlaTerms } from '../../../schema/sla';
-import type { OutboxWriter } from '../../../platform/events';
+import { cpsdEvent, type CaseEventBase, type EventPayloads, type EventType, type HandoffEventBase } from '../../../schema/events';
+import type { OutboxEntry, OutboxWriter } from '../../../platform/events';
 import {
   endHolds,
   holdsOf,
@@ -73,6 +74,13 @@ export interface CaseToRaise {
   referencesCaseId?: string | null;
   evidence?: EvidenceData;
 }
+
+export type CaseEventType = Extract<EventType, `case.${string}`>;
+export type HandoffEventType = Extract<EventType, `handoff.${string}`>;
+/** What a `case.*` event of type K adds to the case's own fields. */
+export type CaseEventExtra<K extends CaseEventType> = Omit<EventPayloads[K], keyof CaseEventBase>;
+/** What a `handoff.*` event of type K adds to the hand-off's own fields. */
+export type HandoffEventExtra<K extends HandoffEventType> = Omit<EventPayloads[K], keyof HandoffEventBase>;
 
 export class CaseSteps {
   constructor(private readonly outbox: OutboxWriter) {}
@@ -142,7 +150,15 @@ export class CaseSteps {
   }
 
   /** Timeline entry, recomputed SLA due times, and the outbox event: what every case change ends with. */
-  async record(tx: EntityManager, c: Case, actor: Actor, entry: TimelineWrite, eventType: string, payload: Record<string, unknown>, now: Date): Promise<void> {
+  async record<K extends CaseEventType>(
+    tx: EntityManager,
+    c: Case,
+    actor: Actor,
+    entry: TimelineWrite,
+    eventType: K,
+    payload: CaseEventExtra<K>,
+    now: Date,
+  ): Promise<void> {
     await insertTimeline(tx, c.id, actor, entry, now);
     await this.refreshDueTimes(tx, c, now);
     await this.event(tx, c, eventType, payload);
@@ -154,24 +170,18 @@ export class CaseSteps {
     await setDueTimes(tx, c.id, clock.responseDueAt, hasResolutionTarget ? clock.resolutionDueAt : null);
   }
 
-  /** A `case.*` event: the case's reference, desk, state and raiser, with the change's own payload. */
-  event(tx: EntityManager, c: Case, type: string, payload: Record<string, unknown> = {}): Promise<void> {
-    return this.outbox(tx, {
-      type,
-      entity: { __typename: 'Case', id: c.id },
-      caseId: c.id,
-      payload: { reference: c.reference, deskId: c.deskId, state: c.state, raisedByOrganisationId: c.raisedByOrganisationId, ...payload },
-    });
+  /** A `case.*` event: the case's reference, desk, state and raiser, with what the change adds for its type. */
+  event<K extends CaseEventType>(tx: EntityManager, c: Case, type: K, extra: CaseEventExtra<K>): Promise<void> {
+    const base: CaseEventBase = { reference: c.reference, deskId: c.deskId, state: c.state, raisedByOrganisationId: c.raisedByOrganisationId };
+    const event = cpsdEvent(type, { ...base, ...extra } as EventPayloads[K]);
+    return this.outbox(tx, { ...event, entity: { __typename: 'Case', id: c.id }, caseId: c.id } as OutboxEntry);
   }
 
-  /** A `handoff.*` event: the hand-off and its case, with the change's own payload. */
-  handoffEvent(tx: EntityManager, type: string, handoffId: string, c: Case, payload: Record<string, unknown>): Promise<void> {
-    return this.outbox(tx, {
-      type,
-      entity: { __typename: 'Handoff', id: handoffId },
-      caseId: c.id,
-      payload: { handoffId, caseId: c.id, caseReference: c.reference, ...payload },
-    });
+  /** A `handoff.*` event: the hand-off and its case, with what the change adds for its type. */
+  handoffEvent<K extends HandoffEventType>(tx: EntityManager, type: K, handoffId: string, c: Case, extra: HandoffEventExtra<K>): Promise<void> {
+    const base: HandoffEventBase = { handoffId, caseId: c.id, caseReference: c.reference };
+    const event = cpsdEvent(type, { ...base, ...extra } as EventPayloads[K]);
+    return this.outbox(tx, { ...event, entity: { __typename: 'Handoff', id: handoffId }, caseId: c.id } as OutboxEntry);
   }
 
   private async resolveOne(

@@ -27,7 +27,9 @@ import {
   type ThresholdAnswers,
 } from '../../../schema/major-incident';
 import { queryOne } from '../../../platform/db';
-import type { OutboxWriter } from '../../../platform/events';
+import { cpsdEvent, type EventPayloads, type EventType, type MajorIncidentEventBase } from '../../../schema/events';
+import type { OutboxEntry, OutboxWriter } from '../../../platform/events';
+
 import { runIdempotent } from '../idempotency';
 import { accessTo, canSee, worksTheCase } from '../cases/case.access';
 import { deskTerms, insertTimeline, isUuid, lockCase, lockCaseRow, type Actor } from '../cases/case.repository';
@@ -116,6 +118,10 @@ export function toPir(row: Record<string, unknown>): PostIncidentReview {
   const actions = (row.actions as { owner: string; action: string; dueAt: string }[]).map((a) => ({ ...a, dueAt: new Date(a.dueAt) }));
   return Object.assign(new PostIncidentReview(), row, { timeline, actions });
 }
+
+type MajorIncidentEventType = Extract<EventType, `major_incident.${string}`>;
+/** What a `major_incident.*` event of type K adds to the incident's own fields. */
+type MajorIncidentEventExtra<K extends MajorIncidentEventType> = Omit<EventPayloads[K], keyof MajorIncidentEventBase>;
 
 export class MajorIncidentService {
   constructor(
@@ -694,18 +700,16 @@ export class MajorIncidentService {
    * A `major_incident.*` event: thin, business language only — the reference, state, services and lead, never a
    * case description, an MPAN or a comms-list address. Bridges look the comms list up through the API by service.
    */
-  private event(
+  /** A `major_incident.*` event: the incident's reference, state, services and lead, with what its type adds. */
+  private event<K extends MajorIncidentEventType>(
     tx: EntityManager,
-    type: string,
+    type: K,
     mi: Pick<MajorIncident, 'id' | 'reference' | 'caseId' | 'state' | 'services' | 'leadOrganisationId'>,
-    extra: { kind?: MajorIncidentUpdateKind; nextUpdateDueAt?: string; industryCircular?: boolean; statusPage?: boolean } = {},
+    ...[extra]: keyof MajorIncidentEventExtra<K> extends never ? [] : [MajorIncidentEventExtra<K>]
   ): Promise<void> {
-    return this.outbox(tx, {
-      type,
-      entity: { __typename: 'MajorIncident', id: mi.id },
-      caseId: mi.caseId,
-      payload: { reference: mi.reference, state: mi.state, services: mi.services, leadOrganisationId: mi.leadOrganisationId, ...extra },
-    });
+    const base: MajorIncidentEventBase = { reference: mi.reference, state: mi.state, services: mi.services, leadOrganisationId: mi.leadOrganisationId };
+    const event = cpsdEvent(type, { ...base, ...extra } as EventPayloads[K]);
+    return this.outbox(tx, { ...event, entity: { __typename: 'MajorIncident', id: mi.id }, caseId: mi.caseId } as OutboxEntry);
   }
 
   /** Runs `work` once per (caller, idempotency key) in one transaction, then returns the major incident as the caller sees it. */

@@ -1,8 +1,8 @@
 /** The demo market's people for the dashboard's development sign-in (no one real). */
-import type { DemoPersona } from '../gateway/dashboard';
+import type { DevPersona } from '../platform/market';
 
 /** The demo users the development sign-in offers: people of the demo market (demo/market.ts), no one real. */
-export const DEMO_PERSONAS: readonly DemoPersona[] = [
+export const DEMO_PERSONAS: readonly DevPersona[] = [
   {
     id: 'british-gas',
     label: 'Sally — British Gas participant (child of Centrica)',

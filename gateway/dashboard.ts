@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import path from 'node:path';
 import type { Role } from '../schema/enums';
+import type { DevPersona } from '../platform/market';
 import { DomainErrorCode } from '../schema/errors';
 import { TransportErrorCode } from '../platform/errors';
 import { HttpError, readBody, sendJson, type RouteHandler } from '../platform/http';
@@ -144,17 +145,6 @@ export function dashboardRoutes(distDir: string = DASHBOARD_DIST): Record<string
 // Development sign-in
 // ---------------------------------------------------------------------------------------------------------------
 
-/** A person the development sign-in offers (the demo market's, in `npm start`). */
-export interface DemoPersona {
-  /** What the page posts to /dev/token. */
-  id: string;
-  label: string;
-  sub: string;
-  org: string;
-  roles: `${Role}`[];
-  desks: string[];
-}
-
 /** Development tokens from the sign-in picker are short-lived. */
 export const DEV_TOKEN_TTL_SECONDS = 3600;
 
@@ -163,7 +153,7 @@ export const DEV_TOKEN_TTL_SECONDS = 3600;
  * claims. Mounted only with the development issuer (no JWKS_URL, not production). The POST requires a JSON body, so a
  * cross-origin page cannot send it without a CORS preflight, which the gateway never grants.
  */
-export function devSignInRoutes(issuer: DevIssuer, personas: readonly DemoPersona[]): Record<string, RouteHandler> {
+export function devSignInRoutes(issuer: DevIssuer, personas: readonly DevPersona[]): Record<string, RouteHandler> {
   return {
     '/dev/demo-users': (req, res) => {
       if (req.method !== 'GET' && req.method !== 'HEAD') throw new HttpError(TransportErrorCode.METHOD_NOT_ALLOWED, 'GET only');
@@ -173,7 +163,7 @@ export function devSignInRoutes(issuer: DevIssuer, personas: readonly DemoPerson
       if (req.method !== 'POST') throw new HttpError(TransportErrorCode.METHOD_NOT_ALLOWED, 'POST only');
       if (!(req.headers['content-type'] ?? '').includes('application/json'))
         throw new HttpError(TransportErrorCode.UNSUPPORTED_MEDIA_TYPE, 'Send JSON: {"persona":"<id>"}');
-      let persona: DemoPersona | undefined;
+      let persona: DevPersona | undefined;
       try {
         const body = JSON.parse(await readBody(req, 4096)) as { persona?: unknown };
         persona = personas.find((p) => p.id === body.persona);

@@ -22,7 +22,8 @@ import { DirectoryScope, DirectoryUnavailableError } from './directory-scope';
 import { statusFeedRoutes } from './status-feed';
 import type { GatewayContext } from './context';
 import { SubgraphClient } from './subgraph-client';
-import { dashboardRoutes, devSignInRoutes, type DemoPersona } from './dashboard';
+import type { DevPersona } from '../platform/market';
+import { dashboardRoutes, devSignInRoutes } from './dashboard';
 import type { DevIssuer } from './dev-issuer';
 import { startSubscriptions, type RunningSubscriptions, type SubscriptionLimits } from './subscriptions';
 import type { EventBus } from '../platform/events';
@@ -46,7 +47,7 @@ export interface GatewayOptions {
   /** The development token issuer: mounts the dashboard's demo sign-in (/dev/demo-users, /dev/token) in development only. */
   devIssuer?: DevIssuer;
   /** The people the development sign-in offers (with `devIssuer`). */
-  devPersonas?: readonly DemoPersona[];
+  devPersonas?: readonly DevPersona[];
   /** The built dashboard (default web/dist), served under /dashboard/. */
   dashboardDir?: string;
   /** The event bus that feeds subscriptions (every replica consumes it). */

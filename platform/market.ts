@@ -3,7 +3,7 @@
  * their party, coverage, hours and contact method. The demo market (demo/market.ts) is one; a deployment loads its
  * own. Production code takes a `MarketDirectory` as a parameter and never imports the demo.
  */
-import type { Category, ContactMethodKind, DeskKind, OrganisationKind, Party, Service } from '../schema/enums';
+import type { Category, ContactMethodKind, DeskKind, OrganisationKind, Party, Role, Service } from '../schema/enums';
 
 export interface MarketOrganisation {
   id: string;
@@ -45,4 +45,15 @@ export interface MarketDesk {
 export interface MarketDirectory {
   organisations: readonly MarketOrganisation[];
   desks: readonly MarketDesk[];
+}
+
+/** A person of the market the development sign-in offers (never in production: only the development issuer mounts it). */
+export interface DevPersona {
+  /** What the page posts to /dev/token. */
+  id: string;
+  label: string;
+  sub: string;
+  org: string;
+  roles: `${Role}`[];
+  desks: string[];
 }

@@ -9,14 +9,14 @@ import { describe, expect, it } from 'vitest';
 const ROOT = path.resolve(__dirname, '..', '..');
 const SKIPPED_DIRECTORIES = new Set(['node_modules', 'dist', 'coverage', 'test-results']);
 
-/** Every .ts file of the repository (repo-relative, POSIX separators), outside node_modules and dot-folders. */
+/** Every .ts and .tsx file of the repository (repo-relative, POSIX separators), outside node_modules and dot-folders. */
 function sourceFiles(directory = ROOT): string[] {
   const files: string[] = [];
   for (const entry of readdirSync(directory, { withFileTypes: true })) {
     if (entry.name.startsWith('.') || SKIPPED_DIRECTORIES.has(entry.name)) continue;
     const full = path.join(directory, entry.name);
     if (entry.isDirectory()) files.push(...sourceFiles(full));
-    else if (entry.isFile() && entry.name.endsWith('.ts')) files.push(path.relative(ROOT, full).split(path.sep).join('/'));
+    else if (entry.isFile() && /\.tsx?$/.test(entry.name)) files.push(path.relative(ROOT, full).split(path.sep).join('/'));
   }
   return files;
 }
@@ -177,9 +177,24 @@ const RULES = {
     if (isUnder(i.from, 'cli') || isUnder(i.from, 'test') || isUnder(i.from, 'bench') || isTestFile(i.from) || i.target.kind !== 'file') return false;
     return isUnder(i.target.path, 'cli');
   },
-  /** The gateway serves; it never reaches into a subgraph's code (it talks to subgraphs over HTTP). */
+  /** The gateway serves; it never reaches into a subgraph's code (it talks to subgraphs over HTTP) or a bridge's. */
   gatewayOutsideSubgraphs(i: Import): boolean {
-    return isUnder(i.from, 'gateway') && !isTestFile(i.from) && i.target.kind === 'file' && isUnder(i.target.path, 'subgraphs');
+    if (!isUnder(i.from, 'gateway') || isTestFile(i.from) || i.target.kind !== 'file') return false;
+    const target = i.target.path;
+    return ['subgraphs', 'adapters'].some((folder) => isUnder(target, folder));
+  },
+  /** Subgraphs sit below the gateway: they never import it (the delivery engine may use the bridges' SDK). */
+  subgraphsBelowGateway(i: Import): boolean {
+    return isUnder(i.from, 'subgraphs') && !isTestFile(i.from) && i.target.kind === 'file' && isUnder(i.target.path, 'gateway');
+  },
+  /** The demo market is data: it imports only the domain's enums and the directory's shape. */
+  demoIsData(i: Import): boolean {
+    if (!isUnder(i.from, 'demo') || i.target.kind !== 'file') return false;
+    return !isUnder(i.target.path, 'schema') && !isUnder(i.target.path, 'platform') && !isUnder(i.target.path, 'demo');
+  },
+  /** The dashboard is its own build: it talks to the public API and imports nothing of ours outside web/. */
+  webSelfContained(i: Import): boolean {
+    return isUnder(i.from, 'web') && i.target.kind === 'file' && !isUnder(i.target.path, 'web');
   },
 } satisfies Record<string, (i: Import) => boolean>;
 
@@ -234,7 +249,14 @@ describe('the rules catch what they are meant to catch', () => {
     expect(RULES.cliIsTheRoot(imp('cli/cpsd.ts', './compose'))).toBe(false);
     expect(RULES.cliIsTheRoot(imp('test/unit/supergraph.test.ts', '../../cli/compose'))).toBe(false);
     expect(RULES.gatewayOutsideSubgraphs(imp('gateway/server.ts', '../subgraphs'))).toBe(true);
+    expect(RULES.gatewayOutsideSubgraphs(imp('gateway/server.ts', '../adapters/sdk'))).toBe(true);
     expect(RULES.gatewayOutsideSubgraphs(imp('gateway/server.ts', '../platform/http'))).toBe(false);
+    expect(RULES.subgraphsBelowGateway(imp('subgraphs/elexon/index.ts', '../../gateway/server'))).toBe(true);
+    expect(RULES.subgraphsBelowGateway(imp('subgraphs/delivery/engine.ts', '../../adapters/sdk'))).toBe(false);
+    expect(RULES.demoIsData(imp('demo/personas.ts', '../gateway/dashboard'))).toBe(true);
+    expect(RULES.demoIsData(imp('demo/market.ts', '../platform/market'))).toBe(false);
+    expect(RULES.webSelfContained(imp('web/src/api.ts', '../../schema/enums'))).toBe(true);
+    expect(RULES.webSelfContained(imp('web/src/views/cases.tsx', '../operations'))).toBe(false);
   });
 });
 
@@ -269,8 +291,20 @@ describe('architecture rules (over the repository)', () => {
     expect(violationsOf(RULES.cliIsTheRoot)).toEqual([]);
   });
 
-  it('the gateway never imports a subgraph', () => {
+  it('the gateway never imports a subgraph or a bridge', () => {
     expect(violationsOf(RULES.gatewayOutsideSubgraphs)).toEqual([]);
+  });
+
+  it('subgraphs never import the gateway', () => {
+    expect(violationsOf(RULES.subgraphsBelowGateway)).toEqual([]);
+  });
+
+  it('the demo market is data: it imports only schema/ and platform/', () => {
+    expect(violationsOf(RULES.demoIsData)).toEqual([]);
+  });
+
+  it('the dashboard (web/) imports nothing of ours outside web/', () => {
+    expect(violationsOf(RULES.webSelfContained)).toEqual([]);
   });
 
   it('production modules import one another without cycles (type-only imports count)', () => {

@@ -74,6 +74,18 @@ function int(name: string, fallback: number, env: NodeJS.ProcessEnv): number {
   return value;
 }
 
+/** Whose partner tokens are accepted (JWT_ISSUER, JWT_AUDIENCE) and signed how (JWT_ALGORITHMS, asymmetric only). */
+export function partnerJwtSettings(env: NodeJS.ProcessEnv | Record<string, string | undefined>): { issuer: string; audience: string; algorithms: string[] } {
+  return {
+    issuer: env.JWT_ISSUER ?? 'cpsd-dev-issuer',
+    audience: env.JWT_AUDIENCE ?? 'cpsd-gateway',
+    algorithms: (env.JWT_ALGORITHMS ?? 'RS256,ES256,EdDSA')
+      .split(',')
+      .map((a) => a.trim())
+      .filter(Boolean),
+  };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const dataDir = path.resolve(env.CPSD_DATA_DIR ?? '.data');
   const subgraphPorts = Object.fromEntries(
@@ -95,12 +107,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     supergraphPath: path.resolve(env.SUPERGRAPH_PATH ?? path.join(__dirname, '..', 'gateway', 'supergraph.graphql')),
     jwt: {
       jwksUrl: env.JWKS_URL || undefined,
-      issuer: env.JWT_ISSUER ?? 'cpsd-dev-issuer',
-      audience: env.JWT_AUDIENCE ?? 'cpsd-gateway',
-      algorithms: (env.JWT_ALGORITHMS ?? 'RS256,ES256,EdDSA')
-        .split(',')
-        .map((a) => a.trim())
-        .filter(Boolean),
+      ...partnerJwtSettings(env),
       typ: env.JWT_TYP || undefined,
       maxLifetimeSeconds: Math.max(1, int('JWT_MAX_LIFETIME_SECONDS', 24 * 3600, env)),
     },

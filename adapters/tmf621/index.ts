@@ -17,6 +17,7 @@ export { memoryHubStore, startTmf621Server, type HubRegistration, type HubStore,
 export { identityOfHub, startHubNotifier, type HubNotifierOptions } from './notifier';
 export { tmf621Contract, type Tmf621Contract, type ValidationProblem } from './spec';
 
+import { partnerJwtSettings } from '../../platform/config';
 import { JwtVerifier } from '../../platform/partner-auth';
 import { tmf621Bridge, type Tmf621Bridge as Tmf621BridgeType } from './bridge';
 
@@ -42,15 +43,7 @@ export function tmf621BridgeFromEnv(config: { dev: boolean; env: Record<string, 
             gateway: { url: gatewayUrl },
             defaultDeskId: env.TMF621_DEFAULT_DESK ?? 'elexon-service-desk',
             ...(env.TMF621_NOTIFY_INTERVAL_MS ? { notify: { intervalMs: Number(env.TMF621_NOTIFY_INTERVAL_MS) } } : {}),
-            verifier: new JwtVerifier({
-              jwks: { url: jwksUrl },
-              issuer: env.JWT_ISSUER ?? 'cpsd-dev-issuer',
-              audience: env.JWT_AUDIENCE ?? 'cpsd-gateway',
-              algorithms: (env.JWT_ALGORITHMS ?? 'RS256,ES256,EdDSA')
-                .split(',')
-                .map((a) => a.trim())
-                .filter(Boolean),
-            }),
+            verifier: new JwtVerifier({ jwks: { url: jwksUrl }, ...partnerJwtSettings(env) }),
           },
         }
       : {}),

@@ -58,6 +58,7 @@ import {
 import { connect, createInbox, nanos, nuid, type NatsConnection } from '@nats-io/transport-node';
 import type { Consumer, ConsumerOptions, DeliveredEvent, EventBus, EventHandler, ExchangeEvent } from '../events';
 import type { Lifecycle } from '../lifecycle';
+import { BusConsumers } from './consumers';
 import { logger, type Logger } from '../logger';
 import { backoff, Signal } from '../signal';
 
@@ -249,15 +250,11 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
   }
   const js = jetstream(nc);
 
-  const consumers = new Set<NatsConsumer>();
-  let closing: Promise<void> | null = null;
-  const open = (): void => {
-    if (closing) throw new Error('the event bus is closed');
-  };
+  const consumers = new BusConsumers<NatsConsumer>();
 
   const bus: EventBus = {
     async publish(events: ExchangeEvent[]): Promise<void> {
-      open();
+      consumers.ensureOpen();
       const stored = events.map(normalise);
       // One at a time: the next event is sent only once the stream has stored (or deduped) the previous one.
       for (const event of stored) {
@@ -266,21 +263,21 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
     },
 
     async consume(consumerOptions: ConsumerOptions, handler: EventHandler): Promise<Consumer> {
-      open();
+      consumers.ensureOpen();
       if (!consumerOptions.name) throw new Error('a consumer needs a durable name');
       const filter = filterFor(settings, consumerOptions.types);
       const durable = durableName(consumerOptions.name);
       // Create (or bring up to date) the durable now, so every event stored after `consume()` resolves is delivered.
       const ensure = (): Promise<void> => ensureConsumer(jsm, settings, durable, filter, consumerOptions);
       await ensure();
-      const consumer = new NatsConsumer(js, settings, durable, filter, ensure, consumerOptions, handler, () => consumers.delete(consumer));
-      consumers.add(consumer);
+      const consumer = new NatsConsumer(js, settings, durable, filter, ensure, consumerOptions, handler, () => consumers.running.delete(consumer));
+      consumers.running.add(consumer);
       consumer.start();
       return consumer;
     },
 
     async readAfter(sequence: string | null, limit: number, types?: string[]): Promise<DeliveredEvent[]> {
-      open();
+      consumers.ensureOpen();
       if (sequence !== null) assertSequence(sequence);
       const max = Math.max(0, Math.floor(limit));
       if (!max) return [];
@@ -321,11 +318,9 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
     },
 
     close(): Promise<void> {
-      closing ??= (async () => {
-        await Promise.all([...consumers].map((consumer) => consumer.stop()));
+      return consumers.close(async () => {
         if (!nc.isClosed()) await nc.drain().catch((error: Error) => logger.warn({ err: error }, 'event bus: error while draining the NATS connection'));
-      })();
-      return closing;
+      });
     },
   };
   options.lifecycle?.onStop('event bus', () => bus.close());

@@ -21,6 +21,7 @@
 import { Client, Pool, type PoolClient } from 'pg';
 import type { Consumer, ConsumerOptions, DeliveredEvent, EventBus, EventHandler, ExchangeEvent } from '../events';
 import type { Lifecycle } from '../lifecycle';
+import { BusConsumers } from './consumers';
 import { toEvent, type OutboxRow } from '../outbox';
 import { logger, type Logger } from '../logger';
 import { backoff, Signal } from '../signal';
@@ -123,15 +124,11 @@ export async function createPostgresBus(options: PostgresBusOptions): Promise<Ev
     throw error;
   }
 
-  const consumers = new Set<PostgresConsumer>();
-  let closing: Promise<void> | null = null;
-  const open = (): void => {
-    if (closing) throw new Error('the event bus is closed');
-  };
+  const consumers = new BusConsumers<PostgresConsumer>();
 
   const bus: EventBus = {
     async publish(events: ExchangeEvent[]): Promise<void> {
-      open();
+      consumers.ensureOpen();
       if (!events.length) return;
       const client = await pool.connect();
       let broken: Error | undefined;
@@ -155,7 +152,7 @@ export async function createPostgresBus(options: PostgresBusOptions): Promise<Ev
     },
 
     async consume(consumerOptions: ConsumerOptions, handler: EventHandler): Promise<Consumer> {
-      open();
+      consumers.ensureOpen();
       if (!consumerOptions.name) throw new Error('a consumer needs a durable name');
       // Fix the start position now, so every event published after `consume()` resolves is delivered, even while
       // this process is only the standby. An existing offset is never moved back.
@@ -165,14 +162,14 @@ export async function createPostgresBus(options: PostgresBusOptions): Promise<Ev
          ON CONFLICT (consumer) DO NOTHING`,
         [consumerOptions.name, consumerOptions.from === 'beginning'],
       );
-      const consumer = new PostgresConsumer(options.url, settings, consumerOptions, handler, () => consumers.delete(consumer));
-      consumers.add(consumer);
+      const consumer = new PostgresConsumer(options.url, settings, consumerOptions, handler, () => consumers.running.delete(consumer));
+      consumers.running.add(consumer);
       consumer.start();
       return consumer;
     },
 
     async readAfter(sequence: string | null, limit: number, types?: string[]): Promise<DeliveredEvent[]> {
-      open();
+      consumers.ensureOpen();
       if (sequence !== null) assertSequence(sequence);
       const { rows } = await pool.query<EventRow>(
         `SELECT ${EVENT_COLUMNS} FROM ${SCHEMA}.events ev
@@ -184,11 +181,7 @@ export async function createPostgresBus(options: PostgresBusOptions): Promise<Ev
     },
 
     close(): Promise<void> {
-      closing ??= (async () => {
-        await Promise.all([...consumers].map((consumer) => consumer.stop()));
-        await pool.end();
-      })();
-      return closing;
+      return consumers.close(() => pool.end());
     },
   };
   options.lifecycle?.onStop('event bus', () => bus.close());

@@ -339,11 +339,9 @@ export class CaseService {
     });
   }
 
-  async confirmResolution(principal: Principal, input: { caseId: string; note?: string | null; idempotencyKey?: string | null }): Promise<Case> {
-    return this.mutate(principal, 'confirmResolution', input, input.caseId, async (tx, c, access, now) => {
-      this.requireRaiser(access);
-      await this.steps.close(tx, c, CaseAction.CONFIRM, actorOf(principal), { action: 'RESOLUTION_CONFIRMED', note: input.note ?? null }, now);
-    });
+  /** The raiser confirms the resolution (OM §3.12): the case closes. */
+  confirmResolution(principal: Principal, input: { caseId: string; note?: string | null; idempotencyKey?: string | null }): Promise<Case> {
+    return this.closeResolved(principal, 'confirmResolution', input, CaseAction.CONFIRM, 'RESOLUTION_CONFIRMED');
   }
 
   async reopenCase(principal: Principal, input: { caseId: string; comment: string; idempotencyKey?: string | null }): Promise<Case> {
@@ -370,10 +368,23 @@ export class CaseService {
     });
   }
 
-  async closeCase(principal: Principal, input: { caseId: string; note?: string | null; idempotencyKey?: string | null }): Promise<Case> {
-    return this.mutate(principal, 'closeCase', input, input.caseId, async (tx, c, access, now) => {
-      this.requireDesk(access);
-      await this.steps.close(tx, c, CaseAction.CLOSE, actorOf(principal), { action: 'CLOSED', note: input.note ?? null }, now);
+  /** The desk closes a resolved case. */
+  closeCase(principal: Principal, input: { caseId: string; note?: string | null; idempotencyKey?: string | null }): Promise<Case> {
+    return this.closeResolved(principal, 'closeCase', input, CaseAction.CLOSE, 'CLOSED');
+  }
+
+  /** Closing a resolved case: the raiser's side confirms, the desk closes. */
+  private closeResolved(
+    principal: Principal,
+    operation: 'confirmResolution' | 'closeCase',
+    input: { caseId: string; note?: string | null; idempotencyKey?: string | null },
+    action: CaseAction.CONFIRM | CaseAction.CLOSE,
+    timelineAction: string,
+  ): Promise<Case> {
+    return this.mutate(principal, operation, input, input.caseId, async (tx, c, access, now) => {
+      if (action === CaseAction.CONFIRM) this.requireRaiser(access);
+      else this.requireDesk(access);
+      await this.steps.close(tx, c, action, actorOf(principal), { action: timelineAction, note: input.note ?? null }, now);
     });
   }
 

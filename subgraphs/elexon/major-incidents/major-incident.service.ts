@@ -32,7 +32,7 @@ import type { OutboxEntry, OutboxWriter } from '../../../platform/events';
 
 import { runIdempotent } from '../idempotency';
 import { accessTo, canSee, worksTheCase } from '../cases/case.access';
-import { deskTerms, insertTimeline, isUuid, lockCase, lockCaseRow, type Actor } from '../cases/case.repository';
+import { deskTerms, insertTimeline, isUuid, lockCase, lockCaseRow, type Actor, type TimelineWrite } from '../cases/case.repository';
 import { CaseSteps } from '../cases/case.steps';
 import type { Case } from '../cases/case.types';
 import {
@@ -243,13 +243,7 @@ export class MajorIncidentService {
         ],
       );
       await tx.query('UPDATE elexon.cases SET updated_at = $2 WHERE id = $1', [c.id, now]);
-      await insertTimeline(
-        tx,
-        c.id,
-        actorOf(principal),
-        { action: 'MAJOR_INCIDENT_PROPOSED', field: 'majorIncident', to: reference, customerVisible: false },
-        now,
-      );
+      await this.noteOnCase(tx, c.id, principal, { action: 'MAJOR_INCIDENT_PROPOSED', field: 'majorIncident', to: reference, customerVisible: false }, now);
       await this.event(tx, 'major_incident.proposed', { id, reference, caseId: c.id, state: MajorIncidentState.CANDIDATE, services, leadOrganisationId: null });
       return id;
     });
@@ -498,10 +492,10 @@ export class MajorIncidentService {
         ],
       );
       await tx.query('UPDATE elexon.major_incidents SET updated_at = $2 WHERE id = $1', [mi.id, now]);
-      await insertTimeline(
+      await this.noteOnCase(
         tx,
         c.id,
-        actorOf(principal),
+        principal,
         { action: existing ? 'PIR_REVISED' : 'PIR_RECORDED', field: 'majorIncident', to: mi.reference, customerVisible: true },
         now,
       );
@@ -710,6 +704,11 @@ export class MajorIncidentService {
     const base: MajorIncidentEventBase = { reference: mi.reference, state: mi.state, services: mi.services, leadOrganisationId: mi.leadOrganisationId };
     const event = cpsdEvent(type, { ...base, ...extra } as EventPayloads[K]);
     return this.outbox(tx, { ...event, entity: { __typename: 'MajorIncident', id: mi.id }, caseId: mi.caseId } as OutboxEntry);
+  }
+
+  /** A timeline entry on the major incident's case, by the caller. */
+  private noteOnCase(tx: EntityManager, caseId: string, principal: Principal, entry: TimelineWrite, now: Date): Promise<void> {
+    return insertTimeline(tx, caseId, actorOf(principal), entry, now);
   }
 
   /** Runs `work` once per (caller, idempotency key) in one transaction, then returns the major incident as the caller sees it. */

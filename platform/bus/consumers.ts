@@ -1,0 +1,20 @@
+/** What every event-bus implementation keeps the same way: its consumers, and closing once. */
+
+export class BusConsumers<C extends { stop(): Promise<void> }> {
+  readonly running = new Set<C>();
+  private closing: Promise<void> | null = null;
+
+  /** Throws once the bus is closing: nothing is published or consumed after `close()`. */
+  ensureOpen(): void {
+    if (this.closing) throw new Error('the event bus is closed');
+  }
+
+  /** Stops every consumer, then releases the bus's own resources; a second call returns the first call's promise. */
+  close(release: () => Promise<void>): Promise<void> {
+    this.closing ??= (async () => {
+      await Promise.all([...this.running].map((consumer) => consumer.stop()));
+      await release();
+    })();
+    return this.closing;
+  }
+}

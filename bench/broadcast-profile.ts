@@ -4,6 +4,7 @@
  * microseconds of the monotonic clock, the one `process.hrtime.bigint()` reads in any process on the machine.
  */
 import { readFileSync } from 'node:fs';
+import { at } from './support';
 
 interface ProfileNode {
   id: number;
@@ -54,11 +55,11 @@ export function summariseProfile(file: string, windowsUs: [number, number][]): P
   let busyUs = 0;
   let t = profile.startTime;
   for (let i = 0; i < profile.samples.length; i++) {
-    t += profile.timeDeltas[i];
+    t += at(profile.timeDeltas, i, 'a time delta per sample');
     // A sample stands for the interval up to the next one.
     const dt = profile.timeDeltas[i + 1] ?? 0;
     if (!windowsUs.some(([from, to]) => t >= from && t < to)) continue;
-    const node = nodes.get(profile.samples[i]);
+    const node = nodes.get(at(profile.samples, i, 'a sample'));
     if (!node) continue;
     windowUs += dt;
     const cat = category(node.callFrame);

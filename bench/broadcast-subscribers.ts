@@ -17,6 +17,7 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { loadDevIssuer } from '../gateway/dev-issuer';
 import type { Role } from '../schema/enums';
+import { at } from './support';
 
 export interface SubscriberScope {
   label: string;
@@ -106,7 +107,7 @@ async function start(job: SubscriberJob): Promise<void> {
   const tokenStarted = now();
   const tokens: string[] = [];
   for (let i = 0; i < job.count; i++) {
-    const scope = job.scopes[i % job.scopes.length];
+    const scope = at(job.scopes, i % job.scopes.length, 'a subscriber scope');
     tokens.push(await issuer.issue({ sub: `bench-${job.name}-${scope.label}-${i}`, org: scope.org, roles: scope.roles, desks: scope.desks }));
   }
   const tokenSeconds = (now() - tokenStarted) / 1000;
@@ -204,10 +205,8 @@ process.on('message', (message: ParentMessage) => {
     case 'status': {
       let received = 0;
       let ever = 0;
-      for (let i = 0; i < firstReceipt.length; i++) {
-        if (!Number.isNaN(firstReceipt[i])) received += 1;
-        ever += everReceived[i];
-      }
+      for (const receipt of firstReceipt) if (!Number.isNaN(receipt)) received += 1;
+      for (const flag of everReceived) ever += flag;
       send({ type: 'status', received, everReceived: ever, open, closes: { ...closes } });
       return;
     }

@@ -38,7 +38,7 @@ import { performance } from 'node:perf_hooks';
 import type { Role } from '../schema/enums';
 import { summariseProfile, type ProfileSummary } from './broadcast-profile';
 import type { ChildMessage, Collected, ParentMessage, SubscriberJob, SubscriberScope } from './broadcast-subscribers';
-import { DEFAULT_SERVER_URL, intFromEnv, median, percentileOfSorted, printTable, redactUrl, REPO_ROOT, stopAll, type Cleanup } from './support';
+import { at, DEFAULT_SERVER_URL, intFromEnv, median, must, percentileOfSorted, printTable, redactUrl, REPO_ROOT, stopAll, type Cleanup } from './support';
 
 // The logger reads LOG_LEVEL when it is first imported: set it before any product module loads.
 process.env.LOG_LEVEL ??= 'warn';
@@ -52,7 +52,7 @@ const MAX_WARMUP_EVENTS = 6;
 
 const now = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const ms = (value: number) => (Number.isFinite(value) ? `${value.toFixed(0)}` : 'n/a');
+const ms = (value: number | undefined) => (value !== undefined && Number.isFinite(value) ? `${value.toFixed(0)}` : 'n/a');
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 const mibs = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
 
@@ -240,9 +240,11 @@ function procCpuMs(pid: number): number {
 
 /** Busy CPU time of the whole machine so far (all cores; /proc/stat), ms. */
 function machineBusyMs(): number {
-  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0];
-  const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
-  return ((user + nice + system + irq + softirq + (steal || 0)) * 1000) / clockTicks;
+  const line = at(readFileSync('/proc/stat', 'utf8').split('\n'), 0, "/proc/stat's first line");
+  const fields = line.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq [steal]
+  const field = (i: number) => at(fields, i, `field ${i + 1} of /proc/stat's cpu line`);
+  return ((field(0) + field(1) + field(2) + field(5) + field(6) + (fields[7] || 0)) * 1000) / clockTicks;
 }
 
 const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
@@ -332,7 +334,11 @@ class SubscriberProcess {
       }
       if (message.type === 'progress') return;
       const index = this.waiters.findIndex((w) => w.type === message.type);
-      if (index >= 0) this.waiters.splice(index, 1)[0].resolve(message);
+      const waiter = this.waiters[index];
+      if (waiter) {
+        this.waiters.splice(index, 1);
+        waiter.resolve(message);
+      }
     });
     this.child.on('exit', (code) => {
       children.delete(this.child);
@@ -555,7 +561,11 @@ async function runPass(bus: BusName, settings: Settings): Promise<PassResult> {
     const aBefore = procStatus(process.pid);
 
     const half = Math.ceil(settings.subscribers / 2);
-    const subscriberProcesses = [new SubscriberProcess('A', half), new SubscriberProcess('B', settings.subscribers - half)];
+    const subscriberProcesses: [SubscriberProcess, SubscriberProcess] = [
+      new SubscriberProcess('A', half),
+      new SubscriberProcess('B', settings.subscribers - half),
+    ];
+    const subscriberProcess = (i: number) => at(subscriberProcesses, i, 'a subscriber process');
     cleanups.push({
       name: 'subscriber processes',
       run: async () => {
@@ -590,10 +600,10 @@ async function runPass(bus: BusName, settings: Settings): Promise<PassResult> {
     const bConnectCpuMs = procCpuMs(gatewayB.pid) - bCpuBeforeConnect;
     for (const [i, o] of opened.entries()) {
       console.log(
-        `  subscribers on gateway ${subscriberProcesses[i].name}: ${o.connected} connected, ${o.failed} failed, in ${o.seconds.toFixed(1)} s (+${o.tokenSeconds.toFixed(1)} s issuing tokens)` +
+        `  subscribers on gateway ${subscriberProcess(i).name}: ${o.connected} connected, ${o.failed} failed, in ${o.seconds.toFixed(1)} s (+${o.tokenSeconds.toFixed(1)} s issuing tokens)` +
           `${o.firstError ? `; first error: ${o.firstError}` : ''}`,
       );
-      if (o.failed) throw new Error(`${o.failed} subscribers of gateway ${subscriberProcesses[i].name} could not connect`);
+      if (o.failed) throw new Error(`${o.failed} subscribers of gateway ${subscriberProcess(i).name} could not connect`);
     }
 
     // Ready: gateway A counts its subscriptions; for both, every subscriber must receive a warm-up event.
@@ -609,15 +619,15 @@ async function runPass(bus: BusName, settings: Settings): Promise<PassResult> {
       await scenario.update(api, `warm-up ${warmups}`);
       const warmDeadline = Date.now() + 15_000;
       let statuses = await Promise.all(subscriberProcesses.map((p) => p.request({ type: 'status' }, 'status')));
-      while (statuses.some((s, i) => s.received < subscriberProcesses[i].count) && Date.now() < warmDeadline) {
+      while (statuses.some((s, i) => s.received < subscriberProcess(i).count) && Date.now() < warmDeadline) {
         await sleep(100);
         statuses = await Promise.all(subscriberProcesses.map((p) => p.request({ type: 'status' }, 'status')));
       }
-      const everyone = statuses.every((s, i) => s.everReceived === subscriberProcesses[i].count);
+      const everyone = statuses.every((s, i) => s.everReceived === subscriberProcess(i).count);
       if (everyone && warmups >= WARMUP_EVENTS) break;
       if (warmups >= MAX_WARMUP_EVENTS) {
         throw new Error(
-          `after ${warmups} warm-up events, subscribers that ever received one: ${statuses.map((s, i) => `${subscriberProcesses[i].name} ${s.everReceived}/${subscriberProcesses[i].count}`).join(', ')}; closes ${JSON.stringify(statuses.map((s) => s.closes))}`,
+          `after ${warmups} warm-up events, subscribers that ever received one: ${statuses.map((s, i) => `${subscriberProcess(i).name} ${s.everReceived}/${subscriberProcess(i).count}`).join(', ')}; closes ${JSON.stringify(statuses.map((s) => s.closes))}`,
         );
       }
     }
@@ -644,7 +654,7 @@ async function runPass(bus: BusName, settings: Settings): Promise<PassResult> {
       await Promise.all(subscriberProcesses.map((p) => p.request({ type: 'arm', round: `round ${round}` }, 'armed')));
       const cpuBefore = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, procCpuMs(pid)]));
       const machineBefore = machineBusyMs();
-      const loadAverage = os.loadavg()[0];
+      const [loadAverage = Number.NaN] = os.loadavg();
       probeAt = Number.NaN;
       const startedUs = monotonicUs();
       const started = now();
@@ -653,7 +663,7 @@ async function runPass(bus: BusName, settings: Settings): Promise<PassResult> {
       const committed = now();
       const roundDeadline = committed + settings.roundTimeoutMs;
       let statuses = await Promise.all(subscriberProcesses.map((p) => p.request({ type: 'status' }, 'status')));
-      while (statuses.some((s, i) => s.received < subscriberProcesses[i].count) && now() < roundDeadline) {
+      while (statuses.some((s, i) => s.received < subscriberProcess(i).count) && now() < roundDeadline) {
         await sleep(25);
         statuses = await Promise.all(subscriberProcesses.map((p) => p.request({ type: 'status' }, 'status')));
       }
@@ -668,7 +678,10 @@ async function runPass(bus: BusName, settings: Settings): Promise<PassResult> {
       const perGateway: RoundResult['perGateway'] = {};
       collected.forEach((c, i) => {
         const sorted = [...c.receipts].sort((a, b) => a - b);
-        perGateway[subscriberProcesses[i].name] = { first: sorted[0] - committed, last: sorted[sorted.length - 1] - committed, count: sorted.length };
+        // No receipts: NaN, which the summary leaves out.
+        const first = sorted[0] ?? Number.NaN;
+        const last = sorted[sorted.length - 1] ?? Number.NaN;
+        perGateway[subscriberProcess(i).name] = { first: first - committed, last: last - committed, count: sorted.length };
       });
       const result: RoundResult = {
         round,
@@ -684,7 +697,9 @@ async function runPass(bus: BusName, settings: Settings): Promise<PassResult> {
         mutationMs: committed - started,
         busFromCommit: probeAt - committed,
         perGateway,
-        cpuMs: Object.fromEntries(Object.keys(pids).map((k) => [k, cpuAfter[k] - cpuBefore[k]])),
+        cpuMs: Object.fromEntries(
+          Object.keys(pids).map((k) => [k, must(cpuAfter[k], `CPU after the round of ${k}`) - must(cpuBefore[k], `CPU before the round of ${k}`)]),
+        ),
         machineBusyMs: machineAfter - machineBefore,
         windowMs,
         loadAverage,
@@ -795,7 +810,7 @@ async function deleteNatsStream(): Promise<void> {
 
 async function natsAvailable(): Promise<string | null> {
   if (!existsSync(path.join(REPO_ROOT, 'platform', 'bus', 'nats.ts'))) return 'platform/bus/nats.ts does not exist (no NATS bus in this tree)';
-  const url = new URL((process.env.NATS_URL ?? 'nats://127.0.0.1:4222').split(',')[0]);
+  const url = new URL(at((process.env.NATS_URL ?? 'nats://127.0.0.1:4222').split(','), 0, 'a NATS URL'));
   const reachable = await new Promise<boolean>((resolve) => {
     const socket = net.connect({ host: url.hostname, port: Number(url.port || 4222) });
     socket.setTimeout(2000, () => {
@@ -818,6 +833,9 @@ async function natsAvailable(): Promise<string | null> {
 function summarise(pass: PassResult, settings: Settings): void {
   const r = pass.rounds;
   const med = (pick: (x: RoundResult) => number) => median(r.map(pick).filter(Number.isFinite));
+  // A gateway with no receipts in a round: NaN, left out of the medians.
+  const none = { first: Number.NaN, last: Number.NaN, count: 0 };
+  const gw = (x: RoundResult, name: string) => x.perGateway[name] ?? none;
   const complete = r.filter((x) => x.received === x.expected).length;
   console.log(`\n  Summary (${pass.bus}, ${pass.scenario}): medians of ${r.length} rounds; ${complete}/${r.length} rounds reached every subscriber`);
   const rows = [
@@ -835,23 +853,19 @@ function summarise(pass: PassResult, settings: Settings): void {
   const split = [['step', 'gateway A', 'gateway B']];
   split.push(['mutation round trip (start → response)', ms(mutation), '']);
   split.push(['event off the bus (probe consumer), from response', ms(busAt), '']);
-  split.push(['first receipt, from response', ms(med((x) => x.perGateway.A?.first)), ms(med((x) => x.perGateway.B?.first))]);
+  split.push(['first receipt, from response', ms(med((x) => gw(x, 'A').first)), ms(med((x) => gw(x, 'B').first))]);
   split.push([
     '  bus → first receipt (hydration + first write)',
-    ms(med((x) => x.perGateway.A?.first - x.busFromCommit)),
-    ms(med((x) => x.perGateway.B?.first - x.busFromCommit)),
+    ms(med((x) => gw(x, 'A').first - x.busFromCommit)),
+    ms(med((x) => gw(x, 'B').first - x.busFromCommit)),
   ]);
-  split.push([
-    'first → last receipt (fan-out)',
-    ms(med((x) => x.perGateway.A?.last - x.perGateway.A?.first)),
-    ms(med((x) => x.perGateway.B?.last - x.perGateway.B?.first)),
-  ]);
+  split.push(['first → last receipt (fan-out)', ms(med((x) => gw(x, 'A').last - gw(x, 'A').first)), ms(med((x) => gw(x, 'B').last - gw(x, 'B').first))]);
   const perSub = (name: string) => {
-    const v = med((x) => ((x.perGateway[name]?.last - x.perGateway[name]?.first) * 1000) / Math.max(1, x.perGateway[name]?.count - 1));
+    const v = med((x) => ((gw(x, name).last - gw(x, name).first) * 1000) / Math.max(1, gw(x, name).count - 1));
     return Number.isFinite(v) ? `${v.toFixed(0)} µs` : 'n/a';
   };
   split.push(['  fan-out per subscriber', perSub('A'), perSub('B')]);
-  split.push(['last receipt, from response', ms(med((x) => x.perGateway.A?.last)), ms(med((x) => x.perGateway.B?.last))]);
+  split.push(['last receipt, from response', ms(med((x) => gw(x, 'A').last)), ms(med((x) => gw(x, 'B').last))]);
   printTable(split, [false, true, true]);
   const h = pass.hydration;
   console.log(
@@ -869,8 +883,8 @@ function summarise(pass: PassResult, settings: Settings): void {
     'clients B': Math.floor(settings.subscribers / 2),
   };
   for (const name of Object.keys(r[0]?.cpuMs ?? {})) {
-    const v = med((x) => x.cpuMs[name]);
-    cpuRows.push([name, ms(v), `${((v * 1000) / served[name]).toFixed(0)} µs`]);
+    const v = med((x) => x.cpuMs[name] ?? Number.NaN);
+    cpuRows.push([name, ms(v), `${((v * 1000) / must(served[name], `the subscribers ${name} serves`)).toFixed(0)} µs`]);
   }
   printTable(cpuRows, [false, true, true]);
   const ours = med((x) => Object.values(x.cpuMs).reduce((a, b) => a + b, 0));
@@ -1017,7 +1031,7 @@ async function main(): Promise<void> {
     const rows = [['bus', 'p50', 'p99', 'last', 'p99 from start', 'B RSS per connection']];
     for (const p of passes) {
       const med = (pick: (x: RoundResult) => number) => median(p.rounds.map(pick).filter(Number.isFinite));
-      const b = p.memory[0];
+      const b = at(p.memory, 0, "gateway B's memory");
       rows.push([
         p.bus,
         ms(med((x) => x.p50)),

@@ -16,16 +16,31 @@ export function intFromEnv(name: string, fallback: number, min = 1): number {
   return value;
 }
 
+/** `value`, or a thrown Error naming `what` when it is absent: for what a benchmark just set up or measured. */
+export function must<T>(value: T | undefined | null, what: string): T {
+  if (value === undefined || value === null) throw new Error(`bench: expected ${what}, found none`);
+  return value;
+}
+
+/** `items[index]` (negative counts from the end), or a thrown Error naming `what` when out of range. */
+export function at<T>(items: readonly T[], index: number, what = 'an item'): T {
+  const i = index < 0 ? items.length + index : index;
+  if (!Number.isInteger(i) || i < 0 || i >= items.length) throw new Error(`bench: expected ${what} at index ${index} of ${items.length}`);
+  return items[i] as T;
+}
+
+/** Median of the values; NaN when empty. */
 export function median(values: number[]): number {
+  if (!values.length) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  return sorted.length % 2 ? at(sorted, mid) : (at(sorted, mid - 1) + at(sorted, mid)) / 2;
 }
 
 /** Nearest-rank percentile (0 < p ≤ 100) of already sorted values; NaN when empty. */
 export function percentileOfSorted(sorted: readonly number[], p: number): number {
   if (!sorted.length) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+  return at(sorted, Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)));
 }
 
 export const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
@@ -77,8 +92,8 @@ export function pad(value: string, width: number, right = false): string {
 }
 
 export function printTable(rows: string[][], rightAligned: boolean[]): void {
-  const widths = rows[0].map((_, col) => Math.max(...rows.map((row) => row[col].length)));
-  for (const row of rows) console.log(`  ${row.map((cell, col) => pad(cell, widths[col], rightAligned[col])).join('  ')}`);
+  const widths = at(rows, 0, 'a header row').map((_, col) => Math.max(...rows.map((row) => (row[col] ?? '').length)));
+  for (const row of rows) console.log(`  ${row.map((cell, col) => pad(cell, widths[col] ?? 0, rightAligned[col] ?? false)).join('  ')}`);
 }
 
 let currentChild: ChildProcess | null = null;

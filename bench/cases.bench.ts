@@ -35,7 +35,7 @@ import type { Role } from '../schema/enums';
 import { MUTATIONS, type FlowJob, type FlowResult } from './case-flows';
 import type { LoadJob, LoadResult } from './load';
 import type { SqlLoadJob, SqlLoadResult, SqlStatement } from './sql-load';
-import { DEFAULT_SERVER_URL, intFromEnv, median, mib, pad, printTable, redactUrl, RssSampler, runChild, stopAll, type Cleanup } from './support';
+import { at, DEFAULT_SERVER_URL, intFromEnv, median, mib, pad, printTable, redactUrl, RssSampler, runChild, stopAll, type Cleanup } from './support';
 
 // The logger reads LOG_LEVEL when it is first imported: set it before any product module loads.
 process.env.LOG_LEVEL ??= 'warn';
@@ -183,7 +183,11 @@ function explainLines(node: PlanNode, depth = 0, out: string[] = [], indexes: Se
 
 async function explain(client: PgClient, statement: SqlStatement): Promise<Explained> {
   const result = await client.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${statement.sql}`, statement.params);
-  const [report] = result.rows[0]['QUERY PLAN'] as { Plan: PlanNode; 'Planning Time': number; 'Execution Time': number }[];
+  const report = at(
+    at(result.rows, 0, 'an EXPLAIN row')['QUERY PLAN'] as { Plan: PlanNode; 'Planning Time': number; 'Execution Time': number }[],
+    0,
+    'an EXPLAIN report',
+  );
   const { lines, indexes } = explainLines(report.Plan);
   // The top node that reads the cases: the first scan under Limit/Sort/etc.
   const scans: PlanNode[] = [];
@@ -391,7 +395,7 @@ async function main(): Promise<void> {
     const sql = new Client({ connectionString: product.databaseUrl, application_name: 'cpsd-bench-cases' });
     await sql.connect();
     cleanups.push({ name: 'bench SQL client', run: () => sql.end() });
-    const [{ server_version: pgVersion }] = (await sql.query('SHOW server_version')).rows as { server_version: string }[];
+    const { server_version: pgVersion } = at((await sql.query('SHOW server_version')).rows as { server_version: string }[], 0, 'a server_version row');
     const pgSettings = (
       await sql.query(
         `SELECT name, setting, unit FROM pg_settings WHERE name IN ('shared_buffers', 'work_mem', 'random_page_cost', 'effective_cache_size', 'jit') ORDER BY name`,

@@ -28,6 +28,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { ContactMethodKind } from '../schema/enums';
 import os from 'node:os';
 import path from 'node:path';
+import { at } from './support';
 
 // The logger reads LOG_LEVEL when it is first imported: set it before any product module loads.
 process.env.LOG_LEVEL ??= 'warn';
@@ -74,13 +75,14 @@ const now = (): number => performance.timeOrigin + performance.now();
 
 function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+  return at(sorted, Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1));
 }
 
 function median(values: number[]): number {
+  if (!values.length) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  return sorted.length % 2 ? at(sorted, mid) : (at(sorted, mid - 1) + at(sorted, mid)) / 2;
 }
 
 /** A latency for the table; a phase that measures none (drain) shows a dash. */
@@ -151,7 +153,7 @@ async function main(): Promise<void> {
   const commitEvents = async (count: number, perTransaction: number, commits: Map<string, number>): Promise<void> => {
     for (let done = 0; done < count; done += perTransaction) {
       const batch = Array.from({ length: Math.min(perTransaction, count - done) }, (_, i) => ({
-        caseId: cases[(done + i) % cases.length],
+        caseId: at(cases, (done + i) % cases.length, 'a case'),
         handoffId: randomUUID(),
       }));
       await partners.transaction(async (tx) => {
@@ -176,8 +178,8 @@ async function main(): Promise<void> {
           });
         }
       });
-      const at = now();
-      for (const event of batch) commits.set(event.handoffId, at);
+      const committedAt = now();
+      for (const event of batch) commits.set(event.handoffId, committedAt);
     }
   };
 
@@ -263,7 +265,11 @@ async function main(): Promise<void> {
     drained.push(...commits.keys());
     const deadline = Date.now() + 300_000;
     for (;;) {
-      const [{ n }] = (await deliveryDb.query(`SELECT count(*)::int AS n FROM delivery.deliveries WHERE state = 'PENDING'`)) as { n: number }[];
+      const { n } = at(
+        (await deliveryDb.query(`SELECT count(*)::int AS n FROM delivery.deliveries WHERE state = 'PENDING'`)) as { n: number }[],
+        0,
+        'a count row',
+      );
       if (n >= commits.size) break;
       if (Date.now() > deadline) throw new Error('the backlog was not queued in time');
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -292,8 +298,16 @@ async function main(): Promise<void> {
         );
       }
     }
-    const [{ n: delivered }] = (await deliveryDb.query(`SELECT count(*)::int AS n FROM delivery.deliveries WHERE state = 'DELIVERED'`)) as { n: number }[];
-    const [{ n: notDelivered }] = (await deliveryDb.query(`SELECT count(*)::int AS n FROM delivery.deliveries WHERE state <> 'DELIVERED'`)) as { n: number }[];
+    const { n: delivered } = at(
+      (await deliveryDb.query(`SELECT count(*)::int AS n FROM delivery.deliveries WHERE state = 'DELIVERED'`)) as { n: number }[],
+      0,
+      'a count row',
+    );
+    const { n: notDelivered } = at(
+      (await deliveryDb.query(`SELECT count(*)::int AS n FROM delivery.deliveries WHERE state <> 'DELIVERED'`)) as { n: number }[],
+      0,
+      'a count row',
+    );
     const receiver = await receiverStats();
     // Where the time goes: commit → delivery row (relay, bus, intake) and delivery row → delivered (workers, HTTP).
     const [split] = (await deliveryDb.query(
@@ -304,6 +318,7 @@ async function main(): Promise<void> {
              FROM delivery.deliveries WHERE state = 'DELIVERED' AND NOT (handoff_id = ANY($1::uuid[]))) t`,
       [drained],
     )) as { intake_p50: number; intake_p99: number; engine_p50: number; engine_p99: number }[];
+    if (!split) throw new Error('the latency split query returned no row');
 
     const d = config.delivery;
     console.log('\nCPSD delivery engine benchmark');
@@ -332,8 +347,9 @@ async function main(): Promise<void> {
         String(mine.reduce((n, r) => n + r.duplicates, 0)),
       ]);
     }
-    const widths = rows[0].map((_, col) => Math.max(...rows.map((row) => row[col].length)));
-    for (const row of rows) console.log(`  ${row.map((cell, col) => (col === 0 ? cell.padEnd(widths[col]) : cell.padStart(widths[col]))).join('  ')}`);
+    const widths = at(rows, 0, 'a header row').map((_, col) => Math.max(...rows.map((row) => (row[col] ?? '').length)));
+    for (const row of rows)
+      console.log(`  ${row.map((cell, col) => (col === 0 ? cell.padEnd(widths[col] ?? 0) : cell.padStart(widths[col] ?? 0))).join('  ')}`);
     console.log(`  medians of ${settings.rounds} rounds; max is the worst of all rounds. Latency: outbox commit → receiver has the webhook (first arrival).`);
     console.log(`  burst events/s: first commit → last delivery; steady events/s: the rate offered (each event its own transaction);`);
     console.log(`  drain events/s: the workers alone, from their start to the last delivery of a backlog already through the intake.`);

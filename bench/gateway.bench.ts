@@ -216,10 +216,9 @@ async function main(): Promise<void> {
     const { url: stockUrl } = await startStandaloneServer(stockServer, { listen: { host: '127.0.0.1', port: 0 } });
     cleanups.push({ name: 'stock gateway', run: () => stockServer.stop() });
 
-    const targets: Target[] = [
-      { name: 'ours', label: 'ours (CPSD gateway)', url: product.gateway.url, headers: { authorization: `Bearer ${token}` } },
-      { name: 'stock', label: 'stock @apollo/gateway', url: stockUrl, headers: {} },
-    ];
+    const ours: Target = { name: 'ours', label: 'ours (CPSD gateway)', url: product.gateway.url, headers: { authorization: `Bearer ${token}` } };
+    const stock: Target = { name: 'stock', label: 'stock @apollo/gateway', url: stockUrl, headers: {} };
+    const targets: Target[] = [ours, stock];
     const measured = targets.filter((t) => measuredNames.includes(t.name));
     const startupSeconds = (Date.now() - startedAt) / 1000;
 
@@ -233,8 +232,8 @@ async function main(): Promise<void> {
         `Node ${process.version}, ${os.platform()} ${os.release()}, NODE_ENV=${process.env.NODE_ENV ?? '(unset)'}`,
     );
     console.log(`  PostgreSQL: ${redactUrl(product.databaseUrl)}; product started in ${startupSeconds.toFixed(1)} s`);
-    console.log(`  ours: ${targets[0].url} (bearer token for sub=bench org=ukpn roles=participant)`);
-    console.log(`  stock: ${targets[1].url} (default ApolloServer + ApolloGateway; identity header only; no caller auth)`);
+    console.log(`  ours: ${ours.url} (bearer token for sub=bench org=ukpn roles=participant)`);
+    console.log(`  stock: ${stock.url} (default ApolloServer + ApolloGateway; identity header only; no caller auth)`);
 
     const records: RoundRecord[] = [];
     sampler.start();

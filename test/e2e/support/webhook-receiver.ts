@@ -68,7 +68,7 @@ export async function startWebhookReceiver(options: { secretFor(path: string): s
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      const path = (req.url ?? '/').split('?')[0];
+      const path = (req.url ?? '/').split('?', 1)[0] ?? '/';
       const body = Buffer.concat(chunks).toString('utf8');
       let verified = false;
       let payload: ReceivedWebhook['payload'] = null;

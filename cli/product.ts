@@ -12,7 +12,7 @@ import { Lifecycle } from '../platform/lifecycle';
 import { startSubgraph, type RunningSubgraph } from '../platform/subgraph';
 import { configurePartnerAuth } from '../gateway/auth';
 import type { DevIssuer } from '../gateway/dev-issuer';
-import { startGateway, type RunningGateway } from '../gateway/server';
+import { startGateway, type GatewayOptions, type RunningGateway } from '../gateway/server';
 import { SUBGRAPHS } from '../subgraphs';
 import { deferredApi, serviceApi } from '../adapters/gateway-api';
 import { serviceTokensFor, startInboundBridges, type RunningInboundBridges } from './inbound';
@@ -50,6 +50,23 @@ export interface RunningProduct {
   /** The inbound bridges (email reply receiver, TMF621 API) when their ports are configured. */
   inbound: RunningInboundBridges;
   stop(): Promise<void>;
+}
+
+/** The gateway's options from the configuration: what `npm start` and `npm run service -- gateway` share. */
+export function gatewayOptions(
+  config: Config,
+  parts: Pick<GatewayOptions, 'bus' | 'host' | 'port' | 'subgraphUrls' | 'jwtVerifier' | 'signer' | 'lifecycle'> & { devIssuer: DevIssuer | null },
+): GatewayOptions {
+  const { devIssuer, ...rest } = parts;
+  return {
+    ...rest,
+    allowedOrigins: config.allowedOrigins,
+    supergraphPath: config.supergraphPath,
+    limits: config.limits,
+    dev: config.dev,
+    // The development sign-in (the demo market's people) exists only with the development issuer, in development.
+    ...(devIssuer && config.dev ? { devJwks: devIssuer.jwks, devIssuer, devPersonas: DEMO_PERSONAS } : {}),
+  };
 }
 
 export async function startProduct(options: ProductOptions = {}): Promise<RunningProduct> {
@@ -95,20 +112,18 @@ export async function startProduct(options: ProductOptions = {}): Promise<Runnin
       );
     }
 
-    const gateway = await startGateway({
-      bus,
-      allowedOrigins: config.allowedOrigins,
-      host: config.host,
-      port: options.ephemeralPorts ? 0 : config.gatewayPort,
-      supergraphPath: config.supergraphPath,
-      subgraphUrls: Object.fromEntries(subgraphs.map((s) => [s.name, s.url])),
-      jwtVerifier,
-      signer,
-      limits: config.limits,
-      dev: config.dev,
-      lifecycle,
-      ...(devIssuer && config.dev ? { devJwks: devIssuer.jwks, devIssuer, devPersonas: DEMO_PERSONAS } : {}),
-    });
+    const gateway = await startGateway(
+      gatewayOptions(config, {
+        bus,
+        host: config.host,
+        port: options.ephemeralPorts ? 0 : config.gatewayPort,
+        subgraphUrls: Object.fromEntries(subgraphs.map((s) => [s.name, s.url])),
+        jwtVerifier,
+        devIssuer,
+        signer,
+        lifecycle,
+      }),
+    );
     // WebSocket clients are told 1001 (going away) before the gateway's HTTP server waits for its connections: an
     // upgraded socket holds that wait open, and a client cut off by the process exit sees 1006. (gateway/server.ts
     // registers 'gateway http' after 'gateway websockets'; this keeps the stop order right until it no longer does.)

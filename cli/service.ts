@@ -10,9 +10,9 @@ import { SUBGRAPHS } from '../subgraphs';
 import { loadDevIssuer } from '../gateway/dev-issuer';
 import { logger } from '../platform/logger';
 import { serviceTokensFor, startInboundBridges } from './inbound';
+import { gatewayOptions } from './product';
 import { serviceApi } from '../adapters/gateway-api';
 import { DEMO_MARKET } from '../demo/market';
-import { DEMO_PERSONAS } from '../demo/personas';
 
 function required(name: string, value: string | undefined): string {
   if (!value) throw new Error(`${name} is required to run a single service`);
@@ -29,20 +29,9 @@ export async function runService(name: 'gateway' | SubgraphName): Promise<void> 
     const { jwtVerifier, devIssuer } = await configurePartnerAuth(config);
     // Subscriptions are fed by the bus: the gateway reads the same one the subgraphs publish to.
     const bus = await createBus(config, config.databaseUrl, lifecycle);
-    await startGateway({
-      bus,
-      allowedOrigins: config.allowedOrigins,
-      host,
-      port: config.gatewayPort,
-      supergraphPath: config.supergraphPath,
-      subgraphUrls: config.subgraphUrls,
-      jwtVerifier,
-      signer,
-      limits: config.limits,
-      dev: config.dev,
-      lifecycle,
-      ...(devIssuer && config.dev ? { devJwks: devIssuer.jwks, devIssuer, devPersonas: DEMO_PERSONAS } : {}),
-    });
+    await startGateway(
+      gatewayOptions(config, { bus, host, port: config.gatewayPort, subgraphUrls: config.subgraphUrls, jwtVerifier, devIssuer, signer, lifecycle }),
+    );
     return;
   }
   const definition = SUBGRAPHS.find((s) => s.name === name);

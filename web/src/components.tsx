@@ -4,6 +4,18 @@ import type { ApiError } from './api';
 import type { CaseState, HandoffState, Priority } from './operations';
 import { relative, ukDateTime } from './time';
 
+/** A view's heading: the focus target when the route changes, with the view's own actions beside it. */
+export function ViewHeading({ id, title, children }: { id: string; title: ComponentChildren; children?: ComponentChildren }) {
+  return (
+    <div class="view-heading">
+      <h1 id={id} tabIndex={-1}>
+        {title}
+      </h1>
+      {children}
+    </div>
+  );
+}
+
 export function Loading({ label = 'Loading…' }: { label?: string }) {
   return (
     <p class="loading" role="status">

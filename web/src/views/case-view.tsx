@@ -1,7 +1,7 @@
 /** One case: summary, SLA clock, hand-offs, customer-visible comments, timeline; comment, confirm or reopen. */
 import { useState } from 'preact/hooks';
 import { ApiError, request } from '../api';
-import { describedBy, Empty, ErrorMessage, Field, HandoffBadge, humanise, Loading, PriorityBadge, StateBadge, Time } from '../components';
+import { describedBy, Empty, ErrorMessage, Field, HandoffBadge, humanise, Loading, PriorityBadge, StateBadge, Time, ViewHeading } from '../components';
 import { LiveStatus, useLiveFeed } from '../live-status';
 import { ADD_COMMENT, CASE, CASE_EVENTS, CONFIRM_RESOLUTION, REOPEN_CASE, type CaseDetail } from '../operations';
 import { href, takeFlash } from '../router';
@@ -158,11 +158,14 @@ export function CaseView({ id }: { id: string }) {
       <p class="breadcrumb">
         <a href={href({ name: 'cases' })}>Our cases</a> <span aria-hidden="true">›</span> {item.reference}
       </p>
-      <div class="view-heading">
-        <h1 id="case-heading" tabIndex={-1}>
-          <span class="reference">{item.reference}</span> {item.subject}
-        </h1>
-      </div>
+      <ViewHeading
+        id="case-heading"
+        title={
+          <>
+            <span class="reference">{item.reference}</span> {item.subject}
+          </>
+        }
+      />
       {flash ? (
         <p class="notice notice-success" role="status">
           {flash}

@@ -1,6 +1,6 @@
 /** Our organisation's cases: filterable (desk, state, priority, SLA, organisation for a parent account), paginated. */
 import { useMemo, useState } from 'preact/hooks';
-import { Empty, ErrorMessage, humanise, Loading, PriorityBadge, StateBadge, Time } from '../components';
+import { Empty, ErrorMessage, humanise, Loading, PriorityBadge, StateBadge, Time, ViewHeading } from '../components';
 import { CASE_STATES, CASES, DESKS, PRIORITIES, type CaseFilter, type CaseListItem, type CaseState, type Priority } from '../operations';
 import { href } from '../router';
 import { useNow, useQuery, useSession } from '../session';
@@ -90,14 +90,11 @@ export function CasesView() {
 
   return (
     <section aria-labelledby="cases-heading">
-      <div class="view-heading">
-        <h1 id="cases-heading" tabIndex={-1}>
-          Our cases
-        </h1>
+      <ViewHeading id="cases-heading" title="Our cases">
         <a class="button" href={href({ name: 'raise' })}>
           Raise a case
         </a>
-      </div>
+      </ViewHeading>
       <p class="lede">
         {parentAccount
           ? `Cases raised by ${me.organisation?.name ?? 'your organisation'} and its ${me.visibleOrganisations.length - 1} child organisation${me.visibleOrganisations.length === 2 ? '' : 's'}.`

@@ -4,7 +4,7 @@
  * `majorIncidentUpdates` subscription; after a drop the feed resumes from the last sequence it saw and says so.
  */
 import { useMemo, useState } from 'preact/hooks';
-import { Empty, ErrorMessage, humanise, Loading, Time } from '../components';
+import { Empty, ErrorMessage, humanise, Loading, Time, ViewHeading } from '../components';
 import { LiveStatus, useLiveFeed } from '../live-status';
 import { MAJOR_INCIDENT_UPDATES, MAJOR_INCIDENTS, type MajorIncidentSummary, type Service } from '../operations';
 import { useNow, useQuery } from '../session';
@@ -121,14 +121,11 @@ export function MajorIncidentsView() {
 
   return (
     <section aria-labelledby="mi-heading">
-      <div class="view-heading">
-        <h1 id="mi-heading" tabIndex={-1}>
-          Major incidents
-        </h1>
+      <ViewHeading id="mi-heading" title="Major incidents">
         <button type="button" class="button-secondary" onClick={() => void query.refetch()} disabled={query.loading}>
           Refresh
         </button>
-      </div>
+      </ViewHeading>
       {unsupported ? null : <LiveStatus notice={notice} />}
       {unsupported ? (
         <p class="notice">Major incidents are not available on this gateway yet.</p>

@@ -238,6 +238,14 @@ export function RaiseCaseView() {
     setErrors(rest);
   };
 
+  /** The input handler of a text field: keep what was typed and clear the field's error. */
+  const changed =
+    (field: string, set: (value: string) => void) =>
+    (event: { currentTarget: { value: string } }): void => {
+      set(event.currentTarget.value);
+      edited(field);
+    };
+
   const focusField = (id: string) => (event: Event) => {
     event.preventDefault();
     document.getElementById(id)?.focus();
@@ -275,15 +283,7 @@ export function RaiseCaseView() {
         <fieldset class="card">
           <legend>The case</legend>
           <Field id="deskId" label="Desk" required hint="The desk you raise the case with." error={errors.deskId}>
-            <select
-              id="deskId"
-              value={deskId}
-              onChange={(e) => {
-                setDeskId(e.currentTarget.value);
-                edited('deskId');
-              }}
-              {...describedBy('deskId', true, errors.deskId)}
-            >
+            <select id="deskId" value={deskId} onChange={changed('deskId', setDeskId)} {...describedBy('deskId', true, errors.deskId)}>
               <option value="">{desks.loading ? 'Loading desks…' : 'Choose a desk'}</option>
               {sortedDesks.map((d) => (
                 <option value={d.id} key={d.id}>
@@ -316,10 +316,7 @@ export function RaiseCaseView() {
               type="text"
               value={subject}
               maxLength={200}
-              onInput={(e) => {
-                setSubject(e.currentTarget.value);
-                edited('subject');
-              }}
+              onInput={changed('subject', setSubject)}
               {...describedBy('subject', true, errors.subject)}
             />
           </Field>
@@ -334,10 +331,7 @@ export function RaiseCaseView() {
               id="description"
               rows={5}
               value={description}
-              onInput={(e) => {
-                setDescription(e.currentTarget.value);
-                edited('description');
-              }}
+              onInput={changed('description', setDescription)}
               {...describedBy('description', true, errors.description)}
             />
           </Field>
@@ -368,26 +362,14 @@ export function RaiseCaseView() {
             </button>
           ) : null}
           <Field id="dip" label="DIP message ids" hint="Separate several with commas or spaces." error={errors.dip}>
-            <input
-              id="dip"
-              type="text"
-              value={dip}
-              onInput={(e) => {
-                setDip(e.currentTarget.value);
-                edited('dip');
-              }}
-              {...describedBy('dip', true, errors.dip)}
-            />
+            <input id="dip" type="text" value={dip} onInput={changed('dip', setDip)} {...describedBy('dip', true, errors.dip)} />
           </Field>
           <Field id="error-codes" label="Error codes" hint="Separate several with commas or spaces." error={errors['error-codes']}>
             <input
               id="error-codes"
               type="text"
               value={errorCodes}
-              onInput={(e) => {
-                setErrorCodes(e.currentTarget.value);
-                edited('error-codes');
-              }}
+              onInput={changed('error-codes', setErrorCodes)}
               {...describedBy('error-codes', true, errors['error-codes'])}
             />
           </Field>

@@ -1,12 +1,20 @@
 /** What every event-bus implementation keeps the same way: its consumers, and closing once. */
 
-export class BusConsumers<C extends { stop(): Promise<void> }> {
+export class BusConsumers<C extends { start(): void; stop(): Promise<void> }> {
   readonly running = new Set<C>();
   private closing: Promise<void> | null = null;
 
   /** Throws once the bus is closing: nothing is published or consumed after `close()`. */
   ensureOpen(): void {
     if (this.closing) throw new Error('the event bus is closed');
+  }
+
+  /** Starts a consumer made with its own removal as the stop callback, and keeps it until it stops. */
+  start(make: (onStopped: () => void) => C): C {
+    const consumer = make(() => this.running.delete(consumer));
+    this.running.add(consumer);
+    consumer.start();
+    return consumer;
   }
 
   /** Stops every consumer, then releases the bus's own resources; a second call returns the first call's promise. */

@@ -270,10 +270,7 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
       // Create (or bring up to date) the durable now, so every event stored after `consume()` resolves is delivered.
       const ensure = (): Promise<void> => ensureConsumer(jsm, settings, durable, filter, consumerOptions);
       await ensure();
-      const consumer = new NatsConsumer(js, settings, durable, filter, ensure, consumerOptions, handler, () => consumers.running.delete(consumer));
-      consumers.running.add(consumer);
-      consumer.start();
-      return consumer;
+      return consumers.start((onStopped) => new NatsConsumer(js, settings, durable, filter, ensure, consumerOptions, handler, onStopped));
     },
 
     async readAfter(sequence: string | null, limit: number, types?: string[]): Promise<DeliveredEvent[]> {

@@ -162,10 +162,7 @@ export async function createPostgresBus(options: PostgresBusOptions): Promise<Ev
          ON CONFLICT (consumer) DO NOTHING`,
         [consumerOptions.name, consumerOptions.from === 'beginning'],
       );
-      const consumer = new PostgresConsumer(options.url, settings, consumerOptions, handler, () => consumers.running.delete(consumer));
-      consumers.running.add(consumer);
-      consumer.start();
-      return consumer;
+      return consumers.start((onStopped) => new PostgresConsumer(options.url, settings, consumerOptions, handler, onStopped));
     },
 
     async readAfter(sequence: string | null, limit: number, types?: string[]): Promise<DeliveredEvent[]> {

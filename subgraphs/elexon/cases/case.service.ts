@@ -268,12 +268,11 @@ export class CaseService {
         [c.id, state, desk.id, resolution, now],
       );
       await tx.query('UPDATE elexon.case_holds SET ended_at = $2 WHERE case_id = $1 AND ended_at IS NULL', [c.id, now]);
-      const after = await lockCase(tx, c.id);
-      await this.steps.record(
+      await this.steps.recordStateChange(
         tx,
-        after,
+        c,
         actorOf(principal),
-        { action: 'CLOSED_AS_MISROUTED', field: 'state', from: c.state, to: state, note: resolution, customerVisible: true },
+        { action: 'CLOSED_AS_MISROUTED', note: resolution },
         'case.misrouted',
         {
           rightDeskId: desk.id,
@@ -297,16 +296,7 @@ export class CaseService {
         now,
       ]);
       await tx.query('INSERT INTO elexon.case_holds (case_id, started_at, reason) VALUES ($1, $2, $3)', [c.id, now, input.reason]);
-      const after = await lockCase(tx, c.id);
-      await this.steps.record(
-        tx,
-        after,
-        actorOf(principal),
-        { action: 'PUT_ON_HOLD', field: 'state', from: c.state, to: state, note: input.reason, customerVisible: true },
-        'case.on_hold',
-        {},
-        now,
-      );
+      await this.steps.recordStateChange(tx, c, actorOf(principal), { action: 'PUT_ON_HOLD', note: input.reason }, 'case.on_hold', {}, now);
     });
   }
 
@@ -316,16 +306,7 @@ export class CaseService {
       const state = transition(c, CaseAction.RESUME, { now });
       await endHolds(tx, c.id, now);
       await tx.query('UPDATE elexon.cases SET state = $2, hold_reason = NULL, hold_started_at = NULL, updated_at = $3 WHERE id = $1', [c.id, state, now]);
-      const after = await lockCase(tx, c.id);
-      await this.steps.record(
-        tx,
-        after,
-        actorOf(principal),
-        { action: 'RESUMED', field: 'state', from: c.state, to: state, note: input.note ?? null, customerVisible: true },
-        'case.resumed',
-        {},
-        now,
-      );
+      await this.steps.recordStateChange(tx, c, actorOf(principal), { action: 'RESUMED', note: input.note ?? null }, 'case.resumed', {}, now);
     });
   }
 
@@ -355,16 +336,7 @@ export class CaseService {
         now,
       ]);
       await insertComment(tx, c.id, actorOf(principal), comment, 'CUSTOMER_VISIBLE', now);
-      const after = await lockCase(tx, c.id);
-      await this.steps.record(
-        tx,
-        after,
-        actorOf(principal),
-        { action: 'REOPENED', field: 'state', from: c.state, to: state, note: comment, customerVisible: true },
-        'case.reopened',
-        {},
-        now,
-      );
+      await this.steps.recordStateChange(tx, c, actorOf(principal), { action: 'REOPENED', note: comment }, 'case.reopened', {}, now);
     });
   }
 
@@ -399,16 +371,7 @@ export class CaseService {
         state,
         now,
       ]);
-      const after = await lockCase(tx, c.id);
-      await this.steps.record(
-        tx,
-        after,
-        actorOf(principal),
-        { action: 'CANCELLED', field: 'state', from: c.state, to: state, note: comment, customerVisible: true },
-        'case.cancelled',
-        {},
-        now,
-      );
+      await this.steps.recordStateChange(tx, c, actorOf(principal), { action: 'CANCELLED', note: comment }, 'case.cancelled', {}, now);
     });
   }
 

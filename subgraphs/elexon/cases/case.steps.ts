@@ -145,8 +145,25 @@ export class CaseSteps {
   ): Promise<void> {
     const state = applyAction(c.state, action, { now, resolvedAt: c.resolvedAt }, 'caseId');
     await tx.query('UPDATE elexon.cases SET state = $2, closed_at = $3, updated_at = $3 WHERE id = $1', [c.id, state, now]);
-    const after = await lockCase(tx, c.id);
-    await this.record(tx, after, actor, { ...entry, field: 'state', from: c.state, to: state, customerVisible: true }, 'case.closed', {}, now);
+    await this.recordStateChange(tx, c, actor, entry, 'case.closed', {}, now);
+  }
+
+  /**
+   * After a change of state written to the case's row: the case as it now is, a customer-visible timeline entry from
+   * the state before to the state after, the due times and the event.
+   */
+  async recordStateChange<K extends CaseEventType>(
+    tx: EntityManager,
+    before: Case,
+    actor: Actor,
+    entry: { action: string; note: string | null },
+    eventType: K,
+    payload: CaseEventExtra<K>,
+    now: Date,
+  ): Promise<Case> {
+    const after = await lockCase(tx, before.id);
+    await this.record(tx, after, actor, { ...entry, field: 'state', from: before.state, to: after.state, customerVisible: true }, eventType, payload, now);
+    return after;
   }
 
   /** Timeline entry, recomputed SLA due times, and the outbox event: what every case change ends with. */

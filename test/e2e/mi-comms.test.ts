@@ -11,6 +11,7 @@ import { serviceApi } from '../../adapters/gateway-api';
 import type { DeliveredEvent } from '../../platform/events';
 import { makeMpan } from '../../schema/mpan';
 import { fanOutComms } from '../../subgraphs/delivery/comms';
+import type { OutboxRow } from '../../platform/outbox';
 import { callers, serviceTokens, signIn, startTestProduct, waitFor, withEnv, type Claims, type TestProduct } from './harness';
 
 const MPAN = makeMpan('12', '0002330596');
@@ -118,16 +119,7 @@ describe('MI comms go out through the email bridge', () => {
     const rows = (await elexon.query(
       `SELECT * FROM elexon.outbox WHERE type LIKE 'major_incident.%' AND entity_id = $1 AND type IN ('major_incident.promoted', 'major_incident.updated')`,
       [miId],
-    )) as {
-      id: string;
-      source: string;
-      type: string;
-      entity_typename: string;
-      entity_id: string;
-      case_id: string | null;
-      payload: Record<string, unknown>;
-      occurred_at: Date;
-    }[];
+    )) as OutboxRow[];
     expect(rows).toHaveLength(2);
     const api = serviceApi({
       url: t.gatewayUrl,

@@ -13,8 +13,8 @@ import { hasRole } from '../schema/identity';
 import { maskMpan } from '../schema/mpan';
 import { byKeys, type SubgraphContext } from './context';
 import { deskBridge } from './desk-profile';
-import { EventType } from '../schema/events';
-import { asCpsdEvent, type DeliveredEvent, type OutboxWriter } from './events';
+import { EventFamily, EventType, familyOf, unhandled, type EventOf } from '../schema/events';
+import { asCpsdEvent, type DeliveredCpsdEvent, type DeliveredEvent, type OutboxWriter } from './events';
 import type { SubgraphConsumer } from './subgraph';
 
 export enum ExternalTicketState {
@@ -56,13 +56,16 @@ export abstract class ExternalTicketInterface {
   updatedAt!: Date;
 }
 
+/** A change on the other party's side of a hand-off. */
+type HandoffChange = Exclude<Extract<EventType, `handoff.${string}`>, 'handoff.created'>;
+
 /** The ticket state each change on the other party's side of a hand-off leads to. */
 const STATE_BY_EVENT = {
   [EventType.HANDOFF_ACKNOWLEDGED]: ExternalTicketState.ACKNOWLEDGED,
   [EventType.HANDOFF_IN_PROGRESS]: ExternalTicketState.IN_PROGRESS,
   [EventType.HANDOFF_RESOLVED]: ExternalTicketState.RESOLVED,
   [EventType.HANDOFF_REJECTED]: ExternalTicketState.REJECTED,
-} as const satisfies Record<Exclude<Extract<EventType, `handoff.${string}`>, 'handoff.created'>, ExternalTicketState>;
+} as const satisfies Record<HandoffChange, ExternalTicketState>;
 
 interface TicketRow {
   handoff_id: string;
@@ -156,33 +159,45 @@ export function defineExternalTickets(party: Party, schema: string, typeName: st
    */
   async function handle(delivered: DeliveredEvent, db: DataSource): Promise<void> {
     const event = asCpsdEvent(delivered);
-    if (!event) return;
-    if (event.type === EventType.HANDOFF_CREATED) {
-      const { payload } = event;
-      const handoffId = payload.handoffId;
-      if (!handoffId || payload.party !== party) return;
-      await db.transaction(async (tx) => {
-        // The hand-off id is the ticket's key: a redelivered event finds the ticket there and changes nothing.
-        const rows = (await tx.query(
-          `INSERT INTO "${schema}".external_tickets (handoff_id, case_id, case_reference, desk_id, subject, state, created_at, updated_at, last_event_id)
-           VALUES ($1, $2, $3, $4, $5, 'OPEN', $6, $6, $7) ON CONFLICT (handoff_id) DO NOTHING RETURNING ${RETURNING}`,
-          [handoffId, event.caseId, payload.caseReference, payload.toDeskId, payload.subject ?? '', event.occurredAt, event.id],
-        )) as TicketRow[];
-        if (rows[0]) await announce(tx, 'ticket.opened', rows[0]);
-      });
-      return;
+    if (!event || familyOf(event.type) !== EventFamily.HANDOFF) return;
+    const handoff = event as Extract<typeof event, { type: `handoff.${string}` }>;
+    switch (handoff.type) {
+      case EventType.HANDOFF_CREATED:
+        return open(handoff, db);
+      case EventType.HANDOFF_ACKNOWLEDGED:
+      case EventType.HANDOFF_IN_PROGRESS:
+      case EventType.HANDOFF_RESOLVED:
+      case EventType.HANDOFF_REJECTED:
+        return change(handoff, STATE_BY_EVENT[handoff.type], db);
+      default:
+        return unhandled(handoff);
     }
-    if (!(event.type in STATE_BY_EVENT)) return;
-    const changed = event as Extract<typeof event, { type: keyof typeof STATE_BY_EVENT }>;
-    const { payload } = changed;
-    const handoffId = payload.handoffId;
-    if (!handoffId) return;
-    const state = STATE_BY_EVENT[changed.type];
+  }
+
+  /** A hand-off to one of this party's desks opens its ticket (once: the hand-off id is the ticket's key). */
+  async function open(event: DeliveredCpsdEvent & EventOf<'handoff.created'>, db: DataSource): Promise<void> {
+    const { payload } = event;
+    if (!payload.handoffId || payload.party !== party) return;
+    await db.transaction(async (tx) => {
+      // A redelivered event finds the ticket there and changes nothing.
+      const rows = (await tx.query(
+        `INSERT INTO "${schema}".external_tickets (handoff_id, case_id, case_reference, desk_id, subject, state, created_at, updated_at, last_event_id)
+         VALUES ($1, $2, $3, $4, $5, 'OPEN', $6, $6, $7) ON CONFLICT (handoff_id) DO NOTHING RETURNING ${RETURNING}`,
+        [payload.handoffId, event.caseId, payload.caseReference, payload.toDeskId, payload.subject ?? '', event.occurredAt, event.id],
+      )) as TicketRow[];
+      if (rows[0]) await announce(tx, 'ticket.opened', rows[0]);
+    });
+  }
+
+  /** The other party moved its side of the hand-off: the ticket follows (a ticket of another party is not found). */
+  async function change(event: DeliveredCpsdEvent & EventOf<HandoffChange>, state: ExternalTicketState, db: DataSource): Promise<void> {
+    const { payload } = event;
+    if (!payload.handoffId) return;
     await db.transaction(async (tx) => {
       const [rows] = (await tx.query(
         `UPDATE "${schema}".external_tickets SET state = $2, external_reference = COALESCE($3, external_reference), updated_at = $4, last_event_id = $5
          WHERE handoff_id = $1 AND last_event_id <> $5 RETURNING ${RETURNING}`,
-        [handoffId, state, payload.externalReference ?? null, event.occurredAt, event.id],
+        [payload.handoffId, state, payload.externalReference ?? null, event.occurredAt, event.id],
       )) as [TicketRow[], number];
       if (rows[0]) await announce(tx, 'ticket.updated', rows[0]);
     });

@@ -177,3 +177,11 @@ export function typesOf<F extends EventFamily>(family: F): Extract<EventType, `$
 
 /** Work notes stay between resolvers: their events never reach a raiser's stream, a bridge or a notification. */
 export const PRIVATE_EVENT_TYPES: ReadonlySet<EventType> = new Set([EventType.CASE_WORK_NOTE_ADDED]);
+
+/**
+ * The `default` of an exhaustive `switch` over a family: it compiles only while every type of the family has its own
+ * `case`, so a new event type shows every consumer that must decide what to do with it.
+ */
+export function unhandled(type: never): never {
+  throw new Error(`an event type no case handles: ${String(type)}`);
+}

@@ -13,6 +13,7 @@
 import { readFileSync } from 'node:fs';
 import { ContactMethodKind } from '../../schema/enums';
 import { maskMpan } from '../../schema/mpan';
+import { EventFamily, EventType, familyOf, unhandled } from '../../schema/events';
 import { checkOutboundUrl, guardedFetch, outboundPolicy, outboundRefusal, type OutboundPolicy } from '../outbound-url';
 import { classifyHttpStatus, type Bridge, type DeliveryOutcome, type InboundContext, type OutboundDelivery, type RunningInbound } from '../sdk';
 import { patchForHandoff, ticketForHandoff } from './mapping';
@@ -82,31 +83,36 @@ export class Tmf621Bridge implements Bridge {
       let url: string;
       let body: Record<string, unknown>;
       const externalReference = str(data.externalReference);
-      if (event.type === 'ticket.updated' && !externalReference) {
-        // Only the partner's acknowledgement gives the hand-off the partner's ticket id; every change before that is
-        // the partner's own doing (hand-off states are the receiving desk's to change), so there is nothing to tell it.
-        return { kind: 'DELIVERED', detail: "the party's ticket id is not known yet: nothing to update" };
-      }
-      if (event.type === 'ticket.opened') {
-        method = 'POST';
-        url = `${base}/troubleTicket`;
-        body = ticketForHandoff({
-          caseReference: event.caseReference,
-          handoffId: event.handoffId,
-          deskName: delivery.target.deskName,
-          subject: str(data.subject),
-          state: str(data.state),
-          portalUrl: delivery.portalUrl,
-          impact: str(data.impact),
-          priority: str(data.priority),
-          category: str(data.category),
-        });
-      } else if (event.type === 'ticket.updated' && externalReference) {
-        method = 'PATCH';
-        url = `${base}/troubleTicket/${encodeURIComponent(externalReference)}`;
-        body = patchForHandoff({ caseReference: event.caseReference, handoffId: event.handoffId, state: str(data.state) });
-      } else {
+      if (familyOf(event.type) !== EventFamily.TICKET) {
         return { kind: 'DELIVERED', detail: `${event.type} is not a ticket change: nothing to send over TMF621` };
+      }
+      const ticketChange = event.type as Extract<EventType, `ticket.${string}`>;
+      switch (ticketChange) {
+        case EventType.TICKET_OPENED:
+          method = 'POST';
+          url = `${base}/troubleTicket`;
+          body = ticketForHandoff({
+            caseReference: event.caseReference,
+            handoffId: event.handoffId,
+            deskName: delivery.target.deskName,
+            subject: str(data.subject),
+            state: str(data.state),
+            portalUrl: delivery.portalUrl,
+            impact: str(data.impact),
+            priority: str(data.priority),
+            category: str(data.category),
+          });
+          break;
+        case EventType.TICKET_UPDATED:
+          // Only the partner's acknowledgement gives the hand-off the partner's ticket id; every change before that is
+          // the partner's own doing (hand-off states are the receiving desk's to change), so there is nothing to tell it.
+          if (!externalReference) return { kind: 'DELIVERED', detail: "the party's ticket id is not known yet: nothing to update" };
+          method = 'PATCH';
+          url = `${base}/troubleTicket/${encodeURIComponent(externalReference)}`;
+          body = patchForHandoff({ caseReference: event.caseReference, handoffId: event.handoffId, state: str(data.state) });
+          break;
+        default:
+          return unhandled(ticketChange);
       }
       // Masked again as the last line of defence: nothing MPAN-shaped leaves, whatever the producer let through.
       const payload = maskMpan(JSON.stringify(body));

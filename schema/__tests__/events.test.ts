@@ -1,6 +1,6 @@
 /** The event catalogue: its families, the private events, and that the wire names stay what stored rows carry. */
 import { describe, expect, it } from 'vitest';
-import { EventFamily, EventType, PRIVATE_EVENT_TYPES, cpsdEvent, familyOf, isEventType, typesOf } from '../events';
+import { EventFamily, EventType, PRIVATE_EVENT_TYPES, cpsdEvent, familyOf, isEventType, typesOf, unhandled } from '../events';
 
 describe('the event catalogue', () => {
   it('keeps the wire names outbox rows and partner bridges already carry', () => {
@@ -58,5 +58,9 @@ describe('the event catalogue', () => {
   it('builds an event from its type and payload', () => {
     const payload = { reference: 'CPSD-000001', deskId: 'elexon-service-desk', state: 'IN_PROGRESS', raisedByOrganisationId: 'eon', priority: 'P2' };
     expect(cpsdEvent(EventType.CASE_TRIAGED, payload)).toEqual({ type: 'case.triaged', payload });
+  });
+
+  it('refuses, at run time too, a type an exhaustive switch did not handle', () => {
+    expect(() => unhandled('case.deleted' as never)).toThrow(/case\.deleted/);
   });
 });

@@ -19,7 +19,7 @@ import { QueueIndexes1763900003000 } from './migrations/1763900003000-queue-inde
 import { RoleGrants1763900004000 } from './migrations/1763900004000-role-grants';
 import { IdempotencyScope1763900005000 } from './migrations/1763900005000-idempotency-scope';
 import { outboxMigration } from '../../platform/outbox';
-import { CaseResolver, caseReferenceResolvers, HandoffResolver, RoutingSuggestionResolver } from './cases/case.resolver';
+import { CaseConnectionResolver, CaseResolver, caseReferenceResolvers, HandoffResolver, RoutingSuggestionResolver } from './cases/case.resolver';
 import { externalTicketReferenceTypes } from './cases/external-tickets';
 import { caseService } from './cases/case.runtime';
 import { MajorIncidentCommsResolver, MajorIncidentResolver, majorIncidentReferenceResolvers } from './major-incidents/major-incident.resolver';
@@ -48,6 +48,7 @@ export const elexon: SubgraphDefinition = {
         MeteringPointRoutingResolver,
         MpasDeskProfileReferenceResolver,
         CaseResolver,
+        CaseConnectionResolver,
         HandoffResolver,
         RoutingSuggestionResolver,
         SubscriptionResolver,

@@ -268,6 +268,21 @@ export class CaseFilter {
 
   @Field(() => ID, { nullable: true })
   parentId?: string | null;
+
+  @Field(() => [Category], { nullable: true })
+  categories?: Category[] | null;
+
+  @Field(() => Date, { nullable: true, description: 'Raised at or after' })
+  raisedFrom?: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'Raised before' })
+  raisedTo?: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'Resolved at or after' })
+  resolvedFrom?: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'Resolved before' })
+  resolvedTo?: Date | null;
 }
 
 @InputType('DeskSuggestionInput')

@@ -1,10 +1,12 @@
 /** Thin GraphQL layer over CaseService: queries, mutations and the Case / Handoff field resolvers. */
 import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { AUTO_CLOSE_AFTER_DAYS, autoCloseDueAt } from '../../../schema/case-state';
 import { DomainError } from '../../../schema/errors';
 import { hasRole, type Principal } from '../../../schema/identity';
 import { byKeys, type SubgraphContext } from '../../../platform/context';
+import { queryOne } from '../../../platform/db';
 import { DESK_PROFILE_TYPE } from '../../../platform/graphql-types';
-import { Party, Role } from '../../../schema/enums';
+import { CaseState, Party, Role } from '../../../schema/enums';
 import { Desk } from '../directory/desk';
 import { deskById, organisationById } from '../directory/directory.loaders';
 import { Organisation } from '../directory/organisation';
@@ -151,10 +153,24 @@ export class CaseResolver {
       add((p) => `c.parent_id = ${p}::uuid`, filter.parentId);
     }
     if (filter?.text?.trim()) add((p) => `c.search @@ plainto_tsquery('english', ${p})`, filter.text.trim().slice(0, 200));
+    if (filter?.categories?.length) add((p) => `c.category = ANY(${p}::text[])`, filter.categories);
+    for (const [from, to, column] of [
+      ['raisedFrom', 'raisedTo', 'raised_at'],
+      ['resolvedFrom', 'resolvedTo', 'resolved_at'],
+    ] as const) {
+      const start = filter?.[from];
+      const end = filter?.[to];
+      if (start && end && start.getTime() >= end.getTime()) throw DomainError.badUserInput(`${to} must be after ${from}`, `filter.${to}`);
+      if (start) add((p) => `c.${column} >= ${p}::timestamptz`, start);
+      if (end) add((p) => `c.${column} < ${p}::timestamptz`, end);
+    }
     if (filter?.breached !== undefined && filter?.breached !== null) {
       const breached = `(c.resolution_due_at < COALESCE(c.resolved_at, c.hold_started_at, now()) OR c.response_due_at < COALESCE(c.responded_at, c.resolved_at, now()))`;
       where.push(filter.breached ? breached : `NOT ${breached}`);
     }
+    // The count is of the whole filtered set (not the page), and only runs when `totalCount` is asked for.
+    const countSql = `SELECT count(*)::int AS n FROM elexon.cases c WHERE ${where.join(' AND ')}`;
+    const countParams = [...params];
     if (after) {
       const cursor = decodeCursor(after);
       params.push(cursor.raisedAt, cursor.id);
@@ -170,6 +186,7 @@ export class CaseResolver {
     return Object.assign(new CaseConnection(), {
       edges,
       pageInfo: Object.assign(new PageInfo(), { hasNextPage: rows.length > size, endCursor: edges.at(-1)?.cursor ?? null }),
+      count: async () => (await queryOne<{ n: number }>(ctx.db, countSql, countParams)).n,
     });
   }
 
@@ -300,11 +317,20 @@ export class CaseResolver {
       resolutionDueAt: hasResolutionTarget ? clock.resolutionDueAt : null,
       elapsedMinutes: clock.elapsedMinutes,
       remainingMinutes: hasResolutionTarget ? clock.remainingMinutes : null,
+      elapsedPercent: hasResolutionTarget ? Math.round(clock.consumedRatio * 1000) / 10 : null,
       paused: clock.paused,
       responseBreached: clock.responseBreached,
       resolutionBreached: hasResolutionTarget && clock.resolutionBreached,
       breached: clock.responseBreached || (hasResolutionTarget && clock.resolutionBreached),
     });
+  }
+
+  @FieldResolver(() => Date, {
+    nullable: true,
+    description: `When a resolved case closes by itself unless the raiser answers (${AUTO_CLOSE_AFTER_DAYS} days, OM §10.3)`,
+  })
+  autoClosesAt(@Root() c: Case): Date | null {
+    return c.state === CaseState.RESOLVED && c.resolvedAt ? autoCloseDueAt(c.resolvedAt) : null;
   }
 
   @FieldResolver(() => Evidence, { description: 'MPANs and other evidence: only ever returned with a case you may see' })
@@ -464,3 +490,11 @@ export const caseReferenceResolvers = {
   Case: { __resolveReference: (reference: { id: string }, ctx: SubgraphContext) => visibleCaseById(ctx, reference.id) },
   Handoff: { __resolveReference: (reference: { id: string }, ctx: SubgraphContext) => visibleHandoff(ctx, reference.id) },
 };
+
+@Resolver(() => CaseConnection)
+export class CaseConnectionResolver {
+  @FieldResolver(() => Int, { description: 'How many cases the filter matches, across every page' })
+  totalCount(@Root() connection: CaseConnection): Promise<number> {
+    return connection.count();
+  }
+}

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import { CaseAction, applyAction, isOpen, type TransitionContext } from '../../../schema/case-state';
+import { AUTO_CLOSE_AFTER_DAYS, CaseAction, applyAction, isOpen, type TransitionContext } from '../../../schema/case-state';
 import { CaseState, CaseType, type Category, type HoldReason, type Impact, Priority, Role, type Urgency } from '../../../schema/enums';
 import { DomainError } from '../../../schema/errors';
 import { EventType } from '../../../schema/events';
@@ -450,7 +450,7 @@ export class CaseService {
         const rows = (await tx.query(
           `SELECT ${CASE_COLUMNS} FROM elexon.cases c WHERE c.state = 'RESOLVED' AND c.resolved_at <= $1
            ORDER BY c.resolved_at LIMIT 100 FOR UPDATE SKIP LOCKED`,
-          [new Date(now.getTime() - 5 * 24 * 3600 * 1000)],
+          [new Date(now.getTime() - AUTO_CLOSE_AFTER_DAYS * 24 * 3600 * 1000)],
         )) as Record<string, unknown>[];
         for (const c of rows.map(toCase)) {
           await this.steps.close(

@@ -1,5 +1,5 @@
 /** GraphQL types of the case hub: the Case entity, its SLA clock, evidence, comments, timeline and hand-offs. */
-import { Directive, Field, ID, InterfaceType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Directive, Field, ID, InterfaceType, Int, ObjectType, registerEnumType, Float } from 'type-graphql';
 import { CaseState, CaseType, Category, HoldReason, Impact, Priority, Urgency } from '../../../schema/enums';
 import { PageInfo } from '../../../platform/graphql-types';
 
@@ -40,6 +40,12 @@ export class Sla {
 
   @Field(() => Int, { nullable: true })
   remainingMinutes!: number | null;
+
+  @Field(() => Float, {
+    nullable: true,
+    description: 'Counted time as a share of the resolution target, in percent (over 100 once breached); null until triage sets a target',
+  })
+  elapsedPercent!: number | null;
 
   @Field(() => Boolean, { description: 'On hold: the clock is paused' })
   paused!: boolean;
@@ -256,6 +262,9 @@ export class CaseConnection {
 
   @Field(() => PageInfo)
   pageInfo!: PageInfo;
+
+  /** Counts every case the filter matches (asked only when `totalCount` is selected). */
+  count!: () => Promise<number>;
 }
 
 @ObjectType('RoutingSuggestion', { description: 'A desk the directory suggests for this case, and why' })

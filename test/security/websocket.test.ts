@@ -9,13 +9,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { configurePartnerAuth } from '../../gateway/auth';
 import { startGateway, type RunningGateway } from '../../gateway/server';
-import { GatewayCloseCode } from '../../gateway/subscriptions';
+import { GatewayCloseCode, type SubscriptionLimits } from '../../gateway/subscriptions';
 import { loadConfig } from '../../platform/config';
 import { startTestProduct, waitFor, type TestProduct } from '../e2e/harness';
 
 let t: TestProduct;
 /** A production-mode replica with small WebSocket limits, on the same subgraphs and bus. */
 let strict: RunningGateway;
+/**
+ * The same, with the default keep-alive: a paused reader cannot answer pings, so on `strict` (300 ms) keep-alive may
+ * terminate it (1006) before its backlog is measured, however slow the machine is.
+ */
+let patient: RunningGateway;
 let alice: string;
 const clients: Client[] = [];
 
@@ -26,20 +31,23 @@ beforeAll(async () => {
   alice = await t.token({ sub: 'alice', org: 'ukpn', roles: ['participant'] });
   const config = loadConfig({ ...process.env, CPSD_DATA_DIR: t.dataDir, DATABASE_URL: 'unused' });
   const { jwtVerifier } = await configurePartnerAuth(config);
-  strict = await startGateway({
-    host: '127.0.0.1',
-    port: 0,
-    supergraphPath: config.supergraphPath,
-    subgraphUrls: Object.fromEntries(t.product.subgraphs.map((s) => [s.name, s.url])),
-    jwtVerifier,
-    signer: t.product.signer,
-    limits: config.limits,
-    dev: false,
-    lifecycle: t.product.lifecycle,
-    bus: t.product.bus,
-    allowedOrigins: [],
-    subscriptionLimits: { pingIntervalMs: 300, maxConnectionsPerPrincipal: 2 },
-  });
+  const replica = (subscriptionLimits: Partial<SubscriptionLimits>) =>
+    startGateway({
+      host: '127.0.0.1',
+      port: 0,
+      supergraphPath: config.supergraphPath,
+      subgraphUrls: Object.fromEntries(t.product.subgraphs.map((s) => [s.name, s.url])),
+      jwtVerifier,
+      signer: t.product.signer,
+      limits: config.limits,
+      dev: false,
+      lifecycle: t.product.lifecycle,
+      bus: t.product.bus,
+      allowedOrigins: [],
+      subscriptionLimits,
+    });
+  strict = await replica({ pingIntervalMs: 300, maxConnectionsPerPrincipal: 2 });
+  patient = await replica({ pingIntervalMs: 60_000 });
 });
 
 afterAll(async () => {
@@ -305,7 +313,7 @@ describe('a paused reader', () => {
     });
     expect(raised.errors, JSON.stringify(raised.errors)).toBeUndefined();
     const caseId = raised.data!.raiseCase.id;
-    const socket = new WebSocket(wsUrl(strict.url), 'graphql-transport-ws');
+    const socket = new WebSocket(wsUrl(patient.url), 'graphql-transport-ws');
     let code = 0;
     socket.on('close', (c) => {
       code = c;
@@ -317,7 +325,7 @@ describe('a paused reader', () => {
     await new Promise<void>((resolve) => socket.once('open', () => resolve()));
     socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${sally}` } }));
     await waitFor(() => acked, 'the ack', 10_000);
-    const before = strict.subscriptions.count();
+    const before = patient.subscriptions.count();
     for (let i = 0; i < 20; i++) {
       socket.send(
         JSON.stringify({
@@ -331,17 +339,17 @@ describe('a paused reader', () => {
         }),
       );
     }
-    await waitFor(() => strict.subscriptions.count() >= before + 20, 'twenty subscriptions', 10_000);
+    await waitFor(() => patient.subscriptions.count() >= before + 20, 'twenty subscriptions', 10_000);
     // Twenty subscriptions of fixed-size (20 kB) events: each one's unsent message stays under 1 MiB, their sum does not.
     (socket as unknown as { _socket: net.Socket })._socket.pause();
-    for (let i = 0; i < 200 && strict.subscriptions.count() > before; i++) {
+    for (let i = 0; i < 200 && patient.subscriptions.count() > before; i++) {
       const r = await t.graphql('mutation($input: AddCommentInput!) { addComment(input: $input) { id } }', {
         token: agent,
         variables: { input: { caseId, body: 'y', visibility: 'CUSTOMER_VISIBLE' } },
       });
       expect(r.errors, JSON.stringify(r.errors)).toBeUndefined();
     }
-    await waitFor(() => strict.subscriptions.count() === before, 'the slow consumer dropped', 20_000);
+    await waitFor(() => patient.subscriptions.count() === before, 'the slow consumer dropped', 20_000);
     (socket as unknown as { _socket: net.Socket })._socket.resume();
     await waitFor(() => code !== 0, 'the close', 20_000);
     expect(code).toBe(GatewayCloseCode.SlowConsumer);

@@ -1,6 +1,7 @@
 /** The priority matrix (OM §3.8–3.10) and the SLA targets each priority carries, as data. */
 import { Impact, Priority, Urgency } from './enums';
 import type { CalendarKind } from './calendar';
+import { DomainError } from './errors';
 
 /** Policies are shared module-level data: freeze them so no caller can shift another's targets. */
 function deepFreeze<T>(value: T): T {
@@ -127,3 +128,35 @@ export const SERVICE_REQUEST_SLAS: Readonly<Record<ServiceRequestTier, ServiceRe
     calendar: 'BUSINESS',
   },
 });
+
+export const SLA_UNITS: readonly SlaUnit[] = ['CLOCK_HOURS', 'BUSINESS_HOURS', 'BUSINESS_DAYS'];
+
+/** The longest target a policy may set, per unit (a year of each): a typo of a few zeros is refused, not stored. */
+const MAX_TARGET: Readonly<Record<SlaUnit, number>> = { CLOCK_HOURS: 8_760, BUSINESS_HOURS: 2_300, BUSINESS_DAYS: 260 };
+
+/** A policy's name: the word cases and desks carry (`STANDARD`, `HYPERCARE`, `DCC_SWITCHING`). */
+export const SLA_POLICY_NAME = /^[A-Z][A-Z0-9_]{1,39}$/;
+
+/**
+ * A desk's resolution targets as a `cpsd_admin` sets them: exactly one per priority, each a positive amount of a known
+ * unit. Returns them keyed by priority, or throws `BAD_USER_INPUT` naming the field.
+ */
+export function validateResolutionTargets(
+  targets: readonly { priority: Priority; amount: number; unit: SlaUnit }[] | null | undefined,
+  field: string,
+): Record<Priority, SlaTarget> {
+  const byPriority = new Map<Priority, SlaTarget>();
+  for (const [index, target] of (targets ?? []).entries()) {
+    const at = `${field}[${index}]`;
+    if (!Object.values(Priority).includes(target.priority)) throw DomainError.badUserInput(`${at}.priority must be P1–P4`, `${at}.priority`);
+    if (byPriority.has(target.priority)) throw DomainError.badUserInput(`${target.priority} has two targets`, `${at}.priority`);
+    if (!SLA_UNITS.includes(target.unit)) throw DomainError.badUserInput(`${at}.unit must be one of ${SLA_UNITS.join(', ')}`, `${at}.unit`);
+    if (!Number.isFinite(target.amount) || target.amount <= 0 || target.amount > MAX_TARGET[target.unit]) {
+      throw DomainError.badUserInput(`${at}.amount must be more than 0 and at most ${MAX_TARGET[target.unit]} ${target.unit}`, `${at}.amount`);
+    }
+    byPriority.set(target.priority, { amount: target.amount, unit: target.unit });
+  }
+  const missing = Object.values(Priority).filter((priority) => !byPriority.has(priority));
+  if (missing.length) throw DomainError.badUserInput(`${field}: a target for every priority is required; missing ${missing.join(', ')}`, field);
+  return Object.fromEntries(byPriority) as Record<Priority, SlaTarget>;
+}

@@ -1,7 +1,16 @@
 // The priority matrix and SLA targets (OM §3.8–3.10, §7.2, Hypercare §5.2), checked cell by cell.
 import { describe, expect, it } from 'vitest';
 import { Impact, Priority, Urgency } from '../enums';
-import { HYPERCARE, PRIORITY_MATRIX, SERVICE_REQUEST_SLAS, SLA_POLICIES, STANDARD, TRIAGE_RESPONSE_TARGET, priorityFor } from '../priority';
+import {
+  HYPERCARE,
+  PRIORITY_MATRIX,
+  SERVICE_REQUEST_SLAS,
+  SLA_POLICIES,
+  STANDARD,
+  TRIAGE_RESPONSE_TARGET,
+  priorityFor,
+  validateResolutionTargets,
+} from '../priority';
 
 describe('priority = impact × urgency (OM §3.8)', () => {
   it.each([
@@ -56,5 +65,41 @@ describe('resolution targets', () => {
     expect(Object.isFrozen(STANDARD.resolutionTargets[Priority.P1])).toBe(true);
     expect(Object.isFrozen(PRIORITY_MATRIX[Urgency.HIGH])).toBe(true);
     expect(Object.isFrozen(SERVICE_REQUEST_SLAS.HIGH_PRIORITY.responseTarget)).toBe(true);
+  });
+});
+
+describe('a desk’s resolution targets, as cpsd_admin sets them', () => {
+  const full = [
+    { priority: Priority.P1, amount: 4, unit: 'CLOCK_HOURS' as const },
+    { priority: Priority.P2, amount: 8, unit: 'BUSINESS_HOURS' as const },
+    { priority: Priority.P3, amount: 3, unit: 'BUSINESS_DAYS' as const },
+    { priority: Priority.P4, amount: 10, unit: 'BUSINESS_DAYS' as const },
+  ];
+  const fieldOf = (run: () => unknown): string | undefined => {
+    try {
+      run();
+    } catch (error) {
+      return (error as { field?: string }).field;
+    }
+    return undefined;
+  };
+
+  it('keys one target per priority', () => {
+    expect(validateResolutionTargets(full, 'input.resolutionTargets')).toEqual({
+      P1: { amount: 4, unit: 'CLOCK_HOURS' },
+      P2: { amount: 8, unit: 'BUSINESS_HOURS' },
+      P3: { amount: 3, unit: 'BUSINESS_DAYS' },
+      P4: { amount: 10, unit: 'BUSINESS_DAYS' },
+    });
+  });
+
+  it('refuses a missing priority, a repeated one, a negative, zero or absurd amount and an unknown unit, naming the field', () => {
+    expect(fieldOf(() => validateResolutionTargets(full.slice(0, 3), 'input.resolutionTargets'))).toBe('input.resolutionTargets');
+    expect(fieldOf(() => validateResolutionTargets([...full, full[0]!], 'f'))).toBe('f[4].priority');
+    expect(fieldOf(() => validateResolutionTargets([{ ...full[0]!, amount: -1 }, ...full.slice(1)], 'f'))).toBe('f[0].amount');
+    expect(fieldOf(() => validateResolutionTargets([{ ...full[0]!, amount: 0 }, ...full.slice(1)], 'f'))).toBe('f[0].amount');
+    expect(fieldOf(() => validateResolutionTargets([{ ...full[0]!, amount: 1e9 }, ...full.slice(1)], 'f'))).toBe('f[0].amount');
+    expect(fieldOf(() => validateResolutionTargets([{ ...full[0]!, amount: Number.NaN }, ...full.slice(1)], 'f'))).toBe('f[0].amount');
+    expect(fieldOf(() => validateResolutionTargets([{ ...full[0]!, unit: 'WEEKS' as never }, ...full.slice(1)], 'f'))).toBe('f[0].unit');
   });
 });

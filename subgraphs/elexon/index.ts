@@ -18,12 +18,14 @@ import { MajorIncidents1763900002000 } from './migrations/1763900002000-major-in
 import { QueueIndexes1763900003000 } from './migrations/1763900003000-queue-indexes';
 import { RoleGrants1763900004000 } from './migrations/1763900004000-role-grants';
 import { IdempotencyScope1763900005000 } from './migrations/1763900005000-idempotency-scope';
+import { ServiceLevels1763900006000 } from './migrations/1763900006000-service-levels';
 import { outboxMigration } from '../../platform/outbox';
 import { CaseConnectionResolver, CaseResolver, caseReferenceResolvers, HandoffResolver, RoutingSuggestionResolver } from './cases/case.resolver';
 import { externalTicketReferenceTypes } from './cases/external-tickets';
 import { caseService } from './cases/case.runtime';
 import { MajorIncidentCommsResolver, MajorIncidentResolver, majorIncidentReferenceResolvers } from './major-incidents/major-incident.resolver';
 import { SubscriptionResolver } from './subscriptions/subscription.resolver';
+import { HypercareWindowResolver, ServiceLevelResolver } from './service-levels/service-levels';
 import { seedElexon } from './seed';
 
 export const elexon: SubgraphDefinition = {
@@ -38,6 +40,7 @@ export const elexon: SubgraphDefinition = {
     QueueIndexes1763900003000,
     RoleGrants1763900004000,
     IdempotencyScope1763900005000,
+    ServiceLevels1763900006000,
   ],
   build: () =>
     buildFederatedSchema({
@@ -52,6 +55,8 @@ export const elexon: SubgraphDefinition = {
         HandoffResolver,
         RoutingSuggestionResolver,
         SubscriptionResolver,
+        ServiceLevelResolver,
+        HypercareWindowResolver,
         MajorIncidentResolver,
         MajorIncidentCommsResolver,
       ],

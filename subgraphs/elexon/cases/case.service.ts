@@ -32,7 +32,7 @@ import {
   type DeskTerms,
   type TimelineWrite,
 } from './case.repository';
-import { CaseSteps, triageDueAt } from './case.steps';
+import { CaseSteps, triageDueAt, triagePolicy } from './case.steps';
 import type { EvidenceData } from './case.types';
 import { type Case, HandoffState } from './case.types';
 
@@ -190,10 +190,12 @@ export class CaseService {
       const priority = input.type === CaseType.SERVICE_REQUEST ? Priority.P4 : priorityFor(input.impact, input.urgency);
       const state = transition(c, c.state === CaseState.NEW ? CaseAction.TRIAGE : CaseAction.RETRIAGE, { now });
       const category = input.category ?? c.category;
+      // The terms are fixed at (re)triage: the desk's policy, or Hypercare's in a Hypercare window, as they stand now.
+      const policy = await triagePolicy(tx, c.deskId, now);
       await tx.query(
         `UPDATE elexon.cases SET type = $2, category = $3, impact = $4, urgency = $5, priority = $6, state = $7,
-           responded_at = COALESCE(responded_at, $8), updated_at = $8 WHERE id = $1`,
-        [c.id, input.type, category, input.impact, input.urgency, priority, state, now],
+           responded_at = COALESCE(responded_at, $8), updated_at = $8, sla_policy = $9, sla_resolution_target = $10::jsonb WHERE id = $1`,
+        [c.id, input.type, category, input.impact, input.urgency, priority, state, now, policy.name, JSON.stringify(policy.targets[priority])],
       );
       const after = await lockCase(tx, c.id);
       const actor = actorOf(principal);
@@ -227,10 +229,13 @@ export class CaseService {
         const desk = await deskRow(tx, toDeskId, 'toDeskId');
         // A transfer starts the new desk's triage: back to New with its response clock, history kept.
         const responseDueAt = triageDueAt(desk.slaCalendar, now);
+        // The new desk's terms: its policy (or Hypercare's) for the priority the case keeps until that desk re-triages.
+        const policy = await triagePolicy(tx, desk.id, now);
+        const target = c.priority ? JSON.stringify(policy.targets[c.priority]) : null;
         await tx.query(
           `UPDATE elexon.cases SET desk_id = $2, sla_policy = $3, sla_calendar = $4, state = 'NEW', hold_reason = NULL,
-           hold_started_at = NULL, responded_at = NULL, response_due_at = $5, updated_at = $6 WHERE id = $1`,
-          [c.id, desk.id, desk.slaPolicy, desk.slaCalendar, responseDueAt, now],
+           hold_started_at = NULL, responded_at = NULL, response_due_at = $5, updated_at = $6, sla_resolution_target = $7::jsonb WHERE id = $1`,
+          [c.id, desk.id, policy.name, desk.slaCalendar, responseDueAt, now, target],
         );
         await tx.query('UPDATE elexon.case_holds SET ended_at = $2 WHERE case_id = $1 AND ended_at IS NULL', [c.id, now]);
         const after = await lockCase(tx, c.id);

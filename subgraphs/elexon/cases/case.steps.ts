@@ -8,11 +8,12 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { CalendarKind } from '../../../schema/calendar';
 import { CaseAction, applyAction, isOpen } from '../../../schema/case-state';
-import { CaseState, CaseType, type Category } from '../../../schema/enums';
+import { CaseState, CaseType, type Category, type Priority } from '../../../schema/enums';
 import { DomainError } from '../../../schema/errors';
-import { SERVICE_REQUEST_SLAS, SLA_POLICIES, TRIAGE_RESPONSE_TARGET } from '../../../schema/priority';
+import { SERVICE_REQUEST_SLAS, SLA_POLICIES, TRIAGE_RESPONSE_TARGET, type SlaTarget } from '../../../schema/priority';
 import { calendarForTarget, computeSlaClock, serviceRequestTerms, slaTermsFor, type HoldInterval, type SlaTerms } from '../../../schema/sla';
 import { cpsdEvent, type CaseEventBase, type EventPayloads, type EventType, type HandoffEventBase } from '../../../schema/events';
+import { queryOne } from '../../../platform/db';
 import type { OutboxEntry, OutboxWriter } from '../../../platform/events';
 import {
   endHolds,
@@ -30,12 +31,33 @@ import {
 import type { Case, EvidenceData } from './case.types';
 
 /** The SLA terms of a case: its desk's policy, on the desk's calendar; service requests use the §7.2 targets. */
-export function termsFor(c: Pick<Case, 'slaPolicy' | 'slaCalendar' | 'priority' | 'type'>): SlaTerms | null {
-  const base = SLA_POLICIES[c.slaPolicy as 'STANDARD' | 'HYPERCARE'] ?? SLA_POLICIES.STANDARD;
-  const policy = { ...base, calendar: c.slaCalendar as CalendarKind };
+export function termsFor(c: Pick<Case, 'slaPolicy' | 'slaCalendar' | 'priority' | 'type' | 'slaResolutionTarget'>): SlaTerms | null {
   if (c.type === CaseType.SERVICE_REQUEST) return serviceRequestTerms(SERVICE_REQUEST_SLAS.STANDARD);
   if (!c.priority) return null;
-  return slaTermsFor(policy, c.priority);
+  const calendar = c.slaCalendar as CalendarKind;
+  // The target recorded at triage: a later change to the desk's policy never rewrites the case's terms.
+  if (c.slaResolutionTarget) {
+    return { response: responseTerm(calendar), resolution: { target: c.slaResolutionTarget, calendar: calendarForTarget(c.slaResolutionTarget, calendar) } };
+  }
+  const base = SLA_POLICIES[c.slaPolicy as 'STANDARD' | 'HYPERCARE'] ?? SLA_POLICIES.STANDARD;
+  return slaTermsFor({ ...base, calendar }, c.priority);
+}
+
+/**
+ * The policy a case at this desk is triaged under `now`: HYPERCARE while a Hypercare window covers the desk (Hypercare
+ * §5.2), otherwise the desk's own; with that policy's resolution targets as they stand.
+ */
+export async function triagePolicy(tx: EntityManager, deskId: string, now: Date): Promise<{ name: string; targets: Record<Priority, SlaTarget> }> {
+  const row = await queryOne<{ name: string; targets: Record<Priority, SlaTarget> }>(
+    tx,
+    `SELECT p.name, p.resolution_targets AS targets FROM elexon.desks d
+       JOIN elexon.sla_policies p ON p.name = CASE
+         WHEN EXISTS (SELECT 1 FROM elexon.hypercare_windows h WHERE h.desk_id = d.id AND h.starts_at <= $2 AND h.ends_at > $2) THEN 'HYPERCARE'
+         ELSE d.sla_policy END
+      WHERE d.id = $1`,
+    [deskId, now],
+  );
+  return row;
 }
 
 /** The response term before triage (15 minutes on the desk's calendar). */

@@ -1,6 +1,7 @@
 /** GraphQL types of the case hub: the Case entity, its SLA clock, evidence, comments, timeline and hand-offs. */
 import { Directive, Field, ID, InterfaceType, Int, ObjectType, registerEnumType, Float } from 'type-graphql';
 import { CaseState, CaseType, Category, HoldReason, Impact, Priority, Urgency } from '../../../schema/enums';
+import type { SlaTarget } from '../../../schema/priority';
 import { PageInfo } from '../../../platform/graphql-types';
 
 export enum CommentVisibility {
@@ -232,6 +233,8 @@ export class Case {
   referencesCaseId!: string | null;
   misroutedToDeskId!: string | null;
   evidenceData!: EvidenceData;
+  /** The resolution target the case was triaged under (null before triage, and for cases triaged before targets were recorded). */
+  slaResolutionTarget!: SlaTarget | null;
   slaPolicy!: string;
   slaCalendar!: string;
   responseDueAt!: Date;

@@ -33,4 +33,8 @@ export class Desk {
   @Column('text', { array: true })
   @Field(() => [Category], { description: 'Routing: case categories this desk takes' })
   categories!: Category[];
+
+  @Column('text', { name: 'sla_policy' })
+  @Field(() => String, { description: 'The SLA policy its cases are triaged under (outside a Hypercare window)' })
+  slaPolicy!: string;
 }

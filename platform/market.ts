@@ -3,6 +3,7 @@
  * their party, coverage, hours and contact method. The demo market (demo/market.ts) is one; a deployment loads its
  * own. Production code takes a `MarketDirectory` as a parameter and never imports the demo.
  */
+import { weekdayCalendarKind, type CalendarKind } from '../schema/calendar';
 import type { Category, ContactMethodKind, DeskKind, OrganisationKind, Party, Role, Service } from '../schema/enums';
 
 export interface MarketOrganisation {
@@ -56,4 +57,13 @@ export interface DevPersona {
   org: string;
   roles: `${Role}`[];
   desks: string[];
+}
+
+/**
+ * The calendar a desk's SLA clocks run on, from the hours it publishes: round the clock when always open, otherwise its
+ * own weekday hours (closed on bank holidays), core hours when it publishes none.
+ */
+export function slaCalendarOf(hours: DeskHoursData): CalendarKind {
+  if (hours.alwaysOpen) return '24x7';
+  return hours.weekdays ? weekdayCalendarKind(hours.weekdays.opens, hours.weekdays.closes) : 'BUSINESS';
 }

@@ -277,47 +277,48 @@ export function isBusinessDay(date: Date | string): boolean {
   return isBusinessDayNumber(typeof date === 'string' ? isoToDayNumber(date) : londonDayNumber(date.getTime()));
 }
 
-/** Core hours of a business day as UTC ms. DST switches happen at 01:00 UTC on Sundays, never inside a window. */
-function coreWindow(dn: number): readonly [number, number] {
-  const midnightWall = dn * DAY_MS;
-  return [londonWallToUtcMs(midnightWall + CORE_HOURS.opensAt * MINUTE_MS), londonWallToUtcMs(midnightWall + CORE_HOURS.closesAt * MINUTE_MS)];
+/** Opening hours on weekdays, as minutes after London midnight. */
+interface WeekdayHours {
+  opensAt: number;
+  closesAt: number;
 }
 
-export function isBusinessTime(instant: Date): boolean {
+/** The opening window of a day as UTC ms. DST switches happen at 01:00 UTC on Sundays, never inside a window. */
+function windowOf(dn: number, hours: WeekdayHours): readonly [number, number] {
+  const midnightWall = dn * DAY_MS;
+  return [londonWallToUtcMs(midnightWall + hours.opensAt * MINUTE_MS), londonWallToUtcMs(midnightWall + hours.closesAt * MINUTE_MS)];
+}
+
+function isWorkingTimeIn(hours: WeekdayHours, instant: Date): boolean {
   const t = instant.getTime();
   const dn = londonDayNumber(t);
   if (!isBusinessDayNumber(dn)) return false;
-  const [open, close] = coreWindow(dn);
+  const [open, close] = windowOf(dn, hours);
   return t >= open && t < close;
 }
 
-/** The instant itself if it is business time, else the next opening (the next business day's 08:30). */
-export function nextBusinessInstant(instant: Date): Date {
+function nextWorkingInstantIn(hours: WeekdayHours, instant: Date): Date {
   const t = instant.getTime();
   for (let dn = londonDayNumber(t); ; dn++) {
     if (!isBusinessDayNumber(dn)) continue;
-    const [open, close] = coreWindow(dn);
+    const [open, close] = windowOf(dn, hours);
     if (t < close) return new Date(Math.max(t, open));
   }
 }
 
-function assertMinutes(minutes: number): void {
-  if (!Number.isFinite(minutes) || minutes < 0) throw new RangeError(`minutes must be a finite number ≥ 0, got ${minutes}`);
-}
-
 /**
- * The earliest instant at which `minutes` business minutes have been counted since `start` — a due time. Time
- * outside core hours does not count, so a case raised at 18:00 on Friday starts counting at 08:30 on Monday, and a
- * due time that uses up a day exactly is 17:30 that day (not 08:30 the next). Steps one day at a time.
+ * The earliest instant at which `minutes` working minutes have been counted since `start` — a due time. Time outside
+ * the hours does not count, so a case raised at 18:00 on Friday starts counting at Monday's opening, and a due time
+ * that uses up a day exactly is that day's closing (not the next opening). Steps one day at a time.
  */
-export function addBusinessTime(start: Date, minutes: number): Date {
+function addWorkingTimeIn(hours: WeekdayHours, start: Date, minutes: number): Date {
   assertMinutes(minutes);
   let remaining = Math.round(minutes * MINUTE_MS);
   const startMs = start.getTime();
   if (remaining === 0) return new Date(startMs);
   for (let dn = londonDayNumber(startMs); ; dn++) {
     if (!isBusinessDayNumber(dn)) continue;
-    const [open, close] = coreWindow(dn);
+    const [open, close] = windowOf(dn, hours);
     const from = Math.max(startMs, open);
     if (from >= close) continue;
     if (remaining <= close - from) return new Date(from + remaining);
@@ -325,20 +326,43 @@ export function addBusinessTime(start: Date, minutes: number): Date {
   }
 }
 
-/** Business minutes in [a, b); negative when b is before a. Steps one day at a time. */
-export function businessMinutesBetween(a: Date, b: Date): number {
+/** Working minutes in [a, b); negative when b is before a. Steps one day at a time. */
+function workingMinutesBetweenIn(hours: WeekdayHours, a: Date, b: Date): number {
   const aMs = a.getTime();
   const bMs = b.getTime();
-  if (bMs < aMs) return -businessMinutesBetween(b, a);
+  if (bMs < aMs) return -workingMinutesBetweenIn(hours, b, a);
   let total = 0;
   const last = londonDayNumber(bMs);
   for (let dn = londonDayNumber(aMs); dn <= last; dn++) {
     if (!isBusinessDayNumber(dn)) continue;
-    const [open, close] = coreWindow(dn);
+    const [open, close] = windowOf(dn, hours);
     const overlap = Math.min(bMs, close) - Math.max(aMs, open);
     if (overlap > 0) total += overlap;
   }
   return total / MINUTE_MS;
+}
+
+export function isBusinessTime(instant: Date): boolean {
+  return isWorkingTimeIn(CORE_HOURS, instant);
+}
+
+/** The instant itself if it is business time, else the next opening (the next business day's 08:30). */
+export function nextBusinessInstant(instant: Date): Date {
+  return nextWorkingInstantIn(CORE_HOURS, instant);
+}
+
+function assertMinutes(minutes: number): void {
+  if (!Number.isFinite(minutes) || minutes < 0) throw new RangeError(`minutes must be a finite number ≥ 0, got ${minutes}`);
+}
+
+/** `minutes` business minutes after `start` on core hours (see `addWorkingTimeIn`). */
+export function addBusinessTime(start: Date, minutes: number): Date {
+  return addWorkingTimeIn(CORE_HOURS, start, minutes);
+}
+
+/** Business minutes (core hours) in [a, b); negative when b is before a. */
+export function businessMinutesBetween(a: Date, b: Date): number {
+  return workingMinutesBetweenIn(CORE_HOURS, a, b);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -359,7 +383,30 @@ export function clockMinutesBetween(a: Date, b: Date): number {
 // The calendar abstraction SLA code counts on
 // ---------------------------------------------------------------------------------------------------------------
 
-export type CalendarKind = '24x7' | 'BUSINESS';
+/**
+ * `24x7`; `BUSINESS` (core hours, OM §2.3); or a desk's own weekday hours, `WEEKDAYS 07:30-18:00` (London time,
+ * Monday–Friday, closed on England & Wales bank holidays), as its profile publishes them.
+ */
+export type CalendarKind = '24x7' | 'BUSINESS' | `WEEKDAYS ${string}`;
+
+const WEEKDAYS = /^WEEKDAYS ([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$/;
+
+/** The weekday hours a calendar spec names, or null when it is not one (`24x7`, or malformed). */
+export function weekdayHoursOf(kind: string): WeekdayHours | null {
+  if (kind === 'BUSINESS') return CORE_HOURS;
+  const match = WEEKDAYS.exec(kind);
+  if (!match) return null;
+  const [, oh, om, ch, cm] = match.map(Number) as [number, number, number, number, number];
+  const hours = { opensAt: oh * 60 + om, closesAt: ch * 60 + cm };
+  return hours.closesAt > hours.opensAt && hours.closesAt <= 24 * 60 ? hours : null;
+}
+
+/** The calendar spec of weekday hours `HH:MM`–`HH:MM`, checked. */
+export function weekdayCalendarKind(opens: string, closes: string): CalendarKind {
+  const kind = `WEEKDAYS ${opens}-${closes}` as const;
+  if (!weekdayHoursOf(kind)) throw new RangeError(`not weekday hours: ${opens}-${closes}`);
+  return kind;
+}
 
 /** Which time counts toward a target. SLA code uses only this interface, so it never knows which calendar it has. */
 export interface Calendar {
@@ -374,13 +421,17 @@ export interface Calendar {
   minutesBetween(a: Date, b: Date): number;
 }
 
-export const BUSINESS_CALENDAR: Calendar = Object.freeze({
-  kind: 'BUSINESS' as const,
-  isWorkingTime: isBusinessTime,
-  nextWorkingInstant: nextBusinessInstant,
-  addMinutes: addBusinessTime,
-  minutesBetween: businessMinutesBetween,
-});
+function weekdayCalendar(kind: CalendarKind, hours: WeekdayHours): Calendar {
+  return Object.freeze({
+    kind,
+    isWorkingTime: (instant: Date) => isWorkingTimeIn(hours, instant),
+    nextWorkingInstant: (instant: Date) => nextWorkingInstantIn(hours, instant),
+    addMinutes: (start: Date, minutes: number) => addWorkingTimeIn(hours, start, minutes),
+    minutesBetween: (a: Date, b: Date) => workingMinutesBetweenIn(hours, a, b),
+  });
+}
+
+export const BUSINESS_CALENDAR: Calendar = weekdayCalendar('BUSINESS', CORE_HOURS);
 
 export const CLOCK_CALENDAR: Calendar = Object.freeze({
   kind: '24x7' as const,
@@ -390,6 +441,18 @@ export const CLOCK_CALENDAR: Calendar = Object.freeze({
   minutesBetween: clockMinutesBetween,
 });
 
+const WEEKDAY_CALENDARS = new Map<string, Calendar>();
+
+/** The calendar of a spec; a malformed spec is an error (desks and cases store only checked ones). */
 export function calendarOf(kind: CalendarKind): Calendar {
-  return kind === 'BUSINESS' ? BUSINESS_CALENDAR : CLOCK_CALENDAR;
+  if (kind === '24x7') return CLOCK_CALENDAR;
+  if (kind === 'BUSINESS') return BUSINESS_CALENDAR;
+  let calendar = WEEKDAY_CALENDARS.get(kind);
+  if (!calendar) {
+    const hours = weekdayHoursOf(kind);
+    if (!hours) throw new RangeError(`not a calendar: ${kind}`);
+    calendar = weekdayCalendar(kind, hours);
+    WEEKDAY_CALENDARS.set(kind, calendar);
+  }
+  return calendar;
 }

@@ -1,5 +1,5 @@
 /** The SLA clock: response and resolution due times, elapsed and remaining time, pauses while On Hold, breaches. */
-import { BUSINESS_CALENDAR, BUSINESS_DAY_MINUTES, CLOCK_CALENDAR, type Calendar, type CalendarKind } from './calendar';
+import { BUSINESS_CALENDAR, BUSINESS_DAY_MINUTES, CLOCK_CALENDAR, calendarOf, type Calendar, type CalendarKind } from './calendar';
 import type { Priority } from './enums';
 import type { ServiceRequestSla, SlaPolicy, SlaTarget } from './priority';
 
@@ -22,12 +22,13 @@ export function slaTargetMinutes(target: SlaTarget): number {
 }
 
 /**
- * The calendar a target is counted on. `BUSINESS_*` units always count core hours; `CLOCK_HOURS` count 24/7 unless
- * the policy's desk works business hours only (`policyCalendar` = `BUSINESS`).
+ * The calendar a target is counted on, for a desk with calendar `deskCalendar`. A desk that keeps weekday hours
+ * (`BUSINESS` core hours, or its own `WEEKDAYS hh:mm-hh:mm`) counts every target in those hours; a 24x7 desk counts
+ * `CLOCK_HOURS` round the clock and `BUSINESS_*` units in core hours (OM §2.3). A business day is 9 business hours.
  */
-export function calendarForTarget(target: SlaTarget, policyCalendar: CalendarKind = '24x7'): Calendar {
-  if (target.unit !== 'CLOCK_HOURS') return BUSINESS_CALENDAR;
-  return policyCalendar === 'BUSINESS' ? BUSINESS_CALENDAR : CLOCK_CALENDAR;
+export function calendarForTarget(target: SlaTarget, deskCalendar: CalendarKind = '24x7'): Calendar {
+  if (deskCalendar !== '24x7') return calendarOf(deskCalendar);
+  return target.unit === 'CLOCK_HOURS' ? CLOCK_CALENDAR : BUSINESS_CALENDAR;
 }
 
 /** A target together with the calendar it is counted on. */

@@ -22,6 +22,8 @@ import {
   londonOffsetMinutes,
   nextBusinessInstant,
   toLondonTime,
+  weekdayCalendarKind,
+  weekdayHoursOf,
 } from '../calendar';
 
 const at = (iso: string): Date => new Date(iso);
@@ -285,5 +287,35 @@ describe('24/7 calendar', () => {
   ] as const)('calendarOf(%s)', (kind, calendar) => {
     expect(calendarOf(kind)).toBe(calendar);
     expect(calendar.kind).toBe(kind);
+  });
+});
+
+describe("a desk's own weekday hours (WEEKDAYS hh:mm-hh:mm)", () => {
+  const nged = calendarOf('WEEKDAYS 09:00-17:00');
+
+  it('counts only its hours: a P1 raised at 04:56 on a Tuesday is due for triage 15 minutes after it opens', () => {
+    expect(nged.nextWorkingInstant(at('2026-03-03T04:56:00Z')).toISOString()).toBe('2026-03-03T09:00:00.000Z');
+    expect(nged.addMinutes(at('2026-03-03T04:56:00Z'), 15).toISOString()).toBe('2026-03-03T09:15:00.000Z');
+    // 08:45, when core hours would have it due, the desk is still closed.
+    expect(nged.isWorkingTime(at('2026-03-03T08:45:00Z'))).toBe(false);
+  });
+
+  it('follows London time across BST and skips weekends and bank holidays', () => {
+    // 09:00 BST is 08:00 UTC; Good Friday and Easter Monday 2026 (3 and 6 April) are closed.
+    expect(nged.nextWorkingInstant(at('2026-04-02T16:30:00Z')).toISOString()).toBe('2026-04-07T08:00:00.000Z');
+    expect(nged.addMinutes(at('2026-04-02T15:00:00Z'), 60).toISOString()).toBe('2026-04-02T16:00:00.000Z');
+    expect(nged.addMinutes(at('2026-04-02T15:00:00Z'), 90).toISOString()).toBe('2026-04-07T08:30:00.000Z');
+    expect(nged.minutesBetween(at('2026-04-02T08:00:00Z'), at('2026-04-07T09:00:00Z'))).toBe(8 * 60 + 60);
+  });
+
+  it('is one calendar per spec, and refuses hours that are not hours', () => {
+    expect(calendarOf('WEEKDAYS 09:00-17:00')).toBe(nged);
+    expect(nged.kind).toBe('WEEKDAYS 09:00-17:00');
+    expect(weekdayHoursOf('BUSINESS')).toEqual({ opensAt: 8 * 60 + 30, closesAt: 17 * 60 + 30 });
+    expect(weekdayHoursOf('WEEKDAYS 17:00-09:00')).toBeNull();
+    expect(weekdayHoursOf('WEEKDAYS 25:00-26:00')).toBeNull();
+    expect(() => calendarOf('WEEKDAYS 9-5' as never)).toThrow(RangeError);
+    expect(() => weekdayCalendarKind('18:00', '08:00')).toThrow(RangeError);
+    expect(weekdayCalendarKind('07:30', '18:00')).toBe('WEEKDAYS 07:30-18:00');
   });
 });

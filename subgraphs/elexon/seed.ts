@@ -1,6 +1,6 @@
 /** Loads a market's directory into the hub: organisations with their hierarchy and the desks (OM App. H, §18.4). */
 import type { DataSource } from 'typeorm';
-import type { MarketDirectory } from '../../platform/market';
+import { slaCalendarOf, type MarketDirectory } from '../../platform/market';
 import { defaultGrantedRoles } from '../../schema/identity';
 import { elexonDeskProfiles } from './directory/desk-profiles';
 
@@ -28,8 +28,8 @@ export async function seedElexon(db: DataSource, market: MarketDirectory): Promi
           desk.services,
           desk.categories,
           desk.distributorIds ?? [],
-          // A desk open around the clock is held to clock hours; any other to core business hours.
-          desk.hours.alwaysOpen ? '24x7' : 'BUSINESS',
+          // Its clocks run on the hours it publishes: round the clock, or its own weekday hours.
+          slaCalendarOf(desk.hours),
         ],
       );
     }

@@ -4,6 +4,7 @@
  * they were triaged, and a Hypercare window puts the desk's newly triaged cases on Hypercare terms until it ends.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { calendarOf } from '../../schema/calendar';
 import { callers, errorOf, signIn, startTestProduct, type Claims, type TestProduct } from './harness';
 
 let t: TestProduct;
@@ -86,6 +87,12 @@ describe('per-desk service levels and Hypercare', () => {
     expect(errorOf(refused)).toMatchObject({ code: 'FORBIDDEN' });
     const assign = await as('dccAgent', ASSIGN, { input: { deskId: DCC_DESK, policy: 'HYPERCARE' } });
     expect(errorOf(assign)).toMatchObject({ code: 'FORBIDDEN' });
+    const now = Date.now();
+    const window = { deskIds: [DCC_DESK], startsAt: new Date(now).toISOString(), endsAt: new Date(now + HOUR).toISOString() };
+    expect(errorOf(await as('dccAgent', SCHEDULE, { input: window }))).toMatchObject({ code: 'FORBIDDEN' });
+    expect(errorOf(await as('supplier', 'mutation($id: ID!) { endHypercare(id: $id) }', { id: '00000000-0000-4000-8000-000000000000' }))).toMatchObject({
+      code: 'FORBIDDEN',
+    });
   });
 
   it('bad policies, desks and windows are refused on the field, and nothing changes', async () => {
@@ -144,5 +151,22 @@ describe('per-desk service levels and Hypercare', () => {
     const after = await triagedAtDcc('Readings stopped after Hypercare');
     expect(after.sla.policy).toBe('DCC_SWITCHING');
     expect((await viewCase(inHypercare.id)).sla.policy).toBe('HYPERCARE');
+  });
+
+  it('each desk’s clock runs on the hours it publishes: NGED West Midlands counts from its 09:00 opening, not core hours', async () => {
+    const raised = await ok<{ raiseCase: { raisedAt: string; sla: { calendar: string; responseDueAt: string } } }>(
+      'supplier',
+      'mutation($input: RaiseCaseInput!) { raiseCase(input: $input) { raisedAt sla { calendar responseDueAt } } }',
+      { input: { deskId: 'nged-west-midlands-mpas', category: 'DATA_SUBMISSION', subject: 'MPAN query', description: 'Which supplier holds this MPAN?' } },
+    );
+    const { raisedAt, sla } = raised.raiseCase;
+    expect(sla.calendar).toBe('WEEKDAYS 09:00-17:00');
+    // Triage is due 15 minutes into the desk's own hours (a P1 raised at 04:56 is due at 09:15, not 08:45).
+    expect(sla.responseDueAt).toBe(calendarOf('WEEKDAYS 09:00-17:00').addMinutes(new Date(raisedAt), 15).toISOString());
+    const desk = await ok<{ desk: { profile: { hours: { opens: string; closes: string } } } }>(
+      'supplier',
+      '{ desk(id: "nged-west-midlands-mpas") { profile { hours { opens closes } } } }',
+    );
+    expect(desk.desk.profile.hours).toEqual({ opens: '09:00', closes: '17:00' });
   });
 });

@@ -27,7 +27,10 @@ export class Sla {
   @Field(() => String, { description: 'STANDARD or HYPERCARE' })
   policy!: string;
 
-  @Field(() => String, { description: '24x7 or BUSINESS (08:30–17:30 Mon–Fri excluding England & Wales bank holidays)' })
+  @Field(() => String, {
+    description:
+      "The desk's hours its clocks run on: 24x7, BUSINESS (08:30–17:30 Mon–Fri) or the desk's own WEEKDAYS hh:mm-hh:mm; weekday hours exclude England & Wales bank holidays",
+  })
   calendar!: string;
 
   @Field(() => Date, { description: 'Triage due (15 minutes)' })

@@ -39,9 +39,17 @@ export class ServiceLevels1763900006000 implements MigrationInterface {
       )`);
     await runner.query('CREATE INDEX hypercare_windows_desk_idx ON elexon.hypercare_windows (desk_id, starts_at)');
     await runner.query('ALTER TABLE elexon.cases ADD COLUMN sla_resolution_target jsonb');
+    // A desk's clocks run on its own published hours: round the clock, core hours, or its weekday hours.
+    await runner.query('ALTER TABLE elexon.desks DROP CONSTRAINT IF EXISTS desks_sla_calendar_check');
+    await runner.query(
+      `ALTER TABLE elexon.desks ADD CONSTRAINT desks_sla_calendar_check CHECK (sla_calendar ~ '^(24x7|BUSINESS|WEEKDAYS ([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-4]):[0-5][0-9])$')`,
+    );
   }
 
   async down(runner: QueryRunner): Promise<void> {
+    await runner.query('ALTER TABLE elexon.desks DROP CONSTRAINT desks_sla_calendar_check');
+    await runner.query(`UPDATE elexon.desks SET sla_calendar = 'BUSINESS' WHERE sla_calendar LIKE 'WEEKDAYS %'`);
+    await runner.query(`ALTER TABLE elexon.desks ADD CONSTRAINT desks_sla_calendar_check CHECK (sla_calendar IN ('24x7', 'BUSINESS'))`);
     await runner.query('ALTER TABLE elexon.cases DROP COLUMN sla_resolution_target');
     await runner.query('DROP TABLE elexon.hypercare_windows');
     await runner.query('ALTER TABLE elexon.desks DROP CONSTRAINT desks_sla_policy_fkey');

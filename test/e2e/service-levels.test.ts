@@ -169,4 +169,28 @@ describe('per-desk service levels and Hypercare', () => {
     );
     expect(desk.desk.profile.hours).toEqual({ opens: '09:00', closes: '17:00' });
   });
+
+  it('a service request is triaged Standard or High priority (OM §7.2); the class is only for service requests', async () => {
+    const raised = await ok<{ raiseCase: { id: string } }>('supplier', 'mutation($input: RaiseCaseInput!) { raiseCase(input: $input) { id } }', {
+      input: { deskId: DCC_DESK, category: 'MARKET_SYSTEMS', subject: 'New user access', description: 'Please give our new analyst portal access.' },
+    });
+    const TRIAGE = `mutation($input: TriageCaseInput!) { triageCase(input: $input) { type serviceRequestClass priority sla { calendar resolutionDueAt } respondedAt } }`;
+    const wrong = await as('dccAgent', TRIAGE, {
+      input: { caseId: raised.raiseCase.id, type: 'INCIDENT', impact: 'LOW', urgency: 'LOW', serviceRequestClass: 'HIGH_PRIORITY' },
+    });
+    expect(errorOf(wrong)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'serviceRequestClass' });
+    const triaged = await ok<{ triageCase: { type: string; serviceRequestClass: string; priority: string; sla: { resolutionDueAt: string } } }>(
+      'dccAgent',
+      TRIAGE,
+      { input: { caseId: raised.raiseCase.id, type: 'SERVICE_REQUEST', impact: 'LOW', urgency: 'LOW', serviceRequestClass: 'HIGH_PRIORITY' } },
+    );
+    expect(triaged.triageCase).toMatchObject({ type: 'SERVICE_REQUEST', serviceRequestClass: 'HIGH_PRIORITY', priority: 'P4' });
+    const view = await ok<{ case: { raisedAt: string } }>('dccAgent', `query($id: ID!) { case(id: $id) { raisedAt } }`, { id: raised.raiseCase.id });
+    // High priority: 2 business days (9 business hours each) in core hours from when it was raised.
+    expect(triaged.triageCase.sla.resolutionDueAt).toBe(
+      calendarOf('BUSINESS')
+        .addMinutes(new Date(view.case.raisedAt), 2 * 9 * 60)
+        .toISOString(),
+    );
+  });
 });

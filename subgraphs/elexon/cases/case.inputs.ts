@@ -1,7 +1,7 @@
 /** Inputs of the case mutations. Every mutation takes an optional `idempotencyKey`: a retry returns the first result. */
 import { Field, ID, InputType } from 'type-graphql';
 import { CaseState, CaseType, Category, HoldReason, Impact, Priority, Service, Urgency } from '../../../schema/enums';
-import { CommentVisibility } from './case.types';
+import { CommentVisibility, ServiceRequestClass } from './case.types';
 
 @InputType('EvidenceInput')
 export class EvidenceInput {
@@ -61,6 +61,9 @@ export class TriageCaseInput {
 
   @Field(() => Urgency)
   urgency!: Urgency;
+
+  @Field(() => ServiceRequestClass, { nullable: true, description: 'For a SERVICE_REQUEST: STANDARD (the default) or HIGH_PRIORITY' })
+  serviceRequestClass?: ServiceRequestClass | null;
 
   @Field(() => String, { nullable: true })
   idempotencyKey?: string | null;

@@ -183,8 +183,20 @@ export class CaseService {
 
   async triageCase(
     principal: Principal,
-    input: { caseId: string; type: CaseType; category?: Category | null; impact: Impact; urgency: Urgency; idempotencyKey?: string | null },
+    input: {
+      caseId: string;
+      type: CaseType;
+      category?: Category | null;
+      impact: Impact;
+      urgency: Urgency;
+      serviceRequestClass?: 'STANDARD' | 'HIGH_PRIORITY' | null;
+      idempotencyKey?: string | null;
+    },
   ): Promise<Case> {
+    if (input.serviceRequestClass && input.type !== CaseType.SERVICE_REQUEST) {
+      throw DomainError.badUserInput('serviceRequestClass is for service requests only', 'serviceRequestClass');
+    }
+    const serviceRequestClass = input.type === CaseType.SERVICE_REQUEST ? (input.serviceRequestClass ?? 'STANDARD') : null;
     return this.mutate(principal, 'triageCase', input, input.caseId, async (tx, c, access, now) => {
       this.requireDesk(access);
       const priority = input.type === CaseType.SERVICE_REQUEST ? Priority.P4 : priorityFor(input.impact, input.urgency);
@@ -194,8 +206,21 @@ export class CaseService {
       const policy = await triagePolicy(tx, c.deskId, now);
       await tx.query(
         `UPDATE elexon.cases SET type = $2, category = $3, impact = $4, urgency = $5, priority = $6, state = $7,
-           responded_at = COALESCE(responded_at, $8), updated_at = $8, sla_policy = $9, sla_resolution_target = $10::jsonb WHERE id = $1`,
-        [c.id, input.type, category, input.impact, input.urgency, priority, state, now, policy.name, JSON.stringify(policy.targets[priority])],
+           responded_at = COALESCE(responded_at, $8), updated_at = $8, sla_policy = $9, sla_resolution_target = $10::jsonb,
+           service_request_class = $11 WHERE id = $1`,
+        [
+          c.id,
+          input.type,
+          category,
+          input.impact,
+          input.urgency,
+          priority,
+          state,
+          now,
+          policy.name,
+          JSON.stringify(policy.targets[priority]),
+          serviceRequestClass,
+        ],
       );
       const after = await lockCase(tx, c.id);
       const actor = actorOf(principal);
@@ -206,6 +231,9 @@ export class CaseService {
         { action: 'TRIAGED', field: 'priority', from: c.priority, to: priority, customerVisible: true },
       ];
       if (category !== c.category) changes.push({ action: 'TRIAGED', field: 'category', from: c.category, to: category, customerVisible: true });
+      if (serviceRequestClass !== c.serviceRequestClass) {
+        changes.push({ action: 'TRIAGED', field: 'serviceRequestClass', from: c.serviceRequestClass, to: serviceRequestClass, customerVisible: true });
+      }
       if (state !== c.state) changes.push({ action: 'TRIAGED', field: 'state', from: c.state, to: state, customerVisible: true });
       for (const change of changes.filter((ch) => ch.from !== ch.to)) await insertTimeline(tx, c.id, actor, change, now);
       // Triage sets the priority and so the resolution target: the stored due times (queue filters) follow it.

@@ -31,8 +31,8 @@ import {
 import type { Case, EvidenceData } from './case.types';
 
 /** The SLA terms of a case: its desk's policy, on the desk's calendar; service requests use the §7.2 targets. */
-export function termsFor(c: Pick<Case, 'slaPolicy' | 'slaCalendar' | 'priority' | 'type' | 'slaResolutionTarget'>): SlaTerms | null {
-  if (c.type === CaseType.SERVICE_REQUEST) return serviceRequestTerms(SERVICE_REQUEST_SLAS.STANDARD);
+export function termsFor(c: Pick<Case, 'slaPolicy' | 'slaCalendar' | 'priority' | 'type' | 'slaResolutionTarget' | 'serviceRequestClass'>): SlaTerms | null {
+  if (c.type === CaseType.SERVICE_REQUEST) return serviceRequestTerms(SERVICE_REQUEST_SLAS[c.serviceRequestClass ?? 'STANDARD']);
   if (!c.priority) return null;
   const calendar = c.slaCalendar as CalendarKind;
   // The target recorded at triage: a later change to the desk's policy never rewrites the case's terms.

@@ -22,6 +22,16 @@ export enum HandoffState {
 }
 registerEnumType(HandoffState, { name: 'HandoffState', description: "The other party's side of a hand-off (principle (c))" });
 
+/** OM §7.2: the service-request classes a desk chooses at triage. */
+export enum ServiceRequestClass {
+  STANDARD = 'STANDARD',
+  HIGH_PRIORITY = 'HIGH_PRIORITY',
+}
+registerEnumType(ServiceRequestClass, {
+  name: 'ServiceRequestClass',
+  description: 'OM §7.2: Standard (1 business day to respond, 5 to resolve) or High priority (4 business hours, 2 business days)',
+});
+
 @ObjectType('Sla', { description: "The case's SLA clock, computed from its desk's policy and business calendar with holds paused" })
 export class Sla {
   @Field(() => String, { description: 'STANDARD or HYPERCARE' })
@@ -184,6 +194,9 @@ export class Case {
 
   @Field(() => CaseType, { nullable: true, description: 'Set at triage' })
   type!: CaseType | null;
+
+  @Field(() => ServiceRequestClass, { nullable: true, description: 'A service request’s class, chosen at triage (OM §7.2)' })
+  serviceRequestClass!: ServiceRequestClass | null;
 
   @Field(() => Category)
   category!: Category;

@@ -39,6 +39,7 @@ export class ServiceLevels1763900006000 implements MigrationInterface {
       )`);
     await runner.query('CREATE INDEX hypercare_windows_desk_idx ON elexon.hypercare_windows (desk_id, starts_at)');
     await runner.query('ALTER TABLE elexon.cases ADD COLUMN sla_resolution_target jsonb');
+    await runner.query("ALTER TABLE elexon.cases ADD COLUMN service_request_class text CHECK (service_request_class IN ('STANDARD', 'HIGH_PRIORITY'))");
     // A desk's clocks run on its own published hours: round the clock, core hours, or its weekday hours.
     await runner.query('ALTER TABLE elexon.desks DROP CONSTRAINT IF EXISTS desks_sla_calendar_check');
     await runner.query(
@@ -50,7 +51,7 @@ export class ServiceLevels1763900006000 implements MigrationInterface {
     await runner.query('ALTER TABLE elexon.desks DROP CONSTRAINT desks_sla_calendar_check');
     await runner.query(`UPDATE elexon.desks SET sla_calendar = 'BUSINESS' WHERE sla_calendar LIKE 'WEEKDAYS %'`);
     await runner.query(`ALTER TABLE elexon.desks ADD CONSTRAINT desks_sla_calendar_check CHECK (sla_calendar IN ('24x7', 'BUSINESS'))`);
-    await runner.query('ALTER TABLE elexon.cases DROP COLUMN sla_resolution_target');
+    await runner.query('ALTER TABLE elexon.cases DROP COLUMN sla_resolution_target, DROP COLUMN service_request_class');
     await runner.query('DROP TABLE elexon.hypercare_windows');
     await runner.query('ALTER TABLE elexon.desks DROP CONSTRAINT desks_sla_policy_fkey');
     await runner.query(`UPDATE elexon.desks SET sla_policy = 'STANDARD' WHERE sla_policy NOT IN ('STANDARD', 'HYPERCARE')`);

@@ -26,6 +26,7 @@ import { caseService } from './cases/case.runtime';
 import { MajorIncidentCommsResolver, MajorIncidentResolver, majorIncidentReferenceResolvers } from './major-incidents/major-incident.resolver';
 import { SubscriptionResolver } from './subscriptions/subscription.resolver';
 import { HypercareWindowResolver, ServiceLevelResolver } from './service-levels/service-levels';
+import { CaseReportResolver } from './reports/case-report';
 import { seedElexon } from './seed';
 
 export const elexon: SubgraphDefinition = {
@@ -56,6 +57,7 @@ export const elexon: SubgraphDefinition = {
         RoutingSuggestionResolver,
         SubscriptionResolver,
         ServiceLevelResolver,
+        CaseReportResolver,
         HypercareWindowResolver,
         MajorIncidentResolver,
         MajorIncidentCommsResolver,

@@ -27,6 +27,7 @@ import { MajorIncidentCommsResolver, MajorIncidentResolver, majorIncidentReferen
 import { SubscriptionResolver } from './subscriptions/subscription.resolver';
 import { HypercareWindowResolver, ServiceLevelResolver } from './service-levels/service-levels';
 import { CaseReportResolver } from './reports/case-report';
+import { MajorIncidentReportResolver } from './reports/major-incident-report';
 import { seedElexon } from './seed';
 
 export const elexon: SubgraphDefinition = {
@@ -58,6 +59,7 @@ export const elexon: SubgraphDefinition = {
         SubscriptionResolver,
         ServiceLevelResolver,
         CaseReportResolver,
+        MajorIncidentReportResolver,
         HypercareWindowResolver,
         MajorIncidentResolver,
         MajorIncidentCommsResolver,

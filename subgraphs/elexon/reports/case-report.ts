@@ -12,7 +12,7 @@ import { visibilityParams, visibilityPredicate } from '../cases/case.access';
 
 const DAY_MS = 24 * 3600_000;
 /** The longest period one report covers (two years and a day: the benchmark's span). */
-const MAX_PERIOD_MS = 731 * DAY_MS;
+export const MAX_REPORT_PERIOD_MS = 731 * DAY_MS;
 
 @InputType('ReportPeriod', { description: 'From (inclusive) to (exclusive)' })
 export class ReportPeriod {
@@ -131,7 +131,7 @@ export class CaseReportResolver {
   async caseReport(@Ctx() ctx: SubgraphContext, @Arg('period', () => ReportPeriod) period: ReportPeriod): Promise<CaseReport> {
     const { from, to } = period;
     if (to.getTime() <= from.getTime()) throw DomainError.badUserInput('period.to must be after period.from', 'period.to');
-    if (to.getTime() - from.getTime() > MAX_PERIOD_MS) throw DomainError.badUserInput('A report covers at most two years', 'period.to');
+    if (to.getTime() - from.getTime() > MAX_REPORT_PERIOD_MS) throw DomainError.badUserInput('A report covers at most two years', 'period.to');
     const visible = visibilityPredicate('$1', '$2', '$3', '$4');
     // Figures of the period take $5 = from and $6 = to; figures at its end take $5 = to.
     const params = [...visibilityParams(ctx.principal), from, to];

@@ -1,6 +1,6 @@
 /**
  * The TMF621 v5 wire contract, loaded from the published files (spec/, verbatim copies of the TM Forum OpenAPI
- * document and its conformance rules — see the unit test that compares them with shared/specs) and compiled with ajv:
+ * document and its conformance rules — a unit test pins their SHA-256) and compiled with ajv:
  * nothing of the schema is copied into code. The rules file adjusts two things the OpenAPI document leaves loose or
  * gets wrong for a server: the attributes a POST must carry (description, severity, ticketType — the document also
  * demands `status`, which the server sets) and the attributes a POST or PATCH must not carry (id, href, dates…).

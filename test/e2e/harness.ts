@@ -169,6 +169,7 @@ export async function waitFor<T>(
     const value = await probe();
     if (value) return value;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    // The poll interval between probes; the verdict is always the probe's, never the time waited.
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }

@@ -7,6 +7,7 @@
 import { Service } from './enums';
 import { DomainError } from './errors';
 import { maskMpan } from './mpan';
+import { requiredText } from './text';
 
 export enum MajorIncidentState {
   CANDIDATE = 'CANDIDATE',
@@ -93,13 +94,6 @@ export function thresholdsMet(t: ThresholdAnswers): MajorIncidentThreshold[] {
   if (t.complianceRisk) met.push(MajorIncidentThreshold.COMPLIANCE_RISK);
   if (t.securityBreach) met.push(MajorIncidentThreshold.SECURITY_BREACH);
   return met;
-}
-
-export function requiredText(field: string, value: string | null | undefined, max: number): string {
-  const trimmed = (value ?? '').trim();
-  if (!trimmed) throw DomainError.badUserInput(`${field} is required`, field);
-  if (trimmed.length > max) throw DomainError.badUserInput(`${field} must be at most ${max} characters`, field);
-  return trimmed;
 }
 
 /** Major incident comms reach every participant and the public status page: business language, never an MPAN. */

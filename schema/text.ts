@@ -4,6 +4,7 @@
  * it is (a case subject that displays as something else, "Trojan Source"); lone surrogates are not text at all and
  * fail to encode. Tab, line feed and carriage return are ordinary in multi-line bodies and stay allowed.
  */
+import { DomainError } from './errors';
 
 export type ForbiddenCharacterKind = 'CONTROL' | 'BIDI_CONTROL' | 'LONE_SURROGATE';
 
@@ -51,4 +52,12 @@ const DESCRIPTION: Record<ForbiddenCharacterKind, string> = {
  */
 export function forbiddenCharacterMessage(field: string, found: ForbiddenCharacter): string {
   return `${field} must not contain ${DESCRIPTION[found.kind]} (${found.codePoint} at position ${found.index})`;
+}
+
+/** A required text argument, trimmed: `BAD_USER_INPUT` on the field when it is empty or longer than `max`. */
+export function requiredText(field: string, value: string | null | undefined, max: number): string {
+  const trimmed = (value ?? '').trim();
+  if (!trimmed) throw DomainError.badUserInput(`${field} is required`, field);
+  if (trimmed.length > max) throw DomainError.badUserInput(`${field} must be at most ${max} characters`, field);
+  return trimmed;
 }

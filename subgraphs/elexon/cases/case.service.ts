@@ -11,6 +11,7 @@ import { DomainError } from '../../../schema/errors';
 import { EventType } from '../../../schema/events';
 import { hasRole, type Principal } from '../../../schema/identity';
 import { maskMpan, validateMpan } from '../../../schema/mpan';
+import { requiredText as text } from '../../../schema/text';
 import { priorityFor } from '../../../schema/priority';
 import { queryOne } from '../../../platform/db';
 import type { OutboxWriter } from '../../../platform/events';
@@ -37,13 +38,6 @@ import type { EvidenceData } from './case.types';
 import { type Case, HandoffState } from './case.types';
 
 const LIMITS = { subject: 200, description: 10_000, comment: 10_000, reason: 2_000, evidenceItems: 50, evidenceItem: 500 };
-
-function text(field: string, value: string | null | undefined, max: number): string {
-  const trimmed = (value ?? '').trim();
-  if (!trimmed) throw DomainError.badUserInput(`${field} is required`, field);
-  if (trimmed.length > max) throw DomainError.badUserInput(`${field} must be at most ${max} characters`, field);
-  return trimmed;
-}
 
 function transition(current: Case, action: CaseAction, context: TransitionContext): CaseState {
   return applyAction(current.state, action, context);

@@ -18,7 +18,6 @@ import {
   STATUS_FEED_RESOLVED_WINDOW_MS,
   businessText,
   nextUpdateDue,
-  requiredText as text,
   serviceList,
   thresholdAnswers,
   thresholdsMet,
@@ -26,6 +25,7 @@ import {
   type PirInput,
   type ThresholdAnswers,
 } from '../../../schema/major-incident';
+import { requiredText as text } from '../../../schema/text';
 import { queryOne } from '../../../platform/db';
 import { cpsdEvent, type EventPayloads, type EventType, type MajorIncidentEventBase } from '../../../schema/events';
 import type { OutboxEntry, OutboxWriter } from '../../../platform/events';

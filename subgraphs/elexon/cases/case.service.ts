@@ -83,12 +83,35 @@ function actorOf(principal: Principal): Actor {
   return { subject: principal.subject, organisationId: principal.organisationId };
 }
 
-/** The hand-off event each side-of-the-hand-off operation writes. */
-const HANDOFF_EVENT_BY_OPERATION = {
-  acknowledgeHandoff: EventType.HANDOFF_ACKNOWLEDGED,
-  updateHandoff: EventType.HANDOFF_IN_PROGRESS,
-  resolveHandoff: EventType.HANDOFF_RESOLVED,
-  rejectHandoff: EventType.HANDOFF_REJECTED,
+/**
+ * The other party's side of a hand-off (principle (c)), one row per operation: the states it may start from, the
+ * state it leads to, its timeline action and the event it writes.
+ */
+const HANDOFF_OPERATIONS = {
+  acknowledgeHandoff: {
+    from: [HandoffState.REQUESTED],
+    to: HandoffState.ACKNOWLEDGED,
+    action: 'HANDOFF_ACKNOWLEDGED',
+    event: EventType.HANDOFF_ACKNOWLEDGED,
+  },
+  updateHandoff: {
+    from: [HandoffState.ACKNOWLEDGED, HandoffState.IN_PROGRESS],
+    to: HandoffState.IN_PROGRESS,
+    action: 'HANDOFF_UPDATED',
+    event: EventType.HANDOFF_IN_PROGRESS,
+  },
+  resolveHandoff: {
+    from: [HandoffState.ACKNOWLEDGED, HandoffState.IN_PROGRESS],
+    to: HandoffState.RESOLVED,
+    action: 'HANDOFF_RESOLVED',
+    event: EventType.HANDOFF_RESOLVED,
+  },
+  rejectHandoff: {
+    from: [HandoffState.REQUESTED, HandoffState.ACKNOWLEDGED, HandoffState.IN_PROGRESS],
+    to: HandoffState.REJECTED,
+    action: 'HANDOFF_REJECTED',
+    event: EventType.HANDOFF_REJECTED,
+  },
 } as const;
 
 export class CaseService {
@@ -543,7 +566,7 @@ export class CaseService {
   /** The party's side of a hand-off: only desk agents of the receiving desk. Returns the case id. */
   async updateHandoffState(
     principal: Principal,
-    operation: 'acknowledgeHandoff' | 'updateHandoff' | 'resolveHandoff' | 'rejectHandoff',
+    operation: keyof typeof HANDOFF_OPERATIONS,
     input: {
       handoffId: string;
       externalReference?: string | null;
@@ -574,27 +597,17 @@ export class CaseService {
       if (!principal.deskIds.includes(handoff.toDeskId) || !access.handoffDeskAgent) {
         throw DomainError.forbidden('Only desk agents of the receiving desk act on its side of a hand-off');
       }
-      const allowed: Record<typeof operation, HandoffState[]> = {
-        acknowledgeHandoff: [HandoffState.REQUESTED],
-        updateHandoff: [HandoffState.ACKNOWLEDGED, HandoffState.IN_PROGRESS],
-        resolveHandoff: [HandoffState.ACKNOWLEDGED, HandoffState.IN_PROGRESS],
-        rejectHandoff: [HandoffState.REQUESTED, HandoffState.ACKNOWLEDGED, HandoffState.IN_PROGRESS],
-      };
-      if (!allowed[operation].includes(handoff.state)) {
-        throw DomainError.illegalTransition(`The hand-off is ${handoff.state}; ${operation} needs ${allowed[operation].join(' or ')}`, 'handoffId', {
+      const step = HANDOFF_OPERATIONS[operation];
+      const allowed: readonly HandoffState[] = step.from;
+      if (!allowed.includes(handoff.state)) {
+        throw DomainError.illegalTransition(`The hand-off is ${handoff.state}; ${operation} needs ${allowed.join(' or ')}`, 'handoffId', {
           currentState: handoff.state,
-          allowed: allowed[operation],
+          allowed: [...allowed],
         });
       }
       if (input.suggestedDeskId) await deskRow(tx, input.suggestedDeskId, 'suggestedDeskId');
-      const next: Record<typeof operation, HandoffState> = {
-        acknowledgeHandoff: HandoffState.ACKNOWLEDGED,
-        updateHandoff: HandoffState.IN_PROGRESS,
-        resolveHandoff: HandoffState.RESOLVED,
-        rejectHandoff: HandoffState.REJECTED,
-      };
       const now = this.clock();
-      const state = next[operation];
+      const state = step.to;
       await tx.query(
         `UPDATE elexon.handoffs SET state = $2, external_reference = COALESCE($3, external_reference), resolution = COALESCE($4, resolution),
            rejection_reason = COALESCE($5, rejection_reason), suggested_desk_id = COALESCE($6, suggested_desk_id), updated_at = $7 WHERE id = $1`,
@@ -602,17 +615,12 @@ export class CaseService {
       );
       await tx.query('UPDATE elexon.cases SET updated_at = $2 WHERE id = $1', [c.id, now]);
       const actor = actorOf(principal);
-      const action = {
-        acknowledgeHandoff: 'HANDOFF_ACKNOWLEDGED',
-        updateHandoff: 'HANDOFF_UPDATED',
-        resolveHandoff: 'HANDOFF_RESOLVED',
-        rejectHandoff: 'HANDOFF_REJECTED',
-      }[operation];
+      const { action } = step;
       // The raiser hears that the other party acknowledged, resolved or rejected; the detail stays with resolvers.
       await insertTimeline(tx, c.id, actor, { action, field: 'handoff', from: handoff.state, to: state, customerVisible: operation !== 'updateHandoff' }, now);
       const detail = note ?? resolution ?? reason;
       if (detail) await insertTimeline(tx, c.id, actor, { action: `${action}_DETAIL`, field: 'handoff', note: detail, customerVisible: false }, now);
-      await this.steps.handoffEvent(tx, HANDOFF_EVENT_BY_OPERATION[operation], handoff.id, c, {
+      await this.steps.handoffEvent(tx, step.event, handoff.id, c, {
         toDeskId: handoff.toDeskId,
         ...(externalReference ? { externalReference } : {}),
         ...(detail ? { note: maskMpan(detail) } : {}),

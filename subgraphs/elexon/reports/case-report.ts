@@ -123,15 +123,22 @@ export class CaseReport {
 }
 
 const BUCKETS = ['0-1', '2-5', '6-10', '11-30', '>30'] as const;
-const percent = (part: number, whole: number): number | null => (whole ? Math.round((part / whole) * 1000) / 10 : null);
+/** `part` of `whole` in percent, to one decimal; null when there is nothing to count. */
+export const percent = (part: number, whole: number): number | null => (whole ? Math.round((part / whole) * 1000) / 10 : null);
+
+/** A report's period, checked: it ends after it starts and covers at most two years. */
+export function checkedPeriod(period: ReportPeriod): { from: Date; to: Date } {
+  const { from, to } = period;
+  if (to.getTime() <= from.getTime()) throw DomainError.badUserInput('period.to must be after period.from', 'period.to');
+  if (to.getTime() - from.getTime() > MAX_REPORT_PERIOD_MS) throw DomainError.badUserInput('A report covers at most two years', 'period.to');
+  return { from, to };
+}
 
 @Resolver(() => CaseReport)
 export class CaseReportResolver {
   @Query(() => CaseReport, { description: 'Case figures for a period, counting only cases you may see' })
   async caseReport(@Ctx() ctx: SubgraphContext, @Arg('period', () => ReportPeriod) period: ReportPeriod): Promise<CaseReport> {
-    const { from, to } = period;
-    if (to.getTime() <= from.getTime()) throw DomainError.badUserInput('period.to must be after period.from', 'period.to');
-    if (to.getTime() - from.getTime() > MAX_REPORT_PERIOD_MS) throw DomainError.badUserInput('A report covers at most two years', 'period.to');
+    const { from, to } = checkedPeriod(period);
     const visible = visibilityPredicate('$1', '$2', '$3', '$4');
     // Figures of the period take $5 = from and $6 = to; figures at its end take $5 = to.
     const params = [...visibilityParams(ctx.principal), from, to];

@@ -5,11 +5,10 @@
  */
 import { Arg, Ctx, Field, Float, Int, ObjectType, Query, Resolver } from 'type-graphql';
 import { Service } from '../../../schema/enums';
-import { DomainError } from '../../../schema/errors';
 import { UPDATE_CADENCE } from '../../../schema/major-incident';
 import type { SubgraphContext } from '../../../platform/context';
 import { majorIncidentVisibilityParams, majorIncidentVisibilityPredicate } from '../major-incidents/major-incident.access';
-import { MAX_REPORT_PERIOD_MS, ReportPeriod } from './case-report';
+import { checkedPeriod, percent, ReportPeriod } from './case-report';
 
 /** Hypercare §5.2: first comms within 15 minutes of promotion. */
 export const FIRST_COMMS_TARGET_MINUTES = 15;
@@ -69,9 +68,7 @@ export class MajorIncidentReport {
 export class MajorIncidentReportResolver {
   @Query(() => MajorIncidentReport, { description: 'Major-incident KPIs for a period, counting only major incidents you may see' })
   async majorIncidentReport(@Ctx() ctx: SubgraphContext, @Arg('period', () => ReportPeriod) period: ReportPeriod): Promise<MajorIncidentReport> {
-    const { from, to } = period;
-    if (to.getTime() <= from.getTime()) throw DomainError.badUserInput('period.to must be after period.from', 'period.to');
-    if (to.getTime() - from.getTime() > MAX_REPORT_PERIOD_MS) throw DomainError.badUserInput('A report covers at most two years', 'period.to');
+    const { from, to } = checkedPeriod(period);
     const visible = majorIncidentVisibilityPredicate('$1', '$2');
     const params = [...majorIncidentVisibilityParams(ctx.principal), from, to];
     const promotedIn = `mi.promoted_at >= $3 AND mi.promoted_at < $4`;
@@ -119,7 +116,7 @@ export class MajorIncidentReportResolver {
       firstCommsOnTime: first.onTime,
       updatesDue: updates.due,
       updatesOnTime: updates.onTime,
-      updatePunctualityPercent: updates.due ? Math.round((updates.onTime / updates.due) * 1000) / 10 : null,
+      updatePunctualityPercent: percent(updates.onTime, updates.due),
     });
   }
 }

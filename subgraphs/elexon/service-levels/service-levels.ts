@@ -165,11 +165,10 @@ export class ServiceLevelResolver {
     requireAdmin(ctx.principal);
     const [policy] = (await ctx.db.query('SELECT name FROM elexon.sla_policies WHERE name = $1', [input.policy])) as { name: string }[];
     if (!policy) throw DomainError.badUserInput(`No SLA policy ${input.policy}`, 'input.policy');
-    const updated = (await ctx.db.query('UPDATE elexon.desks SET sla_policy = $2 WHERE id = $1 RETURNING id', [input.deskId, policy.name])) as unknown[];
-    if (!updated.length) throw DomainError.badUserInput(`No desk ${input.deskId} in the directory`, 'input.deskId');
     const desk = await ctx.db.getRepository(Desk).findOneBy({ id: input.deskId });
     if (!desk) throw DomainError.badUserInput(`No desk ${input.deskId} in the directory`, 'input.deskId');
-    return desk;
+    await ctx.db.getRepository(Desk).update({ id: desk.id }, { slaPolicy: policy.name });
+    return Object.assign(desk, { slaPolicy: policy.name });
   }
 
   @Mutation(() => [HypercareWindow], { description: 'cpsd_admin: Hypercare terms for cases triaged at these desks in [startsAt, endsAt); safe to retry' })

@@ -170,6 +170,18 @@ export function computeSlaClock(input: SlaClockInput): SlaClock {
   };
 }
 
+/** The share of the resolution target at which a case is near breach, unless Elexon configures another (Hypercare §5). */
+export const DEFAULT_NEAR_BREACH_PERCENT = 75;
+
+/**
+ * When counted resolution time reaches `share` (0–1) of the target: the near-breach instant, on the same calendar
+ * and with the same holds (an open hold projected to end now) as the due time.
+ */
+export function nearBreachAt(input: SlaClockInput, share: number): Date {
+  const { target, calendar } = input.resolution;
+  return computeSlaClock({ ...input, resolution: { target: { ...target, amount: target.amount * share }, calendar } }).resolutionDueAt;
+}
+
 /**
  * Holds clipped to [start, end], empty ones dropped, overlapping or touching ones merged, in time order, as
  * `[fromMs, toMs, open]`; `open` marks a merged hold that includes one still open (`to` null), whose end is `end`.

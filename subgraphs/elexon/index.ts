@@ -19,6 +19,7 @@ import { QueueIndexes1763900003000 } from './migrations/1763900003000-queue-inde
 import { RoleGrants1763900004000 } from './migrations/1763900004000-role-grants';
 import { IdempotencyScope1763900005000 } from './migrations/1763900005000-idempotency-scope';
 import { ServiceLevels1763900006000 } from './migrations/1763900006000-service-levels';
+import { EscalationAndReports1763900007000 } from './migrations/1763900007000-escalation-and-reports';
 import { outboxMigration } from '../../platform/outbox';
 import { CaseConnectionResolver, CaseResolver, caseReferenceResolvers, HandoffResolver, RoutingSuggestionResolver } from './cases/case.resolver';
 import { externalTicketReferenceTypes } from './cases/external-tickets';
@@ -43,6 +44,7 @@ export const elexon: SubgraphDefinition = {
     RoleGrants1763900004000,
     IdempotencyScope1763900005000,
     ServiceLevels1763900006000,
+    EscalationAndReports1763900007000,
   ],
   build: () =>
     buildFederatedSchema({

@@ -137,6 +137,17 @@ export async function holdsOf(tx: EntityManager, caseId: string): Promise<HoldIn
   return (await tx.query('SELECT started_at AS "from", ended_at AS "to" FROM elexon.case_holds WHERE case_id = $1', [caseId])) as HoldInterval[];
 }
 
-export async function setDueTimes(tx: EntityManager, caseId: string, responseDueAt: Date, resolutionDueAt: Date | null): Promise<void> {
-  await tx.query('UPDATE elexon.cases SET response_due_at = $2, resolution_due_at = $3 WHERE id = $1', [caseId, responseDueAt, resolutionDueAt]);
+export async function setDueTimes(
+  tx: EntityManager,
+  caseId: string,
+  responseDueAt: Date,
+  resolutionDueAt: Date | null,
+  nearBreachAt: Date | null,
+): Promise<void> {
+  await tx.query('UPDATE elexon.cases SET response_due_at = $2, resolution_due_at = $3, near_breach_at = $4 WHERE id = $1', [
+    caseId,
+    responseDueAt,
+    resolutionDueAt,
+    nearBreachAt,
+  ]);
 }

@@ -278,8 +278,8 @@ export class CaseService {
         const policy = await triagePolicy(tx, desk.id, now);
         const target = c.priority ? JSON.stringify(policy.targets[c.priority]) : null;
         await tx.query(
-          `UPDATE elexon.cases SET desk_id = $2, sla_policy = $3, sla_calendar = $4, state = 'NEW', hold_reason = NULL,
-           hold_started_at = NULL, responded_at = NULL, response_due_at = $5, updated_at = $6, sla_resolution_target = $7::jsonb WHERE id = $1`,
+          `UPDATE elexon.cases SET desk_id = $2, sla_policy = $3, sla_calendar = $4, state = 'NEW', hold_reason = NULL, transfer_count = transfer_count + 1,
+           near_breach_alerted_at = NULL, hold_started_at = NULL, responded_at = NULL, response_due_at = $5, updated_at = $6, sla_resolution_target = $7::jsonb WHERE id = $1`,
           [c.id, desk.id, policy.name, desk.slaCalendar, responseDueAt, now, target],
         );
         await tx.query('UPDATE elexon.case_holds SET ended_at = $2 WHERE case_id = $1 AND ended_at IS NULL', [c.id, now]);
@@ -380,7 +380,7 @@ export class CaseService {
     return this.mutate(principal, 'reopenCase', input, input.caseId, async (tx, c, access, now) => {
       if (!access.raiserSide && !worksTheCase(access)) throw DomainError.forbidden('Only the raiser or the case’s desk may reopen it');
       const state = transition(c, CaseAction.REOPEN, { now, closedAt: c.closedAt, resolvedAt: c.resolvedAt });
-      await tx.query('UPDATE elexon.cases SET state = $2, resolution = NULL, resolved_at = NULL, closed_at = NULL, updated_at = $3 WHERE id = $1', [
+      await tx.query('UPDATE elexon.cases SET state = $2, resolution = NULL, resolved_at = NULL, closed_at = NULL, reopen_count = reopen_count + 1, updated_at = $3 WHERE id = $1', [
         c.id,
         state,
         now,

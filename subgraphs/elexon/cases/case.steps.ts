@@ -11,7 +11,17 @@ import { CaseAction, applyAction, isOpen } from '../../../schema/case-state';
 import { CaseState, CaseType, type Category, type Priority } from '../../../schema/enums';
 import { DomainError } from '../../../schema/errors';
 import { SERVICE_REQUEST_SLAS, SLA_POLICIES, TRIAGE_RESPONSE_TARGET, type SlaTarget } from '../../../schema/priority';
-import { calendarForTarget, computeSlaClock, serviceRequestTerms, slaTermsFor, type HoldInterval, type SlaTerms } from '../../../schema/sla';
+import {
+  calendarForTarget,
+  computeSlaClock,
+  DEFAULT_NEAR_BREACH_PERCENT,
+  nearBreachAt,
+  serviceRequestTerms,
+  slaTermsFor,
+  type HoldInterval,
+  type SlaClockInput,
+  type SlaTerms,
+} from '../../../schema/sla';
 import { cpsdEvent, type CaseEventBase, type EventPayloads, type EventType, type HandoffEventBase } from '../../../schema/events';
 import { queryOne } from '../../../platform/db';
 import type { OutboxEntry, OutboxWriter } from '../../../platform/events';
@@ -73,7 +83,7 @@ export function triageDueAt(calendar: CalendarKind, now: Date): Date {
 export function slaClock(c: Case, holds: HoldInterval[], now: Date) {
   const terms = termsFor(c);
   const response = terms?.response ?? responseTerm(c.slaCalendar as CalendarKind);
-  const clock = computeSlaClock({
+  const input: SlaClockInput = {
     raisedAt: c.raisedAt,
     holds,
     respondedAt: c.respondedAt,
@@ -81,8 +91,14 @@ export function slaClock(c: Case, holds: HoldInterval[], now: Date) {
     now,
     response,
     resolution: terms?.resolution ?? response,
-  });
-  return { clock, hasResolutionTarget: terms !== null };
+  };
+  return { clock: computeSlaClock(input), hasResolutionTarget: terms !== null, input };
+}
+
+/** The share of the resolution target at which a case is near breach and its desk is alerted (Hypercare §5). */
+export async function nearBreachShare(tx: EntityManager): Promise<number> {
+  const [row] = (await tx.query('SELECT near_breach_percent AS percent FROM elexon.sla_escalation')) as { percent: number }[];
+  return (row?.percent ?? DEFAULT_NEAR_BREACH_PERCENT) / 100;
 }
 
 /** A case to raise at a desk: by a raiser's organisation, or by the CPSD itself (a problem record, OM §6). */
@@ -205,8 +221,9 @@ export class CaseSteps {
 
   /** Keeps the stored due times (used by queue filters such as `breached`) in step with the computed clock. */
   async refreshDueTimes(tx: EntityManager, c: Case, now: Date): Promise<void> {
-    const { clock, hasResolutionTarget } = slaClock(c, await holdsOf(tx, c.id), now);
-    await setDueTimes(tx, c.id, clock.responseDueAt, hasResolutionTarget ? clock.resolutionDueAt : null);
+    const { clock, hasResolutionTarget, input } = slaClock(c, await holdsOf(tx, c.id), now);
+    const nearBreach = hasResolutionTarget ? nearBreachAt(input, await nearBreachShare(tx)) : null;
+    await setDueTimes(tx, c.id, clock.responseDueAt, hasResolutionTarget ? clock.resolutionDueAt : null, nearBreach);
   }
 
   /** A `case.*` event: the case's reference, desk, state and raiser, with what the change adds for its type. */

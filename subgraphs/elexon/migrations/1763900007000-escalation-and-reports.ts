@@ -1,0 +1,67 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * Near-breach escalation and the Hypercare daily report (Hypercare §5; OM App. D).
+ *
+ * - `cases.near_breach_at`: the instant the resolution clock reaches the configured share of its target (holds
+ *   excluded, kept in step with the due times); `near_breach_alerted_at` marks the one alert a case gets.
+ * - `cases.reopen_count` and `cases.transfer_count`: kept by the lifecycle, so the reopen rate and first-time
+ *   resolution are counted from the case row instead of searching its timeline (backfilled from the timeline here).
+ * - `sla_escalation`: one row, the share and the escalation contacts Elexon configures.
+ * - `daily_report_schedule`: one row, when the Hypercare daily report goes out (UK time) and to whom;
+ *   `daily_report_runs`: one row per report sent, unique per scheduled instant, so replicas send it once.
+ */
+export class EscalationAndReports1763900007000 implements MigrationInterface {
+  name = 'EscalationAndReports1763900007000';
+
+  async up(runner: QueryRunner): Promise<void> {
+    await runner.query(`ALTER TABLE elexon.cases
+      ADD COLUMN near_breach_at timestamptz,
+      ADD COLUMN near_breach_alerted_at timestamptz,
+      ADD COLUMN reopen_count integer NOT NULL DEFAULT 0 CHECK (reopen_count >= 0),
+      ADD COLUMN transfer_count integer NOT NULL DEFAULT 0 CHECK (transfer_count >= 0)`);
+    await runner.query(`UPDATE elexon.cases c SET
+        reopen_count = (SELECT count(*) FROM elexon.case_timeline t WHERE t.case_id = c.id AND t.action = 'REOPENED'),
+        transfer_count = (SELECT count(*) FROM elexon.case_timeline t WHERE t.case_id = c.id AND t.action = 'ROUTED')
+      WHERE EXISTS (SELECT 1 FROM elexon.case_timeline t WHERE t.case_id = c.id AND t.action IN ('REOPENED', 'ROUTED'))`);
+    await runner.query(`CREATE INDEX cases_near_breach_idx ON elexon.cases (near_breach_at)
+      WHERE near_breach_alerted_at IS NULL AND state IN ('NEW', 'IN_PROGRESS')`);
+    await runner.query(`
+      CREATE TABLE elexon.sla_escalation (
+        id boolean PRIMARY KEY DEFAULT true CHECK (id),
+        near_breach_percent integer NOT NULL DEFAULT 75 CHECK (near_breach_percent BETWEEN 1 AND 99),
+        contacts text[] NOT NULL DEFAULT '{}',
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        updated_by text
+      )`);
+    await runner.query('INSERT INTO elexon.sla_escalation (id) VALUES (true)');
+    await runner.query(`
+      CREATE TABLE elexon.daily_report_schedule (
+        id boolean PRIMARY KEY DEFAULT true CHECK (id),
+        enabled boolean NOT NULL DEFAULT false,
+        send_at text NOT NULL DEFAULT '08:00' CHECK (send_at ~ '^([01][0-9]|2[0-3]):[0-5][0-9]$'),
+        recipients text[] NOT NULL DEFAULT '{}',
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        updated_by text
+      )`);
+    await runner.query('INSERT INTO elexon.daily_report_schedule (id) VALUES (true)');
+    await runner.query(`
+      CREATE TABLE elexon.daily_report_runs (
+        id uuid PRIMARY KEY,
+        period_to timestamptz NOT NULL,
+        scheduled_for timestamptz UNIQUE,
+        requested_by text,
+        created_at timestamptz NOT NULL DEFAULT now()
+      )`);
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    await runner.query('DROP TABLE elexon.daily_report_runs');
+    await runner.query('DROP TABLE elexon.daily_report_schedule');
+    await runner.query('DROP TABLE elexon.sla_escalation');
+    await runner.query('DROP INDEX elexon.cases_near_breach_idx');
+    await runner.query(
+      'ALTER TABLE elexon.cases DROP COLUMN near_breach_at, DROP COLUMN near_breach_alerted_at, DROP COLUMN reopen_count, DROP COLUMN transfer_count',
+    );
+  }
+}

@@ -380,11 +380,10 @@ export class CaseService {
     return this.mutate(principal, 'reopenCase', input, input.caseId, async (tx, c, access, now) => {
       if (!access.raiserSide && !worksTheCase(access)) throw DomainError.forbidden('Only the raiser or the case’s desk may reopen it');
       const state = transition(c, CaseAction.REOPEN, { now, closedAt: c.closedAt, resolvedAt: c.resolvedAt });
-      await tx.query('UPDATE elexon.cases SET state = $2, resolution = NULL, resolved_at = NULL, closed_at = NULL, reopen_count = reopen_count + 1, updated_at = $3 WHERE id = $1', [
-        c.id,
-        state,
-        now,
-      ]);
+      await tx.query(
+        'UPDATE elexon.cases SET state = $2, resolution = NULL, resolved_at = NULL, closed_at = NULL, reopen_count = reopen_count + 1, updated_at = $3 WHERE id = $1',
+        [c.id, state, now],
+      );
       await insertComment(tx, c.id, actorOf(principal), comment, 'CUSTOMER_VISIBLE', now);
       await this.steps.recordStateChange(tx, c, actorOf(principal), { action: 'REOPENED', note: comment }, 'case.reopened', {}, now);
     });

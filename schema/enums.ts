@@ -20,6 +20,8 @@ export enum Category {
   COMMUNICATIONS = 'COMMUNICATIONS',
   CHANGE_MANAGEMENT = 'CHANGE_MANAGEMENT',
   THIRD_PARTY_SERVICES = 'THIRD_PARTY_SERVICES',
+  /** OM §7.1: a participant raises a service request by choosing this category; the case is a SERVICE_REQUEST. */
+  MHHS_SERVICE_REQUEST = 'MHHS_SERVICE_REQUEST',
 }
 
 /** Impact: how widely the issue is felt (OM §3.8). */

@@ -99,6 +99,7 @@ export const TICKET_TYPE_OF_CATEGORY = {
   [Category.COMMUNICATIONS]: 'Communications',
   [Category.CHANGE_MANAGEMENT]: 'Change Management',
   [Category.THIRD_PARTY_SERVICES]: 'Third-Party Services',
+  [Category.MHHS_SERVICE_REQUEST]: 'MHHS Service Request',
 } as const satisfies Record<Category, string>;
 
 const squash = (value: string): string => value.toLowerCase().replace(/[^a-z0-9]/g, '');

@@ -48,6 +48,7 @@ const ROWS: Record<string, Row> = {
   suggestDesks: { notCaseScoped: 'routing suggestions from the directory' },
   caseReport: { notCaseScoped: 'counts only (every figure scoped like `cases`: test/e2e/case-report.test.ts)' },
   majorIncidentReport: { notCaseScoped: 'counts only (scoped like `majorIncidents`: test/e2e/major-incident-report.test.ts)' },
+  caseTrend: { notCaseScoped: 'counts only (scoped like `cases`: test/e2e/case-report.test.ts)' },
   slaPolicies: { notCaseScoped: 'the service levels every desk runs on (configuration, no case)' },
   hypercareWindows: { notCaseScoped: 'the Hypercare periods of desks (configuration, no case)' },
   setSlaPolicy: { notCaseScoped: 'cpsd_admin configuration; refused to everyone else (test/e2e/service-levels.test.ts)' },

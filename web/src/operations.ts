@@ -63,6 +63,7 @@ export const CATEGORIES = everyValue<Category>()([
   'COMMUNICATIONS',
   'CHANGE_MANAGEMENT',
   'THIRD_PARTY_SERVICES',
+  'MHHS_SERVICE_REQUEST',
 ]);
 
 // ---------------------------------------------------------------------------------------------------------------

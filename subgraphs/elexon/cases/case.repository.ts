@@ -137,17 +137,20 @@ export async function holdsOf(tx: EntityManager, caseId: string): Promise<HoldIn
   return (await tx.query('SELECT started_at AS "from", ended_at AS "to" FROM elexon.case_holds WHERE case_id = $1', [caseId])) as HoldInterval[];
 }
 
-export async function setDueTimes(
-  tx: EntityManager,
-  caseId: string,
-  responseDueAt: Date,
-  resolutionDueAt: Date | null,
-  nearBreachAt: Date | null,
-): Promise<void> {
-  await tx.query('UPDATE elexon.cases SET response_due_at = $2, resolution_due_at = $3, near_breach_at = $4 WHERE id = $1', [
-    caseId,
-    responseDueAt,
-    resolutionDueAt,
-    nearBreachAt,
-  ]);
+/** What the SLA clock says of a case, as stored with it (queue filters and reports read these columns). */
+export interface StoredClock {
+  responseDueAt: Date;
+  resolutionDueAt: Date | null;
+  nearBreachAt: Date | null;
+  responseBreached: boolean;
+  /** Null while the case has no resolution target (not triaged yet). */
+  resolutionBreached: boolean | null;
+}
+
+export async function setDueTimes(tx: EntityManager, caseId: string, clock: StoredClock): Promise<void> {
+  await tx.query(
+    `UPDATE elexon.cases SET response_due_at = $2, resolution_due_at = $3, near_breach_at = $4, response_breached = $5, resolution_breached = $6
+      WHERE id = $1`,
+    [caseId, clock.responseDueAt, clock.resolutionDueAt, clock.nearBreachAt, clock.responseBreached, clock.resolutionBreached],
+  );
 }

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AUTO_CLOSE_AFTER_DAYS, CaseAction, applyAction, isOpen, type TransitionContext } from '../../../schema/case-state';
-import { CaseState, CaseType, type Category, type HoldReason, type Impact, Priority, Role, type Urgency } from '../../../schema/enums';
+import { CaseState, CaseType, Category, type HoldReason, type Impact, Priority, Role, type Urgency } from '../../../schema/enums';
 import { DomainError } from '../../../schema/errors';
 import { EventType } from '../../../schema/events';
 import { hasRole, type Principal } from '../../../schema/identity';
@@ -190,7 +190,17 @@ export class CaseService {
       }
       const created = await this.steps.raise(
         tx,
-        { desk, category: input.category, subject, description, organisationId: principal.organisationId, referencesCaseId: input.referencesCaseId, evidence },
+        {
+          desk,
+          // OM §7.1: choosing "MHHS Service Request" raises a service request; 1st-line triage confirms its class.
+          type: input.category === Category.MHHS_SERVICE_REQUEST ? CaseType.SERVICE_REQUEST : null,
+          category: input.category,
+          subject,
+          description,
+          organisationId: principal.organisationId,
+          referencesCaseId: input.referencesCaseId,
+          evidence,
+        },
         actorOf(principal),
         this.clock(),
       );

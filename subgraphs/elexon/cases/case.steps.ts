@@ -223,7 +223,13 @@ export class CaseSteps {
   async refreshDueTimes(tx: EntityManager, c: Case, now: Date): Promise<void> {
     const { clock, hasResolutionTarget, input } = slaClock(c, await holdsOf(tx, c.id), now);
     const nearBreach = hasResolutionTarget ? nearBreachAt(input, await nearBreachShare(tx)) : null;
-    await setDueTimes(tx, c.id, clock.responseDueAt, hasResolutionTarget ? clock.resolutionDueAt : null, nearBreach);
+    await setDueTimes(tx, c.id, {
+      responseDueAt: clock.responseDueAt,
+      resolutionDueAt: hasResolutionTarget ? clock.resolutionDueAt : null,
+      nearBreachAt: nearBreach,
+      responseBreached: clock.responseBreached,
+      resolutionBreached: hasResolutionTarget ? clock.resolutionBreached : null,
+    });
   }
 
   /** A `case.*` event: the case's reference, desk, state and raiser, with what the change adds for its type. */

@@ -1,27 +1,22 @@
 /**
  * Service management's case report for a period (OM App. D, §14.3; Hypercare §5.1–5.2): open cases by desk and
- * priority, resolved per desk, ageing, cases by category, SLA achievement by priority, mean time to resolve and the
- * reopen rate. Every figure counts only cases the caller may see (the same visibility as `cases`): a parent account
- * sees its descendants' figures, a desk agent its desks', Elexon service management all.
+ * priority, resolved per desk, ageing, cases by category, open service requests, SLA achievement, breaches and
+ * near-breaches by priority, mean time to resolve, the reopen rate and first-time resolution — and the SLA trend over
+ * a period. Every figure counts only cases the caller may see (the same visibility as `cases`): a parent account sees
+ * its descendants' figures, a desk agent its desks', Elexon service management all.
+ *
+ * Breach is the SLA clock's own verdict, stored with the case (`response_breached`, `resolution_breached`: counted
+ * time on the desk's calendar against the target the case was triaged under, holds excluded), so a report and the
+ * case's `sla` never disagree. "Open at the end of the period" is judged from the raise and resolution times, so a
+ * report of a past month shows that month's end; an open case's breach and near-breach use its stored due times.
  */
-import { Arg, Ctx, Field, Float, InputType, Int, ObjectType, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, Field, Float, Int, ObjectType, Query, Resolver, registerEnumType } from 'type-graphql';
 import { Category, Priority } from '../../../schema/enums';
 import { DomainError } from '../../../schema/errors';
 import type { SubgraphContext } from '../../../platform/context';
 import { visibilityParams, visibilityPredicate } from '../cases/case.access';
-
-const DAY_MS = 24 * 3600_000;
-/** The longest period one report covers (two years and a day: the benchmark's span). */
-export const MAX_REPORT_PERIOD_MS = 731 * DAY_MS;
-
-@InputType('ReportPeriod', { description: 'From (inclusive) to (exclusive)' })
-export class ReportPeriod {
-  @Field(() => Date)
-  from!: Date;
-
-  @Field(() => Date)
-  to!: Date;
-}
+import { ServiceRequestClass } from '../cases/case.types';
+import { checkedPeriod, minutes, percent, ReportPeriod } from './period';
 
 @ObjectType('DeskPriorityCount')
 export class DeskPriorityCount {
@@ -62,6 +57,15 @@ export class CategoryCount {
   count!: number;
 }
 
+@ObjectType('ServiceRequestCount', { description: 'Open service requests at the end of the period, by class (OM §7.2)' })
+export class ServiceRequestCount {
+  @Field(() => ServiceRequestClass, { nullable: true, description: 'Null: not triaged yet' })
+  serviceRequestClass!: ServiceRequestClass | null;
+
+  @Field(() => Int)
+  count!: number;
+}
+
 @ObjectType('PrioritySla', { description: 'Cases resolved in the period, by priority: targets met and missed' })
 export class PrioritySla {
   @Field(() => Priority)
@@ -70,13 +74,16 @@ export class PrioritySla {
   @Field(() => Int)
   resolved!: number;
 
-  @Field(() => Int, { description: 'Resolved by the resolution due time' })
+  @Field(() => Int, { description: 'Resolved within the resolution target' })
   resolutionMet!: number;
 
   @Field(() => Int)
   resolutionBreached!: number;
 
-  @Field(() => Int, { description: 'Responded (triaged) by the response due time' })
+  @Field(() => Int, { description: 'Met, but only after the near-breach share of the target had elapsed' })
+  resolutionNearBreach!: number;
+
+  @Field(() => Int, { description: 'Responded (triaged) within the response target' })
   responseMet!: number;
 
   @Field(() => Int)
@@ -87,6 +94,21 @@ export class PrioritySla {
 
   @Field(() => Float, { nullable: true, description: 'Mean time to resolve, clock minutes from raised to resolved' })
   meanMinutesToResolve!: number | null;
+}
+
+@ObjectType('OpenSla', { description: 'Cases open at the end of the period, by priority: on time, near breach and breached' })
+export class OpenSla {
+  @Field(() => Priority)
+  priority!: Priority;
+
+  @Field(() => Int)
+  open!: number;
+
+  @Field(() => Int, { description: 'Past the resolution due time (for a case on hold: before the hold began)' })
+  breached!: number;
+
+  @Field(() => Int, { description: 'Not breached, but past the near-breach share of the target (75 % unless Elexon configures another)' })
+  nearBreach!: number;
 }
 
 @ObjectType('CaseReport')
@@ -109,8 +131,14 @@ export class CaseReport {
   @Field(() => [CategoryCount], { description: 'Raised in the period, by category' })
   raisedByCategory!: CategoryCount[];
 
+  @Field(() => [ServiceRequestCount])
+  openServiceRequests!: ServiceRequestCount[];
+
   @Field(() => [PrioritySla])
   slaByPriority!: PrioritySla[];
+
+  @Field(() => [OpenSla])
+  openSlaByPriority!: OpenSla[];
 
   @Field(() => Int, { description: 'Resolved in the period' })
   resolved!: number;
@@ -120,19 +148,56 @@ export class CaseReport {
 
   @Field(() => Float, { nullable: true, description: 'Reopened as a percent of resolved (Hypercare target < 5 %)' })
   reopenRatePercent!: number | null;
+
+  @Field(() => Int, { description: 'Of those resolved, resolved by the desk first raised with, with no transfer, hand-off or reopening' })
+  firstTimeResolved!: number;
+
+  @Field(() => Float, { nullable: true, description: 'First-time resolutions as a percent of resolved' })
+  firstTimeResolutionPercent!: number | null;
+}
+
+export enum TrendInterval {
+  DAY = 'DAY',
+  WEEK = 'WEEK',
+  MONTH = 'MONTH',
+}
+registerEnumType(TrendInterval, { name: 'TrendInterval', description: 'Buckets of a trend, in UK time (a week starts on Monday)' });
+
+/** The most buckets one trend returns: a year of days, two years of weeks or months. */
+const MAX_TREND_BUCKETS = 400;
+const INTERVAL_DAYS: Record<TrendInterval, number> = { DAY: 1, WEEK: 7, MONTH: 28 };
+
+@ObjectType('SlaTrendPoint', { description: 'Cases resolved in one bucket of the period, of one priority' })
+export class SlaTrendPoint {
+  @Field(() => Date, { description: 'Start of the bucket (UK midnight)' })
+  start!: Date;
+
+  @Field(() => Priority)
+  priority!: Priority;
+
+  @Field(() => Int)
+  resolved!: number;
+
+  @Field(() => Int)
+  resolutionMet!: number;
+
+  @Field(() => Float, { nullable: true })
+  achievementPercent!: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'Mean time to resolve, clock minutes' })
+  meanMinutesToResolve!: number | null;
 }
 
 const BUCKETS = ['0-1', '2-5', '6-10', '11-30', '>30'] as const;
-/** `part` of `whole` in percent, to one decimal; null when there is nothing to count. */
-export const percent = (part: number, whole: number): number | null => (whole ? Math.round((part / whole) * 1000) / 10 : null);
 
-/** A report's period, checked: it ends after it starts and covers at most two years. */
-export function checkedPeriod(period: ReportPeriod): { from: Date; to: Date } {
-  const { from, to } = period;
-  if (to.getTime() <= from.getTime()) throw DomainError.badUserInput('period.to must be after period.from', 'period.to');
-  if (to.getTime() - from.getTime() > MAX_REPORT_PERIOD_MS) throw DomainError.badUserInput('A report covers at most two years', 'period.to');
-  return { from, to };
-}
+/** Open at `$5`: raised before it and not resolved, closed or cancelled by it. */
+const OPEN_AT_END = `c.raised_at < $5 AND COALESCE(c.resolved_at, c.closed_at, 'infinity'::timestamptz) >= $5`;
+/** Resolved in [$5, $6). */
+const RESOLVED_IN = `c.resolved_at >= $5 AND c.resolved_at < $6`;
+/** The instant an open case's clock is judged at: the end of the period, or when its hold began. */
+const JUDGED_AT = `LEAST($5::timestamptz, COALESCE(c.hold_started_at, $5::timestamptz))`;
+
+const rowsOf = <T extends object>(rows: unknown, type: new () => T): T[] => (rows as object[]).map((row) => Object.assign(new type(), row) as T);
 
 @Resolver(() => CaseReport)
 export class CaseReportResolver {
@@ -143,20 +208,20 @@ export class CaseReportResolver {
     // Figures of the period take $5 = from and $6 = to; figures at its end take $5 = to.
     const params = [...visibilityParams(ctx.principal), from, to];
     const atEnd = [...visibilityParams(ctx.principal), to];
-    // Open at `to`: raised before it and not resolved, closed or cancelled by it.
-    const openAtEnd = `c.raised_at < $5 AND COALESCE(c.resolved_at, c.closed_at, 'infinity'::timestamptz) >= $5`;
-    const resolvedIn = `c.resolved_at >= $5 AND c.resolved_at < $6`;
-    const [open, resolvedByDesk, ageing, byCategory, sla, reopen] = (await Promise.all([
+    const [open, resolvedByDesk, ageing, byCategory, requests, sla, openSla, totals] = (await Promise.all([
       ctx.db.query(
         `SELECT c.desk_id AS "deskId", c.priority, count(*)::int AS count FROM elexon.cases c
-          WHERE ${visible} AND ${openAtEnd} GROUP BY 1, 2 ORDER BY 1, 2 NULLS FIRST`,
+          WHERE ${visible} AND ${OPEN_AT_END} GROUP BY 1, 2 ORDER BY 1, 2 NULLS FIRST`,
         atEnd,
       ),
-      ctx.db.query(`SELECT c.desk_id AS "deskId", count(*)::int AS count FROM elexon.cases c WHERE ${visible} AND ${resolvedIn} GROUP BY 1 ORDER BY 1`, params),
+      ctx.db.query(
+        `SELECT c.desk_id AS "deskId", count(*)::int AS count FROM elexon.cases c WHERE ${visible} AND ${RESOLVED_IN} GROUP BY 1 ORDER BY 1`,
+        params,
+      ),
       ctx.db.query(
         `SELECT CASE WHEN d <= 1 THEN '0-1' WHEN d <= 5 THEN '2-5' WHEN d <= 10 THEN '6-10' WHEN d <= 30 THEN '11-30' ELSE '>30' END AS bucket,
                 count(*)::int AS count
-           FROM (SELECT floor(extract(epoch FROM ($5::timestamptz - c.raised_at)) / 86400) AS d FROM elexon.cases c WHERE ${visible} AND ${openAtEnd}) aged
+           FROM (SELECT floor(extract(epoch FROM ($5::timestamptz - c.raised_at)) / 86400) AS d FROM elexon.cases c WHERE ${visible} AND ${OPEN_AT_END}) aged
           GROUP BY 1`,
         atEnd,
       ),
@@ -165,47 +230,100 @@ export class CaseReportResolver {
         params,
       ),
       ctx.db.query(
+        `SELECT c.service_request_class AS "serviceRequestClass", count(*)::int AS count FROM elexon.cases c
+          WHERE ${visible} AND ${OPEN_AT_END} AND (c.type = 'SERVICE_REQUEST' OR (c.type IS NULL AND c.category = 'MHHS_SERVICE_REQUEST'))
+          GROUP BY 1 ORDER BY 1 NULLS FIRST`,
+        atEnd,
+      ),
+      ctx.db.query(
         `SELECT c.priority, count(*)::int AS resolved,
-                count(*) FILTER (WHERE c.resolution_due_at IS NOT NULL AND c.resolved_at <= c.resolution_due_at)::int AS "resolutionMet",
-                count(*) FILTER (WHERE c.resolution_due_at IS NOT NULL AND c.resolved_at > c.resolution_due_at)::int AS "resolutionBreached",
-                count(*) FILTER (WHERE c.responded_at IS NOT NULL AND c.responded_at <= c.response_due_at)::int AS "responseMet",
-                count(*) FILTER (WHERE c.responded_at IS NULL OR c.responded_at > c.response_due_at)::int AS "responseBreached",
+                count(*) FILTER (WHERE c.resolution_breached IS FALSE)::int AS "resolutionMet",
+                count(*) FILTER (WHERE c.resolution_breached)::int AS "resolutionBreached",
+                count(*) FILTER (WHERE c.resolution_breached IS FALSE AND c.resolved_at > c.near_breach_at)::int AS "resolutionNearBreach",
+                count(*) FILTER (WHERE c.response_breached IS FALSE)::int AS "responseMet",
+                count(*) FILTER (WHERE c.response_breached IS NOT FALSE)::int AS "responseBreached",
                 avg(extract(epoch FROM (c.resolved_at - c.raised_at)) / 60)::float AS "meanMinutesToResolve"
-           FROM elexon.cases c WHERE ${visible} AND ${resolvedIn} AND c.priority IS NOT NULL GROUP BY 1 ORDER BY 1`,
+           FROM elexon.cases c WHERE ${visible} AND ${RESOLVED_IN} AND c.priority IS NOT NULL GROUP BY 1 ORDER BY 1`,
         params,
       ),
       ctx.db.query(
+        `SELECT c.priority, count(*)::int AS open,
+                count(*) FILTER (WHERE c.resolution_due_at < ${JUDGED_AT})::int AS breached,
+                count(*) FILTER (WHERE c.resolution_due_at >= ${JUDGED_AT} AND c.near_breach_at <= ${JUDGED_AT})::int AS "nearBreach"
+           FROM elexon.cases c WHERE ${visible} AND ${OPEN_AT_END} AND c.priority IS NOT NULL GROUP BY 1 ORDER BY 1`,
+        atEnd,
+      ),
+      ctx.db.query(
         `SELECT count(*)::int AS resolved,
-                count(*) FILTER (WHERE EXISTS (SELECT 1 FROM elexon.case_timeline t WHERE t.case_id = c.id AND t.action = 'REOPENED'))::int AS reopened
-           FROM elexon.cases c WHERE ${visible} AND ${resolvedIn}`,
+                count(*) FILTER (WHERE c.reopen_count > 0)::int AS reopened,
+                count(*) FILTER (WHERE c.reopen_count = 0 AND c.transfer_count = 0
+                                   AND NOT EXISTS (SELECT 1 FROM elexon.handoffs h WHERE h.case_id = c.id))::int AS "firstTimeResolved"
+           FROM elexon.cases c WHERE ${visible} AND ${RESOLVED_IN}`,
         params,
       ),
     ])) as [
-      DeskPriorityCount[],
-      DeskCount[],
+      unknown,
+      unknown,
       AgeingBucket[],
-      CategoryCount[],
+      unknown,
+      unknown,
       Omit<PrioritySla, 'achievementPercent'>[],
-      { resolved: number; reopened: number }[],
+      unknown,
+      { resolved: number; reopened: number; firstTimeResolved: number }[],
     ];
-    const totals = reopen[0] ?? { resolved: 0, reopened: 0 };
+    const { resolved, reopened, firstTimeResolved } = totals[0] ?? { resolved: 0, reopened: 0, firstTimeResolved: 0 };
     return Object.assign(new CaseReport(), {
       from,
       to,
-      openByDeskAndPriority: open.map((row) => Object.assign(new DeskPriorityCount(), row)),
-      resolvedByDesk: resolvedByDesk.map((row) => Object.assign(new DeskCount(), row)),
+      openByDeskAndPriority: rowsOf(open, DeskPriorityCount),
+      resolvedByDesk: rowsOf(resolvedByDesk, DeskCount),
       ageing: BUCKETS.map((bucket) => Object.assign(new AgeingBucket(), { bucket, count: ageing.find((a) => a.bucket === bucket)?.count ?? 0 })),
-      raisedByCategory: byCategory.map((row) => Object.assign(new CategoryCount(), row)),
+      raisedByCategory: rowsOf(byCategory, CategoryCount),
+      openServiceRequests: rowsOf(requests, ServiceRequestCount),
       slaByPriority: sla.map((row) =>
         Object.assign(new PrioritySla(), {
           ...row,
           achievementPercent: percent(row.resolutionMet, row.resolved),
-          meanMinutesToResolve: row.meanMinutesToResolve === null ? null : Math.round(row.meanMinutesToResolve * 10) / 10,
+          meanMinutesToResolve: minutes(row.meanMinutesToResolve),
         }),
       ),
-      resolved: totals.resolved,
-      reopened: totals.reopened,
-      reopenRatePercent: percent(totals.reopened, totals.resolved),
+      openSlaByPriority: rowsOf(openSla, OpenSla),
+      resolved,
+      reopened,
+      reopenRatePercent: percent(reopened, resolved),
+      firstTimeResolved,
+      firstTimeResolutionPercent: percent(firstTimeResolved, resolved),
     });
+  }
+
+  @Query(() => [SlaTrendPoint], {
+    description: 'SLA achievement and mean time to resolve by priority, per day, week or month of the period (UK time), counting only cases you may see',
+  })
+  async caseTrend(
+    @Ctx() ctx: SubgraphContext,
+    @Arg('period', () => ReportPeriod) period: ReportPeriod,
+    @Arg('interval', () => TrendInterval, { defaultValue: TrendInterval.MONTH }) interval: TrendInterval,
+  ): Promise<SlaTrendPoint[]> {
+    const { from, to } = checkedPeriod(period);
+    if ((to.getTime() - from.getTime()) / (INTERVAL_DAYS[interval] * 86_400_000) > MAX_TREND_BUCKETS) {
+      throw DomainError.badUserInput(`A trend has at most ${MAX_TREND_BUCKETS} buckets: choose a longer interval or a shorter period`, 'interval');
+    }
+    const visible = visibilityPredicate('$1', '$2', '$3', '$4');
+    const rows = (await ctx.db.query(
+      `SELECT (date_trunc($7, c.resolved_at AT TIME ZONE 'Europe/London') AT TIME ZONE 'Europe/London') AS start, c.priority,
+              count(*)::int AS resolved,
+              count(*) FILTER (WHERE c.resolution_breached IS FALSE)::int AS "resolutionMet",
+              avg(extract(epoch FROM (c.resolved_at - c.raised_at)) / 60)::float AS "meanMinutesToResolve"
+         FROM elexon.cases c WHERE ${visible} AND ${RESOLVED_IN} AND c.priority IS NOT NULL
+        GROUP BY 1, 2 ORDER BY 1, 2`,
+      [...visibilityParams(ctx.principal), from, to, interval.toLowerCase()],
+    )) as Omit<SlaTrendPoint, 'achievementPercent'>[];
+    return rows.map((row) =>
+      Object.assign(new SlaTrendPoint(), {
+        ...row,
+        achievementPercent: percent(row.resolutionMet, row.resolved),
+        meanMinutesToResolve: minutes(row.meanMinutesToResolve),
+      }),
+    );
   }
 }

@@ -8,7 +8,7 @@ import { Service } from '../../../schema/enums';
 import { UPDATE_CADENCE } from '../../../schema/major-incident';
 import type { SubgraphContext } from '../../../platform/context';
 import { majorIncidentVisibilityParams, majorIncidentVisibilityPredicate } from '../major-incidents/major-incident.access';
-import { checkedPeriod, percent, ReportPeriod } from './case-report';
+import { checkedPeriod, percent, ReportPeriod } from './period';
 
 /** Hypercare §5.2: first comms within 15 minutes of promotion. */
 export const FIRST_COMMS_TARGET_MINUTES = 15;

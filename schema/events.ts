@@ -25,6 +25,8 @@ export const EventType = {
   CASE_WORK_NOTE_ADDED: 'case.work_note_added',
   CASE_LINKED: 'case.linked',
   CASE_UNLINKED: 'case.unlinked',
+  /** The resolution clock passed the near-breach share of its target: the desk and the escalation contacts hear once. */
+  CASE_SLA_NEAR_BREACH: 'case.sla_near_breach',
   HANDOFF_CREATED: 'handoff.created',
   HANDOFF_ACKNOWLEDGED: 'handoff.acknowledged',
   HANDOFF_IN_PROGRESS: 'handoff.in_progress',
@@ -39,6 +41,8 @@ export const EventType = {
   MAJOR_INCIDENT_PIR_RECORDED: 'major_incident.pir_recorded',
   TICKET_OPENED: 'ticket.opened',
   TICKET_UPDATED: 'ticket.updated',
+  /** The Hypercare daily report is due (by schedule or on demand): its distribution list gets it by email. */
+  REPORT_DAILY: 'report.daily',
 } as const;
 export type EventType = (typeof EventType)[keyof typeof EventType];
 
@@ -106,6 +110,15 @@ export interface TicketPayload {
   bridgeEnabled: boolean;
 }
 
+/** A Hypercare daily report run: the 24 hours it covers; the figures and recipients are read through the API. */
+export interface DailyReportPayload {
+  runId: string;
+  from: string;
+  to: string;
+  /** The scheduled instant it was sent for; null when asked for on demand. */
+  scheduledFor: string | null;
+}
+
 /** Each event type's payload. */
 export interface EventPayloads {
   'case.raised': CaseEventBase;
@@ -122,6 +135,7 @@ export interface EventPayloads {
   'case.work_note_added': CaseEventBase & { visibility: string };
   'case.linked': CaseEventBase & { parentId: string };
   'case.unlinked': CaseEventBase & { parentId: string };
+  'case.sla_near_breach': CaseEventBase & { priority: string | null; elapsedPercent: number; resolutionDueAt: string };
   'handoff.created': HandoffCreatedPayload;
   'handoff.acknowledged': HandoffChangedPayload;
   'handoff.in_progress': HandoffChangedPayload;
@@ -136,6 +150,7 @@ export interface EventPayloads {
   'major_incident.pir_recorded': MajorIncidentEventBase;
   'ticket.opened': TicketPayload;
   'ticket.updated': TicketPayload;
+  'report.daily': DailyReportPayload;
 }
 
 /** One event of the catalogue: its type and that type's payload (a discriminated union on `type`). */
@@ -153,6 +168,7 @@ export const EventFamily = {
   HANDOFF: 'handoff',
   MAJOR_INCIDENT: 'major_incident',
   TICKET: 'ticket',
+  REPORT: 'report',
 } as const;
 export type EventFamily = (typeof EventFamily)[keyof typeof EventFamily];
 

@@ -7,6 +7,7 @@ import { EventFamily, familyOf } from '../../schema/events';
 import { maskMpan } from '../../schema/mpan';
 import type { OutboundDelivery } from '../sdk';
 import { caseThreadId, deliveryMessageId, isCaseReference } from './thread';
+import { dailyReportLines, ukTime } from './daily-report';
 
 export interface ComposeOptions {
   /** The right-hand side of every Message-ID we mint (e.g. cpsd.example). */
@@ -59,6 +60,8 @@ const EVENT_WORDS: Record<string, string> = {
   'major_incident.updated': 'There is an update on a major incident.',
   'major_incident.escalated': 'A major incident has been escalated.',
   'major_incident.resolved': 'A major incident has been resolved.',
+  'case.sla_near_breach': 'A CPSD case is close to breaching its resolution target.',
+  'report.daily': 'The CPSD Hypercare daily report.',
 };
 
 const MI_KIND_WORDS: Record<string, string> = {
@@ -85,7 +88,29 @@ function portalLink(delivery: OutboundDelivery, reference: string | null, option
   return `${options.portalBaseUrl.replace(/\/+$/, '')}/cases/${encodeURIComponent(reference)}`;
 }
 
+const FOOTER_PRIVACY = 'For data protection this email carries no MPANs or other case evidence (OM §10.5.5): please read and add them in the portal.';
+const HEADERS = { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'OOF, AutoReply' };
+
+/** The daily report: figures and references only, to a distribution list. */
+function composeDailyReport(delivery: OutboundDelivery, options: ComposeOptions): ComposedEmail {
+  const { data } = delivery.event;
+  const { topic, lines } = dailyReportLines((data.report as Record<string, unknown> | undefined) ?? {});
+  const link = text(data.link);
+  const body = ['Hello,', '', EVENT_WORDS['report.daily']!, '', ...lines];
+  if (link) body.push(`Figures, charts and every case in the CPSD dashboard: ${link}`, '');
+  body.push(FOOTER_PRIVACY, '', '— CPSD (Cross-Party Service Desk)');
+  return {
+    subject: `[CPSD] ${topic}`,
+    text: maskMpan(body.join('\n')),
+    messageId: deliveryMessageId(delivery.idempotencyKey, null, options.messageIdDomain),
+    inReplyTo: null,
+    references: [],
+    headers: HEADERS,
+  };
+}
+
 export function composeEmail(delivery: OutboundDelivery, options: ComposeOptions): ComposedEmail {
+  if (delivery.event.type === 'report.daily') return composeDailyReport(delivery, options);
   const { event, target } = delivery;
   const data = event.data;
   const reference = isCaseReference(event.caseReference) ? event.caseReference : null;
@@ -101,7 +126,7 @@ export function composeEmail(delivery: OutboundDelivery, options: ComposeOptions
   const subject = maskMpan(`[${oneLine(tag, 40)}] ${oneLine(about ?? EVENT_WORDS[event.type] ?? 'CPSD update')}`);
 
   const lines: string[] = [
-    majorIncident ? 'Hello,' : `Dear ${oneLine(target.deskName, 120)},`,
+    majorIncident || target.deskName.startsWith('comms:') ? 'Hello,' : `Dear ${oneLine(target.deskName, 120)},`,
     '',
     EVENT_WORDS[event.type] ?? `CPSD update (${oneLine(event.type, 60)}).`,
     '',
@@ -120,10 +145,16 @@ export function composeEmail(delivery: OutboundDelivery, options: ComposeOptions
     if (about) lines.push(`About: ${oneLine(about)}`);
     if (state) lines.push(`Status: ${STATE_WORDS[state] ?? oneLine(state, 40)}`);
     if (text(data.externalReference)) lines.push(`Your reference: ${oneLine(String(data.externalReference), 100)}`);
+    if (event.type === 'case.sla_near_breach') {
+      if (text(data.deskName)) lines.push(`Desk: ${oneLine(String(data.deskName), 120)}`);
+      if (text(data.priority)) lines.push(`Priority: ${oneLine(String(data.priority), 4)}`);
+      if (typeof data.elapsedPercent === 'number') lines.push(`Resolution target elapsed: ${data.elapsedPercent} %`);
+      if (text(data.resolutionDueAt)) lines.push(`Resolution due: ${ukTime(data.resolutionDueAt)}`);
+    }
   }
   lines.push('');
   if (link) lines.push(majorIncident ? `Status and updates in the CPSD dashboard: ${link}` : `Details and evidence are in the CPSD portal: ${link}`, '');
-  lines.push('For data protection this email carries no MPANs or other case evidence (OM §10.5.5): please read and add them in the portal.');
+  lines.push(FOOTER_PRIVACY);
   if (!majorIncident && reference) {
     lines.push(`To comment, reply to this email from your desk's nominated mailbox, keeping [${reference}] in the subject.`);
   }
@@ -136,6 +167,6 @@ export function composeEmail(delivery: OutboundDelivery, options: ComposeOptions
     messageId: deliveryMessageId(delivery.idempotencyKey, reference, options.messageIdDomain),
     inReplyTo: thread,
     references: thread ? [thread] : [],
-    headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'OOF, AutoReply' },
+    headers: HEADERS,
   };
 }

@@ -19,6 +19,7 @@ describe('the event catalogue', () => {
       'case.work_note_added',
       'case.linked',
       'case.unlinked',
+      'case.sla_near_breach',
       'handoff.created',
       'handoff.acknowledged',
       'handoff.in_progress',
@@ -33,6 +34,7 @@ describe('the event catalogue', () => {
       'major_incident.pir_recorded',
       'ticket.opened',
       'ticket.updated',
+      'report.daily',
     ]);
   });
 

@@ -5,17 +5,15 @@
  * `cpsd_admin`: `majorIncidentCommsList` is for a service identity or a CPSD admin). Idempotent like ticket
  * deliveries: a redelivered event inserts nothing (ON CONFLICT DO NOTHING on (event id, recipient)).
  *
- * A recipient is an endpoint of its own, keyed `comms:<address>` (kind SHARED_MAILBOX), so the workers, retries and
- * dead letters are the ticket deliveries' own; the API shows it as the delivery's `recipient`, with no desk.
+ * A recipient is a mailbox endpoint of its own (recipients.ts), so the workers, retries and dead letters are the
+ * ticket deliveries' own; the API shows it as the delivery's `recipient`, with no desk.
  */
-import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { CpsdApi, OutboundEvent, ServiceIdentity } from '../../adapters/sdk';
-import { ContactMethodKind } from '../../schema/enums';
 import { maskMpan } from '../../schema/mpan';
 import { EventType, type EventOf } from '../../schema/events';
 import { asCpsdEvent, type DeliveredCpsdEvent, type DeliveredEvent } from '../../platform/events';
-import { DELIVERY_CHANNEL } from './intake';
+import { deliverTo, mailboxRecipient } from './recipients';
 
 /** The major-incident events that are comms (OM §5.19.1): they go to the MI comms list. */
 export const COMMS_EVENT_TYPES = [
@@ -27,11 +25,11 @@ export const COMMS_EVENT_TYPES = [
 type CommsEvent = DeliveredCpsdEvent & EventOf<(typeof COMMS_EVENT_TYPES)[number]>;
 const isCommsType = (type: string): type is CommsEvent['type'] => (COMMS_EVENT_TYPES as readonly string[]).includes(type);
 
-/** The comms service identity. Production: a client-credentials token for this subject carrying the cpsd_admin role. */
+/**
+ * The comms service identity, also the one the near-breach alerts and the daily report read the API as. Production:
+ * a client-credentials token for this subject carrying the cpsd_admin role.
+ */
 export const COMMS_IDENTITY: ServiceIdentity = { subject: 'bridge:email:comms', organisationId: 'elexon', roles: ['cpsd_admin'], deskIds: [] };
-
-export const COMMS_ENDPOINT_PREFIX = 'comms:';
-export const commsEndpointId = (address: string): string => `${COMMS_ENDPOINT_PREFIX}${address.trim().toLowerCase()}`;
 
 const COMMS_LIST = `query CommsList($service: Service!) { majorIncidentCommsList(service: $service) { address } }`;
 const MAJOR_INCIDENT = `query CommsMajorIncident($id: ID!) { majorIncident(id: $id) { id reference title state updates { kind body postedAt nextUpdateDueAt } } }`;
@@ -89,38 +87,11 @@ export async function fanOutComms(delivered: DeliveredEvent, db: DataSource, api
       link,
     },
   };
-  let inserted = 0;
-  for (const address of recipients) {
-    const endpoint = commsEndpointId(address);
-    const rows = (await db.query(
-      `WITH endpoint AS (
-         INSERT INTO delivery.endpoints (desk_id, party, contact_kind, contact_address, bridge_config, bridge_enabled, registration_as_of)
-         VALUES ($1, 'comms', $2, $3, '{}'::jsonb, true, $4::timestamptz)
-         ON CONFLICT (desk_id) DO NOTHING
-       ),
-       inserted AS (
-         INSERT INTO delivery.deliveries (id, event_id, desk_id, event_type, event_sequence, case_id, case_reference, handoff_id, ordering_key, event,
-                                          state, next_attempt_at)
-         VALUES ($5, $6, $1, $7, $8::bigint, NULL, NULL, NULL, $9, $10::jsonb, 'PENDING', now())
-         ON CONFLICT (event_id, desk_id) DO NOTHING
-         RETURNING id
-       )
-       SELECT pg_notify($11, '') FROM inserted`,
-      [
-        endpoint,
-        ContactMethodKind.SHARED_MAILBOX,
-        address,
-        event.occurredAt,
-        randomUUID(),
-        event.id,
-        event.type,
-        event.sequence,
-        `mi:${mi.id}`,
-        JSON.stringify(outbound),
-        DELIVERY_CHANNEL,
-      ],
-    )) as unknown[];
-    inserted += rows.length;
-  }
-  return inserted;
+  return deliverTo(
+    db,
+    [...recipients].map((address) => mailboxRecipient(address, 'comms')),
+    event,
+    outbound,
+    `mi:${mi.id}`,
+  );
 }

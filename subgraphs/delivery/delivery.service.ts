@@ -9,7 +9,7 @@ import { DomainError } from '../../schema/errors';
 import { hasRole, type Principal } from '../../schema/identity';
 import { DeliveryAttempt, type DeliveryAttemptOutcome, Delivery, DeliveryState, DeskReference } from './delivery.types';
 import { DELIVERY_CHANNEL } from './intake';
-import { COMMS_ENDPOINT_PREFIX } from './comms';
+import { MAILBOX_ENDPOINT_PREFIX } from './recipients';
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
@@ -56,8 +56,8 @@ function toDelivery(row: DeliveryRow): Delivery {
     caseReference: row.case_reference,
     handoffId: row.handoff_id,
     // A comms-list recipient's endpoint is `comms:<address>` (comms.ts): no desk, the address is the recipient.
-    desk: row.desk_id.startsWith(COMMS_ENDPOINT_PREFIX) ? null : Object.assign(new DeskReference(), { id: row.desk_id }),
-    recipient: row.desk_id.startsWith(COMMS_ENDPOINT_PREFIX) ? row.desk_id.slice(COMMS_ENDPOINT_PREFIX.length) : null,
+    desk: row.desk_id.startsWith(MAILBOX_ENDPOINT_PREFIX) ? null : Object.assign(new DeskReference(), { id: row.desk_id }),
+    recipient: row.desk_id.startsWith(MAILBOX_ENDPOINT_PREFIX) ? row.desk_id.slice(MAILBOX_ENDPOINT_PREFIX.length) : null,
     endpointId: row.desk_id,
     attemptCount: row.attempts,
     nextAttemptAt: waiting ? row.next_attempt_at : null,

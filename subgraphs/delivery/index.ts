@@ -12,6 +12,8 @@ import { DeskReference } from './delivery.types';
 import { startDeliveryWorkers } from './engine';
 import { intakeConsumer } from './intake';
 import { COMMS_EVENT_TYPES, fanOutComms } from './comms';
+import { DAILY_REPORT_EVENT_TYPES, fanOutDailyReport } from './daily-report';
+import { ESCALATION_EVENT_TYPES, fanOutNearBreach } from './escalation';
 import { logger } from '../../platform/logger';
 import { Delivery1763900004000 } from './migrations/1763900004000-delivery';
 
@@ -28,14 +30,23 @@ export const delivery: SubgraphDefinition = {
     }),
   consumers: [intakeConsumer],
   async start({ db, bus, config, lifecycle, gatewayApi }) {
-    // MI comms: the comms list is read through the public API, so the fan-out runs where the gateway is reachable.
+    // MI comms, near-breach alerts and the daily report read their recipients through the public API, so they run
+    // where the gateway is reachable.
     if (gatewayApi) {
       const comms = await bus.consume({ name: 'delivery:comms', types: COMMS_EVENT_TYPES, from: 'beginning' }, async (event) => {
         await fanOutComms(event, db, gatewayApi, { publicUrl: config.publicUrl });
       });
       lifecycle.onStop('delivery consumer comms', () => comms.stop());
+      const escalation = await bus.consume({ name: 'delivery:escalation', types: ESCALATION_EVENT_TYPES, from: 'beginning' }, async (event) => {
+        await fanOutNearBreach(event, db, gatewayApi);
+      });
+      lifecycle.onStop('delivery consumer escalation', () => escalation.stop());
+      const reports = await bus.consume({ name: 'delivery:reports', types: DAILY_REPORT_EVENT_TYPES, from: 'beginning' }, async (event) => {
+        await fanOutDailyReport(event, db, gatewayApi, { publicUrl: config.publicUrl });
+      });
+      lifecycle.onStop('delivery consumer reports', () => reports.stop());
     } else {
-      logger.warn('delivery: MI comms fan-out not started (no gateway API: set GATEWAY_URL and service credentials)');
+      logger.warn('delivery: MI comms, near-breach alerts and the daily report not started (no gateway API: set GATEWAY_URL and service credentials)');
     }
     if (config.delivery.workers === 0) return;
     await startDeliveryWorkers({

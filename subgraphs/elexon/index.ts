@@ -29,6 +29,8 @@ import { SubscriptionResolver } from './subscriptions/subscription.resolver';
 import { HypercareWindowResolver, ServiceLevelResolver } from './service-levels/service-levels';
 import { CaseReportResolver } from './reports/case-report';
 import { MajorIncidentReportResolver } from './reports/major-incident-report';
+import { DailyReportResolver, sendScheduledDailyReport } from './reports/daily-report';
+import { alertNearBreaches, EscalationResolver } from './service-levels/escalation';
 import { seedElexon } from './seed';
 
 export const elexon: SubgraphDefinition = {
@@ -62,6 +64,8 @@ export const elexon: SubgraphDefinition = {
         ServiceLevelResolver,
         CaseReportResolver,
         MajorIncidentReportResolver,
+        DailyReportResolver,
+        EscalationResolver,
         HypercareWindowResolver,
         MajorIncidentResolver,
         MajorIncidentCommsResolver,
@@ -77,6 +81,13 @@ export const elexon: SubgraphDefinition = {
     }),
   seed: seedElexon,
   outbox: true,
-  // Resolved cases the raiser has not answered close after 5 days (OM §10.3); SKIP LOCKED makes replicas safe.
-  jobs: [{ name: 'auto-close', everyMs: 5 * 60_000, run: (db, now) => caseService(db).autoCloseResolved(now) }],
+  // Each is safe on several replicas: SKIP LOCKED rows, or a unique row per scheduled instant.
+  jobs: [
+    // Resolved cases the raiser has not answered close after 5 days (OM §10.3).
+    { name: 'auto-close', everyMs: 5 * 60_000, run: (db, now) => caseService(db).autoCloseResolved(now) },
+    // Near-breach alerts (Hypercare §5), within a minute of the instant.
+    { name: 'near-breach', everyMs: 60_000, run: (db, now) => alertNearBreaches(db, now) },
+    // The Hypercare daily report at its configured UK time.
+    { name: 'daily-report', everyMs: 60_000, run: (db, now) => sendScheduledDailyReport(db, now) },
+  ],
 };

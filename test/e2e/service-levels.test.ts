@@ -148,6 +148,10 @@ describe('per-desk service levels and Hypercare', () => {
     expect(inHypercare.sla.policy).toBe('HYPERCARE');
     expect(hoursToResolve(await viewCase(first.id))).toBe(4);
     await ok('admin', 'mutation($id: ID!) { endHypercare(id: $id) }', { id: scheduled.scheduleHypercare[0]?.id });
+    // An ended window is not there to end again.
+    expect(errorOf(await as('admin', 'mutation($id: ID!) { endHypercare(id: $id) }', { id: scheduled.scheduleHypercare[0]?.id }))).toMatchObject({
+      code: 'NOT_FOUND',
+    });
     const after = await triagedAtDcc('Readings stopped after Hypercare');
     expect(after.sla.policy).toBe('DCC_SWITCHING');
     expect((await viewCase(inHypercare.id)).sla.policy).toBe('HYPERCARE');

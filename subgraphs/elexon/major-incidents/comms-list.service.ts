@@ -7,35 +7,13 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { Role, Service } from '../../../schema/enums';
 import { DomainError } from '../../../schema/errors';
+import { normaliseEmail } from '../../../schema/email';
 import { hasRole, type Principal } from '../../../schema/identity';
 import { queryOne } from '../../../platform/db';
 import { isUuid } from '../cases/case.repository';
 import { MajorIncidentCommsEntry } from './major-incident.types';
 
 const COLUMNS = `id, organisation_id AS "organisationId", services, address, name, created_at AS "createdAt", updated_at AS "updatedAt"`;
-
-/** A practical e-mail check: one @, a dot-atom-ish local part, a domain of LDH labels with a dot. */
-const EMAIL = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
-
-/** The address, trimmed and with its domain lower-cased; BAD_USER_INPUT unless it is an e-mail address. */
-export function normaliseEmail(value: string | null | undefined, field = 'address'): string {
-  const trimmed = (value ?? '').trim();
-  const at = trimmed.lastIndexOf('@');
-  const local = trimmed.slice(0, at);
-  if (
-    !trimmed ||
-    trimmed.length > 254 ||
-    at < 1 ||
-    local.length > 64 ||
-    local.startsWith('.') ||
-    local.endsWith('.') ||
-    local.includes('..') ||
-    !EMAIL.test(trimmed)
-  ) {
-    throw DomainError.badUserInput(`${field} must be an e-mail address`, field);
-  }
-  return `${local}@${trimmed.slice(at + 1).toLowerCase()}`;
-}
 
 function toEntry(row: Record<string, unknown>): MajorIncidentCommsEntry {
   return Object.assign(new MajorIncidentCommsEntry(), row);

@@ -188,6 +188,9 @@ export class SlaTrendPoint {
   meanMinutesToResolve!: number | null;
 }
 
+/** A service request: by type once triaged, by the "MHHS Service Request" category before (OM §7.1). */
+export const SERVICE_REQUEST = `COALESCE(c.type = 'SERVICE_REQUEST', c.category = 'MHHS_SERVICE_REQUEST')`;
+
 const BUCKETS = ['0-1', '2-5', '6-10', '11-30', '>30'] as const;
 
 /** Open at `$5`: raised before it and not resolved, closed or cancelled by it. */
@@ -231,7 +234,7 @@ export class CaseReportResolver {
       ),
       ctx.db.query(
         `SELECT c.service_request_class AS "serviceRequestClass", count(*)::int AS count FROM elexon.cases c
-          WHERE ${visible} AND ${OPEN_AT_END} AND (c.type = 'SERVICE_REQUEST' OR (c.type IS NULL AND c.category = 'MHHS_SERVICE_REQUEST'))
+          WHERE ${visible} AND ${OPEN_AT_END} AND ${SERVICE_REQUEST}
           GROUP BY 1 ORDER BY 1 NULLS FIRST`,
         atEnd,
       ),

@@ -203,10 +203,11 @@ export class ServiceLevelResolver {
   async endHypercare(@Ctx() ctx: SubgraphContext, @Arg('id', () => ID) id: string): Promise<boolean> {
     requireAdmin(ctx.principal);
     if (!/^[0-9a-f-]{36}$/i.test(id)) throw DomainError.notFound('Hypercare window');
-    const rows = (await ctx.db.query(
+    // An UPDATE answers [rows, affected count] through TypeORM's query().
+    const [rows] = (await ctx.db.query(
       `UPDATE elexon.hypercare_windows SET ends_at = GREATEST(starts_at + interval '1 millisecond', now()) WHERE id = $1 AND ends_at > now() RETURNING id`,
       [id],
-    )) as unknown[];
+    )) as [unknown[], number];
     if (!rows.length) throw DomainError.notFound('Hypercare window');
     return true;
   }

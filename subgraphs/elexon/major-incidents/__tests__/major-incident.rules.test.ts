@@ -1,7 +1,7 @@
 /** Major incident jurisdiction and comms-list addresses (the pure rules are in schema/__tests__/major-incident.test.ts). */
 import { describe, expect, it } from 'vitest';
 import { isDomainError } from '../../../../schema/errors';
-import { normaliseEmail } from '../comms-list.service';
+import { normaliseEmail } from '../../../../schema/email';
 import { MajorIncidentState } from '../major-incident.types';
 import { leadOrganisationFor, majorIncidentAccess } from '../major-incident.access';
 import type { Principal } from '../../../../schema/identity';

@@ -96,7 +96,7 @@ function composeDailyReport(delivery: OutboundDelivery, options: ComposeOptions)
   const { data } = delivery.event;
   const { topic, lines } = dailyReportLines((data.report as Record<string, unknown> | undefined) ?? {});
   const link = text(data.link);
-  const body = ['Hello,', '', EVENT_WORDS['report.daily']!, '', ...lines];
+  const body = ['Hello,', '', 'The CPSD Hypercare daily report.', '', ...lines];
   if (link) body.push(`Figures, charts and every case in the CPSD dashboard: ${link}`, '');
   body.push(FOOTER_PRIVACY, '', '— CPSD (Cross-Party Service Desk)');
   return {

@@ -117,7 +117,7 @@ async function retimeOpenCases(tx: EntityManager, share: number, now: Date): Pro
       cases.map((c) => c.id),
       instants,
     ]);
-    after = cases[cases.length - 1]!.id;
+    after = cases.at(-1)?.id ?? after;
   }
 }
 

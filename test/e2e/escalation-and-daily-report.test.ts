@@ -144,12 +144,27 @@ describe('near-breach escalation', () => {
     for (const address of [DESK_MAILBOX, CONTACT]) expect(mailTo(address).filter((m) => m.subject?.includes(late.reference))).toHaveLength(1);
   });
 
+  it('a lower share re-times the open cases at once: a case at 67 % is alerted at 60 %', async () => {
+    const at67 = await p1RaisedHoursAgo(4);
+    expect(await alertNearBreaches(elexonDb, new Date())).toBe(0);
+    await ok('admin', SET_ESCALATION, { input: { nearBreachPercent: 60, contacts: [CONTACT] } });
+    expect(await alertNearBreaches(elexonDb, new Date())).toBe(1);
+    await waitFor(() => mailTo(CONTACT).some((m) => m.subject?.includes(at67.reference)), 'the re-timed alert', 20_000);
+  });
+
   it('the desk sees what was sent to it in the deliveries API', async () => {
-    const { deliveries } = await ok<{ deliveries: { edges: { node: { eventType: string; state: string } }[] } }>(
-      'ukpnAgent',
-      `{ deliveries(first: 20) { edges { node { eventType state } } } }`,
+    await waitFor(
+      async () => {
+        const { deliveries } = await ok<{ deliveries: { edges: { node: { eventType: string; state: string } }[] } }>(
+          'ukpnAgent',
+          `{ deliveries(first: 20) { edges { node { eventType state } } } }`,
+        );
+        const states = deliveries.edges.filter((e) => e.node.eventType === 'case.sla_near_breach').map((e) => e.node.state);
+        return states.length === 3 && states.every((state) => state === 'DELIVERED');
+      },
+      'three DELIVERED alerts in the deliveries API',
+      20_000,
     );
-    expect(deliveries.edges.filter((e) => e.node.eventType === 'case.sla_near_breach').map((e) => e.node.state)).toEqual(['DELIVERED', 'DELIVERED']);
   });
 });
 
@@ -158,8 +173,8 @@ describe('the Hypercare daily report', () => {
 
   it('counts only what the caller may see', async () => {
     const mine = await ok<{ hypercareDailyReport: { newIncidents: { count: number }; nearBreaches: { count: number } } }>('supplier', REPORT);
-    expect(mine.hypercareDailyReport.newIncidents.count).toBe(3);
-    expect(mine.hypercareDailyReport.nearBreaches.count).toBe(2);
+    expect(mine.hypercareDailyReport.newIncidents.count).toBe(4);
+    expect(mine.hypercareDailyReport.nearBreaches.count).toBe(3);
     const theirs = await ok<{ hypercareDailyReport: { newIncidents: { count: number }; nearBreaches: { count: number } } }>('otherSupplier', REPORT);
     expect(theirs.hypercareDailyReport).toMatchObject({ newIncidents: { count: 0 }, nearBreaches: { count: 0 } });
   });
@@ -193,8 +208,8 @@ describe('the Hypercare daily report', () => {
     for (const address of LIST) {
       const [mail] = mailTo(address);
       expect(mail!.subject).toMatch(/^\[CPSD\] Hypercare daily report \d{1,2} \w{3} \d{4}$/);
-      expect(mail!.text).toContain('New incidents: 3');
-      expect(mail!.text).toContain('Near breach: 2');
+      expect(mail!.text).toContain('New incidents: 4');
+      expect(mail!.text).toContain('Near breach: 3');
       expect(mail!.text).toContain('Open major incidents: 0');
       expect(mail!.text).toMatch(/CPSD-\d{6} P1 at ukpn-lpn-mpas/);
       expect(mail!.text).toContain('https://cpsd.example/dashboard/#/reports');

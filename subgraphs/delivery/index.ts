@@ -13,7 +13,7 @@ import { startDeliveryWorkers } from './engine';
 import { intakeConsumer } from './intake';
 import { COMMS_EVENT_TYPES, fanOutComms } from './comms';
 import { DAILY_REPORT_EVENT_TYPES, fanOutDailyReport } from './daily-report';
-import { ESCALATION_EVENT_TYPES, fanOutNearBreach } from './escalation';
+import { DESK_NOTICE_EVENT_TYPES, fanOutDeskNotice } from './desk-notices';
 import { logger } from '../../platform/logger';
 import { Delivery1763900004000 } from './migrations/1763900004000-delivery';
 
@@ -30,23 +30,26 @@ export const delivery: SubgraphDefinition = {
     }),
   consumers: [intakeConsumer],
   async start({ db, bus, config, lifecycle, gatewayApi }) {
-    // MI comms, near-breach alerts and the daily report read their recipients through the public API, so they run
+    // MI comms, desk notices (raised, routed, near breach) and the daily report read their recipients through the public API, so they run
     // where the gateway is reachable.
     if (gatewayApi) {
       const comms = await bus.consume({ name: 'delivery:comms', types: COMMS_EVENT_TYPES, from: 'beginning' }, async (event) => {
         await fanOutComms(event, db, gatewayApi, { publicUrl: config.publicUrl });
       });
       lifecycle.onStop('delivery consumer comms', () => comms.stop());
-      const escalation = await bus.consume({ name: 'delivery:escalation', types: ESCALATION_EVENT_TYPES, from: 'beginning' }, async (event) => {
-        await fanOutNearBreach(event, db, gatewayApi);
+      // From now on ('end', not 'beginning'): a newly deployed engine does not alert desks about every case ever raised.
+      const deskNotices = await bus.consume({ name: 'delivery:desk-notices', types: DESK_NOTICE_EVENT_TYPES, from: 'end' }, async (event) => {
+        await fanOutDeskNotice(event, db, gatewayApi);
       });
-      lifecycle.onStop('delivery consumer escalation', () => escalation.stop());
+      lifecycle.onStop('delivery consumer desk notices', () => deskNotices.stop());
       const reports = await bus.consume({ name: 'delivery:reports', types: DAILY_REPORT_EVENT_TYPES, from: 'beginning' }, async (event) => {
         await fanOutDailyReport(event, db, gatewayApi, { publicUrl: config.publicUrl });
       });
       lifecycle.onStop('delivery consumer reports', () => reports.stop());
     } else {
-      logger.warn('delivery: MI comms, near-breach alerts and the daily report not started (no gateway API: set GATEWAY_URL and service credentials)');
+      logger.warn(
+        'delivery: MI comms, desk notices (raised, routed, near breach) and the daily report not started (no gateway API: set GATEWAY_URL and service credentials)',
+      );
     }
     if (config.delivery.workers === 0) return;
     await startDeliveryWorkers({

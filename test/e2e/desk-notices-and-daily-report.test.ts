@@ -53,6 +53,8 @@ const ukpnAgent: Principal = {
 };
 
 const mailTo = (address: string) => sink.messages().filter((m) => m.recipients.includes(address));
+const NEAR_BREACH = 'A CPSD case is close to breaching its resolution target.';
+const alertsTo = (address: string) => mailTo(address).filter((m) => m.subject?.endsWith(NEAR_BREACH));
 
 /** A P1 raised `hoursAgo` hours ago and triaged five minutes later: its 6 clock hours are that far gone. */
 async function p1RaisedHoursAgo(hoursAgo: number): Promise<{ id: string; reference: string }> {
@@ -101,6 +103,22 @@ afterAll(async () => {
 const SET_ESCALATION = 'mutation($input: SetSlaEscalationInput!) { setSlaEscalation(input: $input) { nearBreachPercent contacts } }';
 const SET_SCHEDULE = 'mutation($input: SetDailyReportScheduleInput!) { setDailyReportSchedule(input: $input) { enabled sendAt recipients nextRunAt } }';
 
+describe('a desk hears of a case raised with it or transferred to it (OM §5.17)', () => {
+  it('the desk’s mailbox gets the raise, and the desk a case is routed to gets the transfer — reference and link, no case text', async () => {
+    const raised = await p1RaisedHoursAgo(0.1);
+    const RAISED = `[${raised.reference}] A CPSD case has been raised with your desk.`;
+    await waitFor(() => mailTo(DESK_MAILBOX).some((m) => m.subject === RAISED), 'the raise notice', 20_000);
+    const [mail] = mailTo(DESK_MAILBOX).filter((m) => m.subject === RAISED);
+    expect(mail!.text).toContain(`https://cpsd.example/dashboard/#/cases/${raised.id}`);
+    expectNoCaseText(mail!.text);
+    // Routed on to the Eastern desk: that desk's mailbox hears of the transfer.
+    await cases.routeCase(ukpnAgent, { caseId: raised.id, toDeskId: 'ukpn-epn-mpas', reason: 'The MPAN is in the Eastern area' });
+    const ROUTED = `[${raised.reference}] A CPSD case has been transferred to your desk.`;
+    await waitFor(() => mailTo('mpas.epn@ukpn.example').some((m) => m.subject === ROUTED), 'the transfer notice', 20_000);
+    expect(mailTo(DESK_MAILBOX).filter((m) => m.subject === RAISED)).toHaveLength(1);
+  });
+});
+
 describe('near-breach escalation', () => {
   it('refuses a share out of range, a malformed contact and anyone but cpsd_admin, changing nothing', async () => {
     expect(errorOf(await as('admin', SET_ESCALATION, { input: { nearBreachPercent: 100, contacts: [] } }))).toMatchObject({
@@ -124,10 +142,10 @@ describe('near-breach escalation', () => {
     const late = await p1RaisedHoursAgo(5); // 5 h of 6 h counted: 83 %
     await p1RaisedHoursAgo(1); // 17 %: not yet
     expect(await alertNearBreaches(elexonDb, new Date())).toBe(1);
-    await waitFor(() => mailTo(DESK_MAILBOX).length >= 1 && mailTo(CONTACT).length >= 1, 'the near-breach emails', 20_000);
+    await waitFor(() => alertsTo(DESK_MAILBOX).length >= 1 && alertsTo(CONTACT).length >= 1, 'the near-breach emails', 20_000);
     for (const address of [DESK_MAILBOX, CONTACT]) {
-      const [mail] = mailTo(address);
-      expect(mail!.subject).toBe(`[${late.reference}] A CPSD case is close to breaching its resolution target.`);
+      const [mail] = alertsTo(address);
+      expect(mail!.subject).toBe(`[${late.reference}] ${NEAR_BREACH}`);
       expect(mail!.text).toContain(`Case reference: ${late.reference}`);
       expect(mail!.text).toContain('Priority: P1');
       expect(mail!.text).toMatch(/Resolution target elapsed: 83(\.\d)? %/);
@@ -139,9 +157,9 @@ describe('near-breach escalation', () => {
     expect(await alertNearBreaches(elexonDb, new Date())).toBe(0);
     const later = await p1RaisedHoursAgo(5.5);
     expect(await alertNearBreaches(elexonDb, new Date())).toBe(1);
-    await waitFor(() => mailTo(CONTACT).some((m) => m.subject?.includes(later.reference)), 'the second alert', 20_000);
-    await waitFor(() => mailTo(DESK_MAILBOX).some((m) => m.subject?.includes(later.reference)), 'the second alert at the desk', 20_000);
-    for (const address of [DESK_MAILBOX, CONTACT]) expect(mailTo(address).filter((m) => m.subject?.includes(late.reference))).toHaveLength(1);
+    await waitFor(() => alertsTo(CONTACT).some((m) => m.subject?.includes(later.reference)), 'the second alert', 20_000);
+    await waitFor(() => alertsTo(DESK_MAILBOX).some((m) => m.subject?.includes(later.reference)), 'the second alert at the desk', 20_000);
+    for (const address of [DESK_MAILBOX, CONTACT]) expect(alertsTo(address).filter((m) => m.subject?.includes(late.reference))).toHaveLength(1);
   });
 
   it('a lower share re-times the open cases at once: a case at 67 % is alerted at 60 %', async () => {
@@ -149,7 +167,7 @@ describe('near-breach escalation', () => {
     expect(await alertNearBreaches(elexonDb, new Date())).toBe(0);
     await ok('admin', SET_ESCALATION, { input: { nearBreachPercent: 60, contacts: [CONTACT] } });
     expect(await alertNearBreaches(elexonDb, new Date())).toBe(1);
-    await waitFor(() => mailTo(CONTACT).some((m) => m.subject?.includes(at67.reference)), 'the re-timed alert', 20_000);
+    await waitFor(() => alertsTo(CONTACT).some((m) => m.subject?.includes(at67.reference)), 'the re-timed alert', 20_000);
   });
 
   it('the desk sees what was sent to it in the deliveries API', async () => {
@@ -173,7 +191,7 @@ describe('the Hypercare daily report', () => {
 
   it('counts only what the caller may see', async () => {
     const mine = await ok<{ hypercareDailyReport: { newIncidents: { count: number }; nearBreaches: { count: number } } }>('supplier', REPORT);
-    expect(mine.hypercareDailyReport.newIncidents.count).toBe(4);
+    expect(mine.hypercareDailyReport.newIncidents.count).toBe(5);
     expect(mine.hypercareDailyReport.nearBreaches.count).toBe(3);
     const theirs = await ok<{ hypercareDailyReport: { newIncidents: { count: number }; nearBreaches: { count: number } } }>('otherSupplier', REPORT);
     expect(theirs.hypercareDailyReport).toMatchObject({ newIncidents: { count: 0 }, nearBreaches: { count: 0 } });
@@ -208,7 +226,7 @@ describe('the Hypercare daily report', () => {
     for (const address of LIST) {
       const [mail] = mailTo(address);
       expect(mail!.subject).toMatch(/^\[CPSD\] Hypercare daily report \d{1,2} \w{3} \d{4}$/);
-      expect(mail!.text).toContain('New incidents: 4');
+      expect(mail!.text).toContain('New incidents: 5');
       expect(mail!.text).toContain('Near breach: 3');
       expect(mail!.text).toContain('Open major incidents: 0');
       expect(mail!.text).toMatch(/CPSD-\d{6} P1 at ukpn-lpn-mpas/);

@@ -177,6 +177,8 @@ export function devSignInRoutes(issuer: DevIssuer, personas: readonly DevPersona
         org: persona.org,
         roles: persona.roles as Role[],
         desks: persona.desks,
+        // The demo users' subjects are their e-mail addresses, as an identity provider's `email` claim would carry.
+        ...(persona.sub.includes('@') ? { email: persona.sub } : {}),
         ttlSeconds: DEV_TOKEN_TTL_SECONDS,
       });
       const expiresAt = new Date(Date.now() + DEV_TOKEN_TTL_SECONDS * 1000).toISOString();

@@ -13,7 +13,7 @@ const KID = 'cpsd-dev-1';
 
 export interface DevIssuer {
   jwks: JSONWebKeySet;
-  issue(claims: { sub: string; org: string; roles: Role[]; desks?: string[]; ttlSeconds?: number }): Promise<string>;
+  issue(claims: { sub: string; org: string; roles: Role[]; desks?: string[]; email?: string; ttlSeconds?: number }): Promise<string>;
 }
 
 /** Loads the development key from `<dataDir>/dev-issuer.jwk.json`, creating it on first use. */
@@ -32,8 +32,8 @@ export async function loadDevIssuer(dataDir: string, issuer: string, audience: s
   const privateKey = (await importJWK(privateJwk, ALG)) as CryptoKey;
   return {
     jwks: { keys: [{ ...publicJwk, use: 'sig', alg: ALG, kid: privateJwk.kid ?? KID }] },
-    issue: ({ sub, org, roles, desks = [], ttlSeconds = 8 * 3600 }) =>
-      new SignJWT({ org, roles, desks })
+    issue: ({ sub, org, roles, desks = [], email, ttlSeconds = 8 * 3600 }) =>
+      new SignJWT({ org, roles, desks, ...(email ? { email } : {}) })
         .setProtectedHeader({ alg: ALG, kid: privateJwk.kid ?? KID, typ: 'JWT' })
         .setSubject(sub)
         .setIssuer(issuer)

@@ -70,7 +70,7 @@ export class DirectoryScope implements DirectoryGrants {
   }
 
   /** The principal a verified token is worth: its claims narrowed to the directory's grants (null: unknown organisation). */
-  async principalFor(claims: { subject: string; organisationId: string; roles: Role[]; deskIds: string[] }): Promise<Principal | null> {
+  async principalFor(claims: { subject: string; organisationId: string; roles: Role[]; deskIds: string[]; email?: string }): Promise<Principal | null> {
     const visibleOrganisationIds = await this.visibleFrom(claims.organisationId);
     if (!visibleOrganisationIds) return null;
     const granted = grantClaims(claims, visibleOrganisationIds, this);
@@ -82,6 +82,7 @@ export class DirectoryScope implements DirectoryGrants {
       roles: granted.roles,
       deskIds: granted.deskIds,
       kind: 'USER',
+      ...(claims.email ? { email: claims.email } : {}),
     };
   }
 

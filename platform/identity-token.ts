@@ -73,6 +73,7 @@ export class IdentityTokenSigner {
       roles: principal.roles,
       desks: principal.deskIds,
       kind: principal.kind,
+      ...(principal.email ? { email: principal.email } : {}),
     })
       .setProtectedHeader({ alg: ALG, typ: 'JWT' })
       .setSubject(principal.subject)
@@ -136,6 +137,7 @@ export class IdentityTokenVerifier {
         roles: roles as Role[],
         deskIds: desks,
         kind,
+        ...(typeof payload.email === 'string' && payload.email ? { email: payload.email } : {}),
       };
       if (this.cache.size >= this.maxCacheEntries) this.cache.delete(this.cache.keys().next().value as string);
       this.cache.set(token, { principal, audience: aud, expiresAtMs: (payload.exp as number) * 1000 });

@@ -9,12 +9,20 @@
 import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import { isRole, type Role } from '../schema/enums';
 import { logger } from './logger';
+import { isEmailAddress } from '../schema/email';
+
+/** A token's `email` claim as the address notifications use, or null when it is absent or not an address. */
+function emailClaim(value: unknown): string | null {
+  return typeof value === 'string' && value.length <= 254 && isEmailAddress(value) ? value.trim() : null;
+}
 
 export interface PartnerClaims {
   subject: string;
   organisationId: string;
   roles: Role[];
   deskIds: string[];
+  /** The `email` claim, when it is a well-formed address (anything else is ignored, not refused). */
+  email?: string;
   /** Seconds since the epoch: the WebSocket transport closes a connection when its token expires. */
   expiresAt: number;
 }
@@ -104,6 +112,7 @@ export class JwtVerifier {
         organisationId: payload.org,
         roles: roles as Role[],
         deskIds: desks as string[],
+        ...(emailClaim(payload.email) ? { email: emailClaim(payload.email) as string } : {}),
         expiresAt: payload.exp as number,
       };
     } catch (error) {

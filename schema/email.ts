@@ -24,6 +24,16 @@ export function normaliseEmail(value: string | null | undefined, field = 'addres
   return `${local}@${trimmed.slice(at + 1).toLowerCase()}`;
 }
 
+/** Whether a value is an address `normaliseEmail` accepts. */
+export function isEmailAddress(value: string): boolean {
+  try {
+    normaliseEmail(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** A list of addresses: each checked (the field names its index), duplicates dropped, at most `max`. */
 export function normaliseEmails(values: readonly string[] | null | undefined, field: string, max = 50): string[] {
   const list = values ?? [];

@@ -19,6 +19,11 @@ export interface Principal {
   /** `desks` claim: desks a desk agent works. */
   deskIds: string[];
   kind: PrincipalKind;
+  /**
+   * The person's e-mail address from their token's `email` claim (OpenID Connect), when it carries a well-formed one:
+   * where the raiser of a case hears of it unless their notification preferences say otherwise. Never logged.
+   */
+  email?: string;
 }
 
 /** One edge of the organisation hierarchy, as Elexon configures it (OM §10.4). */

@@ -23,6 +23,7 @@ const ALICE: Principal = {
   roles: [Role.PARTICIPANT, Role.DESK_AGENT],
   deskIds: ['desk-ukpn-mpas'],
   kind: 'USER',
+  email: 'alice@ukpn.example',
 };
 
 const SERVICE: Principal = {

@@ -91,6 +91,15 @@ describe('JwtVerifier: a valid token', () => {
     expect(claims).toMatchObject({ subject: 'user-42', organisationId: 'org-ukpn', roles: [], deskIds: [] });
   });
 
+  it('carries a well-formed email claim, and ignores one that is not an address instead of refusing the token', async () => {
+    expect((await verifier().verify(await sign({ claims: { email: 'ana@ukpn.example' } })))?.email).toBe('ana@ukpn.example');
+    for (const email of ['not an address', 'x@y', 42, 'a@b.example\r\nBcc: evil@x.example']) {
+      const claims = await verifier().verify(await sign({ claims: { email } }));
+      expect(claims).toMatchObject({ subject: 'user-42' });
+      expect(claims?.email).toBeUndefined();
+    }
+  });
+
   it('accepts each of the four roles', async () => {
     const roles = ['participant', 'desk_agent', 'major_incident_manager', 'cpsd_admin'];
     const claims = await verifier().verify(await sign({ claims: { roles } }));

@@ -38,7 +38,7 @@ export interface TestProduct {
   /** The product's data folder (development issuer key and the like). */
   dataDir: string;
   /** A development token, as `npm run token` would issue it. */
-  token(claims: { sub: string; org: string; roles?: `${Role}`[]; desks?: string[]; ttlSeconds?: number }): Promise<string>;
+  token(claims: { sub: string; org: string; roles?: `${Role}`[]; desks?: string[]; email?: string; ttlSeconds?: number }): Promise<string>;
   /** POSTs an operation to the gateway (or any URL) as the holder of `token`. */
   graphql<T = Record<string, unknown>>(
     query: string,
@@ -76,9 +76,9 @@ export async function startTestProduct(env: NodeJS.ProcessEnv = {}): Promise<Tes
     product,
     gatewayUrl,
     dataDir,
-    token: async ({ sub, org, roles = ['participant'], desks = [], ttlSeconds }) => {
+    token: async ({ sub, org, roles = ['participant'], desks = [], email, ttlSeconds }) => {
       if (!product.devIssuer) throw new Error('no development issuer: this product was started with a JWKS');
-      return product.devIssuer.issue({ sub, org, roles: roles as Role[], desks, ...(ttlSeconds ? { ttlSeconds } : {}) });
+      return product.devIssuer.issue({ sub, org, roles: roles as Role[], desks, ...(email ? { email } : {}), ...(ttlSeconds ? { ttlSeconds } : {}) });
     },
     graphql: async (query, options = {}) => {
       const response = await fetch(options.url ?? gatewayUrl, {

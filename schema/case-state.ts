@@ -33,6 +33,8 @@ export enum CaseAction {
 
 /** A resolved case the raiser has not confirmed or reopened closes automatically after 5 days (OM §10.3). */
 export const AUTO_CLOSE_AFTER_DAYS = 5;
+/** The raiser is reminded this many days before a resolved case closes by itself. */
+export const AUTO_CLOSE_REMINDER_DAYS_BEFORE = 1;
 
 /**
  * How long after closure a closed case may still be reopened. The OM allows reopening a closed case without a

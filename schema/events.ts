@@ -27,6 +27,8 @@ export const EventType = {
   CASE_UNLINKED: 'case.unlinked',
   /** The resolution clock passed the near-breach share of its target: the desk and the escalation contacts hear once. */
   CASE_SLA_NEAR_BREACH: 'case.sla_near_breach',
+  /** A resolved case closes by itself in a day unless the raiser confirms or reopens it (OM §10.3): the raiser is reminded. */
+  CASE_AUTO_CLOSE_REMINDER: 'case.auto_close_reminder',
   HANDOFF_CREATED: 'handoff.created',
   HANDOFF_ACKNOWLEDGED: 'handoff.acknowledged',
   HANDOFF_IN_PROGRESS: 'handoff.in_progress',
@@ -136,6 +138,7 @@ export interface EventPayloads {
   'case.linked': CaseEventBase & { parentId: string };
   'case.unlinked': CaseEventBase & { parentId: string };
   'case.sla_near_breach': CaseEventBase & { priority: string | null; elapsedPercent: number; resolutionDueAt: string };
+  'case.auto_close_reminder': CaseEventBase & { autoClosesAt: string };
   'handoff.created': HandoffCreatedPayload;
   'handoff.acknowledged': HandoffChangedPayload;
   'handoff.in_progress': HandoffChangedPayload;

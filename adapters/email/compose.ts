@@ -109,8 +109,61 @@ function composeDailyReport(delivery: OutboundDelivery, options: ComposeOptions)
   };
 }
 
+/** What the raiser reads, by event type (the raiser's side of a case, OM §3.1, §10.2–10.3). */
+const RAISER_WORDS: Record<string, string> = {
+  'case.raised': 'We have received your case and it is with the desk for triage.',
+  'case.triaged': 'The desk has triaged your case and is working on it.',
+  'case.routed': 'Your case has been transferred to the desk that can resolve it.',
+  'case.misrouted': 'Your case was raised with a desk that cannot resolve it; please raise it with the desk named in the portal.',
+  'case.on_hold': 'Your case is on hold.',
+  'case.resumed': 'Work on your case has resumed.',
+  'case.reopened': 'Your case has been reopened.',
+  'case.cancelled': 'Your case has been withdrawn.',
+  'case.commented': 'The desk has added a comment to your case.',
+  'case.resolved': 'Your case has been resolved.',
+  'case.auto_close_reminder': 'Your resolved case will close by itself soon unless you confirm the fix or reopen it.',
+  'case.closed': 'Your case is closed.',
+};
+
+/** A notice to the raiser or their organisation: the reference, what happened and the portal link, no case text. */
+function composeRaiserNotice(delivery: OutboundDelivery, options: ComposeOptions): ComposedEmail {
+  const { event } = delivery;
+  const { data } = event;
+  const reference = isCaseReference(event.caseReference) ? event.caseReference : null;
+  const link = portalLink(delivery, reference, options);
+  const state = text(data.state);
+  const lines = ['Hello,', '', RAISER_WORDS[event.type] ?? 'There is an update on your CPSD case.', ''];
+  if (reference) lines.push(`Case reference: ${reference}`);
+  if (text(data.deskName)) lines.push(`Desk: ${oneLine(String(data.deskName), 120)}`);
+  if (state) lines.push(`Status: ${STATE_WORDS[state] ?? oneLine(state, 40)}`);
+  if ((event.type === 'case.resolved' || event.type === 'case.auto_close_reminder') && text(data.autoClosesAt)) {
+    lines.push(`Closes by itself: ${ukTime(data.autoClosesAt)}`);
+  }
+  lines.push('');
+  if (link) {
+    if (event.type === 'case.resolved' || event.type === 'case.auto_close_reminder') {
+      lines.push(`Confirm the fix, or reopen the case if it is not fixed, in the CPSD portal: ${link}`, '');
+    } else if (event.type === 'case.commented') {
+      lines.push(`Read the comment and reply in the CPSD portal: ${link}`, '');
+    } else {
+      lines.push(`Follow your case in the CPSD portal: ${link}`, '');
+    }
+  }
+  lines.push(FOOTER_PRIVACY, 'Please reply in the portal: this mailbox does not read replies from raisers.', '', '— CPSD (Cross-Party Service Desk)');
+  const thread = reference ? caseThreadId(reference, options.messageIdDomain) : null;
+  return {
+    subject: `[${reference ?? 'CPSD'}] ${RAISER_WORDS[event.type] ?? 'Update on your CPSD case'}`,
+    text: maskMpan(lines.join('\n')),
+    messageId: deliveryMessageId(delivery.idempotencyKey, reference, options.messageIdDomain),
+    inReplyTo: thread,
+    references: thread ? [thread] : [],
+    headers: HEADERS,
+  };
+}
+
 export function composeEmail(delivery: OutboundDelivery, options: ComposeOptions): ComposedEmail {
   if (delivery.event.type === 'report.daily') return composeDailyReport(delivery, options);
+  if (delivery.event.data.audience === 'RAISER') return composeRaiserNotice(delivery, options);
   const { event, target } = delivery;
   const data = event.data;
   const reference = isCaseReference(event.caseReference) ? event.caseReference : null;

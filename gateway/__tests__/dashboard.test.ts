@@ -111,7 +111,14 @@ describe('development sign-in', () => {
     expect(response.headers.get('cache-control')).toBe('no-store');
     const body = (await response.json()) as { token: string };
     expect(body.token).toBe('token-for-sally@britishgas.example');
-    expect(issued.at(-1)).toEqual({ sub: 'sally@britishgas.example', org: 'british-gas', roles: ['participant'], desks: [], email: 'sally@britishgas.example', ttlSeconds: 3600 });
+    expect(issued.at(-1)).toEqual({
+      sub: 'sally@britishgas.example',
+      org: 'british-gas',
+      roles: ['participant'],
+      desks: [],
+      email: 'sally@britishgas.example',
+      ttlSeconds: 3600,
+    });
   });
 
   it('refuses unknown personas, extra claims, other methods and non-JSON bodies', async () => {

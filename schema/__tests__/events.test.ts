@@ -20,6 +20,7 @@ describe('the event catalogue', () => {
       'case.linked',
       'case.unlinked',
       'case.sla_near_breach',
+      'case.auto_close_reminder',
       'handoff.created',
       'handoff.acknowledged',
       'handoff.in_progress',

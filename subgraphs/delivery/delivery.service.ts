@@ -9,7 +9,7 @@ import { DomainError } from '../../schema/errors';
 import { hasRole, type Principal } from '../../schema/identity';
 import { DeliveryAttempt, type DeliveryAttemptOutcome, Delivery, DeliveryState, DeskReference } from './delivery.types';
 import { DELIVERY_CHANNEL } from './intake';
-import { MAILBOX_ENDPOINT_PREFIX } from './recipients';
+import { isRecipientEndpoint, MAILBOX_ENDPOINT_PREFIX } from './recipients';
 
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
@@ -56,8 +56,13 @@ function toDelivery(row: DeliveryRow): Delivery {
     caseReference: row.case_reference,
     handoffId: row.handoff_id,
     // A comms-list recipient's endpoint is `comms:<address>` (comms.ts): no desk, the address is the recipient.
-    desk: row.desk_id.startsWith(MAILBOX_ENDPOINT_PREFIX) ? null : Object.assign(new DeskReference(), { id: row.desk_id }),
-    recipient: row.desk_id.startsWith(MAILBOX_ENDPOINT_PREFIX) ? row.desk_id.slice(MAILBOX_ENDPOINT_PREFIX.length) : null,
+    desk: isRecipientEndpoint(row.desk_id) ? null : Object.assign(new DeskReference(), { id: row.desk_id }),
+    // A mailbox shows its address; a webhook its key (its URL may hold a secret, as Slack's and Teams' do).
+    recipient: row.desk_id.startsWith(MAILBOX_ENDPOINT_PREFIX)
+      ? row.desk_id.slice(MAILBOX_ENDPOINT_PREFIX.length)
+      : isRecipientEndpoint(row.desk_id)
+        ? row.desk_id
+        : null,
     endpointId: row.desk_id,
     attemptCount: row.attempts,
     nextAttemptAt: waiting ? row.next_attempt_at : null,

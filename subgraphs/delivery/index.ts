@@ -14,6 +14,9 @@ import { intakeConsumer } from './intake';
 import { COMMS_EVENT_TYPES, fanOutComms } from './comms';
 import { DAILY_REPORT_EVENT_TYPES, fanOutDailyReport } from './daily-report';
 import { DESK_NOTICE_EVENT_TYPES, fanOutDeskNotice } from './desk-notices';
+import { NotificationPreferenceResolver } from './notification-preferences';
+import { fanOutRaiserNotice, RAISER_NOTICE_EVENT_TYPES } from './raiser-notices';
+import { NotificationPreferences1763900009000 } from './migrations/1763900009000-notification-preferences';
 import { logger } from '../../platform/logger';
 import { Delivery1763900004000 } from './migrations/1763900004000-delivery';
 
@@ -22,10 +25,10 @@ export { startDeliveryWorkers } from './engine';
 export const delivery: SubgraphDefinition = {
   name: 'delivery',
   entities: [],
-  migrations: [Delivery1763900004000],
+  migrations: [Delivery1763900004000, NotificationPreferences1763900009000],
   build: () =>
     buildFederatedSchema({
-      resolvers: [DeliveryResolver] as NonEmptyArray<ClassType>,
+      resolvers: [DeliveryResolver, NotificationPreferenceResolver] as NonEmptyArray<ClassType>,
       orphanedTypes: [DeskReference],
     }),
   consumers: [intakeConsumer],
@@ -42,6 +45,10 @@ export const delivery: SubgraphDefinition = {
         await fanOutDeskNotice(event, db, gatewayApi);
       });
       lifecycle.onStop('delivery consumer desk notices', () => deskNotices.stop());
+      const raiserNotices = await bus.consume({ name: 'delivery:raiser-notices', types: RAISER_NOTICE_EVENT_TYPES, from: 'end' }, async (event) => {
+        await fanOutRaiserNotice(event, db, gatewayApi);
+      });
+      lifecycle.onStop('delivery consumer raiser notices', () => raiserNotices.stop());
       const reports = await bus.consume({ name: 'delivery:reports', types: DAILY_REPORT_EVENT_TYPES, from: 'beginning' }, async (event) => {
         await fanOutDailyReport(event, db, gatewayApi, { publicUrl: config.publicUrl });
       });

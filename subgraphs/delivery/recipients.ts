@@ -17,6 +17,11 @@ import { DELIVERY_CHANNEL } from './intake';
 /** The key prefix of mailbox endpoints (kept as `comms:`, the name stored rows already carry). */
 export const MAILBOX_ENDPOINT_PREFIX = 'comms:';
 export const mailboxEndpointId = (address: string): string => `${MAILBOX_ENDPOINT_PREFIX}${address.trim().toLowerCase()}`;
+/** The key prefix of a notification webhook's endpoint (notification-preferences.ts `webhookEndpointId`). */
+export const WEBHOOK_ENDPOINT_PREFIX = 'webhook:';
+/** Whether an endpoint is a recipient of the CPSD's own notices (a mailbox or webhook), not a desk. */
+export const isRecipientEndpoint = (endpointId: string): boolean =>
+  endpointId.startsWith(MAILBOX_ENDPOINT_PREFIX) || endpointId.startsWith(WEBHOOK_ENDPOINT_PREFIX);
 
 const CONTACT_KINDS = new Set<string>(Object.values(ContactMethodKind));
 

@@ -20,6 +20,7 @@ import { RoleGrants1763900004000 } from './migrations/1763900004000-role-grants'
 import { IdempotencyScope1763900005000 } from './migrations/1763900005000-idempotency-scope';
 import { ServiceLevels1763900006000 } from './migrations/1763900006000-service-levels';
 import { EscalationAndReports1763900007000 } from './migrations/1763900007000-escalation-and-reports';
+import { RaiserNotices1763900009000 } from './migrations/1763900009000-raiser-notices';
 import { outboxMigration } from '../../platform/outbox';
 import { CaseConnectionResolver, CaseResolver, caseReferenceResolvers, HandoffResolver, RoutingSuggestionResolver } from './cases/case.resolver';
 import { externalTicketReferenceTypes } from './cases/external-tickets';
@@ -47,6 +48,7 @@ export const elexon: SubgraphDefinition = {
     IdempotencyScope1763900005000,
     ServiceLevels1763900006000,
     EscalationAndReports1763900007000,
+    RaiserNotices1763900009000,
   ],
   build: () =>
     buildFederatedSchema({
@@ -85,6 +87,8 @@ export const elexon: SubgraphDefinition = {
   jobs: [
     // Resolved cases the raiser has not answered close after 5 days (OM §10.3).
     { name: 'auto-close', everyMs: 5 * 60_000, run: (db, now) => caseService(db).autoCloseResolved(now) },
+    // A day before that, the raiser is reminded.
+    { name: 'auto-close-reminder', everyMs: 5 * 60_000, run: (db, now) => caseService(db).remindBeforeAutoClose(now) },
     // Near-breach alerts (Hypercare §5), within a minute of the instant.
     { name: 'near-breach', everyMs: 60_000, run: (db, now) => alertNearBreaches(db, now) },
     // The Hypercare daily report at its configured UK time.

@@ -16,7 +16,7 @@ export const CASE_COLUMNS = `c.id, c.reference, c.desk_id AS "deskId", c.type, c
   c.references_case_id AS "referencesCaseId", c.misrouted_to_desk_id AS "misroutedToDeskId", c.evidence AS "evidenceData",
   c.sla_policy AS "slaPolicy", c.sla_calendar AS "slaCalendar", c.response_due_at AS "responseDueAt",
   c.hold_started_at AS "holdStartedAt", c.sla_resolution_target AS "slaResolutionTarget",
-  c.service_request_class AS "serviceRequestClass"`;
+  c.service_request_class AS "serviceRequestClass", c.raised_by_email AS "raiserEmail"`;
 
 export function toCase(row: Record<string, unknown>): Case {
   return Object.assign(new Case(), row);

@@ -333,6 +333,14 @@ export class CaseResolver {
     return c.state === CaseState.RESOLVED && c.resolvedAt ? autoCloseDueAt(c.resolvedAt) : null;
   }
 
+  @FieldResolver(() => String, {
+    nullable: true,
+    description: 'Where the raiser hears of the case (their token’s email claim): for the CPSD’s own notifier (cpsd_admin) only, null to everyone else',
+  })
+  raiserEmail(@Root() c: Case, @Ctx() ctx: SubgraphContext): string | null {
+    return hasRole(ctx.principal, Role.CPSD_ADMIN) ? (c.raiserEmail ?? null) : null;
+  }
+
   @FieldResolver(() => Evidence, { description: 'MPANs and other evidence: only ever returned with a case you may see' })
   evidence(@Root() c: Case): Evidence {
     const e = c.evidenceData ?? {};

@@ -5,7 +5,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
-import { AUTO_CLOSE_AFTER_DAYS, CaseAction, applyAction, isOpen, type TransitionContext } from '../../../schema/case-state';
+import {
+  AUTO_CLOSE_AFTER_DAYS,
+  AUTO_CLOSE_REMINDER_DAYS_BEFORE,
+  autoCloseDueAt,
+  CaseAction,
+  applyAction,
+  isOpen,
+  type TransitionContext,
+} from '../../../schema/case-state';
 import { CaseState, CaseType, Category, type HoldReason, type Impact, Priority, Role, type Urgency } from '../../../schema/enums';
 import { DomainError } from '../../../schema/errors';
 import { EventType } from '../../../schema/events';
@@ -200,6 +208,7 @@ export class CaseService {
           organisationId: principal.organisationId,
           referencesCaseId: input.referencesCaseId,
           evidence,
+          raiserEmail: principal.email ?? null,
         },
         actorOf(principal),
         this.clock(),
@@ -525,6 +534,28 @@ export class CaseService {
       });
       closed += batch;
       if (batch < 100) return closed;
+    }
+  }
+
+  /** Resolved cases a day from closing by themselves: their raisers are reminded once per resolution; returns how many. */
+  async remindBeforeAutoClose(now: Date = this.clock()): Promise<number> {
+    let reminded = 0;
+    for (;;) {
+      const batch = await this.db.transaction(async (tx) => {
+        const rows = (await tx.query(
+          `SELECT ${CASE_COLUMNS} FROM elexon.cases c
+            WHERE c.state = 'RESOLVED' AND c.resolved_at <= $1 AND (c.auto_close_reminded_at IS NULL OR c.auto_close_reminded_at < c.resolved_at)
+            ORDER BY c.resolved_at LIMIT 100 FOR UPDATE SKIP LOCKED`,
+          [new Date(now.getTime() - (AUTO_CLOSE_AFTER_DAYS - AUTO_CLOSE_REMINDER_DAYS_BEFORE) * 24 * 3600 * 1000)],
+        )) as Record<string, unknown>[];
+        for (const c of rows.map(toCase)) {
+          await tx.query('UPDATE elexon.cases SET auto_close_reminded_at = $2 WHERE id = $1', [c.id, now]);
+          await this.steps.event(tx, c, 'case.auto_close_reminder', { autoClosesAt: autoCloseDueAt(c.resolvedAt ?? now).toISOString() });
+        }
+        return rows.length;
+      });
+      reminded += batch;
+      if (batch < 100) return reminded;
     }
   }
 

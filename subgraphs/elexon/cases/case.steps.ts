@@ -111,6 +111,8 @@ export interface CaseToRaise {
   organisationId: string;
   referencesCaseId?: string | null;
   evidence?: EvidenceData;
+  /** Where the raiser hears of the case: their token's `email` claim. */
+  raiserEmail?: string | null;
 }
 
 export type CaseEventType = Extract<EventType, `case.${string}`>;
@@ -129,8 +131,8 @@ export class CaseSteps {
     const reference = await nextReference(tx);
     await tx.query(
       `INSERT INTO elexon.cases (id, reference, desk_id, type, category, subject, description, state, raised_by_org, raised_by_subject,
-         references_case_id, evidence, sla_policy, sla_calendar, raised_at, updated_at, response_due_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16)`,
+         references_case_id, evidence, sla_policy, sla_calendar, raised_at, updated_at, response_due_at, raised_by_email)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16, $17)`,
       [
         id,
         reference,
@@ -148,6 +150,7 @@ export class CaseSteps {
         raise.desk.slaCalendar,
         now,
         triageDueAt(raise.desk.slaCalendar, now),
+        raise.raiserEmail ?? null,
       ],
     );
     const created = await lockCase(tx, id);

@@ -227,6 +227,8 @@ export class Case {
   @Field(() => String, { description: 'The person (token subject) who raised it' })
   raisedBy!: string;
 
+  raiserEmail?: string | null;
+
   @Field(() => String, { nullable: true })
   resolution!: string | null;
 

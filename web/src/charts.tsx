@@ -174,7 +174,7 @@ export function LineChart({
               ),
             )}
             {last >= 0 ? (
-              <text x={x(last) + 8} y={y(s.values[last] ?? 0) + 14} font-size={11} font-weight={700} fill={colour}>
+              <text x={x(last) + 9} y={y(s.values[last] ?? 0) + 4} font-size={11} font-weight={700} fill={colour}>
                 {s.name}
               </text>
             ) : null}

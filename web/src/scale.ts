@@ -35,6 +35,11 @@ export function ticks(max: number, count = 4, candidates?: readonly number[]): n
   return out;
 }
 
+/** Ticks for whole counts (no 0.5 of a case): the whole ticks of `ticks(max, count)`. */
+export function countTicks(max: number, count = 4): number[] {
+  return ticks(Math.max(1, max), count).filter(Number.isInteger);
+}
+
 /** How many shades a heat map has above zero. */
 export const HEAT_LEVELS = 4;
 

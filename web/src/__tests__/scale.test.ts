@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compactDuration, heatLegend, heatLevel, linearScale, MINUTE_STEPS, niceStep, percentOf, percentText, ticks } from '../scale';
+import { compactDuration, countTicks, heatLegend, heatLevel, linearScale, MINUTE_STEPS, niceStep, percentOf, percentText, ticks } from '../scale';
 
 describe('chart scales', () => {
   it('maps a domain onto a range, inverted for SVG y', () => {
@@ -17,6 +17,12 @@ describe('chart scales', () => {
     expect(ticks(100)).toEqual([0, 50, 100]);
     expect(ticks(0)).toEqual([0, 1]);
     expect(ticks(3, 4)).toEqual([0, 1, 2, 3]);
+  });
+
+  it('ticks whole counts only', () => {
+    expect(countTicks(2)).toEqual([0, 1, 2]);
+    expect(countTicks(0)).toEqual([0, 1]);
+    expect(countTicks(9)).toEqual([0, 5, 10]);
   });
 
   it('chooses time steps for minutes', () => {

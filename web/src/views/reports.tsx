@@ -10,7 +10,7 @@ import { BarChart, HeatMap, LineChart, ReportFigure, ReportTable, type BarGroup,
 import { describedBy, ErrorMessage, Field, humanise, Loading, ViewHeading } from '../components';
 import { PRIORITIES, REPORT_DIRECTORY, REPORTS, type Priority, type ReportsData, type TrendInterval } from '../operations';
 import { bucketLabel, dateInputValue, PERIOD_CHOICES, periodFor, periodLabel, ukDateOf, type Period, type PeriodChoice } from '../period';
-import { compactDuration, MINUTE_STEPS, percentOf, percentText, ticks } from '../scale';
+import { compactDuration, countTicks, MINUTE_STEPS, percentOf, percentText, ticks } from '../scale';
 import { useQuery } from '../session';
 
 /** Hypercare §5.1: fewer than 5 % of resolved cases reopened. */
@@ -369,7 +369,7 @@ function Report({ data, applied, names }: { data: ReportsData; applied: Applied;
             <BarChart
               label={ageingSummary}
               groups={report.ageing.map((a) => ({ label: `${a.bucket} days`, bars: [{ series: 'count', value: a.count, text: String(a.count) }] }))}
-              ticks={ticks(ageingMax)}
+              ticks={countTicks(ageingMax)}
               format={(v) => String(v)}
               showSeries={false}
             />

@@ -32,7 +32,7 @@ function YAxis({ ticks, format }: { ticks: number[]; format: (value: number) => 
       {ticks.map((tick) => (
         <g key={tick}>
           <line x1={MARGIN.left} x2={WIDTH - MARGIN.right} y1={y(tick)} y2={y(tick)} stroke="#d5dbe1" stroke-width={1} />
-          <text x={MARGIN.left - 6} y={y(tick) + 4} text-anchor="end" font-size={11} fill="#4a5360">
+          <text x={MARGIN.left - 6} y={y(tick) + 4} text-anchor="end" font-size={13} fill="#4a5360">
             {format(tick)}
           </text>
         </g>
@@ -83,11 +83,11 @@ export function BarChart({
                     height={Math.max(0, MARGIN.top + PLOT_H - barTop)}
                     fill={styleOf(bar.series).colour}
                   />
-                  <text x={x + barWidth / 2} y={barTop - 4} text-anchor="middle" font-size={11} fill="#1b1f24">
+                  <text x={x + barWidth / 2} y={barTop - 4} text-anchor="middle" font-size={13} fill="#1b1f24">
                     {bar.text}
                   </text>
                   {showSeries ? (
-                    <text x={x + barWidth / 2} y={MARGIN.top + PLOT_H + 13} text-anchor="middle" font-size={10} fill="#4a5360">
+                    <text x={x + barWidth / 2} y={MARGIN.top + PLOT_H + 15} text-anchor="middle" font-size={12} fill="#4a5360">
                       {bar.series}
                     </text>
                   ) : null}
@@ -96,9 +96,9 @@ export function BarChart({
             })}
             <text
               x={MARGIN.left + g * groupWidth + groupWidth / 2}
-              y={MARGIN.top + PLOT_H + (showSeries ? 28 : 16)}
+              y={MARGIN.top + PLOT_H + (showSeries ? 32 : 18)}
               text-anchor="middle"
-              font-size={11}
+              font-size={13}
               fill="#1b1f24"
             >
               {group.label}
@@ -134,6 +134,9 @@ export function LineChart({
   const y = linearScale([0, top], [MARGIN.top + PLOT_H, MARGIN.top]);
   const step = PLOT_W / Math.max(1, xLabels.length);
   const x = (index: number) => MARGIN.left + step * index + step / 2;
+  // Crowded buckets: every n-th label on the axis, and no value above each point (the table has every figure).
+  const labelEvery = Math.max(1, Math.ceil(72 / step));
+  const pointValues = step >= 48;
   return (
     <svg class="chart" viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label={label} preserveAspectRatio="xMidYMid meet">
       <YAxis ticks={ticks} format={format} />
@@ -141,7 +144,7 @@ export function LineChart({
         {series.map((s, i) => (
           <g key={s.name} transform={`translate(${MARGIN.left + i * 80}, 10)`}>
             <line x1={0} x2={26} y1={0} y2={0} stroke={styleOf(s.name).colour} stroke-width={3} stroke-dasharray={styleOf(s.name).dash || undefined} />
-            <text x={31} y={4} font-size={11} fill="#1b1f24">
+            <text x={31} y={4} font-size={13} fill="#1b1f24">
               {s.name}
             </text>
           </g>
@@ -167,25 +170,29 @@ export function LineChart({
               value === null ? null : (
                 <g key={i}>
                   <circle cx={x(i)} cy={y(value)} r={4} fill={colour} />
-                  <text x={x(i)} y={y(value) - 8} text-anchor="middle" font-size={10} fill="#1b1f24">
-                    {format(value)}
-                  </text>
+                  {pointValues ? (
+                    <text x={x(i)} y={y(value) - 8} text-anchor="middle" font-size={12} fill="#1b1f24">
+                      {format(value)}
+                    </text>
+                  ) : null}
                 </g>
               ),
             )}
             {last >= 0 ? (
-              <text x={x(last) + 9} y={y(s.values[last] ?? 0) + 4} font-size={11} font-weight={700} fill={colour}>
+              <text x={x(last) + 9} y={y(s.values[last] ?? 0) + 4} font-size={13} font-weight={700} fill={colour}>
                 {s.name}
               </text>
             ) : null}
           </g>
         );
       })}
-      {xLabels.map((text, i) => (
-        <text key={text} x={x(i)} y={MARGIN.top + PLOT_H + 16} text-anchor="middle" font-size={11} fill="#1b1f24">
-          {text}
-        </text>
-      ))}
+      {xLabels.map((text, i) =>
+        i % labelEvery ? null : (
+          <text key={text} x={x(i)} y={MARGIN.top + PLOT_H + 18} text-anchor="middle" font-size={13} fill="#1b1f24">
+            {text}
+          </text>
+        ),
+      )}
       <line x1={MARGIN.left} x2={WIDTH - MARGIN.right} y1={MARGIN.top + PLOT_H} y2={MARGIN.top + PLOT_H} stroke="#4a5360" />
     </svg>
   );
@@ -209,14 +216,14 @@ export function HeatMap({ label, rows, columns, values }: { label: string; rows:
   return (
     <svg class="chart" viewBox={`0 0 ${WIDTH} ${height}`} role="img" aria-label={label} preserveAspectRatio="xMidYMid meet">
       {columns.map((column, c) => (
-        <text key={column} x={labelWidth + c * cellW + cellW / 2} y={16} text-anchor="middle" font-size={11} font-weight={700} fill="#1b1f24">
+        <text key={column} x={labelWidth + c * cellW + cellW / 2} y={16} text-anchor="middle" font-size={13} font-weight={700} fill="#1b1f24">
           {column}
         </text>
       ))}
       {rows.map((row, r) => (
         <g key={row}>
-          <text x={labelWidth - 8} y={headH + r * cellH + cellH / 2 + 4} text-anchor="end" font-size={11} fill="#1b1f24">
-            {truncate(row, 26)}
+          <text x={labelWidth - 8} y={headH + r * cellH + cellH / 2 + 4} text-anchor="end" font-size={13} fill="#1b1f24">
+            {truncate(row, 22)}
           </text>
           {columns.map((column, c) => {
             const count = values[r]?.[c] ?? 0;
@@ -235,7 +242,7 @@ export function HeatMap({ label, rows, columns, values }: { label: string; rows:
                   x={labelWidth + c * cellW + cellW / 2}
                   y={headH + r * cellH + cellH / 2 + 4}
                   text-anchor="middle"
-                  font-size={12}
+                  font-size={14}
                   font-weight={700}
                   fill={level >= 3 ? '#ffffff' : '#1b1f24'}
                 >
@@ -247,13 +254,13 @@ export function HeatMap({ label, rows, columns, values }: { label: string; rows:
         </g>
       ))}
       <g transform={`translate(${labelWidth}, ${headH + rows.length * cellH + 14})`}>
-        <text x={-8} y={13} text-anchor="end" font-size={11} fill="#4a5360">
+        <text x={-8} y={13} text-anchor="end" font-size={13} fill="#4a5360">
           Open cases
         </text>
         {legend.map((entry, i) => (
           <g key={entry.level} transform={`translate(${i * 72}, 0)`}>
             <rect width={18} height={18} fill={HEAT_SHADES[entry.level]} stroke="#c7ced6" />
-            <text x={23} y={13} font-size={11} fill="#1b1f24">
+            <text x={23} y={13} font-size={13} fill="#1b1f24">
               {entry.from === entry.to ? entry.from : `${entry.from}–${entry.to}`}
             </text>
           </g>
@@ -300,10 +307,16 @@ export function ReportTable({
     );
   return (
     <div class="report-table">
+      {/* The caption, shown outside the scrolling region so a narrow screen shows all of it; the table keeps its own. */}
+      <p class="table-title" aria-hidden="true">
+        {caption}
+      </p>
       {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be reachable by keyboard to scroll it */}
       <section class="table-scroll" aria-labelledby={`${id}-caption`} tabIndex={0}>
         <table class="figures" id={id} data-testid={id}>
-          <caption id={`${id}-caption`}>{caption}</caption>
+          <caption id={`${id}-caption`} class="visually-hidden">
+            {caption}
+          </caption>
           <thead>
             <tr>
               {head.map((text) => (

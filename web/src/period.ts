@@ -149,3 +149,10 @@ export function bucketLabel(start: string, interval: 'DAY' | 'WEEK' | 'MONTH'): 
   if (interval === 'WEEK') return `w/c ${DAY.format(Date.parse(start))}`;
   return DAY.format(Date.parse(start));
 }
+
+const DAY_MONTH = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', day: 'numeric', month: 'short' });
+
+/** A bucket's start on a chart's axis, where room is short: "30 Nov" (day or week) or "Nov 2026" (month). */
+export function bucketShortLabel(start: string, interval: 'DAY' | 'WEEK' | 'MONTH'): string {
+  return interval === 'MONTH' ? MONTH.format(Date.parse(start)) : DAY_MONTH.format(Date.parse(start));
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bucketLabel, parseDateInput, periodFor, periodLabel, shiftDate, ukDateOf, ukMidnight, ukOffsetMs } from '../period';
+import { bucketLabel, bucketShortLabel, parseDateInput, periodFor, periodLabel, shiftDate, ukDateOf, ukMidnight, ukOffsetMs } from '../period';
 
 const at = (isoText: string) => Date.parse(isoText);
 
@@ -87,5 +87,7 @@ describe('report periods', () => {
     expect(periodLabel({ from: '2026-06-30T23:00:00.000Z', to: '2026-07-15T10:20:00.000Z' })).toBe('1 Jul 2026 – 15 Jul 2026, 11:20 BST');
     expect(bucketLabel('2026-06-30T23:00:00.000Z', 'MONTH')).toBe('Jul 2026');
     expect(bucketLabel('2026-11-02T00:00:00.000Z', 'WEEK')).toBe('w/c 2 Nov 2026');
+    expect(bucketShortLabel('2026-11-02T00:00:00.000Z', 'WEEK')).toBe('2 Nov');
+    expect(bucketShortLabel('2026-06-30T23:00:00.000Z', 'MONTH')).toBe('Jul 2026');
   });
 });

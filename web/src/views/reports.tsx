@@ -9,7 +9,7 @@ import type { ApiError } from '../api';
 import { BarChart, HeatMap, LineChart, ReportFigure, ReportTable, type BarGroup, type TableCell } from '../charts';
 import { describedBy, ErrorMessage, Field, humanise, Loading, ViewHeading } from '../components';
 import { PRIORITIES, REPORT_DIRECTORY, REPORTS, type Priority, type ReportsData, type TrendInterval } from '../operations';
-import { bucketLabel, dateInputValue, PERIOD_CHOICES, periodFor, periodLabel, ukDateOf, type Period, type PeriodChoice } from '../period';
+import { bucketLabel, bucketShortLabel, dateInputValue, PERIOD_CHOICES, periodFor, periodLabel, ukDateOf, type Period, type PeriodChoice } from '../period';
 import { compactDuration, countTicks, MINUTE_STEPS, percentOf, percentText, ticks } from '../scale';
 import { useQuery } from '../session';
 
@@ -200,9 +200,10 @@ function Report({ data, applied, names }: { data: ReportsData; applied: Applied;
   const trendPriorities = PRIORITIES.filter((p) => trend.some((point) => point.priority === p));
   const pointAt = (start: string, priority: Priority) => trend.find((point) => point.start === start && point.priority === priority);
   const bucketText = (start: string) => bucketLabel(start, applied.interval);
+  const bucketShort = (start: string) => bucketShortLabel(start, applied.interval);
 
   const achievementGroups: BarGroup[] = starts.map((start) => ({
-    label: bucketText(start),
+    label: bucketShort(start),
     bars: trendPriorities.flatMap((priority) => {
       const point = pointAt(start, priority);
       return point && point.achievementPercent !== null
@@ -210,17 +211,17 @@ function Report({ data, applied, names }: { data: ReportsData; applied: Applied;
         : [];
     }),
   }));
+  /** Few buckets: grouped bars, each labelled; many: lines (one per priority, each its own dash). */
+  const achievementAsBars = starts.length <= 4;
   const achievementSummary = starts.length
-    ? `Bar chart: SLA achievement by priority, per ${intervalWord}. ${starts
-        .map(
-          (start) =>
-            `${bucketText(start)}: ${achievementGroups
-              .find((g) => g.label === bucketText(start))
-              ?.bars.map((b) => `${b.series} ${b.text}`)
-              .join(', ')}`,
-        )
+    ? `${achievementAsBars ? 'Bar' : 'Line'} chart: SLA achievement by priority, per ${intervalWord}. ${starts
+        .map((start, i) => `${bucketText(start)}: ${achievementGroups[i]?.bars.map((b) => `${b.series} ${b.text}`).join(', ')}`)
         .join('; ')}.`
     : '';
+  const achievementSeries = trendPriorities.map((priority) => ({
+    name: priority,
+    values: starts.map((start) => pointAt(start, priority)?.achievementPercent ?? null),
+  }));
 
   const mttrSeries = trendPriorities.map((priority) => ({
     name: priority,
@@ -291,7 +292,17 @@ function Report({ data, applied, names }: { data: ReportsData; applied: Applied;
           title="SLA achievement by priority"
           description={`Cases resolved within the resolution target, percent of those resolved, per ${intervalWord}.`}
           chart={
-            starts.length ? <BarChart label={achievementSummary} groups={achievementGroups} ticks={[0, 25, 50, 75, 100]} format={(v) => `${v} %`} /> : null
+            !starts.length ? null : achievementAsBars ? (
+              <BarChart label={achievementSummary} groups={achievementGroups} ticks={[0, 25, 50, 75, 100]} format={(v) => `${v} %`} />
+            ) : (
+              <LineChart
+                label={achievementSummary}
+                xLabels={starts.map(bucketShort)}
+                series={achievementSeries}
+                ticks={[0, 25, 50, 75, 100]}
+                format={(v) => `${v} %`}
+              />
+            )
           }
         >
           <ReportTable
@@ -328,7 +339,7 @@ function Report({ data, applied, names }: { data: ReportsData; applied: Applied;
             starts.length ? (
               <LineChart
                 label={mttrSummary}
-                xLabels={starts.map(bucketText)}
+                xLabels={starts.map(bucketShort)}
                 series={mttrSeries}
                 ticks={ticks(mttrMax, 4, MINUTE_STEPS)}
                 format={compactDuration}

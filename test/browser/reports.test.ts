@@ -60,6 +60,7 @@ beforeAll(async () => {
     britishGas: { sub: 'sally@britishgas.example', org: 'british-gas', roles: ['participant'] },
     eonNext: { sub: 'olga@eonnext.example', org: 'eon-next', roles: ['participant'] },
     elexonAgent: { sub: 'eve@elexon.example', org: 'elexon', roles: ['participant', 'desk_agent'], desks: [DESK] },
+    miManager: { sub: 'max@elexon.example', org: 'elexon', roles: ['participant', 'major_incident_manager'] },
   };
   for (const [who, claims] of Object.entries(people)) tokens[who] = await t.token(claims);
   const { desk } = await api<{ desk: { name: string } }>('elexonAgent', 'query($id: ID!) { desk(id: $id) { name } }', { id: DESK });
@@ -170,5 +171,44 @@ describe('the Reports page', () => {
     await expect.poll(() => kpi(other, 'resolved'), { timeout: 15_000 }).toBe('0');
     expect(await rowOf(other, 'table-heat', deskName)).toEqual([deskName, '0', '0', '0', '0', '1', '1']);
     expect(await kpi(other, 'sla')).toBe('—');
+  });
+
+  it('shows the major-incident KPIs: promoted by service and lead, first comms on time', async () => {
+    // Runs last: the incident's case (E.ON Next's, a P1) changes the case figures above.
+    const incident = await raise('eonNext', 'E.ON Next: DIP messages not delivered');
+    await triage(incident, 'HIGH', 'HIGH');
+    const { proposeMajorIncident } = await api<{ proposeMajorIncident: { id: string } }>(
+      'elexonAgent',
+      'mutation($caseId: ID!, $input: ProposeMajorIncidentInput!) { proposeMajorIncident(caseId: $caseId, input: $input) { id } }',
+      {
+        caseId: incident,
+        input: {
+          title: 'DIP messages not delivered',
+          services: ['DIP'],
+          validityChecks: ['SERVICE_DISRUPTION'],
+          thresholds: { participantImpact: true, duration: false, complianceRisk: false, securityBreach: false },
+        },
+      },
+    );
+    await api('miManager', 'mutation($id: ID!, $input: ReviewMajorIncidentInput) { reviewMajorIncident(id: $id, decision: PROMOTE, input: $input) { id } }', {
+      id: proposeMajorIncident.id,
+      input: { note: 'Market-wide DIP outage', initialUpdate: { body: 'We are investigating failed DIP message delivery.' } },
+    });
+    const { majorIncident } = await api<{ majorIncident: { lead: { name: string } } }>(
+      'miManager',
+      'query($id: ID!) { majorIncident(id: $id) { lead { name } } }',
+      {
+        id: proposeMajorIncident.id,
+      },
+    );
+
+    const page = await b.newPage();
+    await b.signIn(page, 'british-gas', '#/reports');
+    await expect.poll(() => rowOf(page, 'table-mi', 'Promoted').catch(() => []), { timeout: 15_000 }).toEqual(['Promoted', '1']);
+    expect(await rowOf(page, 'table-mi', 'First comms within 15 minutes (%)')).toEqual(['First comms within 15 minutes (%)', '100 %']);
+    expect(await rowOf(page, 'table-mi-service', 'DIP')).toEqual(['DIP', '1']);
+    expect(await rowOf(page, 'table-mi-lead', majorIncident.lead.name)).toEqual([majorIncident.lead.name, '1']);
+    const csv = (await downloadOf(page, 'table-mi-service')).text.slice(1);
+    expect(csv).toBe('Service,Promoted\r\nDIP,1\r\n');
   });
 });

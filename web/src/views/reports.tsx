@@ -7,7 +7,7 @@
 import { useMemo, useRef, useState } from 'preact/hooks';
 import type { ApiError } from '../api';
 import { BarChart, HeatMap, LineChart, ReportFigure, ReportTable, type BarGroup, type TableCell } from '../charts';
-import { describedBy, ErrorMessage, Field, humanise, Loading, ViewHeading } from '../components';
+import { describedBy, ErrorMessage, Field, Loading, ViewHeading } from '../components';
 import { PRIORITIES, REPORT_DIRECTORY, REPORTS, type Priority, type ReportsData, type TrendInterval } from '../operations';
 import { bucketLabel, bucketShortLabel, dateInputValue, PERIOD_CHOICES, periodFor, periodLabel, ukDateOf, type Period, type PeriodChoice } from '../period';
 import { compactDuration, countTicks, MINUTE_STEPS, percentOf, percentText, ticks } from '../scale';
@@ -474,7 +474,7 @@ function Report({ data, applied, names }: { data: ReportsData; applied: Applied;
             id="table-mi-service"
             caption="Major incidents by service"
             head={['Service', 'Promoted']}
-            rows={mi.byService.map((row) => [humanise(row.service), row.count])}
+            rows={mi.byService.map((row) => [row.service.replace(/_/g, ' '), row.count])}
             fileSuffix={suffix}
             empty="No major incidents were promoted in this period."
           />

@@ -3,25 +3,20 @@
  * whole product on a fresh database: sign-in, the case list's visibility, raising a case, live major incidents and
  * catching up after a dropped socket. Screenshots of the main views go to test-results/screenshots/.
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page, type WebSocketRoute } from 'playwright-core';
+import type { Page, WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeMpan } from '../../schema/mpan';
-import { ensureDashboardBuilt } from '../../web/build';
-import { startTestProduct, type TestProduct } from '../e2e/harness';
+import type { TestProduct } from '../e2e/harness';
+import { startBrowserProduct, type BrowserProduct } from './support';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SCREENSHOTS = path.resolve(__dirname, '..', '..', 'test-results', 'screenshots');
 const LONDON_MPAN = makeMpan('12', '0002330596');
 /** The same MPAN with its check digit wrong. */
 const BAD_MPAN = LONDON_MPAN.slice(0, 12) + String((Number(LONDON_MPAN[12]) + 1) % 10);
 
+let b: BrowserProduct;
 let t: TestProduct;
-let browser: Browser;
 let dashboardUrl: string;
 const tokens: Record<string, string> = {};
-const contexts: BrowserContext[] = [];
 
 async function api<T = Record<string, unknown>>(who: string, query: string, variables?: Record<string, unknown>): Promise<T> {
   const response = await t.graphql<T>(query, { token: tokens[who], ...(variables ? { variables } : {}) });
@@ -40,24 +35,9 @@ async function raise(who: string, subject: string, deskId = 'elexon-service-desk
   return data.raiseCase;
 }
 
-async function newPage(viewport = { width: 1280, height: 900 }): Promise<Page> {
-  const context = await browser.newContext({ viewport, locale: 'en-GB', timezoneId: 'America/New_York' });
-  contexts.push(context);
-  const page = await context.newPage();
-  page.on('pageerror', (error) => process.stderr.write(`[page error] ${error.message}\n`));
-  return page;
-}
-
-async function signIn(page: Page, personaId: string, hash = ''): Promise<void> {
-  await page.goto(`${dashboardUrl}${hash}`);
-  await page.locator(`#persona-${personaId}`).check();
-  await page.getByRole('button', { name: 'Sign in as demo user' }).click();
-  await page.locator('.who-name').waitFor();
-}
-
-async function shot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
-}
+const newPage = (viewport?: { width: number; height: number }): Promise<Page> => b.newPage(viewport);
+const signIn = (page: Page, personaId: string, hash = ''): Promise<void> => b.signIn(page, personaId, hash);
+const shot = (page: Page, name: string): Promise<void> => b.shot(page, name);
 
 /** Waits until `probe` holds, polling (for things the page shows only after a server round trip). */
 async function eventually(probe: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
@@ -69,25 +49,9 @@ async function eventually(probe: () => Promise<boolean>, what: string, timeoutMs
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (the CI script does)`);
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  await ensureDashboardBuilt({ quiet: true });
-  t = await startTestProduct();
-  dashboardUrl = `${t.product.gateway.http.url}/dashboard/`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  b = await startBrowserProduct();
+  t = b.t;
+  dashboardUrl = b.dashboardUrl;
   const people: Record<string, Parameters<TestProduct['token']>[0]> = {
     britishGas: { sub: 'sally@britishgas.example', org: 'british-gas', roles: ['participant'] },
     britishGasBusiness: { sub: 'sid@bgb.example', org: 'british-gas-business', roles: ['participant'] },
@@ -99,9 +63,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const context of contexts) await context.close().catch(() => {});
-  await browser?.close();
-  await t?.stop();
+  await b?.stop();
 });
 
 describe('the participant dashboard', () => {

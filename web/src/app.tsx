@@ -11,6 +11,7 @@ import { CaseView } from './views/case-view';
 import { CasesView } from './views/cases';
 import { MajorIncidentsView } from './views/major-incidents';
 import { RaiseCaseView } from './views/raise-case';
+import { ReportsView } from './views/reports';
 import { SignIn } from './views/sign-in';
 
 function initialSession(): Session | null {
@@ -27,6 +28,7 @@ const NAV: { route: Route; label: string }[] = [
   { route: { name: 'incidents' }, label: 'Major incidents' },
   { route: { name: 'cases' }, label: 'Our cases' },
   { route: { name: 'raise' }, label: 'Raise a case' },
+  { route: { name: 'reports' }, label: 'Reports' },
 ];
 
 function isCurrent(current: Route, item: Route): boolean {
@@ -162,6 +164,8 @@ function View({ route }: { route: Route }) {
       return <CaseView id={route.id} key={route.id} />;
     case 'raise':
       return <RaiseCaseView />;
+    case 'reports':
+      return <ReportsView />;
     default:
       return (
         <section>

@@ -209,6 +209,44 @@ const MajorIncidentUpdatesSubscription = graphql(
 );
 export const MAJOR_INCIDENT_UPDATES = operation(MajorIncidentUpdatesSubscription);
 
+// ---------------------------------------------------------------------------------------------------------------
+// Reports (every figure counts only what the caller may see)
+// ---------------------------------------------------------------------------------------------------------------
+
+export type TrendInterval = SchemaEnum<'TrendInterval'>;
+
+const ReportsQuery = graphql(`query Reports($period: ReportPeriod!, $interval: TrendInterval!) {
+  caseReport(period: $period) {
+    from to
+    openByDeskAndPriority { deskId priority count }
+    resolvedByDesk { deskId count }
+    ageing { bucket count }
+    raisedByCategory { category count }
+    openServiceRequests { serviceRequestClass count }
+    slaByPriority {
+      priority resolved resolutionMet resolutionBreached resolutionNearBreach responseMet responseBreached achievementPercent meanMinutesToResolve
+    }
+    openSlaByPriority { priority open breached nearBreach }
+    resolved reopened reopenRatePercent firstTimeResolved firstTimeResolutionPercent
+  }
+  caseTrend(period: $period, interval: $interval) { start priority resolved resolutionMet achievementPercent meanMinutesToResolve }
+  majorIncidentReport(period: $period) {
+    from to promoted
+    byService { service count }
+    byLead { organisationId count }
+    meanMinutesToFirstComms firstCommsOnTime updatesDue updatesOnTime updatePunctualityPercent
+  }
+}`);
+export type ReportsData = ResultOf<typeof ReportsQuery>;
+export const REPORTS = operation(ReportsQuery);
+
+/** Names for the ids the reports give: desks and organisations. */
+const ReportDirectoryQuery = graphql(`query ReportDirectory {
+  desks { id name }
+  organisations { id name }
+}`);
+export const REPORT_DIRECTORY = operation(ReportDirectoryQuery);
+
 /** Every operation, for the schema test. */
 export const OPERATIONS: readonly Operation<unknown, unknown>[] = [
   ME,
@@ -223,4 +261,6 @@ export const OPERATIONS: readonly Operation<unknown, unknown>[] = [
   CASE_EVENTS,
   MAJOR_INCIDENTS,
   MAJOR_INCIDENT_UPDATES,
+  REPORTS,
+  REPORT_DIRECTORY,
 ];

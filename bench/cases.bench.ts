@@ -29,12 +29,11 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Client as PgClient } from 'pg';
-import type { DataSource } from 'typeorm';
 import type { Role } from '../schema/enums';
 import { MUTATIONS, type FlowJob, type FlowResult } from './case-flows';
 import type { LoadJob, LoadResult } from './load';
 import type { SqlLoadJob, SqlLoadResult, SqlStatement } from './sql-load';
+import { captureStatements, type Explained, explain, gatewayPost, oneLine } from './statements';
 import { at, DEFAULT_SERVER_URL, intFromEnv, median, mib, pad, printTable, redactUrl, RssSampler, runChild, stopAll, type Cleanup } from './support';
 
 // The logger reads LOG_LEVEL when it is first imported: set it before any product module loads.
@@ -106,33 +105,6 @@ interface QueueResponse {
   errors?: unknown[];
 }
 
-interface PlanNode {
-  'Node Type': string;
-  'Parent Relationship'?: string;
-  'Index Name'?: string;
-  'Relation Name'?: string;
-  'Actual Rows': number;
-  'Actual Loops': number;
-  'Actual Total Time': number;
-  'Rows Removed by Filter'?: number;
-  'Rows Removed by Index Recheck'?: number;
-  'Shared Hit Blocks'?: number;
-  'Shared Read Blocks'?: number;
-  'Index Cond'?: string;
-  Filter?: string;
-  'Sort Key'?: string[];
-  'Sort Method'?: string;
-  Plans?: PlanNode[];
-}
-
-interface Explained {
-  planningMs: number;
-  executionMs: number;
-  top: string;
-  indexes: string[];
-  lines: string[];
-}
-
 interface RoundRecord {
   result: LoadResult;
   serverCpuMsPerRequest: number;
@@ -153,70 +125,6 @@ interface QueueRecord {
   explain: Explained | null;
   /** The same EXPLAIN with the queue index of migration 1763900003000 dropped (in a rolled-back transaction). */
   withoutQueueIndex: Explained | null;
-}
-
-const oneLine = (sql: string) => sql.replace(/\s+/g, ' ').trim();
-
-function describeNode(node: PlanNode): string {
-  const parts = [node['Node Type']];
-  if (node['Index Name']) parts.push(`using ${node['Index Name']}`);
-  else if (node['Relation Name']) parts.push(`on ${node['Relation Name']}`);
-  return parts.join(' ');
-}
-
-function explainLines(node: PlanNode, depth = 0, out: string[] = [], indexes: Set<string> = new Set()): { lines: string[]; indexes: Set<string> } {
-  if (node['Index Name']) indexes.add(node['Index Name']);
-  const details = [
-    `rows ${node['Actual Rows']}${node['Actual Loops'] > 1 ? ` ×${node['Actual Loops']} loops` : ''}`,
-    `${node['Actual Total Time'].toFixed(2)} ms`,
-    node['Rows Removed by Filter'] ? `removed by filter ${node['Rows Removed by Filter']}` : '',
-    node['Rows Removed by Index Recheck'] ? `removed by recheck ${node['Rows Removed by Index Recheck']}` : '',
-    `buffers hit ${node['Shared Hit Blocks'] ?? 0} read ${node['Shared Read Blocks'] ?? 0}`,
-    node['Sort Method'] ? `sort ${node['Sort Method']}` : '',
-    node['Index Cond'] ? `cond ${oneLine(node['Index Cond']).slice(0, 120)}` : '',
-  ].filter(Boolean);
-  const relation = node['Parent Relationship'] === 'SubPlan' ? 'SubPlan: ' : '';
-  out.push(`${'  '.repeat(depth)}${relation}${describeNode(node)} (${details.join(', ')})`);
-  for (const child of node.Plans ?? []) explainLines(child, depth + 1, out, indexes);
-  return { lines: out, indexes };
-}
-
-async function explain(client: PgClient, statement: SqlStatement): Promise<Explained> {
-  const result = await client.query(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${statement.sql}`, statement.params);
-  const report = at(
-    at(result.rows, 0, 'an EXPLAIN row')['QUERY PLAN'] as { Plan: PlanNode; 'Planning Time': number; 'Execution Time': number }[],
-    0,
-    'an EXPLAIN report',
-  );
-  const { lines, indexes } = explainLines(report.Plan);
-  // The top node that reads the cases: the first scan under Limit/Sort/etc.
-  const scans: PlanNode[] = [];
-  const walk = (node: PlanNode) => {
-    if (/Scan/.test(node['Node Type']) && node['Parent Relationship'] !== 'SubPlan') scans.push(node);
-    for (const child of node.Plans ?? []) if (child['Parent Relationship'] !== 'SubPlan') walk(child);
-  };
-  walk(report.Plan);
-  const top = `${describeNode(report.Plan)}${scans[0] && scans[0] !== report.Plan ? ` ← ${describeNode(scans[0])}` : ''}`;
-  return { planningMs: report['Planning Time'], executionMs: report['Execution Time'], top, indexes: [...indexes], lines };
-}
-
-/** Records every statement a DataSource runs while `work` runs (the subgraph's queries for one request). */
-async function captureStatements(db: DataSource, work: () => Promise<void>): Promise<SqlStatement[]> {
-  const captured: SqlStatement[] = [];
-  const target = db as unknown as { query: (sql: string, params?: unknown[], ...rest: unknown[]) => Promise<unknown> };
-  const original = target.query;
-  target.query = function (this: unknown, sql: string, params?: unknown[], ...rest: unknown[]) {
-    captured.push({ sql, params: params ?? [] });
-    return original.call(this, sql, params, ...rest);
-  };
-  try {
-    await work();
-  } finally {
-    Reflect.deleteProperty(target, 'query');
-  }
-  if (target.query !== original) throw new Error('could not restore the DataSource query method');
-  // The subgraph's background work (outbox relay, scheduled jobs) shares the DataSource: leave it out.
-  return captured.filter((s) => !/\boutbox\b|pg_(try_)?advisory|cpsd_bus\.|consumer_offsets/.test(s.sql));
 }
 
 /**
@@ -321,21 +229,6 @@ WHERE c.reference LIKE 'BENCH-%' AND c.responded_at IS NOT NULL AND abs(hashtext
 const BULK_HOLDS = `
 INSERT INTO elexon.case_holds (case_id, started_at, reason)
 SELECT id, hold_started_at, hold_reason FROM elexon.cases WHERE reference LIKE 'BENCH-%' AND state = 'ON_HOLD'`;
-
-async function gatewayPost<T>(
-  url: string,
-  token: string,
-  query: string,
-  variables?: Record<string, unknown>,
-): Promise<{ status: number; text: string; body: T }> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query, ...(variables ? { variables } : {}) }),
-  });
-  const text = await response.text();
-  return { status: response.status, text, body: JSON.parse(text) as T };
-}
 
 const fmt = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
 

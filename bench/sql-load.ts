@@ -18,6 +18,8 @@ export interface SqlLoadJob {
   durationSeconds: number;
   concurrency: number;
   poolSize: number;
+  /** The statements of one iteration at once, as a resolver's Promise.all sends them (default: in turn). */
+  parallel?: boolean;
 }
 
 export interface SqlLoadResult {
@@ -46,7 +48,8 @@ async function main(): Promise<void> {
     while (Date.now() < deadline) {
       const began = process.hrtime.bigint();
       try {
-        for (const statement of job.statements) await pool.query(statement.sql, statement.params);
+        if (job.parallel) await Promise.all(job.statements.map((statement) => pool.query(statement.sql, statement.params)));
+        else for (const statement of job.statements) await pool.query(statement.sql, statement.params);
         latencies.push(Number(process.hrtime.bigint() - began) / 1e6);
       } catch (error) {
         errors++;

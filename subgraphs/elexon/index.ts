@@ -20,6 +20,7 @@ import { RoleGrants1763900004000 } from './migrations/1763900004000-role-grants'
 import { IdempotencyScope1763900005000 } from './migrations/1763900005000-idempotency-scope';
 import { ServiceLevels1763900006000 } from './migrations/1763900006000-service-levels';
 import { EscalationAndReports1763900007000 } from './migrations/1763900007000-escalation-and-reports';
+import { ReportIndexes1763900008000 } from './migrations/1763900008000-report-indexes';
 import { RaiserNotices1763900009000 } from './migrations/1763900009000-raiser-notices';
 import { outboxMigration } from '../../platform/outbox';
 import { CaseConnectionResolver, CaseResolver, caseReferenceResolvers, HandoffResolver, RoutingSuggestionResolver } from './cases/case.resolver';
@@ -48,6 +49,7 @@ export const elexon: SubgraphDefinition = {
     IdempotencyScope1763900005000,
     ServiceLevels1763900006000,
     EscalationAndReports1763900007000,
+    ReportIndexes1763900008000,
     RaiserNotices1763900009000,
   ],
   build: () =>

@@ -63,12 +63,19 @@ export function worksTheCase(access: CaseAccess): boolean {
  * incidents the caller oversees (empty unless a Major Incident Manager). `c` is the cases alias.
  */
 export function visibilityPredicate(orgsParam: string, desksParam: string, adminParam: string, leadsParam?: string): string {
+  // The desk and lead arms are guarded by `cardinality(…) > 0`: PostgreSQL plans each statement with its parameters
+  // (custom plans), folds the guard of an empty array to false and drops the arm, as it drops the whole predicate
+  // for `true::boolean OR …` (an admin). Unguarded, a caller who is neither an agent nor a Major Incident Manager
+  // (a participant, a parent account) still ran both EXISTS per row, and their cost estimate brought in JIT
+  // compilation (bench/reports.bench.ts).
   const lead = leadsParam
     ? `
-    OR EXISTS (SELECT 1 FROM elexon.major_incidents lmi WHERE lmi.lead_org_id = ANY(${leadsParam}::text[]) AND (lmi.case_id = c.id OR lmi.case_id = c.parent_id))`
+    OR (cardinality(${leadsParam}::text[]) > 0
+      AND EXISTS (SELECT 1 FROM elexon.major_incidents lmi WHERE lmi.lead_org_id = ANY(${leadsParam}::text[]) AND (lmi.case_id = c.id OR lmi.case_id = c.parent_id)))`
     : '';
-  return `(${adminParam}::boolean OR c.raised_by_org = ANY(${orgsParam}::text[]) OR c.desk_id = ANY(${desksParam}::text[])
-    OR EXISTS (SELECT 1 FROM elexon.handoffs h WHERE h.case_id = c.id AND h.to_desk_id = ANY(${desksParam}::text[]))${lead})`;
+  return `(${adminParam}::boolean OR c.raised_by_org = ANY(${orgsParam}::text[])
+    OR (cardinality(${desksParam}::text[]) > 0 AND (c.desk_id = ANY(${desksParam}::text[])
+      OR EXISTS (SELECT 1 FROM elexon.handoffs h WHERE h.case_id = c.id AND h.to_desk_id = ANY(${desksParam}::text[]))))${lead})`;
 }
 
 /** The parameters of `visibilityPredicate`, in order: `$orgs`, `$desks`, `$admin`, `$leads`. */

@@ -64,16 +64,22 @@ WITH base AS (
     CASE WHEN t.state IN ('RESOLVED', 'CLOSED') THEN t.raised_at + LEAST(t.work, t.age * 0.9) END AS resolved_at,
     CASE WHEN t.state = 'ON_HOLD' THEN t.raised_at + t.age * (0.1 + 0.8 * r_hold) END AS hold_started_at
   FROM timed t
+), settled AS (
+  -- As the product's scheduled jobs leave it, so they find nothing to do during the load: a case resolved more than
+  -- 5 days ago has been closed by the auto-close (a resolved one has had its reminder, below).
+  SELECT f.*, CASE WHEN f.state = 'RESOLVED' AND f.resolved_at < $6::timestamptz - interval '5 days' THEN 'CLOSED' ELSE f.state END AS final_state
+  FROM finished f
 ), closed AS (
   SELECT f.*,
-    CASE WHEN f.state = 'CLOSED' THEN LEAST(f.resolved_at + (1 + 4 * r_hold) * interval '1 day', $6::timestamptz - interval '1 minute')
+    CASE WHEN f.final_state = 'CLOSED' AND f.state = 'RESOLVED' THEN f.resolved_at + interval '5 days'
+         WHEN f.state = 'CLOSED' THEN LEAST(f.resolved_at + (1 + 4 * r_hold) * interval '1 day', $6::timestamptz - interval '1 minute')
          WHEN f.state = 'CANCELLED' THEN f.raised_at + LEAST(f.work, f.age) * 0.5 END AS closed_at
-  FROM finished f
+  FROM settled f
 )
 INSERT INTO elexon.cases (id, reference, desk_id, type, service_request_class, category, subject, description, impact, urgency, priority,
   state, hold_reason, raised_by_org, raised_by_subject, evidence, resolution, sla_policy, sla_calendar, raised_at, responded_at,
   hold_started_at, resolved_at, closed_at, updated_at, response_due_at, resolution_due_at, near_breach_at, reopen_count, transfer_count,
-  response_breached, resolution_breached)
+  response_breached, resolution_breached, near_breach_alerted_at, auto_close_reminded_at)
 SELECT gen_random_uuid(), 'BENCH-' || lpad(c.n::text, 7, '0'), c.desk_id, c.type, c.request_class,
   (ARRAY['SETTLEMENT_SERVICES', 'DATA_SUBMISSION', 'MARKET_SYSTEMS', 'PARTICIPANT_ISSUES', 'DATA_AGGREGATION_AND_REPORTING',
          'REGULATORY_COMPLIANCE', 'SECURITY', 'COMMUNICATIONS', 'CHANGE_MANAGEMENT', 'THIRD_PARTY_SERVICES'])[1 + floor(c.r_cat * 10)::int],
@@ -83,7 +89,7 @@ SELECT gen_random_uuid(), 'BENCH-' || lpad(c.n::text, 7, '0'), c.desk_id, c.type
   'Synthetic case of the reports benchmark.',
   CASE c.priority WHEN 'P1' THEN 'HIGH' WHEN 'P2' THEN 'MEDIUM' WHEN 'P3' THEN 'MEDIUM' WHEN 'P4' THEN 'LOW' END,
   CASE c.priority WHEN 'P1' THEN 'HIGH' WHEN 'P2' THEN 'HIGH' WHEN 'P3' THEN 'MEDIUM' WHEN 'P4' THEN 'MEDIUM' END,
-  c.priority, c.state,
+  c.priority, c.final_state,
   CASE WHEN c.state = 'ON_HOLD' THEN (ARRAY['AWAITING_CALLER', 'CHANGE', 'PROBLEM', 'VENDOR'])[1 + floor(c.r_hold * 4)::int] END,
   c.org, 'agent' || (c.n % 40) || '@' || c.org || '.example', '{}'::jsonb,
   CASE WHEN c.state IN ('RESOLVED', 'CLOSED') THEN 'Fixed at source; messages replayed.' END,
@@ -96,7 +102,10 @@ SELECT gen_random_uuid(), 'BENCH-' || lpad(c.n::text, 7, '0'), c.desk_id, c.type
   CASE WHEN c.state = 'NEW' THEN 0 WHEN c.r_transfer < 0.02 THEN 2 WHEN c.r_transfer < 0.10 THEN 1 ELSE 0 END,
   -- The clock's verdict as the lifecycle stores it (clock time here: the fixture's desks are 24x7).
   COALESCE(c.responded_at, c.resolved_at, $6::timestamptz) > c.raised_at + c.response_target,
-  CASE WHEN c.priority IS NOT NULL THEN COALESCE(c.resolved_at, c.hold_started_at, $6::timestamptz) > c.raised_at + c.resolution_target END
+  CASE WHEN c.priority IS NOT NULL THEN COALESCE(c.resolved_at, c.hold_started_at, $6::timestamptz) > c.raised_at + c.resolution_target END,
+  -- Every case past its near-breach instant has had its alert; every resolved one its auto-close reminder.
+  CASE WHEN c.raised_at + c.resolution_target * 0.75 <= $6::timestamptz THEN c.raised_at + c.resolution_target * 0.75 END,
+  CASE WHEN c.final_state = 'RESOLVED' THEN $6::timestamptz END
 FROM closed c`;
 
 /** Hand-offs for ~5% of the triaged cases: to the DCC Service Desk, or from it to the Elexon Service Desk ($1). */

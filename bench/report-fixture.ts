@@ -79,7 +79,7 @@ WITH base AS (
 INSERT INTO elexon.cases (id, reference, desk_id, type, service_request_class, category, subject, description, impact, urgency, priority,
   state, hold_reason, raised_by_org, raised_by_subject, evidence, resolution, sla_policy, sla_calendar, raised_at, responded_at,
   hold_started_at, resolved_at, closed_at, updated_at, response_due_at, resolution_due_at, near_breach_at, reopen_count, transfer_count,
-  response_breached, resolution_breached, near_breach_alerted_at, auto_close_reminded_at)
+  response_breached, resolution_breached, near_breach_alerted_at, auto_close_reminded_at, handoff_count)
 SELECT gen_random_uuid(), 'BENCH-' || lpad(c.n::text, 7, '0'), c.desk_id, c.type, c.request_class,
   (ARRAY['SETTLEMENT_SERVICES', 'DATA_SUBMISSION', 'MARKET_SYSTEMS', 'PARTICIPANT_ISSUES', 'DATA_AGGREGATION_AND_REPORTING',
          'REGULATORY_COMPLIANCE', 'SECURITY', 'COMMUNICATIONS', 'CHANGE_MANAGEMENT', 'THIRD_PARTY_SERVICES'])[1 + floor(c.r_cat * 10)::int],
@@ -105,7 +105,9 @@ SELECT gen_random_uuid(), 'BENCH-' || lpad(c.n::text, 7, '0'), c.desk_id, c.type
   CASE WHEN c.priority IS NOT NULL THEN COALESCE(c.resolved_at, c.hold_started_at, $6::timestamptz) > c.raised_at + c.resolution_target END,
   -- Every case past its near-breach instant has had its alert; every resolved one its auto-close reminder.
   CASE WHEN c.raised_at + c.resolution_target * 0.75 <= $6::timestamptz THEN c.raised_at + c.resolution_target * 0.75 END,
-  CASE WHEN c.final_state = 'RESOLVED' THEN $6::timestamptz END
+  CASE WHEN c.final_state = 'RESOLVED' THEN $6::timestamptz END,
+  -- The cases HANDOFFS below hands off (same condition), as the lifecycle counts them.
+  CASE WHEN c.responded_at IS NOT NULL AND abs(hashtext('BENCH-' || lpad(c.n::text, 7, '0'))) % 20 = 0 THEN 1 ELSE 0 END
 FROM closed c`;
 
 /** Hand-offs for ~5% of the triaged cases: to the DCC Service Desk, or from it to the Elexon Service Desk ($1). */

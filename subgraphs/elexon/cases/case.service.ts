@@ -584,7 +584,7 @@ export class CaseService {
          VALUES ($1, $2, $3, $4, $5, 'REQUESTED', $6, $7, $7)`,
         [id, c.id, desk.id, desk.party, reason, principal.subject, now],
       );
-      await tx.query('UPDATE elexon.cases SET updated_at = $2 WHERE id = $1', [c.id, now]);
+      await tx.query('UPDATE elexon.cases SET handoff_count = handoff_count + 1, updated_at = $2 WHERE id = $1', [c.id, now]);
       await insertTimeline(tx, c.id, actorOf(principal), { action: 'HANDED_OFF', field: 'handoff', to: desk.id, note: null, customerVisible: true }, now);
       await insertTimeline(
         tx,

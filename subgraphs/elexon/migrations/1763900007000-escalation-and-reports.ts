@@ -8,8 +8,9 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * - `cases.response_breached` and `cases.resolution_breached`: the clock's own verdict (counted time against the
  *   target, on the desk's calendar, holds excluded), kept with the due times, so a report counts what the clock
  *   says — a business-hours case resolved at 18:00 after a 17:30 due time has not breached (no business time passed).
- * - `cases.reopen_count` and `cases.transfer_count`: kept by the lifecycle, so the reopen rate and first-time
- *   resolution are counted from the case row instead of searching its timeline (backfilled from the timeline here).
+ * - `cases.reopen_count`, `cases.transfer_count` and `cases.handoff_count`: kept by the lifecycle, so the reopen rate
+ *   and first-time resolution are counted from the case row instead of searching its timeline and hand-offs (a probe
+ *   per resolved case was most of the report's cost in bench/reports.bench.ts); backfilled here.
  * - `sla_escalation`: one row, the share and the escalation contacts Elexon configures.
  * - `daily_report_schedule`: one row, when the Hypercare daily report goes out (UK time) and to whom;
  *   `daily_report_runs`: one row per report sent, unique per scheduled instant, so replicas send it once.
@@ -24,11 +25,14 @@ export class EscalationAndReports1763900007000 implements MigrationInterface {
       ADD COLUMN response_breached boolean,
       ADD COLUMN resolution_breached boolean,
       ADD COLUMN reopen_count integer NOT NULL DEFAULT 0 CHECK (reopen_count >= 0),
-      ADD COLUMN transfer_count integer NOT NULL DEFAULT 0 CHECK (transfer_count >= 0)`);
+      ADD COLUMN transfer_count integer NOT NULL DEFAULT 0 CHECK (transfer_count >= 0),
+      ADD COLUMN handoff_count integer NOT NULL DEFAULT 0 CHECK (handoff_count >= 0)`);
     await runner.query(`UPDATE elexon.cases c SET
         reopen_count = (SELECT count(*) FROM elexon.case_timeline t WHERE t.case_id = c.id AND t.action = 'REOPENED'),
         transfer_count = (SELECT count(*) FROM elexon.case_timeline t WHERE t.case_id = c.id AND t.action = 'ROUTED')
       WHERE EXISTS (SELECT 1 FROM elexon.case_timeline t WHERE t.case_id = c.id AND t.action IN ('REOPENED', 'ROUTED'))`);
+    await runner.query(`UPDATE elexon.cases c SET handoff_count = h.count
+      FROM (SELECT case_id, count(*)::int AS count FROM elexon.handoffs GROUP BY case_id) h WHERE h.case_id = c.id`);
     // Cases triaged before this migration: the stored due times' verdict (the clock refreshes it at their next change).
     await runner.query(`UPDATE elexon.cases SET
         response_breached = response_due_at < COALESCE(responded_at, resolved_at, now()),
@@ -70,7 +74,7 @@ export class EscalationAndReports1763900007000 implements MigrationInterface {
     await runner.query('DROP TABLE elexon.sla_escalation');
     await runner.query('DROP INDEX elexon.cases_near_breach_idx');
     await runner.query(
-      'ALTER TABLE elexon.cases DROP COLUMN near_breach_at, DROP COLUMN near_breach_alerted_at, DROP COLUMN response_breached, DROP COLUMN resolution_breached, DROP COLUMN reopen_count, DROP COLUMN transfer_count',
+      'ALTER TABLE elexon.cases DROP COLUMN near_breach_at, DROP COLUMN near_breach_alerted_at, DROP COLUMN response_breached, DROP COLUMN resolution_breached, DROP COLUMN reopen_count, DROP COLUMN transfer_count, DROP COLUMN handoff_count',
     );
   }
 }

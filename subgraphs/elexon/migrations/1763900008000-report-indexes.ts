@@ -20,7 +20,7 @@ export const REPORT_INDEXES: readonly { name: string; table: string; create: str
     name: 'cases_resolved_report_idx',
     table: 'cases',
     create: `CREATE INDEX cases_resolved_report_idx ON elexon.cases (resolved_at)
-      INCLUDE (desk_id, priority, raised_at, resolution_breached, response_breached, near_breach_at, reopen_count, transfer_count, raised_by_org, id)
+      INCLUDE (desk_id, priority, raised_at, resolution_breached, response_breached, near_breach_at, reopen_count, transfer_count, handoff_count, raised_by_org, id)
       WHERE resolved_at IS NOT NULL`,
   },
   {

@@ -272,8 +272,7 @@ export class CaseReportResolver {
                 count(*) FILTER (WHERE c.response_breached IS NOT FALSE)::int AS "responseBreached",
                 sum(extract(epoch FROM (c.resolved_at - c.raised_at)) / 60)::float AS "minutesToResolve",
                 count(*) FILTER (WHERE c.reopen_count > 0)::int AS reopened,
-                count(*) FILTER (WHERE c.reopen_count = 0 AND c.transfer_count = 0
-                                   AND NOT EXISTS (SELECT 1 FROM elexon.handoffs h WHERE h.case_id = c.id))::int AS "firstTimeResolved"
+                count(*) FILTER (WHERE c.reopen_count = 0 AND c.transfer_count = 0 AND c.handoff_count = 0)::int AS "firstTimeResolved"
            FROM elexon.cases c WHERE ${visible} AND ${RESOLVED_IN} GROUP BY 1, 2`,
         params,
       ),

@@ -20,7 +20,6 @@
  * the identity provider issues that service account's token, with its organisation, roles and desks as claims.
  */
 import { emailBridgeFromEnv } from '../adapters/email';
-import { DEMO_MARKET } from '../demo/market';
 import { serviceApi } from '../adapters/gateway-api';
 import type { CpsdApi, ServiceIdentity } from '../adapters/sdk';
 import { tmf621BridgeFromEnv } from '../adapters/tmf621';
@@ -112,7 +111,7 @@ export async function startInboundBridges(options: StartInboundOptions): Promise
   // The TMF621 API forwards its callers to this gateway (and, in development, verifies them with its JWKS).
   const env = { ...options.env, TMF621_GATEWAY_URL: options.env.TMF621_GATEWAY_URL ?? gatewayUrl };
   const bridgeConfig = { dev: config.dev, env, ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}) };
-  const email = emailBridgeFromEnv({ ...bridgeConfig, directory: DEMO_MARKET });
+  const email = emailBridgeFromEnv(bridgeConfig);
   const tmf621 = tmf621BridgeFromEnv(bridgeConfig);
   const running: RunningInboundBridges = { email: null, tmf621: null };
   if (!email.hasInbound && !tmf621.hasInbound) return running;

@@ -2,7 +2,9 @@
  * Desk profiles (hours, contact method, what a desk covers). Every party subgraph holds the profiles of the desks it
  * is the face of; this factory gives each one the same table, GraphQL entity type and reference resolver.
  */
-import { Ctx, Directive, ObjectType, Query, Resolver } from 'type-graphql';
+import { Ctx, Directive, FieldResolver, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { Role } from '../schema/enums';
+import { hasRole } from '../schema/identity';
 import { Column, Entity, In, PrimaryColumn, UpdateDateColumn, type DataSource, type EntityManager, type MigrationInterface, type QueryRunner } from 'typeorm';
 import type { Category, ContactMethodKind, Party, Service } from '../schema/enums';
 import { byKeys, type SubgraphContext } from './context';
@@ -41,7 +43,10 @@ export function defineDeskProfiles(party: Party, schema: string, implementsInter
 
   @ObjectType(typeName, { implements: implementsInterface })
   @Directive('@key(fields: "deskId")')
-  class DeskProfileType extends DeskProfileInterface {}
+  class DeskProfileType extends DeskProfileInterface {
+    /** The stored nominated senders; `nominatedSenders` shows them only to those who may see them. */
+    senders!: string[];
+  }
 
   function toGraphQL(row: DeskProfileRowShape): DeskProfileType {
     const hours = Object.assign(new DeskHours(), {
@@ -59,6 +64,7 @@ export function defineDeskProfiles(party: Party, schema: string, implementsInter
       contactMethod,
       services: row.services,
       categories: row.categories,
+      senders: row.nominatedSenders ?? [],
     });
   }
 
@@ -79,6 +85,17 @@ export function defineDeskProfiles(party: Party, schema: string, implementsInter
     async profiles(@Ctx() ctx: SubgraphContext): Promise<DeskProfileType[]> {
       const rows = await ctx.db.getRepository(DeskProfileRow).find({ order: { deskId: 'ASC' } });
       return rows.map(toGraphQL);
+    }
+  }
+
+  /** The profile's guarded fields, for every subgraph that serves the type (the hub serves its own desks' profiles). */
+  @Resolver(() => DeskProfileType)
+  class DeskProfileFieldResolver {
+    @FieldResolver(() => [String])
+    nominatedSenders(@Root() profile: DeskProfileType, @Ctx() ctx: SubgraphContext): string[] {
+      const { principal } = ctx;
+      const may = hasRole(principal, Role.CPSD_ADMIN) || (hasRole(principal, Role.DESK_AGENT) && principal.deskIds.includes(profile.deskId));
+      return may ? profile.senders : [];
     }
   }
 
@@ -144,6 +161,7 @@ export function defineDeskProfiles(party: Party, schema: string, implementsInter
     migration: CreateDeskProfiles,
     bridgeMigration: AddDeskBridges,
     resolver: DeskProfileResolver,
+    fieldResolver: DeskProfileFieldResolver,
     seed,
     load,
     referenceResolvers: {

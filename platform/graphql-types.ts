@@ -93,6 +93,12 @@ export abstract class DeskProfileInterface {
 
   @Field(() => [Category], { description: 'Case categories the desk takes' })
   categories!: Category[];
+
+  @Field(() => [String], {
+    description:
+      'Mailboxes that may write in for a shared-mailbox desk (its email replies): shown to a CPSD admin and the desk’s own agents, empty to anyone else',
+  })
+  nominatedSenders!: string[];
 }
 
 /**

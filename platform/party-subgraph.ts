@@ -38,7 +38,7 @@ export function partySubgraph(options: PartySubgraphOptions): SubgraphDefinition
     migrations: [profiles.migration, tickets.migration, outboxMigration(options.name), profiles.bridgeMigration, ...(options.migrations ?? [])],
     build: () =>
       buildFederatedSchema({
-        resolvers: [profiles.resolver, tickets.resolver, ...(options.resolvers ?? [])] as NonEmptyArray<ClassType>,
+        resolvers: [profiles.resolver, profiles.fieldResolver, tickets.resolver, ...(options.resolvers ?? [])] as NonEmptyArray<ClassType>,
         orphanedTypes: [profiles.type, tickets.type],
         referenceResolvers: mergeResolverMaps(profiles.referenceResolvers, tickets.referenceResolvers, options.referenceResolvers ?? {}),
       }),

@@ -9,27 +9,18 @@
  * | `SMTP_USER`, `SMTP_PASS_ENV` | SMTP AUTH user, and the NAME of the variable holding the password | none |
  * | `EMAIL_FROM`, `EMAIL_REPLY_TO` | From and Reply-To of CPSD emails | `CPSD <cpsd@cpsd.example>`, `replies@cpsd.example` |
  * | `EMAIL_INBOUND_PORT`, `EMAIL_INBOUND_HOST` | where the reply receiver listens; unset: no receiver | unset |
- * | `EMAIL_MAILBOX_DESKS` | JSON `[{ deskId, organisationId, senders }]`: the nominated senders per desk | the demo market's |
  */
-import type { MarketDirectory } from '../../platform/market';
 import { emailBridge, type EmailBridge } from './bridge';
-import { mailboxDesksOf, mailboxDesksFromJson } from './senders';
 
 export { EmailBridge, emailBridge, addressOf, type EmailBridgeOptions } from './bridge';
 export { composeEmail, type ComposedEmail } from './compose';
 export { extractReplyText, isAutomatic } from './reply';
 export { handleInboundMail, startEmailReceiver, type EmailInboundOptions, type InboundVerdict } from './receiver';
-export { NominatedSenders, mailboxDesksOf, mailboxDesksFromJson, type MailboxDesk } from './senders';
+export { DIRECTORY_IDENTITY, DirectorySenders, NominatedSenders, mailboxDesksFromApi, mailboxDesksOf, type MailboxDesk } from './senders';
 export { classifySmtpError, buildMessage, type SmtpSettings } from './smtp';
 export { caseThreadId, deliveryMessageId, findCaseReference } from './thread';
 
-export function emailBridgeFromEnv(config: {
-  dev: boolean;
-  env: Record<string, string | undefined>;
-  publicUrl?: string;
-  /** Development: the market directory whose shared-mailbox desks may write in (production: EMAIL_MAILBOX_DESKS). */
-  directory?: MarketDirectory;
-}): EmailBridge {
+export function emailBridgeFromEnv(config: { dev: boolean; env: Record<string, string | undefined>; publicUrl?: string }): EmailBridge {
   const env = config.env;
   const replyTo = env.EMAIL_REPLY_TO ?? 'replies@cpsd.example';
   const inboundPort = env.EMAIL_INBOUND_PORT ? Number(env.EMAIL_INBOUND_PORT) : null;
@@ -51,11 +42,7 @@ export function emailBridgeFromEnv(config: {
             host: env.EMAIL_INBOUND_HOST ?? '127.0.0.1',
             port: inboundPort,
             addresses: [replyTo.replace(/^.*<([^>]+)>\s*$/, '$1')],
-            desks: env.EMAIL_MAILBOX_DESKS
-              ? mailboxDesksFromJson(env.EMAIL_MAILBOX_DESKS)
-              : config.dev && config.directory
-                ? mailboxDesksOf(config.directory.desks)
-                : [],
+            senders: { fromApi: true },
           },
         }
       : {}),

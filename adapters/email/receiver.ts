@@ -30,7 +30,7 @@ import { logger } from '../../platform/logger';
 import { apiErrorCode, deskServiceIdentity } from '../gateway-api';
 import type { CpsdApi, RunningInbound } from '../sdk';
 import { extractReplyText, isAutomatic } from './reply';
-import { NominatedSenders, normaliseAddress, type MailboxDesk } from './senders';
+import { DirectorySenders, type NominatedSenders, normaliseAddress, type MailboxDesk } from './senders';
 import { findCaseReference } from './thread';
 
 export interface EmailInboundOptions {
@@ -40,8 +40,11 @@ export interface EmailInboundOptions {
   port: number;
   /** The addresses replies are sent to (our Reply-To); mail for anything else is refused. */
   addresses: string[];
-  /** Each mailbox desk with its nominated senders (see senders.ts). */
-  desks: readonly MailboxDesk[];
+  /**
+   * Where the nominated senders come from (see senders.ts): the directory through the API, read at start and every
+   * `refreshMs` (default 60 s) — or, in tests of the receiver alone, a fixed list.
+   */
+  senders: { fromApi: true; refreshMs?: number } | { desks: readonly MailboxDesk[] };
   /** Largest message accepted (default 5 MB). */
   maxMessageBytes?: number;
   /** RCPT TO per message (default 5: a reply goes to one address). */
@@ -181,7 +184,8 @@ export async function startEmailReceiver(
   options: EmailInboundOptions,
   deps: Omit<InboundDependencies, 'senders'>,
 ): Promise<RunningInbound & { port: number; host: string }> {
-  const senders = new NominatedSenders(options.desks);
+  const directory = new DirectorySenders('desks' in options.senders ? options.senders.desks : []);
+  if ('fromApi' in options.senders) await directory.follow(deps.api, options.senders.refreshMs ?? 60_000);
   const accepted = new Set(options.addresses.map(normaliseAddress));
   const maxBytes = options.maxMessageBytes ?? 5 * 1024 * 1024;
   const maxRecipients = options.maxRecipients ?? 5;
@@ -220,7 +224,7 @@ export async function startEmailReceiver(
     onMailFrom(address, session, callback) {
       recipients.set(session.id, 0);
       // Refused before any data is read: only desks' nominated mailboxes write in.
-      if (!senders.isNominated(address.address)) return callback(smtpError(550, '5.7.1 The sender is not a nominated mailbox of a CPSD desk'));
+      if (!directory.current.isNominated(address.address)) return callback(smtpError(550, '5.7.1 The sender is not a nominated mailbox of a CPSD desk'));
       callback();
     },
     onRcptTo(address, session, callback) {
@@ -256,7 +260,7 @@ export async function startEmailReceiver(
       simpleParser(limited, { skipImageLinks: true, skipTextToHtml: true })
         .then(async (parsed) => {
           if (tooBig || stream.sizeExceeded) return;
-          const verdict = await handleInboundMail(parsed, envelopeFrom, { ...deps, senders });
+          const verdict = await handleInboundMail(parsed, envelopeFrom, { ...deps, senders: directory.current });
           if (verdict.code >= 400) return callback(smtpError(verdict.code, verdict.message));
           callback(null, verdict.message);
         })
@@ -282,6 +286,10 @@ export async function startEmailReceiver(
   return {
     host,
     port,
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        directory.stop();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -1,11 +1,63 @@
 /**
- * Who may write in on a desk's behalf. The desk profiles the API exposes do not carry nominated senders (the party
- * subgraphs keep them), so the email bridge is configured with them per desk: in production from its configuration
- * (`EMAIL_MAILBOX_DESKS`, JSON `[{ "deskId", "organisationId", "senders": [...] }]`), in development from the market
- * directory the product was started with.
+ * Who may write in on a desk's behalf: each shared-mailbox desk's nominated senders, as the directory holds them — read
+ * through the API (`desks { profile { nominatedSenders } } }`, shown only to a CPSD admin or the desk's own agents) as
+ * the bridge's directory identity, and read again every minute, so a desk whose profile changes is followed without
+ * a restart and a failed read keeps the last list.
  */
 import { ContactMethodKind } from '../../schema/enums';
 import type { MarketDesk } from '../../platform/market';
+import type { CpsdApi, ServiceIdentity } from '../../platform/gateway-client';
+import { logger } from '../../platform/logger';
+
+/** The bridge's identity for reading the directory. Production: a client-credentials token for this subject with cpsd_admin. */
+export const DIRECTORY_IDENTITY: ServiceIdentity = { subject: 'bridge:email:directory', organisationId: 'elexon', roles: ['cpsd_admin'], deskIds: [] };
+
+const SENDERS_QUERY = `query NominatedSenders { desks { id organisation { id } profile { contactMethod { kind } nominatedSenders } } }`;
+
+interface DesksView {
+  desks: { id: string; organisation: { id: string }; profile: { contactMethod: { kind: string }; nominatedSenders: string[] } | null }[];
+}
+
+/** Every shared-mailbox desk of the directory with its nominated senders, through the API. */
+export async function mailboxDesksFromApi(api: CpsdApi): Promise<MailboxDesk[]> {
+  const { desks } = await api.request<DesksView>(SENDERS_QUERY, {}, DIRECTORY_IDENTITY);
+  return desks
+    .filter((desk) => desk.profile?.contactMethod.kind === ContactMethodKind.SHARED_MAILBOX && desk.profile.nominatedSenders.length)
+    .map((desk) => ({ deskId: desk.id, organisationId: desk.organisation.id, senders: [...(desk.profile?.nominatedSenders ?? [])] }));
+}
+
+/** The nominated senders the receiver checks against, kept in step with the directory. */
+export class DirectorySenders {
+  current: NominatedSenders;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(initial: readonly MailboxDesk[] = []) {
+    this.current = new NominatedSenders(initial);
+  }
+
+  /** Reads the directory now; on failure keeps what it has (and says so). Returns whether it read. */
+  async refresh(api: CpsdApi): Promise<boolean> {
+    try {
+      this.current = new NominatedSenders(await mailboxDesksFromApi(api));
+      return true;
+    } catch (error) {
+      logger.warn({ code: (error as { code?: string }).code ?? (error as Error).name }, 'email bridge: nominated senders not read; keeping the last list');
+      return false;
+    }
+  }
+
+  /** The first read, then one every `refreshMs`. */
+  async follow(api: CpsdApi, refreshMs: number): Promise<void> {
+    await this.refresh(api);
+    this.timer = setInterval(() => void this.refresh(api), refreshMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+}
 
 export interface MailboxDesk {
   deskId: string;
@@ -24,19 +76,6 @@ export function mailboxDesksOf(desks: readonly MarketDesk[]): MailboxDesk[] {
       organisationId: desk.organisationId,
       senders: [...(desk.nominatedSenders ?? [])],
     }));
-}
-
-/** Reads `EMAIL_MAILBOX_DESKS` (JSON); throws with a clear message when it is malformed. */
-export function mailboxDesksFromJson(json: string): MailboxDesk[] {
-  const parsed: unknown = JSON.parse(json);
-  if (!Array.isArray(parsed)) throw new Error('EMAIL_MAILBOX_DESKS must be a JSON array of { deskId, organisationId, senders }');
-  return parsed.map((entry, index) => {
-    const e = entry as Partial<MailboxDesk>;
-    if (typeof e.deskId !== 'string' || typeof e.organisationId !== 'string' || !Array.isArray(e.senders) || !e.senders.every((s) => typeof s === 'string')) {
-      throw new Error(`EMAIL_MAILBOX_DESKS[${index}] must be { deskId, organisationId, senders: string[] }`);
-    }
-    return { deskId: e.deskId, organisationId: e.organisationId, senders: e.senders };
-  });
 }
 
 export const normaliseAddress = (address: string | null | undefined): string => (address ?? '').trim().toLowerCase();

@@ -71,6 +71,7 @@ export const elexon: SubgraphDefinition = {
         DailyReportResolver,
         EscalationResolver,
         HypercareWindowResolver,
+        elexonDeskProfiles.fieldResolver,
         MajorIncidentResolver,
         MajorIncidentCommsResolver,
       ],

@@ -6,10 +6,8 @@
  */
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EmailBridge } from '../../adapters/email';
+import { EmailBridge, mailboxDesksFromApi } from '../../adapters/email';
 import { startSmtpSink, type SmtpSink } from '../../adapters/email/__tests__/smtp-sink';
-import { mailboxDesksOf } from '../../adapters/email/senders';
-import { DESKS } from '../../demo/market';
 import { serviceApi } from '../../adapters/gateway-api';
 import { makeMpan } from '../../schema/mpan';
 import { callers, serviceTokens, signIn, startTestProduct, waitFor, withEnv, type Claims, type TestProduct } from './harness';
@@ -74,7 +72,7 @@ beforeAll(async () => {
     smtp: { host: sink.host, port: sink.port },
     from: 'CPSD <cpsd@cpsd.example>',
     replyTo: 'replies@cpsd.example',
-    inbound: { port: 0, addresses: ['replies@cpsd.example'], desks: mailboxDesksOf(DESKS) },
+    inbound: { port: 0, addresses: ['replies@cpsd.example'], senders: { fromApi: true } },
   });
   const api = serviceApi({
     url: t.gatewayUrl,
@@ -88,6 +86,24 @@ afterAll(async () => {
   await t?.stop();
   await sink?.close();
   restoreEnv?.();
+});
+
+describe('the nominated senders come from the directory through the API', () => {
+  it('the bridge’s directory identity reads each shared-mailbox desk’s senders; a participant or another desk’s agent sees none', async () => {
+    const desks = await mailboxDesksFromApi(serviceApi({ url: t.gatewayUrl, tokenFor: serviceTokens(t) }));
+    expect(desks.find((d) => d.deskId === MPAS_DESK)).toEqual({
+      deskId: MPAS_DESK,
+      organisationId: 'ukpn-lpn',
+      senders: ['mpas.lpn@ukpn.example', 'mpas.helpdesk@ukpn.example'],
+    });
+    const QUERY = `query($id: ID!) { desk(id: $id) { profile { nominatedSenders } } }`;
+    for (const who of ['supplier', 'elexonAgent']) {
+      const { desk } = await ok<{ desk: { profile: { nominatedSenders: string[] } } }>(who, QUERY, { id: MPAS_DESK });
+      expect(desk.profile.nominatedSenders).toEqual([]);
+    }
+    const own = await ok<{ desk: { profile: { nominatedSenders: string[] } } }>('mpasAgent', QUERY, { id: MPAS_DESK });
+    expect(own.desk.profile.nominatedSenders).toContain('mpas.lpn@ukpn.example');
+  });
 });
 
 describe('a hand-off to an LDSO MPAS help desk whose contact method is a shared mailbox', () => {

@@ -130,7 +130,7 @@ beforeAll(async () => {
     {
       port: 0,
       addresses: [REPLIES],
-      desks: mailboxDesksOf(DESKS),
+      senders: { desks: mailboxDesksOf(DESKS) },
       maxMessageBytes: 64 * 1024,
       maxRecipients: 3,
       maxConnectionsPerAddress: 3,

@@ -45,7 +45,7 @@ runBridgeConformance('email (SMTP)', async () => {
   const receiver = await new EmailBridge({
     smtp: { host: sink.host, port: sink.port },
     from: 'CPSD <cpsd@cpsd.example>',
-    inbound: { port: 0, addresses: ['replies@cpsd.example'], desks: mailboxDesksOf(DESKS) },
+    inbound: { port: 0, addresses: ['replies@cpsd.example'], senders: { desks: mailboxDesksOf(DESKS) } },
   }).startReceiver(countingApi);
   return {
     inbound: {

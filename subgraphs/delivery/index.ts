@@ -15,6 +15,7 @@ import { COMMS_EVENT_TYPES, fanOutComms } from './comms';
 import { DAILY_REPORT_EVENT_TYPES, fanOutDailyReport } from './daily-report';
 import { DESK_NOTICE_EVENT_TYPES, fanOutDeskNotice } from './desk-notices';
 import { NotificationPreferenceResolver } from './notification-preferences';
+import { MajorIncidentCommsDeliveryResolver, MajorIncidentReference, majorIncidentReferenceResolvers } from './comms-summary';
 import { fanOutRaiserNotice, RAISER_NOTICE_EVENT_TYPES } from './raiser-notices';
 import { NotificationPreferences1763900009000 } from './migrations/1763900009000-notification-preferences';
 import { logger } from '../../platform/logger';
@@ -28,8 +29,9 @@ export const delivery: SubgraphDefinition = {
   migrations: [Delivery1763900004000, NotificationPreferences1763900009000],
   build: () =>
     buildFederatedSchema({
-      resolvers: [DeliveryResolver, NotificationPreferenceResolver] as NonEmptyArray<ClassType>,
-      orphanedTypes: [DeskReference],
+      resolvers: [DeliveryResolver, NotificationPreferenceResolver, MajorIncidentCommsDeliveryResolver] as NonEmptyArray<ClassType>,
+      orphanedTypes: [DeskReference, MajorIncidentReference],
+      referenceResolvers: majorIncidentReferenceResolvers,
     }),
   consumers: [intakeConsumer],
   async start({ db, bus, config, lifecycle, gatewayApi }) {

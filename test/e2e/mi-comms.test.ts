@@ -45,6 +45,7 @@ beforeAll(async () => {
     elexonAgent: { sub: 'eve@elexon.example', org: 'elexon', roles: ['participant', 'desk_agent'], desks: ['elexon-service-desk'] },
     elexonMim: { sub: 'mim@elexon.example', org: 'elexon', roles: ['participant', 'major_incident_manager'] },
     admin: { sub: 'ada@cpsd.example', org: 'elexon', roles: ['participant', 'cpsd_admin'] },
+    dccMim: { sub: 'mim@dcc.example', org: 'dcc', roles: ['participant', 'major_incident_manager'] },
   };
   await signIn(t, people, tokens);
 });
@@ -180,5 +181,17 @@ describe('MI comms go out through the email bridge', () => {
     expect(new Set(comms.map((n) => n.recipient))).toEqual(new Set(DIP_ADDRESSES));
     const agent = await ok<{ deliveries: { edges: { node: { eventType: string } }[] } }>('elexonAgent', QUERY);
     expect(agent.deliveries.edges.filter((e) => e.node.eventType.startsWith('major_incident.'))).toHaveLength(0);
+  });
+
+  it('the lead’s MI managers see how the comms went out in the MI view; another provider’s and a participant do not', async () => {
+    const QUERY = 'query($id: ID!) { majorIncident(id: $id) { reference commsDelivery { recipients deliveries delivered pending retrying failed } } }';
+    const lead = await ok<{ majorIncident: { commsDelivery: Record<string, number> | null } }>('elexonMim', QUERY, { id: miId });
+    // Two addresses, two comms each (the promotion and the update), every one delivered.
+    expect(lead.majorIncident.commsDelivery).toEqual({ recipients: 2, deliveries: 4, delivered: 4, pending: 0, retrying: 0, failed: 0 });
+    for (const who of ['dccMim', 'britishGas']) {
+      const other = await ok<{ majorIncident: { reference: string; commsDelivery: unknown } }>(who, QUERY, { id: miId });
+      expect(other.majorIncident.reference).toMatch(/^MI-/);
+      expect(other.majorIncident.commsDelivery).toBeNull();
+    }
   });
 });

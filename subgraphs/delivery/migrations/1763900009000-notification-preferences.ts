@@ -24,9 +24,12 @@ export class NotificationPreferences1763900009000 implements MigrationInterface 
     await runner.query(
       `CREATE UNIQUE INDEX notification_preferences_key ON delivery.notification_preferences (organisation_id, COALESCE(subject, ''), channel, address)`,
     );
+    // A major incident's comms record (comms-summary.ts): its deliveries by their ordering key `mi:<id>`.
+    await runner.query(`CREATE INDEX deliveries_mi_comms_idx ON delivery.deliveries (ordering_key, state) WHERE ordering_key LIKE 'mi:%'`);
   }
 
   async down(runner: QueryRunner): Promise<void> {
+    await runner.query('DROP INDEX delivery.deliveries_mi_comms_idx');
     await runner.query('DROP TABLE delivery.notification_preferences');
   }
 }

@@ -236,6 +236,7 @@ export class MajorIncident {
   proposedByOrganisationId!: string;
   reviewedBy!: string | null;
   reviewNote!: string | null;
+  @Field(() => ID, { nullable: true, description: 'The lead’s organisation id (set on promotion)' })
   leadOrganisationId!: string | null;
   leadDeskId!: string | null;
   impactedOrganisationIds!: string[];

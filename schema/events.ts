@@ -41,6 +41,8 @@ export const EventType = {
   MAJOR_INCIDENT_ESCALATED: 'major_incident.escalated',
   MAJOR_INCIDENT_RESOLVED: 'major_incident.resolved',
   MAJOR_INCIDENT_PIR_RECORDED: 'major_incident.pir_recorded',
+  /** The next update was not posted by the time the last one promised (OM §5.19.1): the lead's desk is told. */
+  MAJOR_INCIDENT_UPDATE_OVERDUE: 'major_incident.update_overdue',
   TICKET_OPENED: 'ticket.opened',
   TICKET_UPDATED: 'ticket.updated',
   /** The Hypercare daily report is due (by schedule or on demand): its distribution list gets it by email. */
@@ -151,6 +153,7 @@ export interface EventPayloads {
   'major_incident.escalated': MajorIncidentCommsPayload;
   'major_incident.resolved': MajorIncidentCommsPayload;
   'major_incident.pir_recorded': MajorIncidentEventBase;
+  'major_incident.update_overdue': MajorIncidentEventBase & { nextUpdateDueAt: string; leadDeskId: string | null };
   'ticket.opened': TicketPayload;
   'ticket.updated': TicketPayload;
   'report.daily': DailyReportPayload;

@@ -60,6 +60,7 @@ const EVENT_WORDS: Record<string, string> = {
   'major_incident.updated': 'There is an update on a major incident.',
   'major_incident.escalated': 'A major incident has been escalated.',
   'major_incident.resolved': 'A major incident has been resolved.',
+  'major_incident.update_overdue': 'A major incident your organisation leads is overdue an update (OM §5.19.1): post one now.',
   'case.sla_near_breach': 'A CPSD case is close to breaching its resolution target.',
   'report.daily': 'The CPSD Hypercare daily report.',
 };

@@ -33,6 +33,7 @@ describe('the event catalogue', () => {
       'major_incident.escalated',
       'major_incident.resolved',
       'major_incident.pir_recorded',
+      'major_incident.update_overdue',
       'ticket.opened',
       'ticket.updated',
       'report.daily',

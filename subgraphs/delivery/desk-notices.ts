@@ -3,6 +3,7 @@
  * API as the comms service identity):
  * - `case.raised` and `case.routed`: a case raised straight with the desk, or transferred to it, is an automated alert
  *   to the desk (OM §5.17), so the desk's own system knows before anyone opens the portal;
+ * - `major_incident.update_overdue` (OM §5.19.1): the lead's desk, when an update was not posted by the time promised;
  * - `case.sla_near_breach` (Hypercare §5): the case passed the near-breach share of its target; Elexon's escalation
  *   contacts (`slaEscalation`) hear too, by email.
  * Each carries the case reference, the desk, state, priority and (for an alert) the clock, with a portal link added by
@@ -16,7 +17,12 @@ import type { EventOf } from '../../schema/events';
 import { COMMS_IDENTITY } from './comms';
 import { deliverTo, deskRecipient, mailboxRecipient, type Recipient } from './recipients';
 
-export const DESK_NOTICE_EVENT_TYPES = [EventType.CASE_RAISED, EventType.CASE_ROUTED, EventType.CASE_SLA_NEAR_BREACH] as const;
+export const DESK_NOTICE_EVENT_TYPES = [
+  EventType.CASE_RAISED,
+  EventType.CASE_ROUTED,
+  EventType.CASE_SLA_NEAR_BREACH,
+  EventType.MAJOR_INCIDENT_UPDATE_OVERDUE,
+] as const;
 type DeskNoticeType = (typeof DESK_NOTICE_EVENT_TYPES)[number];
 const isDeskNotice = (type: string): type is DeskNoticeType => (DESK_NOTICE_EVENT_TYPES as readonly string[]).includes(type);
 
@@ -29,8 +35,10 @@ interface DeskView {
 
 export async function fanOutDeskNotice(delivered: DeliveredEvent, db: DataSource, api: CpsdApi): Promise<number> {
   const known = asCpsdEvent(delivered);
+  if (known?.type === EventType.MAJOR_INCIDENT_UPDATE_OVERDUE)
+    return overdueToLead(known as DeliveredCpsdEvent & EventOf<'major_incident.update_overdue'>, db, api);
   if (!known || !isDeskNotice(known.type) || !known.caseId) return 0;
-  const event = known as DeliveredCpsdEvent & EventOf<DeskNoticeType>;
+  const event = known as DeliveredCpsdEvent & EventOf<Exclude<DeskNoticeType, 'major_incident.update_overdue'>>;
   const { payload } = event;
   // A failure throws: the bus hands the event again later, and the inserts dedupe.
   const { desk } = await api.request<DeskView>(DESK, { deskId: payload.deskId }, COMMS_IDENTITY);
@@ -59,4 +67,23 @@ export async function fanOutDeskNotice(delivered: DeliveredEvent, db: DataSource
     },
   };
   return deliverTo(db, recipients, event, outbound, known.caseId);
+}
+
+/** An overdue update (OM §5.19.1) to the lead's desk: the MI reference, status and the time the update was promised. */
+async function overdueToLead(event: DeliveredCpsdEvent & EventOf<'major_incident.update_overdue'>, db: DataSource, api: CpsdApi): Promise<number> {
+  const { payload } = event;
+  if (!payload.leadDeskId) return 0;
+  const { desk } = await api.request<DeskView>(DESK, { deskId: payload.leadDeskId }, COMMS_IDENTITY);
+  if (!desk) return 0;
+  const outbound: OutboundEvent = {
+    id: event.id,
+    type: event.type,
+    occurredAt: event.occurredAt,
+    caseId: null,
+    caseReference: null,
+    handoffId: null,
+    data: { reference: payload.reference, state: payload.state, services: payload.services, nextUpdateDueAt: payload.nextUpdateDueAt, deskName: desk.name },
+  };
+  // Its own queue: the MI's comms record (`mi:<id>`) counts comms only.
+  return deliverTo(db, [deskRecipient(desk.id, desk.party.toLowerCase(), desk.profile?.contactMethod)], event, outbound, `mi-overdue:${event.entity.id}`);
 }

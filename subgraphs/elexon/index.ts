@@ -22,6 +22,8 @@ import { ServiceLevels1763900006000 } from './migrations/1763900006000-service-l
 import { EscalationAndReports1763900007000 } from './migrations/1763900007000-escalation-and-reports';
 import { ReportIndexes1763900008000 } from './migrations/1763900008000-report-indexes';
 import { RaiserNotices1763900009000 } from './migrations/1763900009000-raiser-notices';
+import { OverdueUpdates1763900010000 } from './migrations/1763900010000-overdue-updates';
+import { majorIncidentService } from './major-incidents/major-incident.runtime';
 import { outboxMigration } from '../../platform/outbox';
 import { CaseConnectionResolver, CaseResolver, caseReferenceResolvers, HandoffResolver, RoutingSuggestionResolver } from './cases/case.resolver';
 import { externalTicketReferenceTypes } from './cases/external-tickets';
@@ -51,6 +53,7 @@ export const elexon: SubgraphDefinition = {
     EscalationAndReports1763900007000,
     ReportIndexes1763900008000,
     RaiserNotices1763900009000,
+    OverdueUpdates1763900010000,
   ],
   build: () =>
     buildFederatedSchema({
@@ -96,5 +99,7 @@ export const elexon: SubgraphDefinition = {
     { name: 'near-breach', everyMs: 60_000, run: (db, now) => alertNearBreaches(db, now) },
     // The Hypercare daily report at its configured UK time.
     { name: 'daily-report', everyMs: 60_000, run: (db, now) => sendScheduledDailyReport(db, now) },
+    // A major incident's overdue update is flagged to its lead (OM §5.19.1).
+    { name: 'overdue-updates', everyMs: 30_000, run: (db, now) => majorIncidentService(db).flagOverdueUpdates(now) },
   ],
 };

@@ -11,6 +11,7 @@ import { serviceApi } from '../../adapters/gateway-api';
 import type { DeliveredEvent } from '../../platform/events';
 import { makeMpan } from '../../schema/mpan';
 import { fanOutComms } from '../../subgraphs/delivery/comms';
+import { majorIncidentService } from '../../subgraphs/elexon/major-incidents/major-incident.runtime';
 import type { OutboxRow } from '../../platform/outbox';
 import { callers, serviceTokens, signIn, startTestProduct, waitFor, withEnv, type Claims, type TestProduct } from './harness';
 
@@ -193,5 +194,33 @@ describe('MI comms go out through the email bridge', () => {
       expect(other.majorIncident.reference).toMatch(/^MI-/);
       expect(other.majorIncident.commsDelivery).toBeNull();
     }
+  });
+
+  it('an update not posted by the promised time is flagged to the lead’s desk, once per promised time (OM §5.19.1)', async () => {
+    const service = majorIncidentService(t.product.subgraphs.find((s) => s.name === 'elexon')!.db);
+    expect(await service.flagOverdueUpdates(new Date())).toBe(0);
+    const late = new Date(Date.now() + 61 * 60_000);
+    expect(await service.flagOverdueUpdates(late)).toBe(1);
+    expect(await service.flagOverdueUpdates(late)).toBe(0);
+    await waitFor(
+      async () => {
+        const { deliveries } = await ok<{ deliveries: { edges: { node: { eventType: string; state: string; desk: { id: string } | null } }[] } }>(
+          'admin',
+          '{ deliveries(first: 50) { edges { node { eventType state desk { id } } } } }',
+        );
+        const overdue = deliveries.edges.map((e) => e.node).filter((n) => n.eventType === 'major_incident.update_overdue');
+        return overdue.length === 1 && overdue[0]?.state === 'DELIVERED' && overdue[0]?.desk?.id === 'elexon-service-desk';
+      },
+      'the overdue notice at the lead desk',
+      20_000,
+    );
+    const { majorIncident } = await ok<{ majorIncident: { updateOverdue: boolean } }>(
+      'elexonMim',
+      'query($id: ID!) { majorIncident(id: $id) { updateOverdue } }',
+      {
+        id: miId,
+      },
+    );
+    expect(majorIncident.updateOverdue).toBe(false); // not yet, in real time: the flag above ran an hour ahead
   });
 });

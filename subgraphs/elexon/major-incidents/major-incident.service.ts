@@ -16,6 +16,7 @@ import { hasRole, type Principal } from '../../../schema/identity';
 import {
   MAJOR_INCIDENT_LIMITS as LIMITS,
   STATUS_FEED_RESOLVED_WINDOW_MS,
+  UPDATE_CADENCE,
   businessText,
   nextUpdateDue,
   serviceList,
@@ -704,6 +705,30 @@ export class MajorIncidentService {
     const base: MajorIncidentEventBase = { reference: mi.reference, state: mi.state, services: mi.services, leadOrganisationId: mi.leadOrganisationId };
     const event = cpsdEvent(type, { ...base, ...extra } as EventPayloads[K]);
     return this.outbox(tx, { ...event, entity: { __typename: 'MajorIncident', id: mi.id }, caseId: mi.caseId } as OutboxEntry);
+  }
+
+  /**
+   * The job: every promoted major incident whose promised next update is more than the cadence's grace overdue is
+   * flagged to its lead once per promised time (`major_incident.update_overdue`; the delivery engine tells the lead's
+   * desk through its contact method). Returns how many were flagged.
+   */
+  async flagOverdueUpdates(now: Date = new Date()): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      const rows = (await tx.query(
+        `SELECT ${MI_COLUMNS} FROM ${MI_FROM}
+          WHERE mi.state = 'PROMOTED' AND mi.next_update_due_at < $1 AND mi.overdue_flagged_for IS DISTINCT FROM mi.next_update_due_at
+          ORDER BY mi.next_update_due_at LIMIT 100 FOR UPDATE OF mi SKIP LOCKED`,
+        [new Date(now.getTime() - UPDATE_CADENCE.toleranceMinutes * 60_000)],
+      )) as Record<string, unknown>[];
+      for (const mi of rows.map(toMajorIncident)) {
+        await tx.query('UPDATE elexon.major_incidents SET overdue_flagged_for = next_update_due_at WHERE id = $1', [mi.id]);
+        await this.event(tx, 'major_incident.update_overdue', mi, {
+          nextUpdateDueAt: (mi.nextUpdateDueAt ?? now).toISOString(),
+          leadDeskId: mi.leadDeskId ?? null,
+        });
+      }
+      return rows.length;
+    });
   }
 
   /** A timeline entry on the major incident's case, by the caller. */

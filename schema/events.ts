@@ -47,6 +47,11 @@ export const EventType = {
   TICKET_UPDATED: 'ticket.updated',
   /** The Hypercare daily report is due (by schedule or on demand): its distribution list gets it by email. */
   REPORT_DAILY: 'report.daily',
+  /**
+   * A digest of notices for one notification preference: made by the delivery engine itself (never on the bus), the
+   * type of the one delivery that carries it.
+   */
+  NOTIFICATION_DIGEST: 'notification.digest',
 } as const;
 export type EventType = (typeof EventType)[keyof typeof EventType];
 
@@ -157,6 +162,7 @@ export interface EventPayloads {
   'ticket.opened': TicketPayload;
   'ticket.updated': TicketPayload;
   'report.daily': DailyReportPayload;
+  'notification.digest': { preferenceId: string; notices: number };
 }
 
 /** One event of the catalogue: its type and that type's payload (a discriminated union on `type`). */
@@ -175,6 +181,7 @@ export const EventFamily = {
   MAJOR_INCIDENT: 'major_incident',
   TICKET: 'ticket',
   REPORT: 'report',
+  NOTIFICATION: 'notification',
 } as const;
 export type EventFamily = (typeof EventFamily)[keyof typeof EventFamily];
 

@@ -162,8 +162,60 @@ function composeRaiserNotice(delivery: OutboundDelivery, options: ComposeOptions
   };
 }
 
+interface DigestLine {
+  caseReference?: unknown;
+  link?: unknown;
+  eventType?: unknown;
+  state?: unknown;
+  deskName?: unknown;
+  occurredAt?: unknown;
+}
+
+/** A digest of notices: per case, what happened and when, with the portal link — references and states only. */
+function composeDigest(delivery: OutboundDelivery, options: ComposeOptions): ComposedEmail {
+  const { data } = delivery.event;
+  const items = (Array.isArray(data.items) ? data.items : []) as DigestLine[];
+  const byCase = new Map<string, DigestLine[]>();
+  for (const item of items) {
+    const reference = typeof item.caseReference === 'string' && isCaseReference(item.caseReference) ? item.caseReference : null;
+    if (!reference) continue;
+    byCase.set(reference, [...(byCase.get(reference) ?? []), item]);
+  }
+  const notices = [...byCase.values()].reduce((n, list) => n + list.length, 0);
+  const topic = `Your digest: ${notices} ${notices === 1 ? 'update' : 'updates'} on ${byCase.size} ${byCase.size === 1 ? 'case' : 'cases'}`;
+  const lines = ['Hello,', '', 'What happened on your CPSD cases since your last digest:', ''];
+  for (const [reference, list] of byCase) {
+    const desk = text(list.at(-1)?.deskName);
+    lines.push(`${reference}${desk ? ` — ${oneLine(desk, 120)}` : ''}`);
+    for (const item of list) {
+      const state = text(item.state);
+      const words = RAISER_WORDS[String(item.eventType)] ?? 'There is an update on your case.';
+      lines.push(`  ${ukTime(item.occurredAt)}: ${words}${state ? ` (status: ${STATE_WORDS[state] ?? oneLine(state, 40)})` : ''}`);
+    }
+    const link = text(list[0]?.link) ?? portalLink(delivery, reference, options);
+    if (link) lines.push(`  ${link}`);
+    lines.push('');
+  }
+  if (text(data.link)) lines.push(`All your cases in the CPSD portal: ${text(data.link)}`, '');
+  lines.push(
+    FOOTER_PRIVACY,
+    'You get this digest because of your notification preferences; change them in the CPSD portal.',
+    '',
+    '— CPSD (Cross-Party Service Desk)',
+  );
+  return {
+    subject: `[CPSD] ${topic}`,
+    text: maskMpan(lines.join('\n')),
+    messageId: deliveryMessageId(delivery.idempotencyKey, null, options.messageIdDomain),
+    inReplyTo: null,
+    references: [],
+    headers: HEADERS,
+  };
+}
+
 export function composeEmail(delivery: OutboundDelivery, options: ComposeOptions): ComposedEmail {
   if (delivery.event.type === 'report.daily') return composeDailyReport(delivery, options);
+  if (delivery.event.type === 'notification.digest') return composeDigest(delivery, options);
   if (delivery.event.data.audience === 'RAISER') return composeRaiserNotice(delivery, options);
   const { event, target } = delivery;
   const data = event.data;

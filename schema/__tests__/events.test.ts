@@ -37,6 +37,7 @@ describe('the event catalogue', () => {
       'ticket.opened',
       'ticket.updated',
       'report.daily',
+      'notification.digest',
     ]);
   });
 

@@ -18,15 +18,20 @@ import { NotificationPreferenceResolver } from './notification-preferences';
 import { MajorIncidentCommsDeliveryResolver, MajorIncidentReference, majorIncidentReferenceResolvers } from './comms-summary';
 import { fanOutRaiserNotice, RAISER_NOTICE_EVENT_TYPES } from './raiser-notices';
 import { NotificationPreferences1763900009000 } from './migrations/1763900009000-notification-preferences';
+import { loadConfig } from '../../platform/config';
 import { logger } from '../../platform/logger';
 import { Delivery1763900004000 } from './migrations/1763900004000-delivery';
+import { NotificationDigests1763900013000 } from './migrations/1763900013000-notification-digests';
+import { sendDueDigests } from './digests';
 
 export { startDeliveryWorkers } from './engine';
 
 export const delivery: SubgraphDefinition = {
   name: 'delivery',
   entities: [],
-  migrations: [Delivery1763900004000, NotificationPreferences1763900009000],
+  migrations: [Delivery1763900004000, NotificationPreferences1763900009000, NotificationDigests1763900013000],
+  // Digests close and queue on every replica at once safely (SKIP LOCKED, and the digest id dedupes its delivery).
+  jobs: [{ name: 'notification-digests', everyMs: 60_000, run: (db, now) => sendDueDigests(db, now, { publicUrl: loadConfig().publicUrl }) }],
   build: () =>
     buildFederatedSchema({
       resolvers: [DeliveryResolver, NotificationPreferenceResolver, MajorIncidentCommsDeliveryResolver] as NonEmptyArray<ClassType>,

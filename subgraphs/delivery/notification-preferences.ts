@@ -5,7 +5,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { Arg, Ctx, Field, ID, InputType, Mutation, ObjectType, Query, Resolver, registerEnumType } from 'type-graphql';
+import { Arg, Ctx, Field, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, registerEnumType } from 'type-graphql';
 import { checkOutboundUrl, outboundPolicy, resolveOutboundUrl } from '../../adapters/outbound-url';
 import { normaliseEmail } from '../../schema/email';
 import { DomainError } from '../../schema/errors';
@@ -29,6 +29,9 @@ export enum NotificationKind {
 }
 registerEnumType(NotificationKind, { name: 'NotificationKind', description: 'What a raiser and their organisation may hear of a case' });
 export const ALL_KINDS = Object.values(NotificationKind);
+/** A digest at most every quarter of an hour, at least once a week. */
+export const DIGEST_MIN_MINUTES = 15;
+export const DIGEST_MAX_MINUTES = 7 * 24 * 60;
 
 export enum NotificationChannel {
   EMAIL = 'EMAIL',
@@ -59,6 +62,15 @@ export class NotificationPreference {
   @Field(() => [NotificationKind], { description: 'Empty: nothing through this channel' })
   kinds!: NotificationKind[];
 
+  @Field(() => Int, { nullable: true, description: 'One digest every so many minutes instead of one message a notice; null: each at once' })
+  digestEveryMinutes!: number | null;
+
+  @Field(() => Int, { description: 'Notices waiting for the next digest' })
+  digestWaiting!: number;
+
+  @Field(() => Date, { nullable: true, description: 'When the waiting notices go out as a digest (within a minute after)' })
+  nextDigestAt!: Date | null;
+
   @Field(() => Date)
   updatedAt!: Date;
 }
@@ -76,6 +88,12 @@ export class NotificationPreferenceInput {
 
   @Field(() => [NotificationKind])
   kinds!: NotificationKind[];
+
+  @Field(() => Int, {
+    nullable: true,
+    description: `Gather the notices into one digest every so many minutes (${DIGEST_MIN_MINUTES}–${DIGEST_MAX_MINUTES}); omitted or null: each notice at once`,
+  })
+  digestEveryMinutes?: number | null;
 }
 
 export interface PreferenceRow {
@@ -84,15 +102,35 @@ export interface PreferenceRow {
   channel: NotificationChannel;
   address: string;
   kinds: NotificationKind[];
+  digestEveryMinutes: number | null;
   updatedAt: Date;
 }
 
-const COLUMNS = 'id, subject, channel, address, kinds, updated_at AS "updatedAt"';
+const COLUMNS = 'id, subject, channel, address, kinds, digest_minutes AS "digestEveryMinutes", updated_at AS "updatedAt"';
 /** The most rows one person or organisation keeps. */
 const MAX_ROWS = 20;
 
-function toView(row: PreferenceRow): NotificationPreference {
+type ViewRow = PreferenceRow & { digestWaiting: number; nextDigestAt: Date | null };
+
+function toView(row: ViewRow): NotificationPreference {
   return Object.assign(new NotificationPreference(), { ...row, scope: row.subject === null ? PreferenceScope.ORGANISATION : PreferenceScope.PERSONAL });
+}
+
+/** The caller's own and their organisation's preferences (or one of them), with what waits for each one's digest. */
+async function viewsOf(db: DataSource, organisationId: string, subject: string, id?: string): Promise<NotificationPreference[]> {
+  const rows = (await db.query(
+    `SELECT ${COLUMNS.split(', ')
+      .map((c) => `p.${c}`)
+      .join(', ')}, coalesce(w.waiting, 0)::int AS "digestWaiting",
+            CASE WHEN w.waiting > 0 THEN coalesce(p.last_digest_at, w.oldest) + make_interval(mins => coalesce(p.digest_minutes, 0)) END AS "nextDigestAt"
+       FROM delivery.notification_preferences p
+       LEFT JOIN LATERAL (SELECT count(*) AS waiting, min(occurred_at) AS oldest FROM delivery.notification_digest_items i
+                           WHERE i.preference_id = p.id AND i.digest_id IS NULL) w ON true
+      WHERE p.organisation_id = $1 AND (p.subject IS NULL OR p.subject = $2) AND ($3::uuid IS NULL OR p.id = $3::uuid)
+      ORDER BY p.subject NULLS LAST, p.channel, p.address`,
+    [organisationId, subject, id ?? null],
+  )) as ViewRow[];
+  return rows.map(toView);
 }
 
 /** The preferences that decide who hears of a case raised by `subject` of `organisationId`. */
@@ -127,6 +165,17 @@ function checkedKinds(kinds: readonly string[] | null | undefined): Notification
   return list as NotificationKind[];
 }
 
+function checkedDigest(minutes: number | null | undefined): number | null {
+  if (minutes === null || minutes === undefined) return null;
+  if (!Number.isInteger(minutes) || minutes < DIGEST_MIN_MINUTES || minutes > DIGEST_MAX_MINUTES) {
+    throw DomainError.badUserInput(
+      `A digest period is a whole number of minutes from ${DIGEST_MIN_MINUTES} to ${DIGEST_MAX_MINUTES} (a week), got ${minutes}`,
+      'input.digestEveryMinutes',
+    );
+  }
+  return minutes;
+}
+
 const ownerOf = (principal: Principal, scope: PreferenceScope) => ({
   organisationId: principal.organisationId,
   subject: scope === PreferenceScope.PERSONAL ? principal.subject : null,
@@ -136,8 +185,7 @@ const ownerOf = (principal: Principal, scope: PreferenceScope) => ({
 export class NotificationPreferenceResolver {
   @Query(() => [NotificationPreference], { description: 'Your own notification preferences and your organisation’s' })
   async notificationPreferences(@Ctx() ctx: SubgraphContext): Promise<NotificationPreference[]> {
-    const rows = await preferencesFor(ctx.db, ctx.principal.organisationId, ctx.principal.subject);
-    return rows.map(toView);
+    return viewsOf(ctx.db, ctx.principal.organisationId, ctx.principal.subject);
   }
 
   @Mutation(() => NotificationPreference, {
@@ -149,25 +197,30 @@ export class NotificationPreferenceResolver {
   ): Promise<NotificationPreference> {
     if (ctx.principal.kind !== 'USER') throw DomainError.forbidden('Notification preferences belong to people and their organisations');
     const kinds = checkedKinds(input.kinds);
+    const digestMinutes = checkedDigest(input.digestEveryMinutes);
     const address = await checkedAddress(input);
     const owner = ownerOf(ctx.principal, input.scope);
-    return ctx.db.transaction(async (tx) => {
+    const saved = await ctx.db.transaction(async (tx) => {
       const [{ count }] = (await tx.query(
         `SELECT count(*)::int AS count FROM delivery.notification_preferences WHERE organisation_id = $1 AND subject IS NOT DISTINCT FROM $2`,
         [owner.organisationId, owner.subject],
       )) as [{ count: number }];
       const rows = (await tx.query(
-        `INSERT INTO delivery.notification_preferences (id, organisation_id, subject, channel, address, kinds, updated_by)
-         VALUES ($1, $2, $3, $4, $5, $6::text[], $7)
-         ON CONFLICT (organisation_id, COALESCE(subject, ''), channel, address) DO UPDATE SET kinds = EXCLUDED.kinds, updated_by = EXCLUDED.updated_by, updated_at = now()
+        `INSERT INTO delivery.notification_preferences (id, organisation_id, subject, channel, address, kinds, digest_minutes, updated_by)
+         VALUES ($1, $2, $3, $4, $5, $6::text[], $7::int, $8)
+         ON CONFLICT (organisation_id, COALESCE(subject, ''), channel, address)
+         DO UPDATE SET kinds = EXCLUDED.kinds, digest_minutes = EXCLUDED.digest_minutes, updated_by = EXCLUDED.updated_by, updated_at = now()
          RETURNING ${COLUMNS}, (xmax = 0) AS inserted`,
-        [randomUUID(), owner.organisationId, owner.subject, input.channel, address, kinds, ctx.principal.subject],
+        [randomUUID(), owner.organisationId, owner.subject, input.channel, address, kinds, digestMinutes, ctx.principal.subject],
       )) as (PreferenceRow & { inserted: boolean })[];
       const row = rows[0];
       if (!row) throw new Error('setNotificationPreference: the upsert returned nothing');
       if (row.inserted && count >= MAX_ROWS) throw DomainError.badUserInput(`At most ${MAX_ROWS} preferences each`, 'input.address');
-      return toView(row);
+      return row;
     });
+    const [view] = await viewsOf(ctx.db, owner.organisationId, ctx.principal.subject, saved.id);
+    if (!view) throw new Error('setNotificationPreference: the saved preference is not there');
+    return view;
   }
 
   @Mutation(() => Boolean, { description: 'Remove one of your (or your organisation’s) preferences' })

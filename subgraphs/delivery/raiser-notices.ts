@@ -12,12 +12,12 @@
  */
 import type { DataSource } from 'typeorm';
 import type { CpsdApi, OutboundEvent } from '../../adapters/sdk';
-import { ContactMethodKind } from '../../schema/enums';
 import { EventType } from '../../schema/events';
 import { asCpsdEvent, type DeliveredEvent } from '../../platform/events';
 import { COMMS_IDENTITY } from './comms';
-import { NotificationChannel, NotificationKind, preferencesFor, webhookEndpointId } from './notification-preferences';
-import { deliverTo, mailboxRecipient, type Recipient } from './recipients';
+import { gatherForDigest, preferenceRecipient } from './digests';
+import { NotificationChannel, NotificationKind, type PreferenceRow, preferencesFor } from './notification-preferences';
+import { deliverTo, type Recipient } from './recipients';
 
 /** The notice kind of each event the raiser may hear of. */
 const KIND_OF: Partial<Record<string, NotificationKind>> = {
@@ -76,19 +76,36 @@ export async function fanOutRaiserNotice(delivered: DeliveredEvent, db: DataSour
   const preferences = await preferencesFor(db, organisationId, view.raisedBy);
   const personal = preferences.filter((p) => p.subject === view.raisedBy);
   const recipients = new Map<string, Recipient>();
+  // A digest preference keeps the notice for its next digest (digests.ts) instead of a message now.
+  const digests = new Map<string, PreferenceRow>();
+  const take = (p: PreferenceRow) => {
+    if (!p.kinds.includes(kind)) return;
+    if (p.digestEveryMinutes !== null) digests.set(p.id, p);
+    else add(p.channel, p.address);
+  };
   const add = (channel: NotificationChannel, address: string) => {
-    const recipient: Recipient =
-      channel === NotificationChannel.EMAIL
-        ? mailboxRecipient(address, 'notices')
-        : { endpointId: webhookEndpointId(organisationId, address), party: 'notices', kind: ContactMethodKind.WEBHOOK, address };
+    const recipient = preferenceRecipient(organisationId, channel, address);
     recipients.set(recipient.endpointId, recipient);
   };
   if (!own) {
-    if (personal.length) for (const p of personal) if (p.kinds.includes(kind)) add(p.channel, p.address);
+    if (personal.length) for (const p of personal) take(p);
     if (!personal.length && view.raiserEmail) add(NotificationChannel.EMAIL, view.raiserEmail);
   }
-  for (const p of preferences) if (p.subject === null && p.kinds.includes(kind)) add(p.channel, p.address);
-  if (!recipients.size) return 0;
+  for (const p of preferences) if (p.subject === null) take(p);
+  let gathered = 0;
+  for (const p of digests.values()) {
+    gathered += await gatherForDigest(db, p.id, {
+      eventId: event.id,
+      eventType: event.type,
+      kind,
+      caseId: view.id,
+      caseReference: view.reference,
+      state: view.state,
+      deskName: view.desk.name,
+      occurredAt: event.occurredAt,
+    });
+  }
+  if (!recipients.size) return gathered;
   const outbound: OutboundEvent = {
     id: event.id,
     type: event.type,
@@ -104,5 +121,5 @@ export async function fanOutRaiserNotice(delivered: DeliveredEvent, db: DataSour
       autoClosesAt: view.autoClosesAt,
     },
   };
-  return deliverTo(db, [...recipients.values()], event, outbound, view.id);
+  return gathered + (await deliverTo(db, [...recipients.values()], event, outbound, view.id));
 }

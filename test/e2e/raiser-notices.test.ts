@@ -10,6 +10,7 @@ import { startSmtpSink, type SmtpSink } from '../../adapters/email/__tests__/smt
 import { devWebhookSecret } from '../../adapters/webhook/bridge';
 import { makeMpan } from '../../schema/mpan';
 import { caseService } from '../../subgraphs/elexon/cases/case.runtime';
+import { sendDueDigests } from '../../subgraphs/delivery/digests';
 import { webhookEndpointId } from '../../subgraphs/delivery/notification-preferences';
 import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver';
 import { callers, errorOf, signIn, startTestProduct, waitFor, withEnv, type Claims, type TestProduct } from './harness';
@@ -171,5 +172,78 @@ describe('preferences', () => {
     // Sally's token address heard nothing of the new case: not the acknowledgement, not the resolution.
     expect(about(SALLY, mine.reference)).toEqual([]);
     expect(about(SALLY_WORK, mine.reference).map((m) => m.subject)).toEqual([`[${mine.reference}] Your case has been resolved.`]);
+  });
+});
+
+describe('digests', () => {
+  const DANA = 'dana@britishgas.example';
+  const DIGEST = 'dana.digest@britishgas.example';
+  const SET =
+    'mutation($input: NotificationPreferenceInput!) { setNotificationPreference(input: $input) { id address digestEveryMinutes digestWaiting nextDigestAt } }';
+  const MINE = '{ notificationPreferences { id scope address digestEveryMinutes digestWaiting nextDigestAt } }';
+  const deliveryDb = () => t.product.subgraphs.find((s) => s.name === 'delivery')!.db;
+  type View = { id: string; scope: string; address: string; digestEveryMinutes: number | null; digestWaiting: number; nextDigestAt: string | null };
+  const digestOf = async () =>
+    (await ok<{ notificationPreferences: View[] }>('dana', MINE)).notificationPreferences.find((p) => p.address === DIGEST && p.scope === 'PERSONAL')!;
+
+  beforeAll(async () => {
+    await signIn(t, { dana: { sub: 'dana-3', org: 'british-gas', roles: ['participant'], email: DANA } }, tokens);
+  });
+
+  it('refuses a digest period out of range on the field, writing nothing', async () => {
+    for (const minutes of [5, 10_081, 0, -60]) {
+      expect(
+        errorOf(await as('dana', SET, { input: { channel: 'EMAIL', address: DIGEST, kinds: ['RESOLUTION'], digestEveryMinutes: minutes } })),
+      ).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.digestEveryMinutes' });
+    }
+    const { notificationPreferences } = await ok<{ notificationPreferences: View[] }>('dana', MINE);
+    expect(notificationPreferences.filter((p) => p.scope === 'PERSONAL')).toEqual([]);
+  });
+
+  it('gathers the notices of a period into one email per case list, once, with references and states only', async () => {
+    const set = await ok<{ setNotificationPreference: View }>('dana', SET, {
+      input: { channel: 'EMAIL', address: DIGEST, kinds: ['ACKNOWLEDGEMENT', 'STATE_CHANGE', 'RESOLUTION'], digestEveryMinutes: 60 },
+    });
+    expect(set.setNotificationPreference).toMatchObject({ digestEveryMinutes: 60, digestWaiting: 0, nextDigestAt: null });
+    const first = await raise('dana');
+    const second = await raise('dana');
+    await agent('mutation($input: TriageCaseInput!) { triageCase(input: $input) { id } }', {
+      caseId: first.id,
+      type: 'INCIDENT',
+      impact: 'LOW',
+      urgency: 'LOW',
+    });
+    await resolve(second.id);
+    // Two acknowledgements, a triage and a resolution wait; nothing is sent yet, and not to Dana's token address.
+    await waitFor(async () => (await digestOf()).digestWaiting === 4, 'four notices waiting for the digest', 20_000);
+    const waiting = await digestOf();
+    const due = Date.parse(waiting.nextDigestAt!);
+    expect(due).toBeGreaterThan(Date.now() + 55 * 60_000);
+    expect(mailTo(DIGEST)).toEqual([]);
+    expect(mailTo(DANA)).toEqual([]);
+
+    // Before the period is up the job sends nothing; after it, one digest — and running it again sends no second.
+    expect(await sendDueDigests(deliveryDb(), new Date(due - 60_000), { publicUrl: 'https://cpsd.example' })).toBe(0);
+    expect(await sendDueDigests(deliveryDb(), new Date(due + 1_000), { publicUrl: 'https://cpsd.example' })).toBe(1);
+    expect(await sendDueDigests(deliveryDb(), new Date(due + 2_000), { publicUrl: 'https://cpsd.example' })).toBe(0);
+    await waitFor(() => mailTo(DIGEST).length >= 1, 'the digest', 20_000);
+    const [digest] = mailTo(DIGEST);
+    expect(digest!.subject).toBe('[CPSD] Your digest: 4 updates on 2 cases');
+    const text = digest!.text;
+    expect(text.indexOf(first.reference)).toBeLessThan(text.indexOf(second.reference));
+    expect(text).toContain('We have received your case and it is with the desk for triage.');
+    expect(text).toContain('The desk has triaged your case and is working on it.');
+    expect(text).toContain('Your case has been resolved.');
+    expect(text).toContain(`https://cpsd.example/dashboard/#/cases/${first.id}`);
+    expectNoCaseText(text);
+    expect((await digestOf()).digestWaiting).toBe(0);
+  });
+
+  it('switched back to immediate, the next notice goes at once and nothing waits', async () => {
+    await ok('dana', SET, { input: { channel: 'EMAIL', address: DIGEST, kinds: ['ACKNOWLEDGEMENT'], digestEveryMinutes: null } });
+    const third = await raise('dana');
+    await waitFor(() => about(DIGEST, third.reference).length >= 1, 'the immediate acknowledgement', 20_000);
+    expect((await digestOf()).digestWaiting).toBe(0);
+    expect(mailTo(DIGEST).filter((m) => m.subject?.startsWith('[CPSD] Your digest'))).toHaveLength(1);
   });
 });

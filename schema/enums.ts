@@ -128,6 +128,12 @@ export enum ContactMethodKind {
   WEBHOOK = 'WEBHOOK',
 }
 
+/** How an MI comms list entry hears the comms: at an e-mail address, or through a signed webhook (e.g. a Teams or Slack channel). */
+export enum CommsChannel {
+  EMAIL = 'EMAIL',
+  WEBHOOK = 'WEBHOOK',
+}
+
 /** Roles carried in a partner JWT's `roles` claim (lower-case on the wire, as identity providers emit them). */
 export enum Role {
   PARTICIPANT = 'participant',

@@ -7,6 +7,7 @@ import { EventFamily, familyOf } from '../../schema/events';
 import { maskMpan } from '../../schema/mpan';
 import type { OutboundDelivery } from '../sdk';
 import { caseThreadId, deliveryMessageId, isCaseReference } from './thread';
+import { MI_KIND_WORDS, RAISER_WORDS } from '../../schema/notice-words';
 import { dailyReportLines, ukTime } from './daily-report';
 
 export interface ComposeOptions {
@@ -65,13 +66,6 @@ const EVENT_WORDS: Record<string, string> = {
   'report.daily': 'The CPSD Hypercare daily report.',
 };
 
-const MI_KIND_WORDS: Record<string, string> = {
-  INITIAL: 'Initial notification',
-  UPDATE: 'Update',
-  ESCALATION: 'Escalation notice',
-  RESOLUTION: 'Resolution',
-};
-
 const text = (value: unknown): string | null => (typeof value === 'string' && value.trim() ? value.trim() : null);
 
 /** One line of free business text: no line breaks (header injection), bounded, MPANs masked. */
@@ -109,22 +103,6 @@ function composeDailyReport(delivery: OutboundDelivery, options: ComposeOptions)
     headers: HEADERS,
   };
 }
-
-/** What the raiser reads, by event type (the raiser's side of a case, OM §3.1, §10.2–10.3). */
-const RAISER_WORDS: Record<string, string> = {
-  'case.raised': 'We have received your case and it is with the desk for triage.',
-  'case.triaged': 'The desk has triaged your case and is working on it.',
-  'case.routed': 'Your case has been transferred to the desk that can resolve it.',
-  'case.misrouted': 'Your case was raised with a desk that cannot resolve it; please raise it with the desk named in the portal.',
-  'case.on_hold': 'Your case is on hold.',
-  'case.resumed': 'Work on your case has resumed.',
-  'case.reopened': 'Your case has been reopened.',
-  'case.cancelled': 'Your case has been withdrawn.',
-  'case.commented': 'The desk has added a comment to your case.',
-  'case.resolved': 'Your case has been resolved.',
-  'case.auto_close_reminder': 'Your resolved case will close by itself soon unless you confirm the fix or reopen it.',
-  'case.closed': 'Your case is closed.',
-};
 
 /** A notice to the raiser or their organisation: the reference, what happened and the portal link, no case text. */
 function composeRaiserNotice(delivery: OutboundDelivery, options: ComposeOptions): ComposedEmail {

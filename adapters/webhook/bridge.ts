@@ -14,6 +14,8 @@
 import { createHash } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { ContactMethodKind } from '../../schema/enums';
+import { EventFamily, EventType, familyOf } from '../../schema/events';
+import { MI_KIND_WORDS, RAISER_WORDS } from '../../schema/notice-words';
 import { maskMpan } from '../../schema/mpan';
 import { checkOutboundUrl, guardedFetch, outboundPolicy, outboundRefusal, type OutboundPolicy } from '../outbound-url';
 import { classifyHttpStatus, type Bridge, type DeliveryOutcome, type OutboundDelivery } from '../sdk';
@@ -36,10 +38,38 @@ export interface WebhookBridgeConfig {
   secretEnv?: string;
 }
 
-/** The body a receiver gets: `type`, `timestamp` and thin `data` (Standard Webhooks' recommended shape). */
+/** A major incident's comms as a webhook carries them: the same business text as the comms e-mail. */
+export interface WebhookMajorIncident {
+  id: string | null;
+  reference: string | null;
+  kind: string | null;
+  title: string | null;
+  state: string | null;
+  services: string[];
+  body: string | null;
+  nextUpdateDueAt: string | null;
+  link: string | null;
+}
+
+/** One notice of a digest: the reference, what happened and the state, never case text. */
+export interface WebhookDigestItem {
+  caseReference: string;
+  eventType: string;
+  kind: string | null;
+  state: string | null;
+  occurredAt: string | null;
+  link: string | null;
+}
+
+/**
+ * The body a receiver gets: `type`, `timestamp` and thin `data` (Standard Webhooks' recommended shape). Notices the
+ * CPSD sends on its own account (MI comms, a raiser's notices, digests) also carry `text`, one plain line that a Teams
+ * or Slack incoming webhook shows as the message, and MI comms their business text in `data.majorIncident`.
+ */
 export interface WebhookPayload {
   type: string;
   timestamp: string;
+  text?: string;
   data: {
     eventId: string;
     caseId: string | null;
@@ -49,6 +79,8 @@ export interface WebhookPayload {
     state: string | null;
     externalReference: string | null;
     portalUrl: string | null;
+    majorIncident?: WebhookMajorIncident;
+    digest?: WebhookDigestItem[];
   };
 }
 
@@ -64,10 +96,12 @@ export function devWebhookSecret(deskId: string): string {
 
 const stringOrNull = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
 
+const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
+
 /** The thin payload: ids and state only. Subjects, notes and evidence stay in the CPSD, behind the API. */
 export function webhookPayload(delivery: OutboundDelivery): WebhookPayload {
   const { event, target } = delivery;
-  return {
+  const payload: WebhookPayload = {
     type: event.type,
     timestamp: event.occurredAt,
     data: {
@@ -81,6 +115,55 @@ export function webhookPayload(delivery: OutboundDelivery): WebhookPayload {
       portalUrl: delivery.portalUrl,
     },
   };
+  const { data } = event;
+  if (familyOf(event.type) === EventFamily.MAJOR_INCIDENT && typeof data.reference === 'string') {
+    // The comms text is business language the hub refused to take with an MPAN in it; masked again below.
+    const mi: WebhookMajorIncident = {
+      id: stringOrNull(data.majorIncidentId),
+      reference: stringOrNull(data.reference),
+      kind: stringOrNull(data.kind),
+      title: stringOrNull(data.subject),
+      state: stringOrNull(data.state),
+      services: strings(data.services),
+      body: stringOrNull(data.body)?.slice(0, 5_000) ?? null,
+      nextUpdateDueAt: stringOrNull(data.nextUpdateDueAt),
+      link: stringOrNull(data.link),
+    };
+    payload.data.majorIncident = mi;
+    const kind = mi.kind ? (MI_KIND_WORDS[mi.kind] ?? mi.kind) : 'Major incident';
+    payload.text = [
+      `${mi.reference} — ${kind}: ${mi.title ?? 'major incident'}`,
+      mi.state ? `(${mi.state.toLowerCase()})` : '',
+      mi.body ? `\n${mi.body.slice(0, 3_000)}` : '',
+      mi.nextUpdateDueAt ? `\nNext update due ${mi.nextUpdateDueAt}` : '',
+      mi.link ? `\n${mi.link}` : '',
+    ]
+      .join(' ')
+      .trim();
+  } else if (event.type === EventType.NOTIFICATION_DIGEST) {
+    const items = (Array.isArray(data.items) ? data.items : []) as Record<string, unknown>[];
+    const digest = items.flatMap((item): WebhookDigestItem[] => {
+      const caseReference = stringOrNull(item.caseReference);
+      const eventType = stringOrNull(item.eventType);
+      if (!caseReference || !eventType) return [];
+      return [
+        {
+          caseReference,
+          eventType,
+          kind: stringOrNull(item.kind),
+          state: stringOrNull(item.state),
+          occurredAt: stringOrNull(item.occurredAt),
+          link: stringOrNull(item.link),
+        },
+      ];
+    });
+    payload.data.digest = digest;
+    const cases = [...new Set(digest.map((i) => i.caseReference))];
+    payload.text = `CPSD digest: ${digest.length} ${digest.length === 1 ? 'update' : 'updates'} on ${cases.length} ${cases.length === 1 ? 'case' : 'cases'} (${cases.join(', ')})`;
+  } else if (data.audience === 'RAISER' && event.caseReference) {
+    payload.text = `${event.caseReference}: ${RAISER_WORDS[event.type] ?? 'There is an update on your case.'}${delivery.portalUrl ? ` ${delivery.portalUrl}` : ''}`;
+  }
+  return payload;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,6 +1,7 @@
 /**
  * MI comms fan-out: every `major_incident.promoted|updated|escalated|resolved` event becomes one delivery per
- * (event, comms-list address) for the MI's services, sent by the email bridge as a comms email. The comms list and
+ * (event, comms-list entry) for the MI's services, through the entry's channel: the email bridge sends a comms email,
+ * the signed-webhook bridge a webhook carrying the same business text (which a Teams or Slack channel shows). The comms list and
  * the update's text are read through the public API as the comms service identity (`bridge:email:comms`, a
  * `cpsd_admin`: `majorIncidentCommsList` is for a service identity or a CPSD admin). Idempotent like ticket
  * deliveries: a redelivered event inserts nothing (ON CONFLICT DO NOTHING on (event id, recipient)).
@@ -13,7 +14,9 @@ import type { CpsdApi, OutboundEvent, ServiceIdentity } from '../../adapters/sdk
 import { maskMpan } from '../../schema/mpan';
 import { EventType, type EventOf } from '../../schema/events';
 import { asCpsdEvent, type DeliveredCpsdEvent, type DeliveredEvent } from '../../platform/events';
-import { deliverTo, mailboxRecipient } from './recipients';
+import { CommsChannel, ContactMethodKind } from '../../schema/enums';
+import { webhookEndpointId } from './notification-preferences';
+import { deliverTo, mailboxRecipient, type Recipient } from './recipients';
 
 /** The major-incident events that are comms (OM §5.19.1): they go to the MI comms list. */
 export const COMMS_EVENT_TYPES = [
@@ -31,7 +34,22 @@ const isCommsType = (type: string): type is CommsEvent['type'] => (COMMS_EVENT_T
  */
 export const COMMS_IDENTITY: ServiceIdentity = { subject: 'bridge:email:comms', organisationId: 'elexon', roles: ['cpsd_admin'], deskIds: [] };
 
-const COMMS_LIST = `query CommsList($service: Service!) { majorIncidentCommsList(service: $service) { address } }`;
+const COMMS_LIST = `query CommsList($service: Service!) { majorIncidentCommsList(service: $service) { channel address organisation { id } } }`;
+
+interface CommsEntry {
+  channel: string;
+  address: string;
+  organisation: { id: string } | null;
+}
+
+/** A comms list entry's recipient: its mailbox, or its organisation's webhook endpoint for the URL (signed per endpoint). */
+function commsRecipient(entry: CommsEntry): Recipient | null {
+  const address = entry.address.trim();
+  if (!address) return null;
+  if (entry.channel !== CommsChannel.WEBHOOK) return mailboxRecipient(address, 'comms');
+  if (!entry.organisation) return null;
+  return { endpointId: webhookEndpointId(entry.organisation.id, address), party: 'comms', kind: ContactMethodKind.WEBHOOK, address };
+}
 const MAJOR_INCIDENT = `query CommsMajorIncident($id: ID!) { majorIncident(id: $id) { id reference title state updates { kind body postedAt nextUpdateDueAt } } }`;
 
 interface MiView {
@@ -55,11 +73,14 @@ export async function fanOutComms(delivered: DeliveredEvent, db: DataSource, api
   if (!event || !isCommsType(event.type)) return 0;
   const { payload } = event as CommsEvent;
   const services = Array.isArray(payload.services) ? payload.services.map(String) : [];
-  const recipients = new Set<string>();
+  const recipients = new Map<string, Recipient>();
   // A failure throws: the bus hands the event again later (nothing was inserted yet, or the inserts dedupe).
   for (const service of services) {
-    const { majorIncidentCommsList } = await api.request<{ majorIncidentCommsList: { address: string }[] }>(COMMS_LIST, { service }, COMMS_IDENTITY);
-    for (const entry of majorIncidentCommsList) if (entry.address.trim()) recipients.add(entry.address.trim().toLowerCase());
+    const { majorIncidentCommsList } = await api.request<{ majorIncidentCommsList: CommsEntry[] }>(COMMS_LIST, { service }, COMMS_IDENTITY);
+    for (const entry of majorIncidentCommsList) {
+      const recipient = commsRecipient(entry);
+      if (recipient) recipients.set(recipient.endpointId, recipient);
+    }
   }
   if (!recipients.size) return 0;
   const { majorIncident: mi } = await api.request<{ majorIncident: MiView | null }>(MAJOR_INCIDENT, { id: event.entity.id }, COMMS_IDENTITY);
@@ -87,11 +108,5 @@ export async function fanOutComms(delivered: DeliveredEvent, db: DataSource, api
       link,
     },
   };
-  return deliverTo(
-    db,
-    [...recipients].map((address) => mailboxRecipient(address, 'comms')),
-    event,
-    outbound,
-    `mi:${mi.id}`,
-  );
+  return deliverTo(db, [...recipients.values()], event, outbound, `mi:${mi.id}`);
 }

@@ -8,12 +8,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSmtpSink, type SmtpSink } from '../../adapters/email/__tests__/smtp-sink';
 import { serviceApi } from '../../adapters/gateway-api';
+import { devWebhookSecret } from '../../adapters/webhook/bridge';
 import type { DeliveredEvent } from '../../platform/events';
 import { makeMpan } from '../../schema/mpan';
 import { fanOutComms } from '../../subgraphs/delivery/comms';
+import { webhookEndpointId } from '../../subgraphs/delivery/notification-preferences';
 import { majorIncidentService } from '../../subgraphs/elexon/major-incidents/major-incident.runtime';
 import type { OutboxRow } from '../../platform/outbox';
-import { callers, serviceTokens, signIn, startTestProduct, waitFor, withEnv, type Claims, type TestProduct } from './harness';
+import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver';
+import { callers, errorOf, serviceTokens, signIn, startTestProduct, waitFor, withEnv, type Claims, type TestProduct } from './harness';
 
 const MPAN = makeMpan('12', '0002330596');
 const DESCRIPTION = 'Since 08:10 our gateway 10.20.30.40 gets no acknowledgements from the DIP';
@@ -25,7 +28,7 @@ const UPDATE_TEXT = 'A fix is being deployed to the DIP message brokers; deliver
 let t: TestProduct;
 let sink: SmtpSink;
 const tokens: Record<string, string> = {};
-const { ok } = callers(() => t, tokens);
+const { as, ok } = callers(() => t, tokens);
 let restoreEnv: (() => void) | undefined;
 let miId: string;
 
@@ -222,5 +225,91 @@ describe('MI comms go out through the email bridge', () => {
       },
     );
     expect(majorIncident.updateOverdue).toBe(false); // not yet, in real time: the flag above ran an hour ahead
+  });
+});
+
+describe('each comms list entry hears through its own channel, and each notice’s timing is checked (OM §5.18–5.19)', () => {
+  const SUBSCRIBE = 'mutation($input: MajorIncidentCommsSubscriptionInput!) { subscribeToMajorIncidentComms(input: $input) { id channel address } }';
+  const ESCALATION_TEXT = 'Settlement runs for today are at risk: the DIP fix needs a platform restart at 14:00.';
+  let hooks: WebhookReceiver;
+
+  beforeAll(async () => {
+    hooks = await startWebhookReceiver({ secretFor: (path) => devWebhookSecret(webhookEndpointId('eon-next', hooks.url(path))) });
+  });
+  afterAll(async () => {
+    await hooks?.close();
+  });
+
+  it('refuses a webhook that is not a URL or points at a link-local address, on the field, writing nothing', async () => {
+    for (const address of ['not a url', 'http://169.254.169.254/latest/meta-data']) {
+      expect(errorOf(await as('eonNext', SUBSCRIBE, { input: { services: ['DIP'], channel: 'WEBHOOK', address } }))).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        field: 'address',
+      });
+    }
+    const { majorIncidentCommsEntries } = await ok<{ majorIncidentCommsEntries: { address: string }[] }>(
+      'eonNext',
+      '{ majorIncidentCommsEntries { address } }',
+    );
+    expect(majorIncidentCommsEntries.map((e) => e.address)).toEqual([CSS_ONLY]);
+  });
+
+  it('an escalation reaches the e-mail addresses and the organisation’s webhook (a Teams/Slack channel) at once, signed, with the text', async () => {
+    const hook = hooks.url('/hooks/eon-mi');
+    const { subscribeToMajorIncidentComms } = await ok<{ subscribeToMajorIncidentComms: { channel: string; address: string } }>('eonNext', SUBSCRIBE, {
+      input: { services: ['DIP'], channel: 'WEBHOOK', address: hook, name: 'E.ON Next MI channel' },
+    });
+    expect(subscribeToMajorIncidentComms).toMatchObject({ channel: 'WEBHOOK', address: hook });
+    await ok('elexonMim', 'mutation($id: ID!, $input: MajorIncidentUpdateInput!) { postMajorIncidentUpdate(id: $id, input: $input) { id } }', {
+      id: miId,
+      input: { kind: 'ESCALATION', body: ESCALATION_TEXT, nextUpdateDueAt: new Date(Date.now() + 30 * 60_000).toISOString() },
+    });
+    await waitFor(() => hooks.requests.some((r) => r.payload?.type === 'major_incident.escalated'), 'the escalation webhook', 20_000);
+    await waitFor(() => DIP_ADDRESSES.every((a) => mailTo(a).length >= 3), 'the escalation emails', 20_000);
+    const [request] = hooks.requests.filter((r) => r.payload?.type === 'major_incident.escalated');
+    expect(request!.verified).toBe(true);
+    const body = JSON.parse(request!.body) as { text: string; data: { majorIncident: Record<string, unknown> } };
+    expect(body.data.majorIncident).toMatchObject({ kind: 'ESCALATION', title: 'DIP message delivery outage', services: ['DIP'], body: ESCALATION_TEXT });
+    expect(body.text).toMatch(/^MI-\d{6} — Escalation notice: DIP message delivery outage/);
+    expect(body.text).toContain(ESCALATION_TEXT);
+    expect(request!.body).not.toContain(DESCRIPTION);
+    expect(request!.body).not.toMatch(/(?<!\d)\d{13}(?!\d)/);
+    // The webhook joined after the promotion and the update: it hears only what came after.
+    expect(hooks.requests.map((r) => r.payload?.type)).toEqual(['major_incident.escalated']);
+  });
+
+  it('the MI view shows each notice: the initial one within 15 minutes of promotion, the escalation within 5, regular updates without a target', async () => {
+    const QUERY = `query($id: ID!) { majorIncident(id: $id) { commsDelivery { recipients notices {
+      kind postedAt deliveries delivered pending failed allDeliveredAt dueBy onTime } } } }`;
+    type Notice = {
+      kind: string;
+      postedAt: string;
+      deliveries: number;
+      delivered: number;
+      allDeliveredAt: string | null;
+      dueBy: string | null;
+      onTime: boolean | null;
+    };
+    await waitFor(
+      async () => {
+        const { majorIncident } = await ok<{ majorIncident: { commsDelivery: { notices: Notice[] } } }>('elexonMim', QUERY, { id: miId });
+        return majorIncident.commsDelivery.notices.every((n) => n.delivered === n.deliveries);
+      },
+      'every notice delivered',
+      20_000,
+    );
+    const { majorIncident } = await ok<{ majorIncident: { commsDelivery: { recipients: number; notices: Notice[] } } }>('elexonMim', QUERY, { id: miId });
+    const { recipients, notices } = majorIncident.commsDelivery;
+    expect(recipients).toBe(3);
+    expect(notices.map((n) => [n.kind, n.deliveries, n.delivered, n.onTime])).toEqual([
+      ['INITIAL', 2, 2, true],
+      ['UPDATE', 2, 2, null],
+      ['ESCALATION', 3, 3, true],
+    ]);
+    const [initial, update, escalation] = notices;
+    expect(Date.parse(initial!.dueBy!) - Date.parse(initial!.postedAt)).toBe(15 * 60_000);
+    expect(Date.parse(escalation!.dueBy!) - Date.parse(escalation!.postedAt)).toBe(5 * 60_000);
+    expect(update!.dueBy).toBeNull();
+    expect(Date.parse(escalation!.allDeliveredAt!)).toBeGreaterThanOrEqual(Date.parse(escalation!.postedAt));
   });
 });

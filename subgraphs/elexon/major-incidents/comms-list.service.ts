@@ -5,15 +5,28 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { Role, Service } from '../../../schema/enums';
+import { checkOutboundUrl, outboundPolicy, resolveOutboundUrl } from '../../../adapters/outbound-url';
+import { CommsChannel, Role, Service } from '../../../schema/enums';
 import { DomainError } from '../../../schema/errors';
 import { normaliseEmail } from '../../../schema/email';
 import { hasRole, type Principal } from '../../../schema/identity';
+import { loadConfig } from '../../../platform/config';
 import { queryOne } from '../../../platform/db';
 import { isUuid } from '../cases/case.repository';
 import { MajorIncidentCommsEntry } from './major-incident.types';
 
-const COLUMNS = `id, organisation_id AS "organisationId", services, address, name, created_at AS "createdAt", updated_at AS "updatedAt"`;
+const COLUMNS = `id, organisation_id AS "organisationId", services, channel, address, name, created_at AS "createdAt", updated_at AS "updatedAt"`;
+
+/** An e-mail address, or a webhook URL checked against the outbound policy (after DNS too: no private address by name). */
+async function checkedAddress(channel: CommsChannel, address: string): Promise<string> {
+  if (channel === CommsChannel.EMAIL) return normaliseEmail(address);
+  const policy = outboundPolicy(loadConfig().dev, process.env);
+  const quick = checkOutboundUrl(address, policy, 'address');
+  if ('refused' in quick) throw DomainError.badUserInput(quick.refused, 'address');
+  const resolved = await resolveOutboundUrl(address, policy, 'address');
+  if ('refused' in resolved) throw DomainError.badUserInput(resolved.refused, 'address');
+  return resolved.url.toString();
+}
 
 function toEntry(row: Record<string, unknown>): MajorIncidentCommsEntry {
   return Object.assign(new MajorIncidentCommsEntry(), row);
@@ -26,23 +39,28 @@ export class CommsListService {
   ) {}
 
   /** Opts an address in for the caller's organisation; subscribing the same address again replaces its services and name. */
-  async subscribe(principal: Principal, input: { services: Service[]; address: string; name?: string | null }): Promise<MajorIncidentCommsEntry> {
+  async subscribe(
+    principal: Principal,
+    input: { services: Service[]; channel?: CommsChannel | null; address: string; name?: string | null },
+  ): Promise<MajorIncidentCommsEntry> {
     const services = [...new Set(input.services ?? [])];
     if (!services.length) throw DomainError.badUserInput('services: name at least one service', 'services');
     const known = new Set<string>(Object.values(Service));
     for (const service of services) if (!known.has(service)) throw DomainError.badUserInput(`services: unknown service ${service}`, 'services');
-    const address = normaliseEmail(input.address);
+    const channel = input.channel ?? CommsChannel.EMAIL;
+    if (!Object.values(CommsChannel).includes(channel)) throw DomainError.badUserInput(`channel: unknown channel ${channel}`, 'channel');
     const name = input.name?.trim() || null;
     if (name && name.length > 200) throw DomainError.badUserInput('name must be at most 200 characters', 'name');
+    const address = await checkedAddress(channel, input.address);
     const now = this.clock();
     const row = await queryOne<Record<string, unknown>>(
       this.db,
-      `INSERT INTO elexon.mi_comms_list (id, organisation_id, services, address, name, created_by_subject, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
+      `INSERT INTO elexon.mi_comms_list (id, organisation_id, services, channel, address, name, created_by_subject, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
        ON CONFLICT (organisation_id, lower(address)) DO UPDATE SET services = EXCLUDED.services, name = EXCLUDED.name, address = EXCLUDED.address,
-         updated_at = EXCLUDED.updated_at
+         channel = EXCLUDED.channel, updated_at = EXCLUDED.updated_at
        RETURNING ${COLUMNS}`,
-      [randomUUID(), principal.organisationId, services, address, name, principal.subject, now],
+      [randomUUID(), principal.organisationId, services, channel, address, name, principal.subject, now],
     );
     return toEntry(row);
   }

@@ -1,6 +1,6 @@
 /** Inputs of the major incident mutations. Mutations that create or change things take an optional `idempotencyKey`. */
 import { Field, ID, InputType } from 'type-graphql';
-import { Service } from '../../../schema/enums';
+import { CommsChannel, Service } from '../../../schema/enums';
 import { MajorIncidentUpdateKind, MajorIncidentValidityCheck } from './major-incident.types';
 
 @InputType('MajorIncidentThresholdsInput', { description: 'Answer every OM §5.9 threshold: true where it is met' })
@@ -186,7 +186,10 @@ export class MajorIncidentCommsSubscriptionInput {
   @Field(() => [Service])
   services!: Service[];
 
-  @Field(() => String, { description: 'E-mail address' })
+  @Field(() => CommsChannel, { defaultValue: CommsChannel.EMAIL })
+  channel?: CommsChannel;
+
+  @Field(() => String, { description: 'The e-mail address, or the webhook URL (https to a public address in production)' })
   address!: string;
 
   @Field(() => String, { nullable: true })

@@ -3,7 +3,7 @@
  * comms updates, the post-incident review, the MI comms list and the public status feed.
  */
 import { Directive, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
-import { Service } from '../../../schema/enums';
+import { CommsChannel, Service } from '../../../schema/enums';
 import {
   MajorIncidentDecision,
   MajorIncidentState,
@@ -13,6 +13,15 @@ import {
 } from '../../../schema/major-incident';
 
 export { MajorIncidentDecision, MajorIncidentState, MajorIncidentThreshold, MajorIncidentUpdateKind, MajorIncidentValidityCheck };
+
+registerEnumType(CommsChannel, {
+  name: 'MajorIncidentCommsChannel',
+  description: 'How a comms list entry hears the comms',
+  valuesConfig: {
+    EMAIL: { description: 'An e-mail to the address' },
+    WEBHOOK: { description: 'A signed webhook (Standard Webhooks) to the URL, e.g. a Teams or Slack incoming webhook' },
+  },
+});
 
 registerEnumType(MajorIncidentState, {
   name: 'MajorIncidentState',
@@ -256,7 +265,10 @@ export class MajorIncidentCommsEntry {
   @Field(() => [Service])
   services!: Service[];
 
-  @Field(() => String, { description: 'E-mail address' })
+  @Field(() => CommsChannel)
+  channel!: CommsChannel;
+
+  @Field(() => String, { description: 'The e-mail address, or the webhook URL' })
   address!: string;
 
   @Field(() => String, { nullable: true })

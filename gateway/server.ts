@@ -22,6 +22,7 @@ import { DirectoryScope, DirectoryUnavailableError } from './directory-scope';
 import { statusFeedRoutes } from './status-feed';
 import type { GatewayContext } from './context';
 import { SubgraphClient } from './subgraph-client';
+import { authFailures, countQueryPlanCache, requestMetricsPlugin, type AuthFailure } from './metrics';
 import type { DevPersona } from '../platform/market';
 import { dashboardRoutes, devSignInRoutes } from './dashboard';
 import type { DevIssuer } from './dev-issuer';
@@ -94,8 +95,10 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
       ApolloServerPluginCacheControlDisabled(),
       operationLimitsPlugin<GatewayContext>(options.limits),
       operationShapePlugin,
+      requestMetricsPlugin<GatewayContext>(),
     ],
   });
+  if (!countQueryPlanCache(gateway)) logger.warn('metrics: the query plan cache of @apollo/gateway is not where it was; its hits are not counted');
   await apollo.start();
   options.lifecycle.onStop('gateway subgraph connections', async () => {
     await Promise.all(clients.map((client) => client.close()));
@@ -107,10 +110,21 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
 
   /** A verified token's claims, narrowed to what the directory grants; null for any token that grants nothing. */
   async function authenticate(token: string | undefined): Promise<GatewayContext | null> {
+    const refused = (reason: AuthFailure) => {
+      authFailures.inc({ reason });
+      return null;
+    };
+    if (!token) return refused('missing');
     const claims = await options.jwtVerifier.verify(token);
-    if (!claims) return null;
-    const principal = await scope.principalFor(claims);
-    if (!principal) return null;
+    if (!claims) return refused('invalid');
+    let principal: Awaited<ReturnType<DirectoryScope['principalFor']>>;
+    try {
+      principal = await scope.principalFor(claims);
+    } catch (error) {
+      if (error instanceof DirectoryUnavailableError) authFailures.inc({ reason: 'directory_unavailable' });
+      throw error;
+    }
+    if (!principal) return refused('not_granted');
     return { principal, expiresAt: claims.expiresAt };
   }
 

@@ -12,6 +12,7 @@ import { SUBGRAPH_NAMES, type SubgraphName } from '../platform/config';
 import { errorAnswer, TransportErrorCode } from '../platform/errors';
 import { IDENTITY_HEADER, type IdentityTokenSigner } from '../platform/identity-token';
 import type { GatewayContext } from './context';
+import { subgraphFetchSeconds } from './metrics';
 
 const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 
@@ -41,6 +42,21 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
   }
 
   async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
+    const started = process.hrtime.bigint();
+    let outcome = 'network_error';
+    try {
+      const response = await this.fetch(options);
+      outcome = response.errors?.length ? 'graphql_error' : 'ok';
+      return response;
+    } catch (error) {
+      if (error instanceof GraphQLError) outcome = 'http_error';
+      throw error;
+    } finally {
+      subgraphFetchSeconds.observe({ subgraph: this.name, outcome }, Number(process.hrtime.bigint() - started) / 1e9);
+    }
+  }
+
+  private async fetch(options: GraphQLDataSourceProcessOptions<GatewayContext>): Promise<GatewayGraphQLResponse> {
     const { request, context } = options;
     // Signed here, for this subgraph only (never the context's token): a token one subgraph sees is useless at another.
     const principal = (context as Partial<GatewayContext>).principal;

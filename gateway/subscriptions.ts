@@ -37,6 +37,7 @@ import { maskError, toGraphQLError, TransportErrorCode, transportError, withoutS
 import { logger } from '../platform/logger';
 import { checkOperationLimits, operationLimitsRule, type OperationLimits } from './limits';
 import type { GatewayContext } from './context';
+import { activeSubscriptions, authFailures, eventsFannedOut, slowConsumerCloses, websocketConnections } from './metrics';
 
 /**
  * How one subscription root field is fed and hydrated, as data: which families of the event catalogue feed it, which
@@ -190,6 +191,8 @@ class SubscriberQueue implements AsyncIterableIterator<ExecutionResult> {
     private readonly socket: WebSocket,
     private readonly backlog: SocketBacklog,
     private readonly limits: SubscriptionLimits,
+    /** The subscription's root field: the metrics' label. */
+    private readonly field: string,
   ) {
     backlog.queues.add(this);
   }
@@ -203,10 +206,12 @@ class SubscriberQueue implements AsyncIterableIterator<ExecutionResult> {
     if (this.items.length >= this.limits.maxQueuedEvents || backlog > this.limits.maxBufferedBytes) {
       // Bounded: a consumer that cannot keep up is closed, not buffered without limit. It resumes with `after`.
       logger.warn({ queued: this.items.length, backlog }, 'closing a slow subscriber');
+      slowConsumerCloses.inc();
       this.socket.close(GatewayCloseCode.SlowConsumer, 'Slow consumer: reconnect and resume with after');
       for (const queue of [...this.backlog.queues]) queue.end();
       return;
     }
+    eventsFannedOut.inc({ field: this.field });
     if (this.waiting) {
       const resolve = this.waiting;
       this.waiting = null;
@@ -517,6 +522,7 @@ export async function startSubscriptions(options: SubscriptionServerOptions): Pr
       const principalKey = JSON.stringify([context.principal.organisationId, context.principal.subject]);
       const sockets = connectionsByPrincipal.get(principalKey) ?? new Set<WebSocket>();
       if (sockets.size >= limits.maxConnectionsPerPrincipal) {
+        authFailures.inc({ reason: 'connection_limit' });
         ctx.extra.socket.close(GatewayCloseCode.TooManyConnections, `At most ${limits.maxConnectionsPerPrincipal} connections per user`);
         return false; // graphql-ws's own 4403 close is ignored: the socket is already closing
       }
@@ -614,17 +620,18 @@ export async function startSubscriptions(options: SubscriptionServerOptions): Pr
         const subscriber: Subscriber = {
           plan,
           context: state.context,
-          queue: new SubscriberQueue(ctx.extra.socket, ctx.extra.backlog, limits),
+          queue: new SubscriberQueue(ctx.extra.socket, ctx.extra.backlog, limits, plan.rootField),
           groupKey: `${plan.hydrationQuery}|${JSON.stringify(plan.hydrationVariables)}|${visibilityKey(state.context)}`,
           replayedUpTo: 0n,
           live: after === undefined || after === null,
           pending: [],
         };
         subscriber.queue.onReturn = () => {
-          subscribers.delete(subscriber);
+          if (subscribers.delete(subscriber)) activeSubscriptions.dec({ field: plan.rootField });
           state.subscriptions -= 1;
         };
         subscribers.add(subscriber);
+        activeSubscriptions.inc({ field: plan.rootField });
         if (after !== undefined && after !== null) void replay(subscriber, String(after));
         accepted = true;
         return {
@@ -692,6 +699,8 @@ export async function startSubscriptions(options: SubscriptionServerOptions): Pr
     // ws reports a bad frame (too big: 1009, unmasked: 1002…) as an 'error' and closes with that code itself; an
     // 'error' without a listener would end the process.
     socket.on('error', (error) => logger.debug({ err: error }, 'websocket closed on a bad frame'));
+    websocketConnections.inc();
+    socket.once('close', () => websocketConnections.dec());
     alive.add(socket);
     socket.on('pong', () => alive.add(socket));
     const extra: Extra = { socket, request, backlog: { queuedBytes: 0, queues: new Set() } };

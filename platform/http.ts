@@ -5,6 +5,7 @@ import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import { httpTimeouts } from './config';
 import { errorAnswer, TransportErrorCode, type ErrorCode } from './errors';
 import { logger } from './logger';
+import { collectProcessMetrics, metricsSettings, serveMetrics } from './metrics';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -124,6 +125,10 @@ export interface HttpServerOptions {
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
   let draining = false;
   const timeouts = httpTimeouts();
+  const metrics = metricsSettings();
+  if (metrics.enabled) collectProcessMetrics();
+  if (metrics.enabled && !metrics.dev && !metrics.token)
+    logger.warn({ service: options.name }, 'metrics: /metrics is not served in production until METRICS_TOKEN is set');
   const server = http.createServer(
     {
       headersTimeout: timeouts.headersMs,
@@ -139,6 +144,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
           const ok = !draining && (await options.ready().catch(() => false));
           return sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'not ready', service: options.name });
         }
+        if (url.pathname === '/metrics' && req.method === 'GET' && (await serveMetrics(req, res, metrics))) return;
         const route = options.routes[url.pathname];
         if (!route) return sendJson(res, 404, { error: 'not found' });
         if (draining) res.setHeader('connection', 'close');

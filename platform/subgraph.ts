@@ -18,6 +18,8 @@ import type { Lifecycle } from './lifecycle';
 import { logger } from './logger';
 import type { MarketDirectory } from './market';
 import { startOutboxRelay } from './outbox';
+import { dropGaugeSource } from './metrics';
+import { jobRuns, operationMetricsPlugin, registerSubgraphGauges, type SubgraphGauge } from './subgraph-metrics';
 
 export interface SubgraphDefinition {
   name: SubgraphName;
@@ -33,6 +35,8 @@ export interface SubgraphDefinition {
   consumers?: SubgraphConsumer[];
   /** Scheduled jobs (e.g. the 5-day auto-close). Each must be safe to run on several replicas at once. */
   jobs?: SubgraphJob[];
+  /** Gauges read from its database when `/metrics` is scraped (platform/subgraph-metrics.ts). */
+  gauges?: SubgraphGauge[];
   /**
    * Long-running background work beside the HTTP front (e.g. the delivery workers), started after the consumers.
    * It registers its own disposal with `runtime.lifecycle` and must be safe to run on several replicas at once.
@@ -131,8 +135,16 @@ export async function startSubgraph(definition: SubgraphDefinition, options: Sta
     formatError: maskError,
     // Nothing here consumes federated traces or cache hints; computing them costs time on every request
     // (cache control wraps every resolver: about 15% of a queue page's CPU, measured with bench:cases).
-    plugins: [ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginCacheControlDisabled(), textHygienePlugin()],
+    plugins: [
+      ApolloServerPluginInlineTraceDisabled(),
+      ApolloServerPluginCacheControlDisabled(),
+      textHygienePlugin(),
+      operationMetricsPlugin<SubgraphContext>(definition.name),
+    ],
   });
+  registerSubgraphGauges(definition.name, db, { outbox: definition.outbox === true, gauges: definition.gauges ?? [] });
+  // Registered before the database closes (stops run in reverse): a scrape never reads a closed pool.
+  options.lifecycle.onStop(`${definition.name} metrics`, async () => dropGaugeSource(definition.name));
   await apollo.start();
   options.lifecycle.onStop(`${definition.name} graphql`, () => apollo.stop());
 
@@ -188,7 +200,11 @@ function startJob(subgraph: string, job: SubgraphJob, db: DataSource, lifecycle:
     if (running) return;
     running = job
       .run(db, new Date())
-      .catch((error: unknown) => logger.error({ err: error, subgraph, job: job.name }, 'scheduled job failed'))
+      .then(() => jobRuns.inc({ subgraph, job: job.name, outcome: 'ok' }))
+      .catch((error: unknown) => {
+        jobRuns.inc({ subgraph, job: job.name, outcome: 'error' });
+        logger.error({ err: error, subgraph, job: job.name }, 'scheduled job failed');
+      })
       .finally(() => {
         running = null;
       });

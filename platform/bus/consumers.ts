@@ -1,4 +1,5 @@
-/** What every event-bus implementation keeps the same way: its consumers, and closing once. */
+/** What every event-bus implementation keeps the same way: its consumers, closing once, and the metrics they report. */
+import { counter } from '../metrics';
 
 export class BusConsumers<C extends { start(): void; stop(): Promise<void> }> {
   readonly running = new Set<C>();
@@ -26,3 +27,8 @@ export class BusConsumers<C extends { start(): void; stop(): Promise<void> }> {
     return this.closing;
   }
 }
+
+/** Metrics both buses report (platform/metrics.ts): handler failures (each one hands the event again) and lag. */
+export const busRedeliveries = counter('cpsd_bus_redeliveries_total', 'Events handed to a consumer again after its handler failed, by consumer', ['consumer']);
+export const CONSUMER_LAG = 'cpsd_bus_consumer_lag';
+export const CONSUMER_LAG_HELP = 'Events a durable consumer has still to handle, by consumer';

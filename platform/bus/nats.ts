@@ -61,6 +61,10 @@ import type { Lifecycle } from '../lifecycle';
 import { BusConsumers } from './consumers';
 import { logger, type Logger } from '../logger';
 import { backoff, Signal } from '../signal';
+import { dropGaugeSource, sourcedGauge } from '../metrics';
+import { busRedeliveries, CONSUMER_LAG, CONSUMER_LAG_HELP } from './consumers';
+
+const METRICS_SOURCE = 'bus:nats';
 
 export interface NatsBusOptions {
   /** NATS server URL(s), comma-separated, e.g. `nats://127.0.0.1:4222`. */
@@ -315,11 +319,21 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
     },
 
     close(): Promise<void> {
+      dropGaugeSource(METRICS_SOURCE);
       return consumers.close(async () => {
         if (!nc.isClosed()) await nc.drain().catch((error: Error) => logger.warn({ err: error }, 'event bus: error while draining the NATS connection'));
       });
     },
   };
+  // What each durable consumer has still to take (pending) and has taken without an ack yet.
+  sourcedGauge(CONSUMER_LAG, CONSUMER_LAG_HELP, ['consumer'], METRICS_SOURCE, async () => {
+    const readings: { labels: { consumer: string }; value: number }[] = [];
+    for await (const info of jsm.consumers.list(stream)) {
+      if (!info.config.durable_name) continue;
+      readings.push({ labels: { consumer: info.config.durable_name }, value: info.num_pending + info.num_ack_pending });
+    }
+    return readings;
+  });
   options.lifecycle?.onStop('event bus', () => bus.close());
   return bus;
 }
@@ -555,6 +569,7 @@ class NatsConsumer implements Consumer {
     } catch (error) {
       const attempt = msg.info.deliveryCount;
       const delay = backoff(attempt, this.settings.retry.initialMs, this.settings.retry.maxMs);
+      busRedeliveries.inc({ consumer: this.durable });
       this.log.error(
         { err: error, eventId: event.id, eventType: event.type, sequence: event.sequence, attempt, retryInMs: delay },
         'event handler failed; retrying',

@@ -25,6 +25,10 @@ import { BusConsumers } from './consumers';
 import { toEvent, type OutboxRow } from '../outbox';
 import { logger, type Logger } from '../logger';
 import { backoff, Signal } from '../signal';
+import { dropGaugeSource, sourcedGauge } from '../metrics';
+import { busRedeliveries, CONSUMER_LAG, CONSUMER_LAG_HELP } from './consumers';
+
+const METRICS_SOURCE = 'bus:postgres';
 
 export interface PostgresBusOptions {
   /** The database holding the `cpsd_bus` schema (created if missing). */
@@ -178,9 +182,18 @@ export async function createPostgresBus(options: PostgresBusOptions): Promise<Ev
     },
 
     close(): Promise<void> {
+      dropGaugeSource(METRICS_SOURCE);
       return consumers.close(() => pool.end());
     },
   };
+  // Events behind the head per durable consumer (one that skipped past events not of its types counts them until idle).
+  sourcedGauge(CONSUMER_LAG, CONSUMER_LAG_HELP, ['consumer'], METRICS_SOURCE, async () => {
+    const { rows } = await pool.query<{ consumer: string; lag: string }>(
+      `SELECT c.consumer, greatest(h.head - c.sequence, 0)::text AS lag
+         FROM ${SCHEMA}.consumer_offsets c, (SELECT coalesce(max(sequence), 0) AS head FROM ${SCHEMA}.events) h`,
+    );
+    return rows.map((r) => ({ labels: { consumer: r.consumer }, value: Number(r.lag) }));
+  });
   options.lifecycle?.onStop('event bus', () => bus.close());
   return bus;
 }
@@ -359,6 +372,7 @@ class PostgresConsumer implements Consumer {
         return true;
       } catch (error) {
         const delay = backoff(attempt, this.settings.retry.initialMs, this.settings.retry.maxMs);
+        busRedeliveries.inc({ consumer: this.options.name });
         this.log.error(
           { err: error, eventId: event.id, eventType: event.type, sequence: event.sequence, attempt, retryInMs: delay },
           'event handler failed; retrying',

@@ -23,6 +23,7 @@ import { logger } from '../../platform/logger';
 import { Delivery1763900004000 } from './migrations/1763900004000-delivery';
 import { NotificationDigests1763900013000 } from './migrations/1763900013000-notification-digests';
 import { sendDueDigests } from './digests';
+import { deliveryGauges } from './metrics';
 
 export { startDeliveryWorkers } from './engine';
 
@@ -31,6 +32,7 @@ export const delivery: SubgraphDefinition = {
   entities: [],
   migrations: [Delivery1763900004000, NotificationPreferences1763900009000, NotificationDigests1763900013000],
   // Digests close and queue on every replica at once safely (SKIP LOCKED, and the digest id dedupes its delivery).
+  gauges: deliveryGauges,
   jobs: [{ name: 'notification-digests', everyMs: 60_000, run: (db, now) => sendDueDigests(db, now, { publicUrl: loadConfig().publicUrl }) }],
   build: () =>
     buildFederatedSchema({

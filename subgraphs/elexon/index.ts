@@ -23,6 +23,7 @@ import { EscalationAndReports1763900007000 } from './migrations/1763900007000-es
 import { ReportIndexes1763900008000 } from './migrations/1763900008000-report-indexes';
 import { RaiserNotices1763900009000 } from './migrations/1763900009000-raiser-notices';
 import { OverdueUpdates1763900010000 } from './migrations/1763900010000-overdue-updates';
+import { elexonGauges } from './metrics';
 import { CommsChannels1763900014000 } from './migrations/1763900014000-comms-channels';
 import { majorIncidentService } from './major-incidents/major-incident.runtime';
 import { outboxMigration } from '../../platform/outbox';
@@ -92,6 +93,7 @@ export const elexon: SubgraphDefinition = {
   seed: seedElexon,
   outbox: true,
   // Each is safe on several replicas: SKIP LOCKED rows, or a unique row per scheduled instant.
+  gauges: elexonGauges,
   jobs: [
     // Resolved cases the raiser has not answered close after 5 days (OM §10.3).
     { name: 'auto-close', everyMs: 5 * 60_000, run: (db, now) => caseService(db).autoCloseResolved(now) },

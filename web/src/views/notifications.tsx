@@ -67,7 +67,7 @@ const FOCUS_ORDER: [FormField, string][] = [
   ['channel', 'pref-channel-EMAIL'],
   ['address', 'pref-address'],
   ['kinds', `pref-kind-${NOTIFICATION_KINDS[0]}`],
-  ['digest', 'pref-digest-immediate'],
+  ['digest', 'pref-digest-choice-immediate'],
   ['digest-minutes', 'pref-digest-minutes'],
 ];
 
@@ -329,7 +329,7 @@ export function NotificationsView() {
         <Loading label="Loading your notification preferences…" />
       ) : (
         <>
-          <div class="card" data-testid="notifications-default">
+          <div class="card preference-default" data-testid="notifications-default">
             {defaultExplanation(all, organisationName).map((line) => (
               <p key={line}>{line}</p>
             ))}
@@ -457,12 +457,12 @@ export function NotificationsView() {
                   <input
                     type="radio"
                     name="pref-digest"
-                    id={`pref-digest-${choice.value}`}
+                    id={`pref-digest-choice-${choice.value}`}
                     value={choice.value}
                     checked={form.digest === choice.value}
                     onChange={() => change({ digest: choice.value }, 'digest', 'digest-minutes')}
                   />
-                  <label for={`pref-digest-${choice.value}`}>{choice.label}</label>
+                  <label for={`pref-digest-choice-${choice.value}`}>{choice.label}</label>
                 </div>
               ))}
             </div>

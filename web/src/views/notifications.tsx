@@ -242,6 +242,7 @@ export function NotificationsView() {
   async function save(event: Event) {
     event.preventDefault();
     setFormError(null);
+    setRemoveError(null);
     setAnnouncement('');
     const local = checkForm(form);
     if (Object.keys(local).length) {
@@ -262,8 +263,17 @@ export function NotificationsView() {
     try {
       const { setNotificationPreference: saved } = await request(SET_NOTIFICATION_PREFERENCE, { input }, session.token);
       // A preference is one per whose × channel × address: a changed address saved a new one, so the old one goes.
-      const replaced = editing && editing.id !== saved.id ? editing : null;
-      if (replaced) await request(REMOVE_NOTIFICATION_PREFERENCE, { id: replaced.id }, session.token);
+      let replaced = editing && editing.id !== saved.id ? editing : null;
+      if (replaced) {
+        try {
+          await request(REMOVE_NOTIFICATION_PREFERENCE, { id: replaced.id }, session.token);
+        } catch (caught) {
+          // Saved all the same: the list shows both, and says why the old one is still there.
+          if (!(caught instanceof ApiError)) throw caught;
+          setRemoveError(caught);
+          replaced = null;
+        }
+      }
       reset();
       await preferences.refetch();
       setAnnouncement(
@@ -276,8 +286,6 @@ export function NotificationsView() {
       setErrors(byField);
       setFormError(rest);
       focusFirstError(byField);
-      // Saved, but the old row could not be removed: the list shows both.
-      await preferences.refetch();
     } finally {
       setBusy(false);
     }

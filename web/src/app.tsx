@@ -10,6 +10,7 @@ import { ukTime } from './time';
 import { CaseView } from './views/case-view';
 import { CasesView } from './views/cases';
 import { MajorIncidentsView } from './views/major-incidents';
+import { NotificationsView } from './views/notifications';
 import { RaiseCaseView } from './views/raise-case';
 import { ReportsView } from './views/reports';
 import { SignIn } from './views/sign-in';
@@ -29,6 +30,7 @@ const NAV: { route: Route; label: string }[] = [
   { route: { name: 'cases' }, label: 'Our cases' },
   { route: { name: 'raise' }, label: 'Raise a case' },
   { route: { name: 'reports' }, label: 'Reports' },
+  { route: { name: 'notifications' }, label: 'Notifications' },
 ];
 
 function isCurrent(current: Route, item: Route): boolean {
@@ -166,6 +168,8 @@ function View({ route }: { route: Route }) {
       return <RaiseCaseView />;
     case 'reports':
       return <ReportsView />;
+    case 'notifications':
+      return <NotificationsView />;
     default:
       return (
         <section>

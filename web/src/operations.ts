@@ -50,6 +50,10 @@ export type Category = SchemaEnum<'Category'>;
 export type Service = SchemaEnum<'Service'>;
 export type HandoffState = SchemaEnum<'HandoffState'>;
 
+export type NotificationKind = SchemaEnum<'NotificationKind'>;
+export type NotificationChannel = SchemaEnum<'NotificationChannel'>;
+export type NotificationPreferenceScope = SchemaEnum<'NotificationPreferenceScope'>;
+
 export const CASE_STATES = everyValue<CaseState>()(['NEW', 'IN_PROGRESS', 'ON_HOLD', 'RESOLVED', 'CLOSED', 'CANCELLED']);
 export const PRIORITIES = everyValue<Priority>()(['P1', 'P2', 'P3', 'P4']);
 export const CATEGORIES = everyValue<Category>()([
@@ -65,6 +69,17 @@ export const CATEGORIES = everyValue<Category>()([
   'THIRD_PARTY_SERVICES',
   'MHHS_SERVICE_REQUEST',
 ]);
+
+/** In the order a case lives them: acknowledged, changed, commented on, resolved, reminded of, closed. */
+export const NOTIFICATION_KINDS = everyValue<NotificationKind>()([
+  'ACKNOWLEDGEMENT',
+  'STATE_CHANGE',
+  'COMMENT',
+  'RESOLUTION',
+  'AUTO_CLOSE_REMINDER',
+  'CLOSURE',
+]);
+export const NOTIFICATION_CHANNELS = everyValue<NotificationChannel>()(['EMAIL', 'WEBHOOK']);
 
 // ---------------------------------------------------------------------------------------------------------------
 // Who am I, and the directory
@@ -247,6 +262,37 @@ const ReportDirectoryQuery = graphql(`query ReportDirectory {
 }`);
 export const REPORT_DIRECTORY = operation(ReportDirectoryQuery);
 
+// ---------------------------------------------------------------------------------------------------------------
+// Notification preferences (the caller's own and their organisation's)
+// ---------------------------------------------------------------------------------------------------------------
+
+const NotificationPreferenceFields = graphql(`fragment NotificationPreferenceFields on NotificationPreference {
+  id scope channel address kinds digestEveryMinutes digestWaiting nextDigestAt updatedAt
+}`);
+export type NotificationPreference = ResultOf<typeof NotificationPreferenceFields>;
+
+const NotificationPreferencesQuery = graphql(
+  `query NotificationPreferences {
+  notificationPreferences { ...NotificationPreferenceFields }
+}`,
+  [NotificationPreferenceFields],
+);
+export const NOTIFICATION_PREFERENCES = operation(NotificationPreferencesQuery);
+
+const SetNotificationPreferenceMutation = graphql(
+  `mutation SetNotificationPreference($input: NotificationPreferenceInput!) {
+  setNotificationPreference(input: $input) { ...NotificationPreferenceFields }
+}`,
+  [NotificationPreferenceFields],
+);
+export type NotificationPreferenceInput = VariablesOf<typeof SetNotificationPreferenceMutation>['input'];
+export const SET_NOTIFICATION_PREFERENCE = operation(SetNotificationPreferenceMutation);
+
+const RemoveNotificationPreferenceMutation = graphql(`mutation RemoveNotificationPreference($id: ID!) {
+  removeNotificationPreference(id: $id)
+}`);
+export const REMOVE_NOTIFICATION_PREFERENCE = operation(RemoveNotificationPreferenceMutation);
+
 /** Every operation, for the schema test. */
 export const OPERATIONS: readonly Operation<unknown, unknown>[] = [
   ME,
@@ -263,4 +309,7 @@ export const OPERATIONS: readonly Operation<unknown, unknown>[] = [
   MAJOR_INCIDENT_UPDATES,
   REPORTS,
   REPORT_DIRECTORY,
+  NOTIFICATION_PREFERENCES,
+  SET_NOTIFICATION_PREFERENCE,
+  REMOVE_NOTIFICATION_PREFERENCE,
 ];

@@ -1,7 +1,14 @@
 /** Routing by the URL fragment (#/cases/…): the gateway serves one page, and deep links survive a reload. */
 import { useEffect, useState } from 'preact/hooks';
 
-export type Route = { name: 'incidents' } | { name: 'cases' } | { name: 'case'; id: string } | { name: 'raise' } | { name: 'reports' } | { name: 'not-found' };
+export type Route =
+  | { name: 'incidents' }
+  | { name: 'cases' }
+  | { name: 'case'; id: string }
+  | { name: 'raise' }
+  | { name: 'reports' }
+  | { name: 'notifications' }
+  | { name: 'not-found' };
 
 export function parseRoute(hash: string): Route {
   const path = hash.replace(/^#/, '') || '/';
@@ -9,6 +16,7 @@ export function parseRoute(hash: string): Route {
   if (path === '/cases') return { name: 'cases' };
   if (path === '/raise') return { name: 'raise' };
   if (path === '/reports') return { name: 'reports' };
+  if (path === '/notifications') return { name: 'notifications' };
   const match = /^\/cases\/([^/]+)$/.exec(path);
   if (match?.[1]) return { name: 'case', id: decodeURIComponent(match[1]) };
   return { name: 'not-found' };
@@ -24,6 +32,8 @@ export function href(route: Route): string {
       return '#/raise';
     case 'reports':
       return '#/reports';
+    case 'notifications':
+      return '#/notifications';
     case 'case':
       return `#/cases/${encodeURIComponent(route.id)}`;
     default:

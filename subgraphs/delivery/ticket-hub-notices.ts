@@ -10,6 +10,7 @@
  * when the engine catches up), without evidence (MPANs…) and masked.
  */
 import type { DataSource } from 'typeorm';
+import { apiErrorCode } from '../../adapters/gateway-api';
 import type { CpsdApi, OutboundEvent } from '../../adapters/sdk';
 import {
   CASE_SELECTION,
@@ -64,7 +65,7 @@ export async function fanOutTicketHubNotice(
   let inserted = 0;
   // One registrant at a time: a failure throws, the bus hands the event again later, and the inserts dedupe.
   for (const { hub, filter } of hubs) {
-    const { case: seen } = await api.request<{ case: CaseForTicket | null }>(CASE, { id: caseId }, identityOfHub(hub));
+    const seen = await caseAs(api, hub, caseId);
     if (!seen) continue;
     const ticket = eventTicket(seen, ticketUrl);
     if (!hubAccepts(filter, mapped.type, String(ticket.status))) continue;
@@ -72,6 +73,22 @@ export async function fanOutTicketHubNotice(
   }
   if (inserted) logger.debug({ eventId: event.id, type: event.type, hubs: inserted }, 'tmf621: hub notifications queued');
   return inserted;
+}
+
+/**
+ * The case as the hub's registrant reads it; null when it may not. A registrant the directory no longer grants (its
+ * identity is refused) hears nothing rather than holding every other hub's notifications back; the API being down
+ * throws, so the event is handed again.
+ */
+async function caseAs(api: CpsdApi, hub: HubRegistration, caseId: string): Promise<CaseForTicket | null> {
+  try {
+    return (await api.request<{ case: CaseForTicket | null }>(CASE, { id: caseId }, identityOfHub(hub))).case;
+  } catch (error) {
+    const code = apiErrorCode(error);
+    if (code !== 'UNAUTHENTICATED' && code !== 'FORBIDDEN') throw error;
+    logger.warn({ hubId: hub.id, code }, 'tmf621: the hub registrant’s identity is refused; the hub is not notified');
+    return null;
+  }
 }
 
 async function notify(

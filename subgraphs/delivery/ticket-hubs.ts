@@ -136,14 +136,17 @@ export class TicketHubResolver {
         ...ownedBy(ctx.principal),
       ])) as [unknown[], number];
       if (!rows.length) throw DomainError.notFound('Hub');
-      // Nothing more is sent: its endpoint is switched off and what was queued is parked (visible, replayable).
+      // Nothing more is sent: its endpoint is switched off for good (a replay is refused) and what was queued is
+      // parked, still visible — an attempt in flight too (its lease is taken, so its worker's outcome is not written
+      // over the parking, and no retry follows).
       const endpoint = hubEndpointId(id);
-      await tx.query(`UPDATE delivery.endpoints SET disabled_at = now(), disabled_reason = 'the hub was removed', updated_at = now() WHERE desk_id = $1`, [
-        endpoint,
-      ]);
       await tx.query(
-        `UPDATE delivery.deliveries SET state = 'DISABLED', last_error = 'the hub was removed', updated_at = now()
-         WHERE desk_id = $1 AND state IN ('PENDING', 'RETRY_SCHEDULED')`,
+        `UPDATE delivery.endpoints SET bridge_enabled = false, disabled_at = now(), disabled_reason = 'the hub was removed', updated_at = now() WHERE desk_id = $1`,
+        [endpoint],
+      );
+      await tx.query(
+        `UPDATE delivery.deliveries SET state = 'DISABLED', last_error = 'the hub was removed', lease_token = NULL, lease_until = NULL, updated_at = now()
+         WHERE desk_id = $1 AND state IN ('PENDING', 'RETRY_SCHEDULED', 'IN_FLIGHT')`,
         [endpoint],
       );
       return true;

@@ -293,8 +293,28 @@ describe('notifications from the event bus, made by the delivery engine', () => 
     const closed = await waitForEvent('lpn', mine.reference, 7, 'the closed event after the restart');
     expect(closed.body).toMatchObject({ eventType: TmfEventType.STATUS_CHANGE, event: { troubleTicket: { status: 'closed' } } });
     expect(contract.checkEvent('troubleTicketStatusChangeEvent', closed.body)).toEqual([]);
-    // And the restarted TMF621 API removes it; nothing more is sent.
+    // And the restarted TMF621 API removes it: a notification still being retried is parked, and cannot be replayed.
+    listener.script(
+      'lpn',
+      Array.from({ length: 50 }, () => 500),
+    );
+    const late = await raise('lpn', 'Reads late again');
+    await waitFor(() => listener.requests.find((r) => r.hub === 'lpn' && r.body.event.troubleTicket.id === late.reference), 'a failing attempt', 30_000);
     expect((await call('DELETE', `/hub/${hubs.lpn}`, { token: tokens.lpn })).status).toBe(204);
     expect((await ok<{ ticketHubs: { id: string }[] }>('lpn', '{ ticketHubs { id } }')).ticketHubs.map((h) => h.id)).toEqual([hubs.lpnFiltered]);
+    const parked = await ok<{ deliveries: { edges: { node: { id: string; state: string; lastError: string } }[] } }>(
+      'admin',
+      'query($f: DeliveryFilter) { deliveries(first: 5, filter: $f) { edges { node { id state lastError caseReference } } } }',
+      { f: { deskId: hubEndpointId(hubs.lpn as string), caseId: late.id } },
+    );
+    const [row] = parked.deliveries.edges.map((e) => e.node);
+    expect(row).toMatchObject({ state: 'DISABLED', lastError: 'the hub was removed' });
+    const replay = await as('admin', 'mutation($id: ID!) { retryDelivery(id: $id) { id } }', { id: row?.id });
+    expect(errorOf(replay)).toMatchObject({ code: 'BAD_USER_INPUT' });
+    const attempts = listener.requests.filter((r) => r.hub === 'lpn' && r.body.event.troubleTicket.id === late.reference).length;
+    // Proven by a later notification the other hub of the same registrant does get: the resolution of the late case.
+    await ok('agent', 'mutation($input: ResolveCaseInput!) { resolveCase(input: $input) { id } }', { input: { caseId: late.id, resolution: 'Caught up' } });
+    await waitForEvent('lpn-filtered', late.reference, 1, 'the filtered hub’s resolved event of the late case');
+    expect(listener.requests.filter((r) => r.hub === 'lpn' && r.body.event.troubleTicket.id === late.reference)).toHaveLength(attempts);
   });
 });

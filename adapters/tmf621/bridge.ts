@@ -4,6 +4,10 @@
  * `ticket.updated` — with `Idempotency-Key` = the delivery id on every attempt, so a partner that dedupes on it holds
  * one ticket however often a delivery is retried. The partner's events come back to our listener (server.ts).
  *
+ * Hub notifications (endpoints `tmf621-hub:<hub id>`, hubs.ts): the TMF621 event the delivery subgraph fanned out is
+ * POSTed as it stands to the hub callback's listener path, with `Idempotency-Key` = the delivery id and the event's
+ * own stable `eventId`, through the same SSRF-guarded fetch.
+ *
  * Registration (the desk profile's `bridge_config`; never a secret itself):
  *   { "url": "https://api.partner.example/tmf-api/troubleTicket/v5",        default: the contact method's address
  *     "tokenUrl": "https://idp.partner.example/oauth2/token",             OAuth2 client credentials (optional)
@@ -17,7 +21,7 @@ import { EventFamily, EventType, familyOf, unhandled } from '../../schema/events
 import { checkOutboundUrl, guardedFetch, outboundPolicy, outboundRefusal, type OutboundPolicy } from '../outbound-url';
 import { classifyHttpStatus, type Bridge, type DeliveryOutcome, type InboundContext, type OutboundDelivery, type RunningInbound } from '../sdk';
 import { patchForHandoff, ticketForHandoff } from './mapping';
-import type { HubNotifierOptions } from './notifier';
+import { isHubEndpoint, listenerUrl } from './hubs';
 import { startTmf621Server, type Tmf621ServerOptions } from './server';
 
 export interface Tmf621DeskConfig {
@@ -40,7 +44,7 @@ export interface Tmf621BridgeOptions {
   /** Loopback partners (outbound-url.ts); default `OUTBOUND_ALLOW_LOOPBACK` from `env`, else `dev`. */
   allowLoopback?: boolean;
   /** The inbound API (server.ts); without it the bridge is outbound only. */
-  inbound?: Omit<Tmf621ServerOptions, 'notify'> & { notify?: Omit<HubNotifierOptions, 'api'> };
+  inbound?: Tmf621ServerOptions;
   /** For tests: replaces the guarded fetch (no mTLS then; URLs are still checked before each attempt). */
   fetch?: typeof fetch;
 }
@@ -71,6 +75,7 @@ export class Tmf621Bridge implements Bridge {
   }
 
   async deliver(delivery: OutboundDelivery, signal: AbortSignal): Promise<DeliveryOutcome> {
+    if (isHubEndpoint(delivery.target.deskId)) return this.notifyHub(delivery, signal);
     const config = delivery.target.config as Tmf621DeskConfig;
     const base = this.endpoint(delivery, config);
     if (typeof base === 'string') return { kind: 'PERMANENT_FAILURE', reason: base };
@@ -156,21 +161,54 @@ export class Tmf621Bridge implements Bridge {
     }
   }
 
+  /** One hub notification: the event body POSTed to `<callback>/listener/<event>`; the outcome by its HTTP status. */
+  private async notifyHub(delivery: OutboundDelivery, signal: AbortSignal): Promise<DeliveryOutcome> {
+    const { listener, body } = delivery.event.data as { listener?: unknown; body?: unknown };
+    if (typeof listener !== 'string' || !/^troubleTicket[A-Za-z]+Event$/.test(listener) || !body || typeof body !== 'object')
+      return { kind: 'PERMANENT_FAILURE', reason: 'not a TMF621 hub notification (no listener and body)' };
+    const checked = checkOutboundUrl(delivery.target.contactMethod.address, this.policy, 'the hub callback');
+    if ('refused' in checked) return { kind: 'PERMANENT_FAILURE', reason: checked.refused };
+    const started = Date.now();
+    try {
+      const response = await this.send({}, listenerUrl(checked.url.toString(), listener), {
+        method: 'POST',
+        signal,
+        // A redirect is a failure, not followed: the registration names one URL.
+        redirect: 'manual',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json',
+          'idempotency-key': delivery.idempotencyKey,
+          'user-agent': 'CPSD-Gateway-TMF621/1',
+        },
+        // Masked again as the last line of defence.
+        body: maskMpan(JSON.stringify(body)),
+      });
+      await response.body?.cancel().catch(() => undefined);
+      const outcome = classifyHttpStatus(response.status, response.headers.get('retry-after'));
+      return outcome.kind === 'DELIVERED'
+        ? { kind: 'DELIVERED', httpStatus: response.status, detail: `POST ${listener} ${response.status}` }
+        : { ...outcome, httpStatus: response.status };
+    } catch (error) {
+      // The callback's name now resolves to a refused address: final (the registrant registers again).
+      const refusal = outboundRefusal(error);
+      if (refusal) return { kind: 'PERMANENT_FAILURE', reason: `the hub callback is refused: ${refusal.reason}` };
+      if (signal.aborted) return { kind: 'RETRY', reason: `no answer within ${Date.now() - started} ms` };
+      const cause = (error as { cause?: { code?: string } }).cause;
+      return { kind: 'RETRY', reason: `could not reach the hub callback${cause?.code ? ` (${cause.code})` : ''}` };
+    }
+  }
+
   /** Whether the inbound TMF621 API is configured (`TMF621_PORT`). */
   get hasInbound(): boolean {
     return this.options.inbound !== undefined;
   }
 
   /** Starts the inbound TMF621 API (when configured); `url` is its base (…/tmf-api/troubleTicket/v5). */
-  async startInbound(context: InboundContext): Promise<RunningInbound & { url?: string; port?: number }> {
+  async startInbound(_context: InboundContext): Promise<RunningInbound & { url?: string; port?: number }> {
     if (!this.options.inbound) return { stop: async () => undefined };
-    // Hub notifications read cases as each registrant, through the runtime's API of service identities.
-    return startTmf621Server({
-      dev: this.options.dev,
-      outbound: this.policy,
-      ...this.options.inbound,
-      notify: { ...this.options.inbound.notify, api: context.api },
-    });
+    // Callers are forwarded to the gateway with their own tokens; hub notifications are the delivery engine's.
+    return startTmf621Server({ dev: this.options.dev, outbound: this.policy, ...this.options.inbound });
   }
 
   private endpoint(delivery: OutboundDelivery, config: Tmf621DeskConfig): string | URL {

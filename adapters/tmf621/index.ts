@@ -7,14 +7,35 @@
  * | `TMF621_PUBLIC_URL` | the URL partners reach it at (hrefs) | the listening address |
  * | `TMF621_GATEWAY_URL` | the gateway's GraphQL URL the bridge forwards callers to | `<publicUrl>/graphql` |
  * | `TMF621_DEFAULT_DESK` | the desk a POSTed ticket naming none goes to | `elexon-service-desk` |
- * | `TMF621_NOTIFY_INTERVAL_MS` | how often hub listeners' cases are polled for status changes | 2000 |
+ *
+ * Hub listeners (`POST /hub`) are kept by the delivery subgraph (`delivery.ticket_hubs`) and sent their events by the
+ * delivery engine from the event bus — persisted, retried and replayable like every delivery (hubs.ts); the hrefs in
+ * those events start with `TMF621_PUBLIC_URL` (else `PUBLIC_URL`).
  * Per-desk outbound settings (endpoint, OAuth2 client credentials, mTLS files) are the desk's `bridge_config`
  * (see bridge.ts); secrets are named there by environment variable, never stored.
  */
 export { Tmf621Bridge, tmf621Bridge, type Tmf621BridgeOptions, type Tmf621DeskConfig } from './bridge';
 export * from './mapping';
-export { memoryHubStore, startTmf621Server, type HubRegistration, type HubStore, type TokenVerifier, type Tmf621ServerOptions } from './server';
-export { identityOfHub, startHubNotifier, type HubNotifierOptions } from './notifier';
+export { startTmf621Server, type TokenVerifier, type Tmf621ServerOptions } from './server';
+export {
+  eventTicket,
+  HUB_CASE_EVENT_TYPES,
+  HUB_ENDPOINT_PREFIX,
+  HUB_EVENT_OF_CASE_EVENT,
+  hubAccepts,
+  hubEndpointId,
+  hubEventId,
+  hubNotification,
+  identityOfHub,
+  isHubEndpoint,
+  listenerOf,
+  listenerUrl,
+  parseHubQuery,
+  TmfEventType,
+  type HubFilter,
+  type HubNotification,
+  type HubRegistration,
+} from './hubs';
 export { tmf621Contract, type Tmf621Contract, type ValidationProblem } from './spec';
 
 import { partnerJwtSettings } from '../../platform/config';
@@ -42,7 +63,6 @@ export function tmf621BridgeFromEnv(config: { dev: boolean; env: Record<string, 
             ...(env.TMF621_PUBLIC_URL ? { publicUrl: env.TMF621_PUBLIC_URL } : {}),
             gateway: { url: gatewayUrl },
             defaultDeskId: env.TMF621_DEFAULT_DESK ?? 'elexon-service-desk',
-            ...(env.TMF621_NOTIFY_INTERVAL_MS ? { notify: { intervalMs: Number(env.TMF621_NOTIFY_INTERVAL_MS) } } : {}),
             verifier: new JwtVerifier({ jwks: { url: jwksUrl }, ...partnerJwtSettings(env) }),
           },
         }

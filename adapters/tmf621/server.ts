@@ -3,7 +3,8 @@
  *
  * - `POST /troubleTicket` raises a case; `GET /troubleTicket[/{id}]` reads cases; `PATCH /troubleTicket/{id}` adds
  *   notes (customer-visible comments) and maps a `status` change onto the case mutation the caller's role allows;
- * - `POST /hub`, `DELETE /hub/{id}` register and remove a listener;
+ * - `POST /hub`, `DELETE /hub/{id}` register and remove a listener: kept by the delivery subgraph
+ *   (`registerTicketHub`, `removeTicketHub`, as the caller), whose engine sends it the events (hubs.ts);
  * - `POST /listener/{event}` takes a partner's ticket events and drives its side of a hand-off.
  *
  * Every request needs `Authorization: Bearer <JWT>`, verified as the gateway verifies partner tokens (an OAuth2
@@ -12,7 +13,7 @@
  * GraphQL and no more. Bodies are validated against the TMF621 document (spec.ts); every error is a TMF `Error` body.
  * A ticket's `id` is the case reference (CPSD-000123).
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { bearerToken, type PartnerClaims } from '../../platform/partner-auth';
@@ -23,6 +24,7 @@ import { TransportErrorCode } from '../../platform/errors';
 import { bearerApi, type GatewayRequestOptions } from '../gateway-api';
 import { outboundPolicy, resolveOutboundUrl, type OutboundPolicy } from '../outbound-url';
 import type { CpsdApi, RunningInbound } from '../sdk';
+import { parseHubQuery } from './hubs';
 import {
   CASE_SELECTION,
   CPSD_OWNER,
@@ -37,16 +39,12 @@ import {
   type HandoffOperation,
   type TmfStatus,
 } from './mapping';
-import { memoryHubStore, type HubRegistration, type HubStore } from './hubs';
-import { startHubNotifier, type HubNotifierOptions } from './notifier';
 import { HttpProblem, problemOf, TmfProblemCode, unauthenticated } from './problems';
 import { tmf621Contract, type ValidationProblem } from './spec';
 
 export interface TokenVerifier {
   verify(token: string | undefined): Promise<PartnerClaims | null>;
 }
-
-export { memoryHubStore, type HubRegistration, type HubStore };
 
 export interface Tmf621ServerOptions {
   host?: string;
@@ -59,7 +57,6 @@ export interface Tmf621ServerOptions {
   verifier: TokenVerifier;
   /** Where a POSTed ticket goes when it names no desk (`relatedParty` with role `serviceDesk`). */
   defaultDeskId?: string;
-  hubs?: HubStore;
   /** Development allows plain-http hub callbacks (to allowed addresses; production: https). */
   dev?: boolean;
   /**
@@ -68,11 +65,6 @@ export interface Tmf621ServerOptions {
    */
   outbound?: OutboundPolicy;
   maxBodyBytes?: number;
-  /**
-   * Pushes status-change events to the registered hubs (notifier.ts), reading cases AS each registrant through this
-   * API of service identities. Without it registrations are kept but nothing is pushed.
-   */
-  notify?: HubNotifierOptions;
 }
 
 function invalid(problems: ValidationProblem[], what: string): HttpProblem {
@@ -116,10 +108,9 @@ interface Caller {
 
 const str = (value: unknown): string | null => (typeof value === 'string' && value.trim() ? value.trim() : null);
 
-export async function startTmf621Server(options: Tmf621ServerOptions): Promise<RunningInbound & { url: string; port: number; hubs: HubStore }> {
+export async function startTmf621Server(options: Tmf621ServerOptions): Promise<RunningInbound & { url: string; port: number }> {
   const contract = tmf621Contract();
   const base = contract.basePath; // /tmf-api/troubleTicket/v5
-  const hubs = options.hubs ?? memoryHubStore();
   const seen = new SeenEvents();
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
   const outbound = options.outbound ?? outboundPolicy(options.dev ?? false);
@@ -432,20 +423,17 @@ export async function startTmf621Server(options: Tmf621ServerOptions): Promise<R
     const problems = contract.checkHub(body);
     if (problems.length) throw invalid(problems, 'Hub_FVO');
     const { callback, query } = body as { callback: string; query?: string };
-    // Public addresses only, after DNS (and again at every connection: see the notifier).
+    // Public addresses only, after DNS, by this API's policy; the delivery subgraph checks again by its own, and the
+    // engine at every connection.
     const checked = await resolveOutboundUrl(callback, outbound, 'callback');
     if ('refused' in checked) throw new HttpProblem(TmfProblemCode.INVALID_BODY, checked.refused);
-    const hub: HubRegistration = {
-      id: randomUUID(),
-      callback,
-      query: query ?? null,
-      subject: caller.claims.subject,
-      organisationId: caller.claims.organisationId,
-      roles: [...caller.claims.roles],
-      deskIds: [...caller.claims.deskIds],
-      createdAt: new Date().toISOString(),
-    };
-    await hubs.add(hub);
+    const filter = parseHubQuery(query);
+    if ('refused' in filter) throw new HttpProblem(TmfProblemCode.INVALID_BODY, filter.refused);
+    // Kept durably by the delivery subgraph, as the caller: the registrant is whoever the token says.
+    const { registerTicketHub: hub } = await caller.api.request<{ registerTicketHub: { id: string; callback: string; query: string | null } }>(
+      `mutation Tmf621RegisterHub($input: RegisterTicketHubInput!) { registerTicketHub(input: $input) { id callback query } }`,
+      { input: { callback, ...(query !== undefined ? { query } : {}) } },
+    );
     send(
       res,
       201,
@@ -570,7 +558,8 @@ export async function startTmf621Server(options: Tmf621ServerOptions): Promise<R
     if (resource === 'hub') {
       if (!id && method === 'POST') return createHub(req, res, caller);
       if (id && method === 'DELETE') {
-        if (!(await hubs.remove(id, caller.claims.subject))) throw new HttpProblem(DomainErrorCode.NOT_FOUND, `No hub ${id}`);
+        // Another registrant's hub is NOT_FOUND, as one that does not exist.
+        await caller.api.request(`mutation Tmf621RemoveHub($id: ID!) { removeTicketHub(id: $id) }`, { id });
         return send(res, 204);
       }
     }
@@ -604,13 +593,10 @@ export async function startTmf621Server(options: Tmf621ServerOptions): Promise<R
   const { port, address } = server.address() as AddressInfo;
   const url = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
   if (!publicUrl) publicUrl = url;
-  const notifier = options.notify ? startHubNotifier({ ...options.notify, hubs, ticketUrl, outbound }) : null;
   return {
     url: `${url}${base}`,
     port,
-    hubs,
     stop: async () => {
-      await notifier?.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         for (const socket of sockets) socket.destroy();

@@ -9,6 +9,7 @@ import { DomainError } from '../../schema/errors';
 import { hasRole, type Principal } from '../../schema/identity';
 import { DeliveryAttempt, type DeliveryAttemptOutcome, Delivery, DeliveryState, DeskReference } from './delivery.types';
 import { DELIVERY_CHANNEL } from './intake';
+import { isHubEndpoint } from '../../adapters/tmf621/hubs';
 import { isRecipientEndpoint, MAILBOX_ENDPOINT_PREFIX } from './recipients';
 
 export const DEFAULT_PAGE_SIZE = 20;
@@ -202,7 +203,12 @@ export class DeliveryService {
         bridge_enabled: boolean;
       }[];
       if (endpoint && !endpoint.bridge_enabled) {
-        throw DomainError.badUserInput('Pushes are switched off in the desk’s profile; switch them on there first', 'id');
+        throw DomainError.badUserInput(
+          isHubEndpoint(delivery.endpointId)
+            ? 'The TMF621 hub was removed; its registrant registers a new one'
+            : 'Pushes are switched off in the desk’s profile; switch them on there first',
+          'id',
+        );
       }
       const requeue = `SET state = 'PENDING', next_attempt_at = now(), attempts_before_replay = attempts, last_error = NULL, updated_at = now()`;
       await tx.query(`UPDATE delivery.deliveries ${requeue} WHERE id = $1`, [delivery.id]);

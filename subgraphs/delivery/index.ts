@@ -19,6 +19,9 @@ import { MajorIncidentCommsDeliveryResolver, MajorIncidentReference, majorIncide
 import { fanOutRaiserNotice, RAISER_NOTICE_EVENT_TYPES } from './raiser-notices';
 import { NotificationPreferences1763900009000 } from './migrations/1763900009000-notification-preferences';
 import { loadConfig } from '../../platform/config';
+import { TicketHubs1763900012000 } from './migrations/1763900012000-ticket-hubs';
+import { fanOutTicketHubNotice, TICKET_HUB_EVENT_TYPES, tmf621TicketUrl } from './ticket-hub-notices';
+import { TicketHubResolver } from './ticket-hubs';
 import { logger } from '../../platform/logger';
 import { Delivery1763900004000 } from './migrations/1763900004000-delivery';
 import { NotificationDigests1763900013000 } from './migrations/1763900013000-notification-digests';
@@ -30,19 +33,20 @@ export { startDeliveryWorkers } from './engine';
 export const delivery: SubgraphDefinition = {
   name: 'delivery',
   entities: [],
-  migrations: [Delivery1763900004000, NotificationPreferences1763900009000, NotificationDigests1763900013000],
-  // Digests close and queue on every replica at once safely (SKIP LOCKED, and the digest id dedupes its delivery).
+  migrations: [Delivery1763900004000, NotificationPreferences1763900009000, TicketHubs1763900012000, NotificationDigests1763900013000],
   gauges: deliveryGauges,
+  // Digests close and queue on every replica at once safely (SKIP LOCKED, and the digest id dedupes its delivery).
   jobs: [{ name: 'notification-digests', everyMs: 60_000, run: (db, now) => sendDueDigests(db, now, { publicUrl: loadConfig().publicUrl }) }],
   build: () =>
     buildFederatedSchema({
-      resolvers: [DeliveryResolver, NotificationPreferenceResolver, MajorIncidentCommsDeliveryResolver] as NonEmptyArray<ClassType>,
+      resolvers: [DeliveryResolver, NotificationPreferenceResolver, TicketHubResolver, MajorIncidentCommsDeliveryResolver] as NonEmptyArray<ClassType>,
       orphanedTypes: [DeskReference, MajorIncidentReference],
       referenceResolvers: majorIncidentReferenceResolvers,
     }),
   consumers: [intakeConsumer],
   async start({ db, bus, config, lifecycle, gatewayApi }) {
-    // MI comms, desk notices (raised, routed, near breach) and the daily report read their recipients through the public API, so they run
+    // MI comms, desk notices (raised, routed, near breach), raiser notices, TMF621 hub notifications and the daily report read
+    // their recipients (and, for hubs, each case as its registrant) through the public API, so they run
     // where the gateway is reachable.
     if (gatewayApi) {
       const comms = await bus.consume({ name: 'delivery:comms', types: COMMS_EVENT_TYPES, from: 'beginning' }, async (event) => {
@@ -58,13 +62,20 @@ export const delivery: SubgraphDefinition = {
         await fanOutRaiserNotice(event, db, gatewayApi);
       });
       lifecycle.onStop('delivery consumer raiser notices', () => raiserNotices.stop());
+      // TMF621 hubs: one durable consumer for every delivery process, so N replicas notify once. From now on: a hub
+      // hears only of what happens after it registered anyway.
+      const ticketUrl = tmf621TicketUrl(process.env.TMF621_PUBLIC_URL || config.publicUrl);
+      const ticketHubs = await bus.consume({ name: 'delivery:tmf621-hubs', types: TICKET_HUB_EVENT_TYPES, from: 'end' }, async (event) => {
+        await fanOutTicketHubNotice(event, db, gatewayApi, ticketUrl);
+      });
+      lifecycle.onStop('delivery consumer TMF621 hubs', () => ticketHubs.stop());
       const reports = await bus.consume({ name: 'delivery:reports', types: DAILY_REPORT_EVENT_TYPES, from: 'beginning' }, async (event) => {
         await fanOutDailyReport(event, db, gatewayApi, { publicUrl: config.publicUrl });
       });
       lifecycle.onStop('delivery consumer reports', () => reports.stop());
     } else {
       logger.warn(
-        'delivery: MI comms, desk notices (raised, routed, near breach) and the daily report not started (no gateway API: set GATEWAY_URL and service credentials)',
+        'delivery: MI comms, desk notices (raised, routed, near breach), raiser notices, TMF621 hub notifications and the daily report not started (no gateway API: set GATEWAY_URL and service credentials)',
       );
     }
     if (config.delivery.workers === 0) return;

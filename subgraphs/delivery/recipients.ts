@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { OutboundEvent } from '../../adapters/sdk';
+import { HUB_ENDPOINT_PREFIX } from '../../adapters/tmf621/hubs';
 import { ContactMethodKind } from '../../schema/enums';
 import type { DeliveredCpsdEvent } from '../../platform/events';
 import { DELIVERY_CHANNEL } from './intake';
@@ -19,9 +20,9 @@ export const MAILBOX_ENDPOINT_PREFIX = 'comms:';
 export const mailboxEndpointId = (address: string): string => `${MAILBOX_ENDPOINT_PREFIX}${address.trim().toLowerCase()}`;
 /** The key prefix of a notification webhook's endpoint (notification-preferences.ts `webhookEndpointId`). */
 export const WEBHOOK_ENDPOINT_PREFIX = 'webhook:';
-/** Whether an endpoint is a recipient of the CPSD's own notices (a mailbox or webhook), not a desk. */
+/** Whether an endpoint is a recipient of the CPSD's own notices (a mailbox, webhook or TMF621 hub), not a desk. */
 export const isRecipientEndpoint = (endpointId: string): boolean =>
-  endpointId.startsWith(MAILBOX_ENDPOINT_PREFIX) || endpointId.startsWith(WEBHOOK_ENDPOINT_PREFIX);
+  endpointId.startsWith(MAILBOX_ENDPOINT_PREFIX) || endpointId.startsWith(WEBHOOK_ENDPOINT_PREFIX) || endpointId.startsWith(HUB_ENDPOINT_PREFIX);
 
 const CONTACT_KINDS = new Set<string>(Object.values(ContactMethodKind));
 

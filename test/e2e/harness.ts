@@ -53,6 +53,11 @@ export interface TestProduct {
   waitForConsumer(name: string, sequence: string, timeoutMs?: number): Promise<void>;
   /** The development JWKS the gateway serves. */
   graphqlJwks(): Promise<{ keys: Record<string, unknown>[] }>;
+  /**
+   * Stops the product and starts it again on the same database, data folder and bus (a deployment restarting):
+   * `product` and `gatewayUrl` are the new ones (new ports); tokens stay valid (the development key is kept).
+   */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -70,18 +75,18 @@ export async function startTestProduct(env: NodeJS.ProcessEnv = {}): Promise<Tes
     ...env,
   });
   // The inbound bridges read the same settings (off unless the test sets EMAIL_INBOUND_PORT / TMF621_PORT; 0: a free port).
-  const product = await startProduct({ config, database, ephemeralPorts: true, seed: true, env: { ...process.env, ...env } });
-  const gatewayUrl = product.gateway.url;
-  return {
+  const start = () => startProduct({ config, database, ephemeralPorts: true, seed: true, env: { ...process.env, ...env } });
+  let product = await start();
+  const running: TestProduct = {
     product,
-    gatewayUrl,
+    gatewayUrl: product.gateway.url,
     dataDir,
     token: async ({ sub, org, roles = ['participant'], desks = [], email, ttlSeconds }) => {
       if (!product.devIssuer) throw new Error('no development issuer: this product was started with a JWKS');
       return product.devIssuer.issue({ sub, org, roles: roles as Role[], desks, ...(email ? { email } : {}), ...(ttlSeconds ? { ttlSeconds } : {}) });
     },
     graphql: async (query, options = {}) => {
-      const response = await fetch(options.url ?? gatewayUrl, {
+      const response = await fetch(options.url ?? running.gatewayUrl, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
@@ -99,6 +104,12 @@ export async function startTestProduct(env: NodeJS.ProcessEnv = {}): Promise<Tes
         ? natsConsumerCaughtUp(config.natsUrl, config.natsStream, name, sequence, timeoutMs)
         : postgresConsumerCaughtUp(product.databaseUrl, name, sequence, timeoutMs),
     graphqlJwks: async () => (await (await fetch(`${product.gateway.http.url}/.well-known/jwks.json`)).json()) as { keys: Record<string, unknown>[] },
+    restart: async () => {
+      await product.stop();
+      product = await start();
+      running.product = product;
+      running.gatewayUrl = product.gateway.url;
+    },
     stop: async () => {
       await product.stop();
       await dropDatabase(SERVER_URL, database);
@@ -106,6 +117,7 @@ export async function startTestProduct(env: NodeJS.ProcessEnv = {}): Promise<Tes
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+  return running;
 }
 
 async function deleteNatsStream(url: string, stream: string): Promise<void> {

@@ -12,11 +12,10 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { JSONWebKeySet } from 'jose';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serviceApi } from '../../adapters/gateway-api';
 import { startTmf621Server, tmf621Contract } from '../../adapters/tmf621';
 import { JwtVerifier } from '../../platform/partner-auth';
 import { makeMpan } from '../../schema/mpan';
-import { callers, serviceTokens, signIn, startTestProduct, waitFor, type Claims, type TestProduct } from './harness';
+import { callers, signIn, startTestProduct, waitFor, type Claims, type TestProduct } from './harness';
 
 const contract = tmf621Contract();
 const MPAN = makeMpan('19', '0001234567');
@@ -150,14 +149,6 @@ beforeAll(async () => {
       audience: 'cpsd-gateway',
       algorithms: ['RS256', 'ES256', 'EdDSA'],
     }),
-    // Hub notifications read cases as each registrant: development-issuer tokens for its scope, as cli/inbound.ts mints them.
-    notify: {
-      intervalMs: 300,
-      api: serviceApi({
-        url: t.gatewayUrl,
-        tokenFor: serviceTokens(t),
-      }),
-    },
   });
   // UKPN registers its TMF621 endpoint for its service desk (the desk profile's bridge registration in the mpas subgraph).
   const client = new pg.Client({ connectionString: t.product.databaseUrl });
@@ -339,127 +330,7 @@ describe('inbound: a supplier’s system raises and works a case over TMF621', (
   });
 });
 
-describe('hub notifications: a registered listener hears of its tickets’ status changes', () => {
-  let listener: { url: string; events: Record<string, unknown>[]; close(): Promise<void> };
-  let failNext = 0;
-
-  beforeAll(async () => {
-    const events: Record<string, unknown>[] = [];
-    const sockets = new Set<Socket>();
-    const server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        if (failNext > 0) {
-          failNext--;
-          res.writeHead(503);
-          res.end();
-          return;
-        }
-        events.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>);
-        res.writeHead(204);
-        res.end();
-      });
-    });
-    server.on('connection', (s) => {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    listener = {
-      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/listener`,
-      events,
-      close: () =>
-        new Promise<void>((resolve) => {
-          for (const s of sockets) s.destroy();
-          server.close(() => resolve());
-        }),
-    };
-  });
-  afterAll(async () => listener?.close());
-
-  const raise = (who: string, subject: string) =>
-    ok<{ raiseCase: { id: string; reference: string } }>(who, 'mutation($input: RaiseCaseInput!) { raiseCase(input: $input) { id reference } }', {
-      input: { deskId: 'elexon-service-desk', category: 'MARKET_SYSTEMS', subject, description: 'Since 09:00', evidence: { mpans: [MPAN] } },
-    }).then((d) => d.raiseCase);
-  const triage = (caseId: string) =>
-    ok('elexonAgent', 'mutation($input: TriageCaseInput!) { triageCase(input: $input) { id } }', {
-      input: { caseId, type: 'INCIDENT', impact: 'MEDIUM', urgency: 'HIGH' },
-    });
-  const eventsFor = (reference: string) => listener.events.filter((e) => (e.event as { troubleTicket: { id: string } }).troubleTicket.id === reference);
-
-  it('pushes schema-valid status-change events (inProgress, then resolved) for the registrant’s case only; DELETE /hub stops them', async () => {
-    const mine = await raise('supplier', 'DIP rejecting our messages');
-    const hub = await call('POST', '/hub', { token: tokens.supplier, body: { callback: listener.url, '@type': 'Hub' } });
-    expect(hub.status).toBe(201);
-    const theirs = await raise('otherSupplier', 'E.ON: DIP rejecting messages');
-
-    // The first delivery fails: it is retried on the next poll with the same event id.
-    failNext = 1;
-    await triage(mine.id);
-    await triage(theirs.id);
-    const inProgress = await waitFor(() => eventsFor(mine.reference)[0], 'the inProgress event', 30_000);
-    await ok('elexonAgent', 'mutation($input: ResolveCaseInput!) { resolveCase(input: $input) { id } }', {
-      input: { caseId: mine.id, resolution: 'DIP certificate renewed' },
-    });
-    await ok('elexonAgent', 'mutation($input: ResolveCaseInput!) { resolveCase(input: $input) { id } }', {
-      input: { caseId: theirs.id, resolution: 'DIP certificate renewed' },
-    });
-    const resolved = await waitFor(() => eventsFor(mine.reference)[1], 'the resolved event', 30_000);
-
-    const validate = contract.schema('TroubleTicketStatusChangeEvent');
-    for (const event of [inProgress, resolved]) {
-      expect(validate(event), JSON.stringify(validate.errors)).toBe(true);
-      expect(contract.checkEvent('troubleTicketStatusChangeEvent', event)).toEqual([]);
-      expect(event).toMatchObject({ '@type': 'TroubleTicketStatusChangeEvent', eventType: 'TroubleTicketStatusChangeEvent' });
-      expect(Date.parse(event.eventTime as string)).not.toBeNaN();
-      const ticket = (event.event as { troubleTicket: Record<string, unknown> }).troubleTicket;
-      expect(contract.schema('TroubleTicket')(ticket)).toBe(true);
-      // No evidence (MPANs) and no work notes in an event.
-      expect(JSON.stringify(event)).not.toContain(MPAN);
-      expect(ticket.relatedEntity).toBeUndefined();
-    }
-    expect((inProgress.event as { troubleTicket: { status: string } }).troubleTicket.status).toBe('inProgress');
-    expect((resolved.event as { troubleTicket: { status: string; statusChangeReason: string } }).troubleTicket).toMatchObject({
-      status: 'resolved',
-      statusChangeReason: 'DIP certificate renewed',
-    });
-    expect(inProgress.eventId).not.toBe(resolved.eventId);
-    // Nothing about another organisation's case, and no status sent twice. Proven by a later change the hub must hear
-    // of: a new case of the registrant's (news), then its triage (news again). The triage event is sent by a poll
-    // after the one that sent the new case's event, which itself began after the resolved event was sent: a whole
-    // poll has compared this case since, and sends a repeat (or the other organisation's case) before ending.
-    const sentinel = await raise('supplier', 'Sentinel: meter reads late');
-    await waitFor(() => eventsFor(sentinel.reference)[0], 'the sentinel case’s first event', 30_000);
-    await triage(sentinel.id);
-    await waitFor(() => eventsFor(sentinel.reference)[1], 'the sentinel case’s triage event', 30_000);
-    expect(eventsFor(theirs.reference)).toEqual([]);
-    expect(eventsFor(mine.reference)).toHaveLength(2);
-
-    // Removed: the next change is not pushed.
-    expect((await call('DELETE', `/hub/${hub.body.id}`, { token: tokens.supplier })).status).toBe(204);
-    const count = listener.events.length;
-    await ok('supplier', 'mutation($input: CaseNoteInput!) { confirmResolution(input: $input) { id } }', { input: { caseId: mine.id } });
-    const { caseByReference } = await ok<{ caseByReference: { state: string } }>(
-      'supplier',
-      'query($r: String!) { caseByReference(reference: $r) { state } }',
-      { r: mine.reference },
-    );
-    expect(caseByReference.state).toBe('CLOSED');
-    // Proven by a later change a new registration does hear of: registered after the close (the closed case is its
-    // baseline, not news), it is sent the sentinel case's resolution by a poll that began after the close; the
-    // removed registration was sent nothing in the meantime.
-    const later = await call('POST', '/hub', { token: tokens.supplier, body: { callback: listener.url, '@type': 'Hub' } });
-    expect(later.status).toBe(201);
-    await ok('elexonAgent', 'mutation($input: ResolveCaseInput!) { resolveCase(input: $input) { id } }', {
-      input: { caseId: sentinel.id, resolution: 'Reads caught up' },
-    });
-    await waitFor(() => eventsFor(sentinel.reference)[2], 'the sentinel case’s resolved event', 30_000);
-    const ticketOf = (e: Record<string, unknown>) => (e.event as { troubleTicket: { id: string; status: string } }).troubleTicket;
-    expect(listener.events.slice(count).map((e) => [ticketOf(e).id, ticketOf(e).status])).toEqual([[sentinel.reference, 'resolved']]);
-    expect((await call('DELETE', `/hub/${later.body.id}`, { token: tokens.supplier })).status).toBe(204);
-  });
-});
+// Hub notifications (every event type, visibility, retries, a restart) are test/e2e/tmf621-hub-events.test.ts.
 
 // ---- outbound and the partner's events ---------------------------------------------------------------------------
 

@@ -61,6 +61,14 @@ const ROWS: Record<string, Row> = {
   notificationPreferences: { notCaseScoped: 'the caller’s own and their organisation’s preferences only (test/e2e/raiser-notices.test.ts)' },
   setNotificationPreference: { notCaseScoped: 'writes only the caller’s own or their organisation’s preferences (test/e2e/raiser-notices.test.ts)' },
   removeNotificationPreference: { notCaseScoped: 'removes only the caller’s own or their organisation’s preference; another’s is NOT_FOUND' },
+  ticketHubs: { notCaseScoped: 'the caller’s own TMF621 hub registrations only (test/e2e/tmf621-hub-events.test.ts)' },
+  registerTicketHub: {
+    notCaseScoped:
+      'registers a hub for the caller itself; each case is read for it AS the caller, so it hears only of cases the caller may GET (test/e2e/tmf621-hub-events.test.ts)',
+  },
+  removeTicketHub: {
+    notCaseScoped: 'removes only the caller’s own hub; another’s is NOT_FOUND, as one that does not exist (test/e2e/tmf621-hub-events.test.ts)',
+  },
   slaEscalation: { notCaseScoped: 'cpsd_admin configuration; refused to everyone else (test/e2e/desk-notices-and-daily-report.test.ts)' },
   setSlaEscalation: { notCaseScoped: 'cpsd_admin configuration; refused to everyone else (test/e2e/desk-notices-and-daily-report.test.ts)' },
   endHypercare: { notCaseScoped: 'cpsd_admin configuration; refused to everyone else (test/e2e/service-levels.test.ts)' },

@@ -14,9 +14,11 @@ import { hostname } from 'node:os';
 import type { JSONWebKeySet } from 'jose';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serviceApi } from '../../adapters/gateway-api';
 import { addressRefusal, checkOutboundUrl, outboundPolicy, resolveOutboundUrl } from '../../adapters/outbound-url';
-import { memoryHubStore, startHubNotifier, startTmf621Server, type HubRegistration } from '../../adapters/tmf621';
+import { hubEndpointId, startTmf621Server, tmf621Bridge } from '../../adapters/tmf621';
+import type { OutboundDelivery } from '../../adapters/sdk';
+import { ContactMethodKind } from '../../schema/enums';
+import { EventType } from '../../schema/events';
 import { JwtVerifier } from '../../platform/partner-auth';
 import { startTestProduct, type TestProduct, waitFor } from '../e2e/harness';
 
@@ -189,7 +191,8 @@ describe('TMF621 hub callbacks', () => {
       expect({ callback, status: answer.status, code: answer.body.code }).toEqual({ callback, status: 400, code: 'INVALID_BODY' });
       expect(answer.body.reason, callback).toMatch(/^callback (is refused|must be https)/);
     }
-    expect(await tmf.hubs.list()).toEqual([]);
+    const kept = await t.graphql<{ ticketHubs: unknown[] }>('{ ticketHubs { id } }', { token });
+    expect(kept.data?.ticketHubs).toEqual([]);
     expect(receiver.connections()).toBe(0);
     // A public https callback is accepted (its name is checked again at every connection).
     expect((await register(tmf.url, 'https://listener.partner.example/tmf')).status).toBe(201);
@@ -205,60 +208,40 @@ describe('TMF621 hub callbacks', () => {
     expect((await register(tmf.url, `http://127.0.0.1:${receiver.port}/listener`)).status).toBe(201);
   });
 
-  it('a callback whose name now resolves to a refused address is refused at connect time and removed, never called', async () => {
-    // A registration made when its name resolved elsewhere (or restored from a store): the notifier still refuses it.
-    const raised = await t.graphql<{ raiseCase: { id: string } }>('mutation($input: RaiseCaseInput!) { raiseCase(input: $input) { id } }', {
-      token,
-      variables: {
-        input: {
-          deskId: 'elexon-service-desk',
-          category: 'MARKET_SYSTEMS',
-          subject: 'Readings rejected since Monday',
-          description: 'Every reading is rejected.',
+  it('a callback whose name now resolves to a refused address is refused at connect time and dead-lettered, never called', async () => {
+    // A registration made when its name resolved elsewhere: the engine's TMF621 bridge still refuses it at connect time.
+    const delivery: OutboundDelivery = {
+      deliveryId: '6f0f5f0e-5d1c-4a41-9c3c-0d6f2f1b7a10',
+      idempotencyKey: '6f0f5f0e-5d1c-4a41-9c3c-0d6f2f1b7a10',
+      attempt: 1,
+      event: {
+        id: '0d1c2b3a-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
+        type: EventType.CASE_RAISED,
+        occurredAt: new Date().toISOString(),
+        caseId: null,
+        caseReference: 'CPSD-000001',
+        handoffId: null,
+        data: {
+          listener: 'troubleTicketCreateEvent',
+          body: { '@type': 'TroubleTicketCreateEvent', eventId: 'e-1', event: { troubleTicket: { id: 'CPSD-000001' } } },
         },
       },
-    });
-    expect(raised.errors).toBeUndefined();
-    const hub: HubRegistration = {
-      id: 'rebound-hub',
-      callback: `http://${hostname()}:${receiver.port}/listener`,
-      query: null,
-      subject: 'alice',
-      organisationId: 'ukpn',
-      roles: ['participant'],
-      deskIds: [],
-      createdAt: '2000-01-01T00:00:00.000Z',
+      target: {
+        deskId: hubEndpointId('7a1f0c2e-3b4d-4e5f-8a9b-0c1d2e3f4a5b'),
+        deskName: 'hub',
+        contactMethod: { kind: ContactMethodKind.TMF621, address: `http://${hostname()}:${receiver.port}/listener` },
+        config: {},
+      },
+      portalUrl: null,
     };
-    const api = serviceApi({
-      url: t.gatewayUrl,
-      tokenFor: (identity) => t.token({ sub: identity.subject, org: identity.organisationId, roles: ['participant'] }),
-    });
-    const hubs = memoryHubStore();
-    await hubs.add(hub);
-    const refusing = startHubNotifier({
-      api,
-      hubs,
-      ticketUrl: (r) => `https://cpsd.example/${r}`,
-      intervalMs: 3_600_000,
-      outbound: { httpsOnly: false, allowLoopback: false },
-    });
-    await refusing.pollOnce();
-    await refusing.stop();
-    expect(await hubs.list()).toEqual([]);
+    const refusing = tmf621Bridge({ dev: true, env: {}, allowLoopback: false });
+    const refused = await refusing.deliver(delivery, AbortSignal.timeout(5000));
+    expect(refused).toMatchObject({ kind: 'PERMANENT_FAILURE', reason: expect.stringMatching(/refused/) });
     expect(receiver.connections()).toBe(0);
     // The same registration where loopback is allowed is called: the refusal above was the policy, not the network.
-    const allowed = memoryHubStore();
-    await allowed.add({ ...hub, id: 'allowed-hub' });
-    const calling = startHubNotifier({
-      api,
-      hubs: allowed,
-      ticketUrl: (r) => `https://cpsd.example/${r}`,
-      intervalMs: 3_600_000,
-      outbound: { httpsOnly: false, allowLoopback: true },
-    });
-    await calling.pollOnce();
-    await calling.stop();
-    expect(receiver.requests.filter((r) => r === 'POST /listener').length).toBeGreaterThan(0);
+    const calling = tmf621Bridge({ dev: true, env: {}, allowLoopback: true });
+    expect(await calling.deliver(delivery, AbortSignal.timeout(5000))).toMatchObject({ kind: 'DELIVERED' });
+    expect(receiver.requests).toContain('POST /listener/troubleTicketCreateEvent');
     expect(receiver.connections()).toBeGreaterThan(0);
   });
 });

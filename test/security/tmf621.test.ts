@@ -55,7 +55,7 @@ function expectTmfClientError(answer: Answer, status: number, what: string): voi
 }
 
 beforeAll(async () => {
-  t = await startTestProduct({ TMF621_PORT: '0', TMF621_NOTIFY_INTERVAL_MS: '60000' });
+  t = await startTestProduct({ TMF621_PORT: '0' });
   base = t.product.inbound.tmf621!.url;
   token = await t.token({ sub: 'alice', org: 'ukpn', roles: ['participant'] });
 });

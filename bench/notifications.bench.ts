@@ -372,6 +372,15 @@ async function main(): Promise<void> {
     const [states] = (await deliveryDb.query(
       `SELECT count(*) FILTER (WHERE state = 'DELIVERED')::int AS delivered, count(*) FILTER (WHERE state <> 'DELIVERED')::int AS other FROM delivery.deliveries`,
     )) as { delivered: number; other: number }[];
+    // Where a notice's time goes: waiting in the queue (row created → its attempt started) and the attempt itself
+    // (the bridge: compose, SMTP or signed POST), from the engine's own records.
+    const [split] = (await deliveryDb.query(
+      `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY a.duration_ms) AS attempt_p50, percentile_cont(0.99) WITHIN GROUP (ORDER BY a.duration_ms) AS attempt_p99,
+              percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM a.started_at - d.created_at) * 1000) AS queued_p50,
+              percentile_cont(0.99) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM a.started_at - d.created_at) * 1000) AS queued_p99
+       FROM delivery.attempts a JOIN delivery.deliveries d ON d.id = a.delivery_id WHERE a.outcome = 'DELIVERED' AND d.desk_id <> $1`,
+      [DESK],
+    )) as { attempt_p50: number; attempt_p99: number; queued_p50: number; queued_p99: number }[];
     const d = config.delivery;
     console.log('\nCPSD notifications benchmark');
     console.log(
@@ -407,6 +416,10 @@ async function main(): Promise<void> {
     console.log(
       `  recipients: ${settings.commsList} comms addresses + ${settings.raisers} raisers (every tenth by webhook); throughput ${m((r) => r.deliveriesPerSecond)} notices/s ` +
         `(first commit → last arrival, median); MI fan-out (commit → last comms delivery row) median ${m((r) => r.fanOutMs)} ms.`,
+    );
+    console.log(
+      `  split, all rounds: delivery row → attempt started p50 ${Number(split?.queued_p50).toFixed(0)} ms / p99 ${Number(split?.queued_p99).toFixed(0)} ms (fan-out done, waiting for a worker); ` +
+        `the attempt (compose, SMTP or POST, until the answer) p50 ${Number(split?.attempt_p50).toFixed(0)} ms / p99 ${Number(split?.attempt_p99).toFixed(0)} ms`,
     );
     console.log(
       `  deliveries DELIVERED ${states?.delivered}, other states ${states?.other}; duplicates ${results.reduce((n, r) => n + r.duplicates, 0)} ` +

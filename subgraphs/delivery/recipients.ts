@@ -48,10 +48,17 @@ export function deskRecipient(deskId: string, party: string, contactMethod: { ki
   return { endpointId: deskId, party, kind, address: contactMethod?.address ?? '' };
 }
 
+/** Recipients per statement: one round trip (and one commit) per this many deliveries. */
+const RECIPIENTS_PER_STATEMENT = 1000;
+
 /**
  * One delivery of `event` to each recipient, in order per `orderingKey`; returns how many were new. An endpoint the
  * engine already holds is used as it stands (a desk's registration from its hand-offs, a disabled endpoint stays
  * disabled and the delivery is DISABLED, visible and replayable).
+ *
+ * One statement per RECIPIENTS_PER_STATEMENT recipients (an MI comms list of thousands is a handful of round trips,
+ * not one each): the recipients go in as arrays (`unnest`), new endpoints are registered, and the deliveries inserted
+ * with the same ON CONFLICT dedupe on (event id, recipient) as ever, waking the workers once.
  */
 export async function deliverTo(
   db: DataSource,
@@ -60,24 +67,35 @@ export async function deliverTo(
   outbound: OutboundEvent,
   orderingKey: string,
 ): Promise<number> {
+  // One delivery per recipient: the first naming an endpoint is the one that registers it.
+  const seen = new Set<string>();
+  const distinct = recipients.filter((r) => !seen.has(r.endpointId) && seen.add(r.endpointId));
+  const json = JSON.stringify(outbound);
   let inserted = 0;
-  for (const recipient of recipients) {
-    const rows = (await db.query(
-      `WITH registered AS (
+  for (let from = 0; from < distinct.length; from += RECIPIENTS_PER_STATEMENT) {
+    const chunk = distinct.slice(from, from + RECIPIENTS_PER_STATEMENT);
+    const [row] = (await db.query(
+      `WITH recipient AS (
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::uuid[]) AS r(desk_id, party, contact_kind, contact_address, delivery_id)
+       ),
+       registered AS (
          INSERT INTO delivery.endpoints (desk_id, party, contact_kind, contact_address, bridge_config, bridge_enabled, registration_as_of)
-         VALUES ($1, $2, $3, $4, '{}'::jsonb, true, $5::timestamptz)
+         SELECT desk_id, party, contact_kind, contact_address, '{}'::jsonb, true, $6::timestamptz FROM recipient
          ON CONFLICT (desk_id) DO NOTHING
-         RETURNING disabled_at, bridge_enabled
+         RETURNING desk_id, disabled_at, bridge_enabled
        ),
        endpoint AS (
-         SELECT disabled_at, bridge_enabled FROM registered
-         UNION ALL
-         SELECT disabled_at, bridge_enabled FROM delivery.endpoints WHERE desk_id = $1 AND NOT EXISTS (SELECT 1 FROM registered)
+         -- Just registered, or as the engine already held it (the statement's snapshot does not see its own inserts).
+         SELECT r.desk_id, r.delivery_id, COALESCE(n.disabled_at, e.disabled_at) AS disabled_at, COALESCE(n.bridge_enabled, e.bridge_enabled) AS bridge_enabled
+         FROM recipient r
+         LEFT JOIN registered n ON n.desk_id = r.desk_id
+         LEFT JOIN delivery.endpoints e ON e.desk_id = r.desk_id
+         WHERE n.desk_id IS NOT NULL OR e.desk_id IS NOT NULL
        ),
        inserted AS (
          INSERT INTO delivery.deliveries (id, event_id, desk_id, event_type, event_sequence, case_id, case_reference, handoff_id, ordering_key, event,
                                           state, last_error, next_attempt_at)
-         SELECT $6, $7, $1, $8, $9::bigint, $10, $11, NULL, $12, $13::jsonb,
+         SELECT delivery_id, $7, desk_id, $8, $9::bigint, $10, $11, NULL, $12, $13::jsonb,
                 CASE WHEN disabled_at IS NOT NULL OR NOT bridge_enabled THEN 'DISABLED' ELSE 'PENDING' END,
                 CASE WHEN NOT bridge_enabled THEN 'pushes are switched off in the desk''s profile'
                      WHEN disabled_at IS NOT NULL THEN 'the endpoint is disabled' END,
@@ -86,25 +104,26 @@ export async function deliverTo(
          ON CONFLICT (event_id, desk_id) DO NOTHING
          RETURNING id
        )
-       SELECT pg_notify($14, '') FROM inserted`,
+       -- One wake-up when anything is new (notifications with the same payload collapse within a transaction).
+       SELECT count(*)::int AS inserted, CASE WHEN count(*) > 0 THEN pg_notify($14, '')::text END AS notified FROM inserted`,
       [
-        recipient.endpointId,
-        recipient.party,
-        recipient.kind,
-        recipient.address,
+        chunk.map((r) => r.endpointId),
+        chunk.map((r) => r.party),
+        chunk.map((r) => r.kind),
+        chunk.map((r) => r.address),
+        chunk.map(() => randomUUID()),
         event.occurredAt,
-        randomUUID(),
         event.id,
         event.type,
         event.sequence,
         outbound.caseId,
         outbound.caseReference,
         orderingKey,
-        JSON.stringify(outbound),
+        json,
         DELIVERY_CHANNEL,
       ],
-    )) as unknown[];
-    inserted += rows.length;
+    )) as { inserted: number }[];
+    inserted += row?.inserted ?? 0;
   }
   return inserted;
 }

@@ -2,7 +2,8 @@
  * A real SMTP server on loopback (smtp-server) standing in for a desk's mail relay: it keeps every byte it received,
  * holds one "ticket" per distinct Message-ID (what a receiver deduping retries does), and answers as the conformance
  * suite tells it — 451 for a transient failure, 450 4.7.0 for a rate limit, 550 5.1.1 for a mailbox that is gone,
- * 554 for a rejection, or nothing at all.
+ * 554 for a rejection, or nothing at all. `onAccepted` sees each accepted message before the sink answers it, so a
+ * test can hold the reply (or kill the sender) once the sink has the message.
  */
 import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
@@ -24,6 +25,8 @@ export interface SmtpSink extends ConformancePeer {
   port: number;
   /** Accepted messages, in order (each distinct Message-ID once per acceptance). */
   messages(): SunkMessage[];
+  /** Called with each accepted message (already kept) before the 250 reply; the reply waits for its promise. */
+  onAccepted: ((message: SunkMessage) => Promise<void> | void) | null;
   close(): Promise<void>;
 }
 
@@ -73,7 +76,7 @@ export async function startSmtpSink(): Promise<SmtpSink> {
             case 'accept': {
               if (parsed.messageId) tickets.add(parsed.messageId);
               const references = parsed.references === undefined ? [] : Array.isArray(parsed.references) ? parsed.references : [parsed.references];
-              accepted.push({
+              const message: SunkMessage = {
                 envelopeFrom,
                 recipients,
                 raw,
@@ -82,8 +85,11 @@ export async function startSmtpSink(): Promise<SmtpSink> {
                 inReplyTo: parsed.inReplyTo,
                 references,
                 text: parsed.text ?? '',
-              });
-              return callback(null, 'Queued');
+              };
+              accepted.push(message);
+              const held = sink.onAccepted?.(message);
+              if (!held) return callback(null, 'Queued');
+              return void held.then(() => callback(null, 'Queued'));
             }
           }
         });
@@ -92,7 +98,7 @@ export async function startSmtpSink(): Promise<SmtpSink> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.server.address() as { port: number }).port;
-  return {
+  const sink: SmtpSink = {
     host: '127.0.0.1',
     port,
     behave: (next) => {
@@ -102,6 +108,8 @@ export async function startSmtpSink(): Promise<SmtpSink> {
     idempotencyKeys: () => keys,
     received: () => received,
     messages: () => accepted,
+    onAccepted: null,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+  return sink;
 }

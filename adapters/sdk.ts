@@ -78,6 +78,8 @@ export interface Bridge {
   deliver(delivery: OutboundDelivery, signal: AbortSignal): Promise<DeliveryOutcome>;
   /** Start listening for inbound traffic (SMTP, REST); optional for outbound-only bridges. */
   startInbound?(context: InboundContext): Promise<RunningInbound>;
+  /** Release what the bridge keeps open for outbound sends (e.g. SMTP connections); called when the workers stop. */
+  close?(): Promise<void>;
 }
 
 /** The bridges the delivery engine can call, by the contact method they serve (see `adapters/index.ts`). */

@@ -8,7 +8,7 @@ import { ContactMethodKind } from '../../schema/enums';
 import type { Bridge, CpsdApi, DeliveryOutcome, InboundContext, OutboundDelivery, RunningInbound } from '../sdk';
 import { composeEmail } from './compose';
 import { startEmailReceiver, type EmailInboundOptions } from './receiver';
-import { buildMessage, classifySmtpError, sendRaw, type SmtpSettings } from './smtp';
+import { buildMessage, classifySmtpError, SmtpPool, type SmtpPoolOptions, type SmtpSettings } from './smtp';
 
 export interface EmailBridgeOptions {
   smtp: SmtpSettings;
@@ -24,6 +24,8 @@ export interface EmailBridgeOptions {
   env?: Record<string, string | undefined>;
   /** The SMTP receiver for replies; without it the bridge is outbound only. */
   inbound?: EmailInboundOptions;
+  /** How outbound SMTP connections are kept and reused (smtp.ts SmtpPool). */
+  pool?: SmtpPoolOptions;
 }
 
 const ADDRESS = /^[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[^\s@<>()",;:]+$|^[^\s@<>()",;:]+@(localhost|\[[0-9.]+\])$/i;
@@ -37,8 +39,10 @@ export function addressOf(mailbox: string): string {
 export class EmailBridge implements Bridge {
   readonly kind = ContactMethodKind.SHARED_MAILBOX;
   private readonly messageIdDomain: string;
+  private readonly pool: SmtpPool;
 
   constructor(private readonly options: EmailBridgeOptions) {
+    this.pool = new SmtpPool(options.smtp, options.pool);
     const fromAddress = addressOf(options.from);
     if (!ADDRESS.test(fromAddress)) throw new Error(`email bridge: the From address ${fromAddress} is not an email address`);
     this.messageIdDomain = options.messageIdDomain ?? fromAddress.slice(fromAddress.indexOf('@') + 1);
@@ -69,12 +73,17 @@ export class EmailBridge implements Bridge {
       return { kind: 'PERMANENT_FAILURE', reason: `the message could not be composed (${(error as Error).name})` };
     }
     try {
-      const reply = await sendRaw(this.options.smtp, password, { from: addressOf(this.options.from), to }, raw, signal);
+      const reply = await this.pool.send(password, { from: addressOf(this.options.from), to }, raw, signal);
       return { kind: 'DELIVERED', externalReference: email.messageId, detail: `SMTP ${reply.slice(0, 120)}` };
     } catch (error) {
       if (signal.aborted) return { kind: 'RETRY', reason: 'the mail relay did not answer in time' };
       return classifySmtpError(error);
     }
+  }
+
+  /** Closes the outbound SMTP connections kept open (the engine calls it when its workers stop). */
+  close(): Promise<void> {
+    return this.pool.close();
   }
 
   /** Whether a reply receiver is configured (`EMAIL_INBOUND_PORT`). */

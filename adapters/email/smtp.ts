@@ -78,18 +78,115 @@ export function classifySmtpError(error: unknown): DeliveryOutcome {
   return { kind: 'RETRY', reason: `could not reach the mail relay${failure.code ? ` (${failure.code})` : ''}` };
 }
 
+/** How a pool keeps its connections (defaults in brackets). */
+export interface SmtpPoolOptions {
+  /** Connections kept open between messages [8]; more open while more messages are in flight. */
+  maxIdle?: number;
+  /** Messages over one connection before it is closed and another opened [100]. */
+  maxMessages?: number;
+  /** How long an unused connection stays open [5 s]: a burst reuses connections, a quiet engine holds none. */
+  idleMs?: number;
+}
+
+interface PooledConnection {
+  connection: SMTPConnection;
+  messages: number;
+  /** Closed by either side, or failed: never used again. */
+  dead: boolean;
+  idleTimer: NodeJS.Timeout | null;
+}
+
+const isSmtpReply = (error: unknown): boolean => typeof (error as SmtpFailure | null)?.responseCode === 'number';
+
 /**
- * Sends one message; resolves with the server's final reply, or rejects with nodemailer's error (which carries
- * `responseCode` / `response` for SMTP replies). Aborting the signal closes the connection at once.
+ * SMTP connections kept open and reused across messages (one TCP and TLS handshake, greeting and login per
+ * connection instead of per email: what bounded bench:notifications). A message goes over an idle connection when
+ * there is one; a reused connection the relay dropped meanwhile fails before the message is accepted, and the message
+ * is sent once more over a new connection (the Message-ID is the same, so a receiver that dedupes keeps one). A
+ * connection that saw an error, an abort or its `maxMessages` is closed, never reused.
  */
-export function sendRaw(
-  settings: SmtpSettings,
-  password: string | undefined,
-  envelope: { from: string; to: string },
-  raw: Buffer,
-  signal: AbortSignal,
-): Promise<string> {
-  return new Promise<string>((resolve, reject) => {
+export class SmtpPool {
+  private readonly idle: PooledConnection[] = [];
+  private readonly all = new Set<PooledConnection>();
+  private closed = false;
+  private readonly maxIdle: number;
+  private readonly maxMessages: number;
+  private readonly idleMs: number;
+
+  constructor(
+    private readonly settings: SmtpSettings,
+    options: SmtpPoolOptions = {},
+  ) {
+    this.maxIdle = options.maxIdle ?? 8;
+    this.maxMessages = options.maxMessages ?? 100;
+    this.idleMs = options.idleMs ?? 5_000;
+  }
+
+  /** Open connections (in use and idle). */
+  get size(): number {
+    return this.all.size;
+  }
+
+  /**
+   * Sends one message; resolves with the server's final reply, or rejects with nodemailer's error (which carries
+   * `responseCode` / `response` for SMTP replies). Aborting the signal closes the connection at once.
+   */
+  async send(password: string | undefined, envelope: { from: string; to: string }, raw: Buffer, signal: AbortSignal): Promise<string> {
+    // Closing lets go of what is open; a later send (workers started again) opens what it needs.
+    this.closed = false;
+    const reused = this.take();
+    if (reused) {
+      try {
+        return await this.sendOver(reused, envelope, raw, signal);
+      } catch (error) {
+        // A reply is the relay's answer to this message; anything else on a reused connection is a stale socket.
+        if (isSmtpReply(error) || signal.aborted) throw error;
+      }
+    }
+    const fresh = await this.open(password, signal);
+    return this.sendOver(fresh, envelope, raw, signal);
+  }
+
+  /** Closes every connection: idle ones at once, one in use when its message is done or aborted. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const pooled of [...this.all]) if (this.idle.includes(pooled)) this.discard(pooled, true);
+    this.idle.length = 0;
+  }
+
+  private take(): PooledConnection | null {
+    for (let pooled = this.idle.pop(); pooled; pooled = this.idle.pop()) {
+      if (pooled.idleTimer) clearTimeout(pooled.idleTimer);
+      pooled.idleTimer = null;
+      if (!pooled.dead) return pooled;
+    }
+    return null;
+  }
+
+  private release(pooled: PooledConnection): void {
+    if (pooled.dead) return;
+    if (this.closed || pooled.messages >= this.maxMessages || this.idle.length >= this.maxIdle) return this.discard(pooled, true);
+    pooled.idleTimer = setTimeout(() => {
+      const at = this.idle.indexOf(pooled);
+      if (at >= 0) this.idle.splice(at, 1);
+      this.discard(pooled, true);
+    }, this.idleMs);
+    pooled.idleTimer.unref();
+    this.idle.push(pooled);
+  }
+
+  private discard(pooled: PooledConnection, polite: boolean): void {
+    if (pooled.idleTimer) clearTimeout(pooled.idleTimer);
+    pooled.idleTimer = null;
+    this.all.delete(pooled);
+    if (pooled.dead) return;
+    pooled.dead = true;
+    if (polite) pooled.connection.quit();
+    else pooled.connection.close();
+  }
+
+  private open(password: string | undefined, signal: AbortSignal): Promise<PooledConnection> {
+    const { settings } = this;
     const timeout = settings.connectionTimeoutMs ?? 30_000;
     const connection = new SMTPConnection({
       host: settings.host,
@@ -105,32 +202,74 @@ export function sendRaw(
       logger: false,
       debug: false,
     });
-    let settled = false;
-    const finish = (error: unknown, reply?: string): void => {
-      if (settled) return;
-      settled = true;
-      signal.removeEventListener('abort', onAbort);
-      if (error) {
-        connection.close();
-        reject(error);
-      } else {
-        connection.quit();
-        resolve(reply ?? '');
+    const pooled: PooledConnection = { connection, messages: 0, dead: false, idleTimer: null };
+    this.all.add(pooled);
+    // Closed by the relay (or failed) while idle or in use: forgotten, never handed out again.
+    const gone = () => {
+      if (!pooled.dead) {
+        pooled.dead = true;
+        if (pooled.idleTimer) clearTimeout(pooled.idleTimer);
+        this.all.delete(pooled);
       }
     };
-    const onAbort = (): void => finish(Object.assign(new Error('aborted'), { code: 'ETIMEDOUT' }));
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    connection.on('error', (error: unknown) => finish(error));
-    connection.connect((connectError) => {
-      if (connectError) return finish(connectError);
-      const send = (): void =>
-        connection.send({ from: envelope.from, to: [envelope.to] }, raw, (sendError, info) => {
-          if (sendError) return finish(sendError);
-          finish(null, info?.response ?? '');
-        });
-      if (!settings.auth) return send();
-      connection.login({ user: settings.auth.user, pass: password ?? '' }, (loginError) => (loginError ? finish(loginError) : send()));
+    connection.on('end', gone);
+    return new Promise<PooledConnection>((resolve, reject) => {
+      let settled = false;
+      const fail = (error: unknown) => {
+        if (settled) return;
+        settled = true;
+        signal.removeEventListener('abort', onAbort);
+        this.discard(pooled, false);
+        reject(error);
+      };
+      const onAbort = () => fail(Object.assign(new Error('aborted'), { code: 'ETIMEDOUT' }));
+      if (signal.aborted) return onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      connection.on('error', (error: unknown) => {
+        gone();
+        fail(error);
+      });
+      connection.connect((connectError) => {
+        if (connectError) return fail(connectError);
+        const ready = () => {
+          if (settled) return;
+          settled = true;
+          signal.removeEventListener('abort', onAbort);
+          resolve(pooled);
+        };
+        if (!settings.auth) return ready();
+        connection.login({ user: settings.auth.user, pass: password ?? '' }, (loginError) => (loginError ? fail(loginError) : ready()));
+      });
     });
-  });
+  }
+
+  private sendOver(pooled: PooledConnection, envelope: { from: string; to: string }, raw: Buffer, signal: AbortSignal): Promise<string> {
+    return new Promise<string>((resolve, reject) => {
+      let settled = false;
+      const finish = (error: unknown, reply?: string) => {
+        if (settled) return;
+        settled = true;
+        signal.removeEventListener('abort', onAbort);
+        pooled.connection.off('error', onError);
+        if (error) {
+          this.discard(pooled, false);
+          reject(error);
+          return;
+        }
+        pooled.messages += 1;
+        this.release(pooled);
+        resolve(reply ?? '');
+      };
+      const onAbort = () => finish(Object.assign(new Error('aborted'), { code: 'ETIMEDOUT' }));
+      const onError = (error: unknown) => finish(error);
+      if (signal.aborted) return onAbort();
+      if (pooled.dead) return finish(Object.assign(new Error('the connection was closed'), { code: 'ECONNECTION' }));
+      signal.addEventListener('abort', onAbort, { once: true });
+      pooled.connection.on('error', onError);
+      pooled.connection.send({ from: envelope.from, to: [envelope.to] }, raw, (sendError, info) => {
+        if (sendError) return finish(sendError);
+        finish(null, info?.response ?? '');
+      });
+    });
+  }
 }

@@ -281,6 +281,8 @@ export async function startDeliveryWorkers(options: DeliveryWorkersOptions): Pro
         shutdown.abort();
         await Promise.all(loops);
         await listener?.stop();
+        // Nothing is in flight any more: what the bridges keep open (SMTP connections) can go.
+        await Promise.all([...new Set(bridges.values())].map((bridge) => bridge.close?.().catch(() => undefined)));
       })();
       return stopped;
     },

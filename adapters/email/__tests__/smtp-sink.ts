@@ -25,6 +25,10 @@ export interface SmtpSink extends ConformancePeer {
   port: number;
   /** Accepted messages, in order (each distinct Message-ID once per acceptance). */
   messages(): SunkMessage[];
+  /** SMTP sessions (connections) opened, and still open. */
+  sessions(): { opened: number; open: number };
+  /** Closes every open session from the server's side (a relay dropping idle connections). */
+  dropSessions(): void;
   /** Called with each accepted message (already kept) before the 250 reply; the reply waits for its promise. */
   onAccepted: ((message: SunkMessage) => Promise<void> | void) | null;
   close(): Promise<void>;
@@ -38,6 +42,7 @@ export async function startSmtpSink(): Promise<SmtpSink> {
   const keys: (string | undefined)[] = [];
   const tickets = new Set<string>();
   const accepted: SunkMessage[] = [];
+  let opened = 0;
 
   const server = new SMTPServer({
     authOptional: true,
@@ -45,6 +50,10 @@ export async function startSmtpSink(): Promise<SmtpSink> {
     logger: false,
     disableReverseLookup: true,
     closeTimeout: 200,
+    onConnect(_session, callback) {
+      opened += 1;
+      callback();
+    },
     onRcptTo(address, _session, callback) {
       if (behaviour.kind === 'gone') {
         received.push(`RCPT TO:<${address.address}> refused 550 5.1.1`);
@@ -96,6 +105,8 @@ export async function startSmtpSink(): Promise<SmtpSink> {
       });
     },
   });
+  // smtp-server keeps its live connections in `connections` (not in its typings).
+  const liveConnections = () => (server as unknown as { connections: Set<{ close(): void }> }).connections;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.server.address() as { port: number }).port;
   const sink: SmtpSink = {
@@ -108,6 +119,10 @@ export async function startSmtpSink(): Promise<SmtpSink> {
     idempotencyKeys: () => keys,
     received: () => received,
     messages: () => accepted,
+    sessions: () => ({ opened, open: liveConnections().size }),
+    dropSessions: () => {
+      for (const connection of liveConnections()) connection.close();
+    },
     onAccepted: null,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

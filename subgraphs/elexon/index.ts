@@ -23,6 +23,7 @@ import { EscalationAndReports1763900007000 } from './migrations/1763900007000-es
 import { ReportIndexes1763900008000 } from './migrations/1763900008000-report-indexes';
 import { RaiserNotices1763900009000 } from './migrations/1763900009000-raiser-notices';
 import { OverdueUpdates1763900010000 } from './migrations/1763900010000-overdue-updates';
+import { ReportRollups1763900011000 } from './migrations/1763900011000-report-rollups';
 import { majorIncidentService } from './major-incidents/major-incident.runtime';
 import { outboxMigration } from '../../platform/outbox';
 import { CaseConnectionResolver, CaseResolver, caseReferenceResolvers, HandoffResolver, RoutingSuggestionResolver } from './cases/case.resolver';
@@ -54,6 +55,7 @@ export const elexon: SubgraphDefinition = {
     ReportIndexes1763900008000,
     RaiserNotices1763900009000,
     OverdueUpdates1763900010000,
+    ReportRollups1763900011000,
   ],
   build: () =>
     buildFederatedSchema({

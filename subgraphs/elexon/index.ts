@@ -24,6 +24,7 @@ import { ReportIndexes1763900008000 } from './migrations/1763900008000-report-in
 import { RaiserNotices1763900009000 } from './migrations/1763900009000-raiser-notices';
 import { OverdueUpdates1763900010000 } from './migrations/1763900010000-overdue-updates';
 import { elexonGauges } from './metrics';
+import { ReportRollups1763900011000 } from './migrations/1763900011000-report-rollups';
 import { CommsChannels1763900014000 } from './migrations/1763900014000-comms-channels';
 import { majorIncidentService } from './major-incidents/major-incident.runtime';
 import { outboxMigration } from '../../platform/outbox';
@@ -56,6 +57,7 @@ export const elexon: SubgraphDefinition = {
     ReportIndexes1763900008000,
     RaiserNotices1763900009000,
     OverdueUpdates1763900010000,
+    ReportRollups1763900011000,
     CommsChannels1763900014000,
   ],
   build: () =>

@@ -16,7 +16,12 @@ import { DomainError } from '../../../schema/errors';
 import type { SubgraphContext } from '../../../platform/context';
 import { visibilityParams, visibilityPredicate } from '../cases/case.access';
 import { ServiceRequestClass } from '../cases/case.types';
+import type { Principal } from '../../../schema/identity';
 import { checkedPeriod, minutes, percent, ReportPeriod } from './period';
+import { OPEN_SUMMARY, openCorrections, openParams, RAISED_FROM_ROLLUPS, RESOLVED_FROM_ROLLUPS, resolvedFigures } from './rollups';
+
+/** What a report reads through: a DataSource, or a transaction's query runner. */
+type Queryable = { query(sql: string, params?: unknown[]): Promise<unknown> };
 
 @ObjectType('DeskPriorityCount')
 export class DeskPriorityCount {
@@ -197,8 +202,16 @@ const BUCKETS = ['0-1', '2-5', '6-10', '11-30', '>30'] as const;
 const OPEN_AT_END = `c.raised_at < $5 AND COALESCE(c.resolved_at, c.closed_at, 'infinity'::timestamptz) >= $5`;
 /** Resolved in [$5, $6). */
 const RESOLVED_IN = `c.resolved_at >= $5 AND c.resolved_at < $6`;
-/** The instant an open case's clock is judged at: the end of the period, or when its hold began. */
-const JUDGED_AT = `LEAST($5::timestamptz, COALESCE(c.hold_started_at, $5::timestamptz))`;
+/** The instant an open case's clock is judged at (`to`): the end of the period, or when its hold began. */
+const judgedAt = (to: string) => `LEAST(${to}::timestamptz, COALESCE(c.hold_started_at, ${to}::timestamptz))`;
+/** An open case's figures at `to` (an OpenRow but for its count): desk, priority, age bucket, request class, verdicts. */
+const openRow = (to: string) => `c.desk_id AS "deskId", c.priority,
+    CASE WHEN d <= 1 THEN '0-1' WHEN d <= 5 THEN '2-5' WHEN d <= 10 THEN '6-10' WHEN d <= 30 THEN '11-30' ELSE '>30' END AS bucket,
+    CASE WHEN ${SERVICE_REQUEST} THEN COALESCE(c.service_request_class, '') END AS "requestClass",
+    (c.resolution_due_at < ${judgedAt(to)}) AS breached,
+    (c.resolution_due_at >= ${judgedAt(to)} AND c.near_breach_at <= ${judgedAt(to)}) AS "nearBreach",
+    count(*)::int AS count`;
+const withAge = (to: string) => `floor(extract(epoch FROM (${to}::timestamptz - c.raised_at)) / 86400) AS d`;
 
 /** One group of the open-at-end scan. */
 interface OpenRow {
@@ -209,6 +222,20 @@ interface OpenRow {
   requestClass: string | null;
   breached: boolean | null;
   nearBreach: boolean | null;
+  count: number;
+}
+
+/** One row of the open-case summary or of its raw corrections (reports/rollups.ts). */
+interface OpenPartRow {
+  part: 'desk' | 'ageing' | 'sla' | 'all' | 'open';
+  sign?: number;
+  deskId: string | null;
+  priority: Priority | null;
+  bucket: string | null;
+  requestClass: string | null;
+  /** A count in the summary's 'sla' part, a verdict in a raw row. */
+  breached: number | boolean | null;
+  nearBreach: number | boolean | null;
   count: number;
 }
 
@@ -239,120 +266,180 @@ const SUMMED = [
 ] as const;
 
 const rowsOf = <T extends object>(rows: unknown, type: new () => T): T[] => (rows as object[]).map((row) => Object.assign(new type(), row) as T);
+const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The open-at-end figures, summed from raw groups, summary rows and signed corrections alike. */
+class OpenTally {
+  readonly byDeskPriority = new Map<string, DeskPriorityCount>();
+  readonly ageing = new Map<string, number>();
+  readonly requests = new Map<string, number>();
+  readonly sla = new Map<Priority, OpenSla>();
+  total = 0;
+
+  desk(deskId: string, priority: Priority | null, requestClass: string | null, n: number): void {
+    const key = `${deskId}\u0000${priority ?? ''}`;
+    const cell = this.byDeskPriority.get(key) ?? Object.assign(new DeskPriorityCount(), { deskId, priority, count: 0 });
+    cell.count += n;
+    this.byDeskPriority.set(key, cell);
+    if (requestClass !== null) this.requests.set(requestClass, (this.requests.get(requestClass) ?? 0) + n);
+    if (priority) this.slaOf(priority).open += n;
+    this.total += n;
+  }
+
+  age(bucket: string, n: number): void {
+    this.ageing.set(bucket, (this.ageing.get(bucket) ?? 0) + n);
+  }
+
+  verdicts(priority: Priority | null, breached: number, nearBreach: number): void {
+    if (!priority) return;
+    const cell = this.slaOf(priority);
+    cell.breached += breached;
+    cell.nearBreach += nearBreach;
+  }
+
+  private slaOf(priority: Priority): OpenSla {
+    const cell = this.sla.get(priority) ?? Object.assign(new OpenSla(), { priority, open: 0, breached: 0, nearBreach: 0 });
+    this.sla.set(priority, cell);
+    return cell;
+  }
+
+  raw(row: OpenRow, sign = 1, parts: { desk: boolean; age: boolean; verdicts: boolean } = { desk: true, age: true, verdicts: true }): void {
+    const n = sign * row.count;
+    if (parts.desk) this.desk(row.deskId, row.priority, row.requestClass, n);
+    if (parts.age) this.age(row.bucket, n);
+    if (parts.verdicts) this.verdicts(row.priority, row.breached ? n : 0, row.nearBreach ? n : 0);
+  }
+
+  /** With the summary, cases older than 30 days are the open ones not in a younger bucket. */
+  deriveOldest(): void {
+    const young = BUCKETS.filter((b) => b !== '>30').reduce((sum, b) => sum + (this.ageing.get(b) ?? 0), 0);
+    this.ageing.set('>30', this.total - young);
+  }
+}
+
+/** Where a report's figures come from: `auto` (the rollups whenever they serve the caller exactly) or `raw` (cases only). */
+export interface ReportSource {
+  raw?: boolean;
+  /** The open-case summary serves a period ending at or after this instant (default: a day before now). */
+  openSummaryFrom?: Date;
+}
+
+/** A day of finished cases is the most the open-case summary's raw corrections should read. */
+const OPEN_SUMMARY_WINDOW_MS = 24 * 3600_000;
+
+/**
+ * The case report of a period for `principal`. Elexon service management (who sees every case) is served from the
+ * rollups (reports/rollups.ts); any other caller from the cases, restricted by visibility.
+ */
+export async function caseReportOf(db: Queryable, principal: Principal, from: Date, to: Date, source: ReportSource = {}): Promise<CaseReport> {
+  const visibility = visibilityParams(principal);
+  const rollups = !source.raw && visibility[2];
+  const openSummary = rollups && to.getTime() >= (source.openSummaryFrom?.getTime() ?? Date.now() - OPEN_SUMMARY_WINDOW_MS);
+  const visible = visibilityPredicate('$1', '$2', '$3', '$4');
+  // Three scans, one per set of cases a figure counts (bench/reports.bench.ts measured eight separate statements at
+  // ~2.5 times the cost): open at the end of the period ($5 = to), resolved in it and raised in it ($5, $6).
+  const params = [...visibility, from, to];
+  const atEnd = [...visibility, to];
+  const open = new OpenTally();
+  const [resolvedRows, byCategory] = (await Promise.all([
+    rollups ? db.query(RESOLVED_FROM_ROLLUPS, [from, to]) : db.query(resolvedFigures(`${visible} AND ${RESOLVED_IN}`), params),
+    rollups
+      ? db.query(RAISED_FROM_ROLLUPS, [from, to])
+      : db.query(
+          `SELECT c.category, count(*)::int AS count FROM elexon.cases c WHERE ${visible} AND c.raised_at >= $5 AND c.raised_at < $6 GROUP BY 1 ORDER BY 1`,
+          params,
+        ),
+    openSummary
+      ? Promise.all([db.query(OPEN_SUMMARY, openParams(to).slice(1)), db.query(openCorrections(openRow, withAge), openParams(to))]).then(
+          ([summary, corrections]) => {
+            for (const row of summary as OpenPartRow[]) {
+              if (row.part === 'desk') open.desk(row.deskId as string, row.priority, row.requestClass, row.count);
+              else if (row.part === 'ageing') open.age(row.bucket as string, row.count);
+              else open.verdicts(row.priority, row.breached as number, row.nearBreach as number);
+            }
+            for (const row of corrections as (OpenPartRow & OpenRow)[]) {
+              const sign = row.sign ?? 1;
+              if (row.part === 'all') open.raw(row, sign);
+              else if (row.part === 'open') open.raw(row, sign, { desk: true, age: false, verdicts: true });
+              else if (row.part === 'ageing') open.raw(row, sign, { desk: false, age: row.bucket !== '>30', verdicts: false });
+              else open.raw(row, sign, { desk: false, age: false, verdicts: true });
+            }
+            open.deriveOldest();
+          },
+        )
+      : db
+          .query(
+            `SELECT ${openRow('$5')}
+               FROM (SELECT c.*, ${withAge('$5')} FROM elexon.cases c WHERE ${visible} AND ${OPEN_AT_END}) c
+              GROUP BY 1, 2, 3, 4, 5, 6`,
+            atEnd,
+          )
+          .then((rows) => {
+            for (const row of rows as OpenRow[]) open.raw(row);
+          }),
+  ])) as [ResolvedRow[], unknown, unknown];
+
+  const resolvedByDesk = new Map<string, number>();
+  const sla = new Map<Priority, Omit<ResolvedRow, 'deskId'>>();
+  const totals = { resolved: 0, reopened: 0, firstTimeResolved: 0 };
+  for (const row of resolvedRows) {
+    resolvedByDesk.set(row.deskId, (resolvedByDesk.get(row.deskId) ?? 0) + row.resolved);
+    totals.resolved += row.resolved;
+    totals.reopened += row.reopened;
+    totals.firstTimeResolved += row.firstTimeResolved;
+    if (!row.priority) continue;
+    const cell = sla.get(row.priority);
+    if (!cell) {
+      const { deskId: _desk, ...rest } = row;
+      sla.set(row.priority, { ...rest });
+      continue;
+    }
+    for (const field of SUMMED) cell[field] += row[field];
+  }
+  // A summary row and its correction can cancel out: a figure the cases would not show at all is left out.
+  return Object.assign(new CaseReport(), {
+    from,
+    to,
+    openByDeskAndPriority: [...open.byDeskPriority.values()]
+      .filter((cell) => cell.count !== 0)
+      .sort((a, b) => byText(a.deskId, b.deskId) || (a.priority === null ? -1 : b.priority === null ? 1 : byText(a.priority, b.priority))),
+    resolvedByDesk: [...resolvedByDesk].sort(([a], [b]) => byText(a, b)).map(([deskId, count]) => Object.assign(new DeskCount(), { deskId, count })),
+    ageing: BUCKETS.map((bucket) => Object.assign(new AgeingBucket(), { bucket, count: open.ageing.get(bucket) ?? 0 })),
+    raisedByCategory: rowsOf(byCategory, CategoryCount),
+    openServiceRequests: [...open.requests]
+      .filter(([, count]) => count !== 0)
+      .sort(([a], [b]) => byText(a, b))
+      .map(([requestClass, count]) => Object.assign(new ServiceRequestCount(), { serviceRequestClass: requestClass || null, count })),
+    slaByPriority: [...sla.values()]
+      .sort((a, b) => byText(a.priority as string, b.priority as string))
+      .map((row) =>
+        Object.assign(new PrioritySla(), {
+          priority: row.priority,
+          resolved: row.resolved,
+          resolutionMet: row.resolutionMet,
+          resolutionBreached: row.resolutionBreached,
+          resolutionNearBreach: row.resolutionNearBreach,
+          responseMet: row.responseMet,
+          responseBreached: row.responseBreached,
+          achievementPercent: percent(row.resolutionMet, row.resolved),
+          meanMinutesToResolve: minutes(row.resolved ? row.minutesToResolve / row.resolved : null),
+        }),
+      ),
+    openSlaByPriority: [...open.sla.values()].filter((cell) => cell.open !== 0).sort((a, b) => byText(a.priority, b.priority)),
+    resolved: totals.resolved,
+    reopened: totals.reopened,
+    reopenRatePercent: percent(totals.reopened, totals.resolved),
+    firstTimeResolved: totals.firstTimeResolved,
+    firstTimeResolutionPercent: percent(totals.firstTimeResolved, totals.resolved),
+  });
+}
 
 @Resolver(() => CaseReport)
 export class CaseReportResolver {
   @Query(() => CaseReport, { description: 'Case figures for a period, counting only cases you may see' })
   async caseReport(@Ctx() ctx: SubgraphContext, @Arg('period', () => ReportPeriod) period: ReportPeriod): Promise<CaseReport> {
     const { from, to } = checkedPeriod(period);
-    const visible = visibilityPredicate('$1', '$2', '$3', '$4');
-    // Three scans, one per set of cases a figure counts (bench/reports.bench.ts measured eight separate statements at
-    // ~2.5 times the cost): open at the end of the period ($5 = to), resolved in it and raised in it ($5, $6).
-    const params = [...visibilityParams(ctx.principal), from, to];
-    const atEnd = [...visibilityParams(ctx.principal), to];
-    const [openRows, resolvedRows, byCategory] = (await Promise.all([
-      ctx.db.query(
-        `SELECT c.desk_id AS "deskId", c.priority,
-                CASE WHEN d <= 1 THEN '0-1' WHEN d <= 5 THEN '2-5' WHEN d <= 10 THEN '6-10' WHEN d <= 30 THEN '11-30' ELSE '>30' END AS bucket,
-                CASE WHEN ${SERVICE_REQUEST} THEN COALESCE(c.service_request_class, '') END AS "requestClass",
-                (c.resolution_due_at < ${JUDGED_AT}) AS breached,
-                (c.resolution_due_at >= ${JUDGED_AT} AND c.near_breach_at <= ${JUDGED_AT}) AS "nearBreach",
-                count(*)::int AS count
-           FROM (SELECT c.*, floor(extract(epoch FROM ($5::timestamptz - c.raised_at)) / 86400) AS d FROM elexon.cases c
-                  WHERE ${visible} AND ${OPEN_AT_END}) c
-          GROUP BY 1, 2, 3, 4, 5, 6`,
-        atEnd,
-      ),
-      ctx.db.query(
-        `SELECT c.desk_id AS "deskId", c.priority, count(*)::int AS resolved,
-                count(*) FILTER (WHERE c.resolution_breached IS FALSE)::int AS "resolutionMet",
-                count(*) FILTER (WHERE c.resolution_breached)::int AS "resolutionBreached",
-                count(*) FILTER (WHERE c.resolution_breached IS FALSE AND c.resolved_at > c.near_breach_at)::int AS "resolutionNearBreach",
-                count(*) FILTER (WHERE c.response_breached IS FALSE)::int AS "responseMet",
-                count(*) FILTER (WHERE c.response_breached IS NOT FALSE)::int AS "responseBreached",
-                sum(extract(epoch FROM (c.resolved_at - c.raised_at)) / 60)::float AS "minutesToResolve",
-                count(*) FILTER (WHERE c.reopen_count > 0)::int AS reopened,
-                count(*) FILTER (WHERE c.reopen_count = 0 AND c.transfer_count = 0 AND c.handoff_count = 0)::int AS "firstTimeResolved"
-           FROM elexon.cases c WHERE ${visible} AND ${RESOLVED_IN} GROUP BY 1, 2`,
-        params,
-      ),
-      ctx.db.query(
-        `SELECT c.category, count(*)::int AS count FROM elexon.cases c WHERE ${visible} AND c.raised_at >= $5 AND c.raised_at < $6 GROUP BY 1 ORDER BY 1`,
-        params,
-      ),
-    ])) as [OpenRow[], ResolvedRow[], unknown];
-
-    const byDeskPriority = new Map<string, DeskPriorityCount>();
-    const ageing = new Map<string, number>();
-    const requests = new Map<string, number>();
-    const openSla = new Map<Priority, OpenSla>();
-    for (const row of openRows) {
-      const key = `${row.deskId}\u0000${row.priority ?? ''}`;
-      const cell = byDeskPriority.get(key) ?? Object.assign(new DeskPriorityCount(), { deskId: row.deskId, priority: row.priority, count: 0 });
-      cell.count += row.count;
-      byDeskPriority.set(key, cell);
-      ageing.set(row.bucket, (ageing.get(row.bucket) ?? 0) + row.count);
-      if (row.requestClass !== null) requests.set(row.requestClass, (requests.get(row.requestClass) ?? 0) + row.count);
-      if (row.priority) {
-        const sla = openSla.get(row.priority) ?? Object.assign(new OpenSla(), { priority: row.priority, open: 0, breached: 0, nearBreach: 0 });
-        sla.open += row.count;
-        if (row.breached) sla.breached += row.count;
-        if (row.nearBreach) sla.nearBreach += row.count;
-        openSla.set(row.priority, sla);
-      }
-    }
-    const resolvedByDesk = new Map<string, number>();
-    const sla = new Map<Priority, Omit<ResolvedRow, 'deskId'>>();
-    const totals = { resolved: 0, reopened: 0, firstTimeResolved: 0 };
-    for (const row of resolvedRows) {
-      resolvedByDesk.set(row.deskId, (resolvedByDesk.get(row.deskId) ?? 0) + row.resolved);
-      totals.resolved += row.resolved;
-      totals.reopened += row.reopened;
-      totals.firstTimeResolved += row.firstTimeResolved;
-      if (!row.priority) continue;
-      const cell = sla.get(row.priority);
-      if (!cell) {
-        const { deskId: _desk, ...rest } = row;
-        sla.set(row.priority, { ...rest });
-        continue;
-      }
-      for (const field of SUMMED) cell[field] += row[field];
-    }
-    const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-    return Object.assign(new CaseReport(), {
-      from,
-      to,
-      openByDeskAndPriority: [...byDeskPriority.values()].sort(
-        (a, b) => byText(a.deskId, b.deskId) || (a.priority === null ? -1 : b.priority === null ? 1 : byText(a.priority, b.priority)),
-      ),
-      resolvedByDesk: [...resolvedByDesk].sort(([a], [b]) => byText(a, b)).map(([deskId, count]) => Object.assign(new DeskCount(), { deskId, count })),
-      ageing: BUCKETS.map((bucket) => Object.assign(new AgeingBucket(), { bucket, count: ageing.get(bucket) ?? 0 })),
-      raisedByCategory: rowsOf(byCategory, CategoryCount),
-      openServiceRequests: [...requests]
-        .sort(([a], [b]) => byText(a, b))
-        .map(([requestClass, count]) => Object.assign(new ServiceRequestCount(), { serviceRequestClass: requestClass || null, count })),
-      slaByPriority: [...sla.values()]
-        .sort((a, b) => byText(a.priority as string, b.priority as string))
-        .map((row) =>
-          Object.assign(new PrioritySla(), {
-            priority: row.priority,
-            resolved: row.resolved,
-            resolutionMet: row.resolutionMet,
-            resolutionBreached: row.resolutionBreached,
-            resolutionNearBreach: row.resolutionNearBreach,
-            responseMet: row.responseMet,
-            responseBreached: row.responseBreached,
-            achievementPercent: percent(row.resolutionMet, row.resolved),
-            meanMinutesToResolve: minutes(row.resolved ? row.minutesToResolve / row.resolved : null),
-          }),
-        ),
-      openSlaByPriority: [...openSla.values()].sort((a, b) => byText(a.priority, b.priority)),
-      resolved: totals.resolved,
-      reopened: totals.reopened,
-      reopenRatePercent: percent(totals.reopened, totals.resolved),
-      firstTimeResolved: totals.firstTimeResolved,
-      firstTimeResolutionPercent: percent(totals.firstTimeResolved, totals.resolved),
-    });
+    return caseReportOf(ctx.db, ctx.principal, from, to);
   }
 
   @Query(() => [SlaTrendPoint], {

@@ -165,7 +165,10 @@ export class SmtpPool {
 
   private release(pooled: PooledConnection): void {
     if (pooled.dead) return;
-    if (this.closed || pooled.messages >= this.maxMessages || this.idle.length >= this.maxIdle) return this.discard(pooled, true);
+    if (this.closed || pooled.messages >= this.maxMessages || this.idle.length >= this.maxIdle) {
+      this.discard(pooled, true);
+      return;
+    }
     pooled.idleTimer = setTimeout(() => {
       const at = this.idle.indexOf(pooled);
       if (at >= 0) this.idle.splice(at, 1);

@@ -21,7 +21,6 @@ import type { DataSource } from 'typeorm';
 import type { BridgeRegistry, DeliveryOutcome, DeliveryOutcomeKind, OutboundDelivery, OutboundEvent } from '../../adapters/sdk';
 import type { ContactMethodKind } from '../../schema/enums';
 import { maskMpan } from '../../schema/mpan';
-import { queryOne } from '../../platform/db';
 import type { DeliverySettings } from '../../platform/config';
 import type { Lifecycle } from '../../platform/lifecycle';
 import { startListener } from '../../platform/listener';
@@ -138,68 +137,117 @@ export async function startDeliveryWorkers(options: DeliveryWorkersOptions): Pro
       [settings.batchSize, settings.leaseMs, worker],
     )) as ClaimedRow[];
 
-  /** Writes the attempt's outcome and the delivery's next state, only while the claim's lease is ours. */
-  const mark = async (row: ClaimedRow, outcome: DeliveryOutcome, durationMs: number, attemptOutcome: string = ATTEMPT_OUTCOME[outcome.kind]): Promise<void> => {
+  /** What one attempt came to: the delivery's next state and the attempt's record, to be written with the others. */
+  interface Marked {
+    row: ClaimedRow;
+    next: { state: string; delayMs?: number; reason?: string };
+    lastError: string | null;
+    externalReference: string | null;
+    attemptOutcome: string;
+    httpStatus: number | null;
+    durationMs: number;
+    retryAfterMs: number | null;
+    error: string | null;
+  }
+
+  const outcomeOf = (row: ClaimedRow, outcome: DeliveryOutcome, durationMs: number, attemptOutcome: string = ATTEMPT_OUTCOME[outcome.kind]): Marked => {
     const attemptInBudget = row.attempts - row.attempts_before_replay;
     const next =
       attemptOutcome === 'ATTEMPT_LIMIT'
         ? { state: 'DEAD' as const, reason: (outcome as { reason: string }).reason }
         : verdict(outcome, attemptInBudget, settings.maxAttempts, settings);
     const error = outcome.kind === 'DELIVERED' ? null : cleanError(outcome.reason);
-    const lastError = 'reason' in next ? cleanError(next.reason) : next.state === 'RETRY_SCHEDULED' ? error : null;
-    const externalReference = outcome.kind === 'DELIVERED' && outcome.externalReference ? cleanError(outcome.externalReference) : null;
-    const retryAfterMs = outcome.kind === 'RETRY' && outcome.retryAfterMs !== undefined ? Math.round(outcome.retryAfterMs) : null;
-    const nextParams = [row.id, row.lease_token, next.state, lastError, next.state === 'RETRY_SCHEDULED' ? next.delayMs : 0, externalReference];
-    const attemptParams = [row.attempt_id, attemptOutcome, httpStatusOf(outcome), Math.round(durationMs), retryAfterMs, error];
-    // One statement: the delivery's next state (only while the lease is ours) and the attempt (whatever happened to
-    // the lease: the attempt was made).
-    const { updated } = await queryOne<{ updated: number }>(
-      db,
-      `WITH delivery AS (
-         UPDATE delivery.deliveries
-         SET state = $3, lease_until = NULL, lease_token = NULL, last_error = $4, updated_at = now(),
-             next_attempt_at = CASE WHEN $3 = 'RETRY_SCHEDULED' THEN now() + make_interval(secs => $5::double precision / 1000) ELSE next_attempt_at END,
-             external_reference = COALESCE($6, external_reference),
-             delivered_at = CASE WHEN $3 = 'DELIVERED' THEN now() ELSE delivered_at END
-         WHERE id = $1 AND lease_token = $2 AND state = 'IN_FLIGHT'
-         RETURNING id
+    return {
+      row,
+      next,
+      error,
+      lastError: 'reason' in next ? cleanError(next.reason) : next.state === 'RETRY_SCHEDULED' ? error : null,
+      externalReference: outcome.kind === 'DELIVERED' && outcome.externalReference ? cleanError(outcome.externalReference) : null,
+      attemptOutcome,
+      httpStatus: httpStatusOf(outcome),
+      durationMs: Math.round(durationMs),
+      retryAfterMs: outcome.kind === 'RETRY' && outcome.retryAfterMs !== undefined ? Math.round(outcome.retryAfterMs) : null,
+    };
+  };
+
+  /**
+   * Writes a batch's outcomes in one statement: each delivery's next state (only while its claim's lease is ours) and
+   * each attempt (whatever happened to the lease: the attempt was made). One round trip per batch rather than per
+   * delivery: with many short attempts the marks, not the sends, were what a worker waited on.
+   */
+  const markAll = async (marks: readonly Marked[]): Promise<void> => {
+    if (!marks.length) return;
+    const column = <T>(pick: (m: Marked) => T): T[] => marks.map(pick);
+    const rows = (await db.query(
+      `WITH outcome AS (
+         SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::float8[], $6::text[],
+                              $7::bigint[], $8::text[], $9::int[], $10::int[], $11::int[], $12::text[])
+           AS o(id, lease_token, state, last_error, delay_ms, external_reference, attempt_id, attempt_outcome, http_status, duration_ms, retry_after_ms, error)
+       ),
+       delivery AS (
+         UPDATE delivery.deliveries d
+         SET state = o.state, lease_until = NULL, lease_token = NULL, last_error = o.last_error, updated_at = now(),
+             next_attempt_at = CASE WHEN o.state = 'RETRY_SCHEDULED' THEN now() + make_interval(secs => o.delay_ms / 1000) ELSE d.next_attempt_at END,
+             external_reference = COALESCE(o.external_reference, d.external_reference),
+             delivered_at = CASE WHEN o.state = 'DELIVERED' THEN now() ELSE d.delivered_at END
+         FROM outcome o
+         WHERE d.id = o.id AND d.lease_token = o.lease_token AND d.state = 'IN_FLIGHT'
+         RETURNING d.id
        ),
        attempt AS (
-         UPDATE delivery.attempts SET outcome = $8, finished_at = now(), http_status = $9, duration_ms = $10, retry_after_ms = $11, error = $12 WHERE id = $7
+         UPDATE delivery.attempts a
+         SET outcome = o.attempt_outcome, finished_at = now(), http_status = o.http_status, duration_ms = o.duration_ms,
+             retry_after_ms = o.retry_after_ms, error = o.error
+         FROM outcome o WHERE a.id = o.attempt_id
        )
-       SELECT count(*)::int AS updated FROM delivery`,
-      [...nextParams, ...attemptParams],
-    );
-    if (!updated) {
-      log.warn({ deliveryId: row.id }, 'delivery lease expired before the outcome was written; another worker retries it');
-      return;
+       SELECT id::text FROM delivery`,
+      [
+        column((m) => m.row.id),
+        column((m) => m.row.lease_token),
+        column((m) => m.next.state),
+        column((m) => m.lastError),
+        column((m) => (m.next.state === 'RETRY_SCHEDULED' ? (m.next.delayMs ?? 0) : 0)),
+        column((m) => m.externalReference),
+        column((m) => m.row.attempt_id),
+        column((m) => m.attemptOutcome),
+        column((m) => m.httpStatus),
+        column((m) => m.durationMs),
+        column((m) => m.retryAfterMs),
+        column((m) => m.error),
+      ],
+    )) as { id: string }[];
+    const updated = new Set(rows.map((r) => r.id));
+    for (const { row, next, lastError } of marks) {
+      if (!updated.has(row.id)) {
+        log.warn({ deliveryId: row.id }, 'delivery lease expired before the outcome was written; another worker retries it');
+        continue;
+      }
+      if (next.state === 'DISABLED') {
+        // The endpoint is gone: switch it off, and park the desk's queued deliveries until someone replays them.
+        await db.transaction(async (tx) => {
+          await tx.query(`UPDATE delivery.endpoints SET disabled_at = now(), disabled_reason = $2, updated_at = now() WHERE desk_id = $1`, [
+            row.desk_id,
+            lastError,
+          ]);
+          await tx.query(
+            `UPDATE delivery.deliveries SET state = 'DISABLED', last_error = $2, updated_at = now()
+             WHERE desk_id = $1 AND state IN ('PENDING', 'RETRY_SCHEDULED')`,
+            [row.desk_id, `the desk's endpoint is disabled: ${lastError ?? ''}`],
+          );
+        });
+      }
+      if (next.state === 'DEAD' || next.state === 'DISABLED')
+        log.warn({ deliveryId: row.id, deskId: row.desk_id, state: next.state, reason: lastError }, 'delivery dead-lettered');
+      else log.debug({ deliveryId: row.id, state: next.state }, 'delivery attempt recorded');
     }
-    if (next.state === 'DISABLED') {
-      // The endpoint is gone: switch it off, and park the desk's queued deliveries until someone replays them.
-      await db.transaction(async (tx) => {
-        await tx.query(`UPDATE delivery.endpoints SET disabled_at = now(), disabled_reason = $2, updated_at = now() WHERE desk_id = $1`, [
-          row.desk_id,
-          lastError,
-        ]);
-        await tx.query(
-          `UPDATE delivery.deliveries SET state = 'DISABLED', last_error = $2, updated_at = now()
-           WHERE desk_id = $1 AND state IN ('PENDING', 'RETRY_SCHEDULED')`,
-          [row.desk_id, `the desk's endpoint is disabled: ${lastError ?? ''}`],
-        );
-      });
-    }
-    if (next.state === 'DEAD' || next.state === 'DISABLED')
-      log.warn({ deliveryId: row.id, deskId: row.desk_id, state: next.state, reason: lastError }, 'delivery dead-lettered');
-    else log.debug({ deliveryId: row.id, state: next.state }, 'delivery attempt recorded');
   };
 
   /** One attempt: the bridge's answer, bounded by the timeout whether or not the bridge honours its signal. */
-  const attempt = async (row: ClaimedRow): Promise<void> => {
+  const attempt = async (row: ClaimedRow): Promise<Marked> => {
     const started = performance.now();
     if (row.attempts - row.attempts_before_replay > settings.maxAttempts) {
       // Lost attempts (workers that died mid-delivery) used up the budget.
-      await mark(row, { kind: 'PERMANENT_FAILURE', reason: `gave up after ${row.attempts - 1} attempts (the last one was lost)` }, 0, 'ATTEMPT_LIMIT');
-      return;
+      return outcomeOf(row, { kind: 'PERMANENT_FAILURE', reason: `gave up after ${row.attempts - 1} attempts (the last one was lost)` }, 0, 'ATTEMPT_LIMIT');
     }
     const bridge = bridges.get(row.contact_kind);
     let outcome: DeliveryOutcome;
@@ -222,7 +270,7 @@ export async function startDeliveryWorkers(options: DeliveryWorkersOptions): Pro
       };
       outcome = await deliverWithin(bridge.deliver.bind(bridge), delivery, signal, settings.timeoutMs);
     }
-    await mark(row, outcome, performance.now() - started);
+    return outcomeOf(row, outcome, performance.now() - started);
   };
 
   const run = async (wakeUp: Signal, index: number): Promise<void> => {
@@ -235,12 +283,35 @@ export async function startDeliveryWorkers(options: DeliveryWorkersOptions): Pro
         failures = 0;
         if (claimed.length === settings.batchSize) wakeOne();
         if (claimed.length) {
-          // A failed mark leaves the claim to its lease: the delivery is retried when it expires.
+          // Each outcome is written as soon as a write is free: the first at once, those that finish meanwhile
+          // together (one statement), so a fast delivery's successor on its case is claimable without waiting for
+          // the batch's slowest attempt. A failed write leaves the claims to their leases: retried when they expire.
+          const pending: Marked[] = [];
+          let writing: Promise<void> | null = null;
+          const write = async (): Promise<void> => {
+            try {
+              while (pending.length) {
+                const batch = pending.splice(0);
+                await markAll(batch).catch((error: unknown) =>
+                  log.error({ err: error, deliveries: batch.length }, 'delivery attempts could not be recorded; their leases expire and they are retried'),
+                );
+              }
+            } finally {
+              writing = null;
+            }
+          };
           await Promise.all(
-            claimed.map((row) =>
-              attempt(row).catch((error: unknown) => log.error({ err: error, deliveryId: row.id }, 'delivery attempt could not be recorded')),
-            ),
+            claimed.map(async (row) => {
+              const marked = await attempt(row).catch((error: unknown) => {
+                log.error({ err: error, deliveryId: row.id }, 'delivery attempt failed');
+                return null;
+              });
+              if (!marked) return;
+              pending.push(marked);
+              writing ??= write();
+            }),
           );
+          while (writing) await writing;
           continue;
         }
         const ms = await idleMs();

@@ -35,6 +35,12 @@ export interface Config {
   natsUrl: string;
   natsStream: string;
   natsSubjectPrefix: string;
+  /**
+   * With `CPSD_BUS=nats`: how long JetStream waits for a durable consumer's ack before handing the event to another
+   * replica (`NATS_ACK_WAIT_MS`, 30 s; at least 2 s) — how soon a killed replica's event in hand moves on. A running
+   * handler keeps its event with "in progress" acks.
+   */
+  natsAckWaitMs: number;
   publicUrl: string | undefined;
   limits: { maxDepth: number; maxAliases: number; maxCost: number };
   /** Browser origins (besides the gateway's own) allowed to open a WebSocket. */
@@ -117,6 +123,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     natsUrl: env.NATS_URL ?? 'nats://127.0.0.1:4222',
     natsStream: env.NATS_STREAM || 'CPSD_EVENTS',
     natsSubjectPrefix: env.NATS_SUBJECT_PREFIX || 'cpsd.events',
+    natsAckWaitMs: natsAckWait(env),
     publicUrl: env.PUBLIC_URL || undefined,
     allowedOrigins: (env.ALLOWED_ORIGINS ?? '')
       .split(',')
@@ -153,6 +160,13 @@ export function httpTimeouts(env: NodeJS.ProcessEnv = process.env) {
     bodyMs: Math.max(1, int('HTTP_BODY_TIMEOUT_MS', 10_000, env)),
     requestMs,
   };
+}
+
+function natsAckWait(env: NodeJS.ProcessEnv): number {
+  const ms = int('NATS_ACK_WAIT_MS', 30_000, env);
+  // In-progress acks go out every max(1 s, ack wait / 3): a shorter wait would hand a running handler's event on.
+  if (ms < 2000) throw new Error('NATS_ACK_WAIT_MS must be at least 2000');
+  return ms;
 }
 
 function deliverySettings(env: NodeJS.ProcessEnv): DeliverySettings {

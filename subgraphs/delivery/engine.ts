@@ -28,6 +28,16 @@ import { logger } from '../../platform/logger';
 import { backoff, Signal } from '../../platform/signal';
 import { DELIVERY_CHANNEL } from './intake';
 import { verdict } from './retry-policy';
+import { counter, DELAY_BUCKETS, histogram } from '../../platform/metrics';
+
+const deliveryAttempts = counter('cpsd_delivery_attempts_total', 'Delivery attempts, by bridge (contact method) and outcome', ['bridge', 'outcome']);
+const eventToDelivered = histogram(
+  'cpsd_delivery_event_to_delivered_seconds',
+  'From the event (the state change) to its delivery recorded as DELIVERED, by bridge',
+  ['bridge'],
+  DELAY_BUCKETS,
+);
+const deadLetters = counter('cpsd_delivery_dead_letters_total', 'Deliveries dead-lettered or parked on a disabled endpoint, by bridge', ['bridge']);
 
 export interface DeliveryWorkersOptions {
   db: DataSource;
@@ -217,7 +227,13 @@ export async function startDeliveryWorkers(options: DeliveryWorkersOptions): Pro
       ],
     )) as { id: string }[];
     const updated = new Set(rows.map((r) => r.id));
+    for (const { row, attemptOutcome } of marks) deliveryAttempts.inc({ bridge: row.contact_kind, outcome: attemptOutcome });
     for (const { row, next, lastError } of marks) {
+      if (updated.has(row.id) && next.state === 'DELIVERED') {
+        const since = Date.parse(row.event.occurredAt);
+        if (Number.isFinite(since)) eventToDelivered.observe({ bridge: row.contact_kind }, Math.max(0, Date.now() - since) / 1000);
+      }
+      if (updated.has(row.id) && (next.state === 'DEAD' || next.state === 'DISABLED')) deadLetters.inc({ bridge: row.contact_kind });
       if (!updated.has(row.id)) {
         log.warn({ deliveryId: row.id }, 'delivery lease expired before the outcome was written; another worker retries it');
         continue;

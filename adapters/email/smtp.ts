@@ -7,6 +7,7 @@
 import MailComposer from 'nodemailer/lib/mail-composer';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import { maskMpan } from '../../schema/mpan';
+import { inSpan, SpanKind } from '../../platform/tracing';
 import type { DeliveryOutcome } from '../sdk';
 import type { ComposedEmail } from './compose';
 
@@ -83,6 +84,18 @@ export function classifySmtpError(error: unknown): DeliveryOutcome {
  * `responseCode` / `response` for SMTP replies). Aborting the signal closes the connection at once.
  */
 export function sendRaw(
+  settings: SmtpSettings,
+  password: string | undefined,
+  envelope: { from: string; to: string },
+  raw: Buffer,
+  signal: AbortSignal,
+): Promise<string> {
+  // A client span of the delivery attempt's trace (nodemailer's socket is not instrumented): the relay, never the mail.
+  const attributes = { 'network.protocol.name': 'smtp', 'server.address': settings.host, 'server.port': settings.port };
+  return inSpan('smtp send', { kind: SpanKind.CLIENT, attributes }, () => sendOver(settings, password, envelope, raw, signal));
+}
+
+function sendOver(
   settings: SmtpSettings,
   password: string | undefined,
   envelope: { from: string; to: string },

@@ -170,7 +170,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
           else res.end();
         });
       // A route's request is a server span continuing the caller's traceparent; health, readiness, metrics and 404s are not.
-      if (options.routes[url.pathname]) void inServerSpan(req, res, url.pathname, respond);
+      if (options.routes[url.pathname]) void inServerSpan(options.name, req, res, url.pathname, respond);
       else void respond();
     },
   );

@@ -179,15 +179,16 @@ function failed(span: Span, error: unknown): void {
 
 /**
  * The server span of one request to an HTTP front (gateway or subgraph), continuing the caller's `traceparent`. The
- * name is the route, never the raw URL (no query string, no ids in paths).
+ * name is the route, never the raw URL (no query string, no ids in paths); `cpsd.service` tells the fronts apart when
+ * one process runs them all (`npm start`).
  */
-export function inServerSpan(req: IncomingMessage, res: ServerResponse, route: string, work: () => Promise<void>): Promise<void> {
+export function inServerSpan(service: string, req: IncomingMessage, res: ServerResponse, route: string, work: () => Promise<void>): Promise<void> {
   if (!running) return work();
   const method = req.method ?? 'GET';
   const parent = propagation.extract(ROOT_CONTEXT, req.headers);
   return inSpan(
     `${method} ${route}`,
-    { kind: SpanKind.SERVER, parent, attributes: { 'http.request.method': method, 'http.route': route, 'url.path': route } },
+    { kind: SpanKind.SERVER, parent, attributes: { 'http.request.method': method, 'http.route': route, 'url.path': route, 'cpsd.service': service } },
     async (span) => {
       try {
         await work();

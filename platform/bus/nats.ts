@@ -473,6 +473,7 @@ async function ensureConsumer(jsm: JetStreamManager, settings: Settings, durable
 class NatsConsumer implements Consumer {
   private readonly stopping = new Signal(true);
   private readonly log: Logger;
+  private readonly name: string;
   private messages: ConsumerMessages | null = null;
   private loop: Promise<void> = Promise.resolve();
 
@@ -488,6 +489,7 @@ class NatsConsumer implements Consumer {
     private readonly onStopped: () => void,
   ) {
     this.log = logger.child({ consumer: options.name });
+    this.name = options.name;
   }
 
   start(): void {
@@ -570,7 +572,7 @@ class NatsConsumer implements Consumer {
     // Tell JetStream we are still at it, so a long handler keeps the message.
     const keepAlive = setInterval(() => msg.working(), Math.max(1000, Math.floor(this.settings.ackWaitMs / 3)));
     try {
-      await inConsumerSpan(this.durable, event, () => this.handler(event));
+      await inConsumerSpan(this.name, event, () => this.handler(event));
     } catch (error) {
       const attempt = msg.info.deliveryCount;
       const delay = backoff(attempt, this.settings.retry.initialMs, this.settings.retry.maxMs);

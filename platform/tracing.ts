@@ -14,9 +14,25 @@
  * case's text, an MPAN, a token or a query's values (pg spans hold the parameterised statement only).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type Attributes, type Context, context, propagation, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import {
+  type Attributes,
+  type Context,
+  context,
+  DiagLogLevel,
+  diag,
+  propagation,
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { ExchangeEvent } from './events';
+import { logger } from './logger';
+
+/** How long a shutdown waits for the last spans to be exported. */
+const STOP_GRACE_MS = 3000;
 
 export { type Span, SpanKind } from '@opentelemetry/api';
 
@@ -90,6 +106,13 @@ export async function startTracing(options: StartTracingOptions): Promise<boolea
     .defaultResource()
     .merge(resources.resourceFromAttributes({ [semconv.ATTR_SERVICE_NAME]: options.service }))
     .merge(resources.detectResources({ detectors: [resources.envDetector] }));
+  // The SDK's own troubles (an exporter that cannot reach its collector) reach the log, once per occurrence.
+  const sdkLog = logger.child({ component: 'opentelemetry' });
+  const noop = (): void => undefined;
+  diag.setLogger(
+    { error: (message) => sdkLog.warn(`traces: ${message}`), warn: (message) => sdkLog.warn(`traces: ${message}`), info: noop, debug: noop, verbose: noop },
+    DiagLogLevel.WARN,
+  );
   const provider = new NodeTracerProvider({ resource, spanProcessors: processors });
   provider.register();
   unregister = registerInstrumentations({
@@ -119,10 +142,26 @@ export async function stopTracing(): Promise<void> {
   running = null;
   unregister?.();
   unregister = null;
-  await provider.shutdown();
+  // An unreachable collector must not hold a shutdown up (the exporter retries for its OTEL_EXPORTER_OTLP_TIMEOUT).
+  let timer: NodeJS.Timeout | undefined;
+  const flushed = await Promise.race([
+    provider.shutdown().then(
+      () => true,
+      (error: unknown) => {
+        logger.warn({ err: error }, 'traces: the last spans could not be exported');
+        return true;
+      },
+    ),
+    new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), STOP_GRACE_MS);
+    }),
+  ]);
+  clearTimeout(timer);
+  if (!flushed) logger.warn({ graceMs: STOP_GRACE_MS }, 'traces: gave up exporting the last spans');
   trace.disable();
   context.disable();
   propagation.disable();
+  diag.disable();
 }
 
 /** The active span's context as W3C headers, to record with an outbox row or a delivery; empty when tracing is off. */

@@ -6,6 +6,7 @@ import { isRole, type Role } from '../schema/enums';
 import { loadConfig, SUBGRAPH_NAMES, type SubgraphName } from '../platform/config';
 import { generateIdentityKeyPair } from '../platform/identity-token';
 import { logger } from '../platform/logger';
+import { startTracing, stopTracing } from '../platform/tracing';
 import { loadDevIssuer } from '../gateway/dev-issuer';
 
 function fail(message: string): never {
@@ -14,6 +15,8 @@ function fail(message: string): never {
 }
 
 async function start(): Promise<void> {
+  // First, before the product loads pg (its instrumentation patches the module as it is required); off unless OTEL_* say.
+  await startTracing({ service: 'cpsd' });
   const { startProduct } = await import('./product');
   const { ORGANISATIONS, DESKS } = await import('../demo/market');
   const { ensureDashboardBuilt } = await import('../web/build');
@@ -27,6 +30,8 @@ async function start(): Promise<void> {
   const { Lifecycle } = await import('../platform/lifecycle');
   const lifecycle = new Lifecycle();
   lifecycle.stopOnSignals();
+  // Registered first, so it stops last: the spans of the shutdown are flushed too.
+  lifecycle.onStop('traces', stopTracing);
   const product = await startProduct({ database: 'cpsd', lifecycle });
   const url = product.gateway.url;
   const lines = [
@@ -56,10 +61,11 @@ async function start(): Promise<void> {
 }
 
 async function service(name: string | undefined): Promise<void> {
-  const { runService } = await import('./service');
   if (!name || (name !== 'gateway' && !SUBGRAPH_NAMES.includes(name as SubgraphName))) {
     fail(`usage: npm run service -- <gateway|${SUBGRAPH_NAMES.join('|')}>`);
   }
+  await startTracing({ service: `cpsd-${name}` });
+  const { runService } = await import('./service');
   await runService(name as 'gateway' | SubgraphName);
 }
 

@@ -9,6 +9,7 @@ import { startGateway } from '../gateway/server';
 import { SUBGRAPHS } from '../subgraphs';
 import { loadDevIssuer } from '../gateway/dev-issuer';
 import { logger } from '../platform/logger';
+import { stopTracing } from '../platform/tracing';
 import { serviceTokensFor, startInboundBridges } from './inbound';
 import { gatewayOptions } from './product';
 import { serviceApi } from '../adapters/gateway-api';
@@ -23,6 +24,8 @@ export async function runService(name: 'gateway' | SubgraphName): Promise<void> 
   const config = loadConfig();
   const lifecycle = new Lifecycle();
   lifecycle.stopOnSignals();
+  // Tracing was started by the CLI before this module loaded; registered first, it stops (and flushes) last.
+  lifecycle.onStop('traces', stopTracing);
   const host = process.env.HOST ?? '0.0.0.0';
   if (name === 'gateway') {
     const signer = new IdentityTokenSigner(await importIdentitySigningKey(required('IDENTITY_SIGNING_KEY', config.identitySigningKey)));

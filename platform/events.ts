@@ -21,6 +21,12 @@ export interface ExchangeEvent {
   caseId: string | null;
   /** Thin data for consumers. Never MPANs or other evidence: those stay with the case. */
   payload: Record<string, unknown>;
+  /**
+   * The W3C trace context of the span that wrote the event (then of its publish), so the consumer's span continues
+   * the trace of the mutation (platform/tracing.ts). Absent when tracing is off.
+   */
+  traceparent?: string;
+  tracestate?: string;
 }
 
 /** An event as the bus delivered it, with the bus-assigned, strictly increasing sequence (a resume cursor). */

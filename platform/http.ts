@@ -6,6 +6,7 @@ import { httpTimeouts } from './config';
 import { errorAnswer, TransportErrorCode, type ErrorCode } from './errors';
 import { logger } from './logger';
 import { collectProcessMetrics, metricsSettings, serveMetrics } from './metrics';
+import { inServerSpan } from './tracing';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -150,23 +151,27 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
         if (draining) res.setHeader('connection', 'close');
         return route(req, res, url);
       };
-      handle().catch((error: unknown) => {
-        if (error instanceof HttpError) {
-          // The rest of a refused body is never read: the connection cannot be reused.
-          if (error.status === 408 || error.status === 413) res.shouldKeepAlive = false;
-          if (!res.headersSent) sendGraphQLError(res, error.code, error.message);
-          return;
-        }
-        // A client that hangs up mid-request is routine (timeouts, load balancers), not a server error.
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code === 'ECONNRESET' || (error as Error).message === 'aborted') {
-          logger.debug({ path: url.pathname }, 'client closed the request');
-          return;
-        }
-        logger.error({ err: error, path: url.pathname }, 'unhandled HTTP error');
-        if (!res.headersSent) sendGraphQLError(res, TransportErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error');
-        else res.end();
-      });
+      const respond = (): Promise<void> =>
+        handle().catch((error: unknown) => {
+          if (error instanceof HttpError) {
+            // The rest of a refused body is never read: the connection cannot be reused.
+            if (error.status === 408 || error.status === 413) res.shouldKeepAlive = false;
+            if (!res.headersSent) sendGraphQLError(res, error.code, error.message);
+            return;
+          }
+          // A client that hangs up mid-request is routine (timeouts, load balancers), not a server error.
+          const code = (error as NodeJS.ErrnoException).code;
+          if (code === 'ECONNRESET' || (error as Error).message === 'aborted') {
+            logger.debug({ path: url.pathname }, 'client closed the request');
+            return;
+          }
+          logger.error({ err: error, path: url.pathname }, 'unhandled HTTP error');
+          if (!res.headersSent) sendGraphQLError(res, TransportErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error');
+          else res.end();
+        });
+      // A route's request is a server span continuing the caller's traceparent; health, readiness, metrics and 404s are not.
+      if (options.routes[url.pathname]) void inServerSpan(options.name, req, res, url.pathname, respond);
+      else void respond();
     },
   );
   server.keepAliveTimeout = 65_000;

@@ -3,6 +3,7 @@
  * (never a failed query's SQL or parameters), tokens and free-text fields are redacted, and MPANs are masked before
  * anything is written.
  */
+import { isSpanContextValid, trace } from '@opentelemetry/api';
 import pino from 'pino';
 import { isValidMpan, maskMpan } from '../schema/mpan';
 
@@ -71,6 +72,14 @@ export function safeError(error: unknown): SafeError | unknown {
   return safe;
 }
 
+/** `trace_id` and `span_id` (the OpenTelemetry log field names) of the active span, when there is one. */
+export function traceFields(): { trace_id?: string; span_id?: string } {
+  const span = trace.getActiveSpan();
+  if (!span) return {};
+  const ids = span.spanContext();
+  return isSpanContextValid(ids) ? { trace_id: ids.traceId, span_id: ids.spanId } : {};
+}
+
 /** Where log lines go: stdout, unless a test captures them (captureLogs). */
 let destination: { write(line: string): unknown } = pino.destination(1);
 
@@ -83,6 +92,8 @@ export const logger = pino(
       // The last line of defence: no MPAN reaches a log line, whatever field carried it.
       streamWrite: (line) => maskMpansInLog(line),
     },
+    // The active span's ids (platform/tracing.ts), so a line leads to its trace; nothing when tracing is off.
+    mixin: traceFields,
     timestamp: pino.stdTimeFunctions.isoTime,
     base: { service: process.env.CPSD_SERVICE ?? 'cpsd' },
   },

@@ -17,6 +17,7 @@ import type { EventBus, ExchangeEvent, OutboxWriter } from './events';
 import type { Lifecycle } from './lifecycle';
 import { logger } from './logger';
 import { backoff, Signal } from './signal';
+import { activeTraceHeaders, publishSpans } from './tracing';
 
 function assertSchema(schema: string): void {
   if (!/^[a-z_][a-z0-9_]{0,50}$/.test(schema)) throw new Error(`invalid outbox schema name "${schema}"`);
@@ -28,7 +29,12 @@ export function outboxChannel(schema: string): string {
   return `cpsd_outbox_${schema}`;
 }
 
-/** The migration creating `<schema>.outbox`; a subgraph with `outbox: true` lists `outboxMigration(name)`. */
+/** The migrations of `<schema>.outbox`, in order; a subgraph with `outbox: true` lists `...outboxMigrations(name)`. */
+export function outboxMigrations(schema: string): (new () => MigrationInterface)[] {
+  return [outboxMigration(schema), outboxTraceMigration(schema)];
+}
+
+/** The migration creating `<schema>.outbox` (the first of `outboxMigrations`). */
 export function outboxMigration(schema: string): new () => MigrationInterface {
   assertSchema(schema);
   return class Outbox1763900000050 implements MigrationInterface {
@@ -57,14 +63,32 @@ export function outboxMigration(schema: string): new () => MigrationInterface {
   };
 }
 
+/** The trace context of the span that wrote each row (platform/tracing.ts): null when tracing is off. */
+export function outboxTraceMigration(schema: string): new () => MigrationInterface {
+  assertSchema(schema);
+  return class OutboxTrace1763900015100 implements MigrationInterface {
+    name = 'OutboxTrace1763900015100';
+
+    async up(runner: QueryRunner): Promise<void> {
+      await runner.query(`ALTER TABLE "${schema}".outbox ADD COLUMN traceparent text NULL, ADD COLUMN tracestate text NULL`);
+    }
+
+    async down(runner: QueryRunner): Promise<void> {
+      await runner.query(`ALTER TABLE "${schema}".outbox DROP COLUMN traceparent, DROP COLUMN tracestate`);
+    }
+  };
+}
+
 /** An outbox writer for subgraph `source` whose outbox lives in `schema` (normally both are the subgraph's name). */
 export function createOutboxWriter(source: string, schema: string): OutboxWriter {
   const channel = outboxChannel(schema);
   return async (tx: EntityManager, event): Promise<void> => {
     if (!tx.queryRunner?.isTransactionActive) throw new Error('outbox writes must run inside the transaction of the state change');
+    // The mutation's (or the consumer's) span: the relay's publish and every consumer continue its trace.
+    const trace = activeTraceHeaders();
     await tx.query(
-      `INSERT INTO "${schema}".outbox (id, source, type, entity_typename, entity_id, case_id, payload, occurred_at, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::timestamptz, clock_timestamp())`,
+      `INSERT INTO "${schema}".outbox (id, source, type, entity_typename, entity_id, case_id, payload, occurred_at, created_at, traceparent, tracestate)
+       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::timestamptz, clock_timestamp(), $9, $10)`,
       [
         event.id ?? randomUUID(),
         source,
@@ -74,6 +98,8 @@ export function createOutboxWriter(source: string, schema: string): OutboxWriter
         event.caseId,
         JSON.stringify(event.payload ?? {}),
         event.occurredAt ?? new Date().toISOString(),
+        trace.traceparent ?? null,
+        trace.tracestate ?? null,
       ],
     );
     // Delivered when (and only if) the transaction commits; identical notifications in one transaction fold into one.
@@ -106,6 +132,8 @@ export interface OutboxRow {
   case_id: string | null;
   payload: Record<string, unknown>;
   occurred_at: Date;
+  traceparent: string | null;
+  tracestate: string | null;
 }
 
 export function toEvent(row: OutboxRow): ExchangeEvent {
@@ -117,6 +145,8 @@ export function toEvent(row: OutboxRow): ExchangeEvent {
     entity: { __typename: row.entity_typename, id: row.entity_id },
     caseId: row.case_id,
     payload: row.payload,
+    ...(row.traceparent ? { traceparent: row.traceparent } : {}),
+    ...(row.tracestate ? { tracestate: row.tracestate } : {}),
   };
 }
 
@@ -190,7 +220,7 @@ export async function startOutboxRelay(options: OutboxRelayOptions): Promise<Out
       const [lock] = (await tx.query('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked', [`cpsd-outbox:${schema}`])) as { locked: boolean }[];
       if (!lock?.locked) return 0;
       const rows = (await tx.query(
-        `SELECT id, source, type, entity_typename, entity_id, case_id, payload, occurred_at
+        `SELECT id, source, type, entity_typename, entity_id, case_id, payload, occurred_at, traceparent, tracestate
          FROM "${schema}".outbox
          WHERE published_at IS NULL
          ORDER BY created_at, id
@@ -199,7 +229,14 @@ export async function startOutboxRelay(options: OutboxRelayOptions): Promise<Out
         [batchSize],
       )) as OutboxRow[];
       if (!rows.length) return 0;
-      await bus.publish(rows.map(toEvent));
+      const publishing = publishSpans(rows.map(toEvent), schema);
+      try {
+        await bus.publish(publishing.events);
+      } catch (error) {
+        publishing.end(error);
+        throw error;
+      }
+      publishing.end();
       await tx.query(`UPDATE "${schema}".outbox SET published_at = now() WHERE id = ANY($1::uuid[])`, [rows.map((row) => row.id)]);
       return rows.length;
     });

@@ -12,7 +12,7 @@ import type { Party } from '../schema/enums';
 import { defineDeskProfiles } from './desk-profile';
 import { defineExternalTickets } from './external-ticket';
 import { buildFederatedSchema, mergeResolverMaps, type ReferenceResolvers } from './federation';
-import { createOutboxWriter, outboxMigration } from './outbox';
+import { createOutboxWriter, outboxMigrations } from './outbox';
 import type { SubgraphDefinition } from './subgraph';
 
 export interface PartySubgraphOptions {
@@ -35,7 +35,7 @@ export function partySubgraph(options: PartySubgraphOptions): SubgraphDefinition
   return {
     name: options.name,
     entities: [profiles.entity, tickets.entity, ...(options.entities ?? [])],
-    migrations: [profiles.migration, tickets.migration, outboxMigration(options.name), profiles.bridgeMigration, ...(options.migrations ?? [])],
+    migrations: [profiles.migration, tickets.migration, ...outboxMigrations(options.name), profiles.bridgeMigration, ...(options.migrations ?? [])],
     build: () =>
       buildFederatedSchema({
         resolvers: [profiles.resolver, profiles.fieldResolver, tickets.resolver, ...(options.resolvers ?? [])] as NonEmptyArray<ClassType>,

@@ -29,7 +29,7 @@ export interface SubgraphDefinition {
   build(): { schema: GraphQLSchema; sdl: string };
   /** Idempotent demo data (run by `npm start` and the e2e tests, never in production unless asked). */
   seed?(db: DataSource, market: MarketDirectory): Promise<void>;
-  /** Relay this subgraph's outbox to the bus; its `migrations` must then include `outboxMigration(name)`. */
+  /** Relay this subgraph's outbox to the bus; its `migrations` must then include `...outboxMigrations(name)`. */
   outbox?: boolean;
   /** Bus consumers, run under the durable name `<subgraph>:<name>` (one replica at a time handles each event). */
   consumers?: SubgraphConsumer[];

@@ -7,6 +7,7 @@
 import MailComposer from 'nodemailer/lib/mail-composer';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import { maskMpan } from '../../schema/mpan';
+import { inSpan, SpanKind } from '../../platform/tracing';
 import type { DeliveryOutcome } from '../sdk';
 import type { ComposedEmail } from './compose';
 
@@ -131,7 +132,13 @@ export class SmtpPool {
    * Sends one message; resolves with the server's final reply, or rejects with nodemailer's error (which carries
    * `responseCode` / `response` for SMTP replies). Aborting the signal closes the connection at once.
    */
-  async send(password: string | undefined, envelope: { from: string; to: string }, raw: Buffer, signal: AbortSignal): Promise<string> {
+  send(password: string | undefined, envelope: { from: string; to: string }, raw: Buffer, signal: AbortSignal): Promise<string> {
+    // A client span of the delivery attempt's trace (nodemailer's socket is not instrumented): the relay, never the mail.
+    const attributes = { 'network.protocol.name': 'smtp', 'server.address': this.settings.host, 'server.port': this.settings.port };
+    return inSpan('smtp send', { kind: SpanKind.CLIENT, attributes }, () => this.sendPooled(password, envelope, raw, signal));
+  }
+
+  private async sendPooled(password: string | undefined, envelope: { from: string; to: string }, raw: Buffer, signal: AbortSignal): Promise<string> {
     // Closing lets go of what is open; a later send (workers started again) opens what it needs.
     this.closed = false;
     const reused = this.take();

@@ -61,6 +61,7 @@ import type { Lifecycle } from '../lifecycle';
 import { BusConsumers } from './consumers';
 import { logger, type Logger } from '../logger';
 import { backoff, Signal } from '../signal';
+import { inConsumerSpan } from '../tracing';
 import { dropGaugeSource, sourcedGauge } from '../metrics';
 import { busRedeliveries, CONSUMER_LAG, CONSUMER_LAG_HELP } from './consumers';
 
@@ -151,6 +152,8 @@ function normalise(event: ExchangeEvent): ExchangeEvent {
     entity: { __typename: event.entity.__typename, id: String(event.entity.id) },
     caseId: event.caseId ?? null,
     payload: event.payload ?? {},
+    ...(event.traceparent ? { traceparent: event.traceparent } : {}),
+    ...(event.tracestate ? { tracestate: event.tracestate } : {}),
   };
 }
 
@@ -164,6 +167,8 @@ function toDelivered(msg: Pick<JsMsg, 'json' | 'seq'>): DeliveredEvent {
     entity: { __typename: e.entity.__typename, id: e.entity.id },
     caseId: e.caseId,
     payload: e.payload,
+    ...(typeof e.traceparent === 'string' ? { traceparent: e.traceparent } : {}),
+    ...(typeof e.tracestate === 'string' ? { tracestate: e.tracestate } : {}),
     sequence: String(msg.seq),
   };
 }
@@ -468,6 +473,7 @@ async function ensureConsumer(jsm: JetStreamManager, settings: Settings, durable
 class NatsConsumer implements Consumer {
   private readonly stopping = new Signal(true);
   private readonly log: Logger;
+  private readonly name: string;
   private messages: ConsumerMessages | null = null;
   private loop: Promise<void> = Promise.resolve();
 
@@ -483,6 +489,7 @@ class NatsConsumer implements Consumer {
     private readonly onStopped: () => void,
   ) {
     this.log = logger.child({ consumer: options.name });
+    this.name = options.name;
   }
 
   start(): void {
@@ -565,7 +572,7 @@ class NatsConsumer implements Consumer {
     // Tell JetStream we are still at it, so a long handler keeps the message.
     const keepAlive = setInterval(() => msg.working(), Math.max(1000, Math.floor(this.settings.ackWaitMs / 3)));
     try {
-      await this.handler(event);
+      await inConsumerSpan(this.name, event, () => this.handler(event));
     } catch (error) {
       const attempt = msg.info.deliveryCount;
       const delay = backoff(attempt, this.settings.retry.initialMs, this.settings.retry.maxMs);

@@ -25,6 +25,7 @@ import { BusConsumers } from './consumers';
 import { toEvent, type OutboxRow } from '../outbox';
 import { logger, type Logger } from '../logger';
 import { backoff, Signal } from '../signal';
+import { inConsumerSpan } from '../tracing';
 import { dropGaugeSource, sourcedGauge } from '../metrics';
 import { busRedeliveries, CONSUMER_LAG, CONSUMER_LAG_HELP } from './consumers';
 
@@ -54,11 +55,12 @@ const SETUP_LOCK = '7340117300000001';
 const PUBLISH_LOCK = '7340117300000002';
 /** Consumer locks use the two-int4 key space: (this class, hashtext(consumer name)). */
 const CONSUMER_LOCK_CLASS = 734011730;
-/** Rows per INSERT (9 parameters each, well under PostgreSQL's 65535). */
+/** Rows per INSERT (10 parameters each, well under PostgreSQL's 65535). */
 const INSERT_CHUNK = 1000;
 
 /** Read as `FROM cpsd_bus.events ev`; always `ORDER BY ev.sequence` (a bare `sequence` would sort the text alias). */
-const EVENT_COLUMNS = 'ev.sequence::text AS sequence, ev.id, ev.type, ev.source, ev.occurred_at, ev.entity_typename, ev.entity_id, ev.case_id, ev.payload';
+const EVENT_COLUMNS =
+  'ev.sequence::text AS sequence, ev.id, ev.type, ev.source, ev.occurred_at, ev.entity_typename, ev.entity_id, ev.case_id, ev.payload, ev.traceparent, ev.tracestate';
 
 interface EventRow extends OutboxRow {
   sequence: string;
@@ -93,6 +95,13 @@ async function setup(pool: Pool): Promise<void> {
           payload jsonb NOT NULL DEFAULT '{}',
           published_at timestamptz NOT NULL DEFAULT now()
         )`);
+      // The trace context each event carries on (platform/tracing.ts): a bus created before it gains the columns. Looked
+      // up first, so a restart takes no table lock while replicas publish and consume.
+      const { rows: traced } = await client.query(
+        `SELECT 1 FROM information_schema.columns WHERE table_schema = '${SCHEMA}' AND table_name = 'events' AND column_name = 'tracestate'`,
+      );
+      if (!traced.length)
+        await client.query(`ALTER TABLE ${SCHEMA}.events ADD COLUMN IF NOT EXISTS traceparent text, ADD COLUMN IF NOT EXISTS tracestate text`);
       await client.query(`CREATE INDEX IF NOT EXISTS events_type_sequence_idx ON ${SCHEMA}.events (type, sequence)`);
       await client.query(`
         CREATE TABLE IF NOT EXISTS ${SCHEMA}.consumer_offsets (
@@ -210,13 +219,15 @@ async function insertEvents(client: PoolClient, events: ExchangeEvent[]): Promis
       event.entity.id,
       event.caseId,
       JSON.stringify(event.payload ?? {}),
+      event.traceparent ?? null,
+      event.tracestate ?? null,
     );
-    const p = index * 8;
-    return `($${p + 1}::uuid, $${p + 2}, $${p + 3}, $${p + 4}::timestamptz, $${p + 5}, $${p + 6}, $${p + 7}, $${p + 8}::jsonb)`;
+    const p = index * 10;
+    return `($${p + 1}::uuid, $${p + 2}, $${p + 3}, $${p + 4}::timestamptz, $${p + 5}, $${p + 6}, $${p + 7}, $${p + 8}::jsonb, $${p + 9}, $${p + 10})`;
   });
   // VALUES rows draw their sequences in list order, so a batch keeps its order.
   await client.query(
-    `INSERT INTO ${SCHEMA}.events (id, type, source, occurred_at, entity_typename, entity_id, case_id, payload)
+    `INSERT INTO ${SCHEMA}.events (id, type, source, occurred_at, entity_typename, entity_id, case_id, payload, traceparent, tracestate)
      VALUES ${tuples.join(', ')}
      ON CONFLICT (id) DO NOTHING`,
     values,
@@ -368,7 +379,7 @@ class PostgresConsumer implements Consumer {
     for (let attempt = 1; ; attempt += 1) {
       if (this.connectionLost) throw new Error('event consumer connection lost');
       try {
-        await this.handler(event);
+        await inConsumerSpan(this.options.name, event, () => this.handler(event));
         return true;
       } catch (error) {
         const delay = backoff(attempt, this.settings.retry.initialMs, this.settings.retry.maxMs);

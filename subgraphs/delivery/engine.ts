@@ -26,6 +26,7 @@ import type { Lifecycle } from '../../platform/lifecycle';
 import { startListener } from '../../platform/listener';
 import { logger } from '../../platform/logger';
 import { backoff, Signal } from '../../platform/signal';
+import { contextFrom, inSpan, type Span } from '../../platform/tracing';
 import { DELIVERY_CHANNEL } from './intake';
 import { verdict } from './retry-policy';
 import { counter, DELAY_BUCKETS, histogram } from '../../platform/metrics';
@@ -67,6 +68,8 @@ interface ClaimedRow {
   contact_address: string;
   bridge_config: Record<string, unknown>;
   attempt_id: string;
+  traceparent: string | null;
+  tracestate: string | null;
 }
 
 const ERROR_LENGTH = 500;
@@ -130,7 +133,8 @@ export async function startDeliveryWorkers(options: DeliveryWorkersOptions): Pro
              lease_until = now() + make_interval(secs => $2::double precision / 1000), updated_at = now()
          FROM candidate c, delivery.endpoints e
          WHERE d.id = c.id AND e.desk_id = d.desk_id
-         RETURNING d.id, d.attempts, d.attempts_before_replay, d.lease_token, d.event, d.desk_id, e.contact_kind, e.contact_address, e.bridge_config
+         RETURNING d.id, d.attempts, d.attempts_before_replay, d.lease_token, d.event, d.desk_id, e.contact_kind, e.contact_address, e.bridge_config,
+                   d.traceparent, d.tracestate
        ),
        lost AS (
          UPDATE delivery.attempts a
@@ -258,8 +262,16 @@ export async function startDeliveryWorkers(options: DeliveryWorkersOptions): Pro
     }
   };
 
+  /** One attempt, as a span continuing the trace of the intake that queued the delivery (the bridge's call is its child). */
+  const attempt = (row: ClaimedRow): Promise<Marked> =>
+    inSpan(
+      'delivery attempt',
+      { parent: contextFrom(row), attributes: { 'cpsd.delivery.id': row.id, 'cpsd.delivery.attempt': row.attempts, 'cpsd.contact_method': row.contact_kind } },
+      (span) => attemptNow(row, span),
+    );
+
   /** One attempt: the bridge's answer, bounded by the timeout whether or not the bridge honours its signal. */
-  const attempt = async (row: ClaimedRow): Promise<Marked> => {
+  const attemptNow = async (row: ClaimedRow, span: Span | undefined): Promise<Marked> => {
     const started = performance.now();
     if (row.attempts - row.attempts_before_replay > settings.maxAttempts) {
       // Lost attempts (workers that died mid-delivery) used up the budget.
@@ -286,6 +298,9 @@ export async function startDeliveryWorkers(options: DeliveryWorkersOptions): Pro
       };
       outcome = await deliverWithin(bridge.deliver.bind(bridge), delivery, signal, settings.timeoutMs);
     }
+    span?.setAttribute('cpsd.delivery.outcome', outcome.kind);
+    // Inside the attempt's span (its trace id on the line); the outcome is written with the batch's others.
+    log.debug({ deliveryId: row.id, outcome: outcome.kind }, 'delivery attempt made');
     return outcomeOf(row, outcome, performance.now() - started);
   };
 

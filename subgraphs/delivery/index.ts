@@ -25,6 +25,7 @@ import { TicketHubResolver } from './ticket-hubs';
 import { logger } from '../../platform/logger';
 import { Delivery1763900004000 } from './migrations/1763900004000-delivery';
 import { NotificationDigests1763900013000 } from './migrations/1763900013000-notification-digests';
+import { DeliveryTrace1763900015100 } from './migrations/1763900015100-delivery-trace';
 import { sendDueDigests } from './digests';
 import { deliveryGauges } from './metrics';
 
@@ -33,7 +34,13 @@ export { startDeliveryWorkers } from './engine';
 export const delivery: SubgraphDefinition = {
   name: 'delivery',
   entities: [],
-  migrations: [Delivery1763900004000, NotificationPreferences1763900009000, TicketHubs1763900012000, NotificationDigests1763900013000],
+  migrations: [
+    Delivery1763900004000,
+    NotificationPreferences1763900009000,
+    TicketHubs1763900012000,
+    NotificationDigests1763900013000,
+    DeliveryTrace1763900015100,
+  ],
   gauges: deliveryGauges,
   // Digests close and queue on every replica at once safely (SKIP LOCKED, and the digest id dedupes its delivery).
   jobs: [{ name: 'notification-digests', everyMs: 60_000, run: (db, now) => sendDueDigests(db, now, { publicUrl: loadConfig().publicUrl }) }],

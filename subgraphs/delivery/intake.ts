@@ -11,6 +11,7 @@ import { maskMpan } from '../../schema/mpan';
 import { EventFamily, familyOf, typesOf, type EventOf } from '../../schema/events';
 import { asCpsdEvent, type DeliveredCpsdEvent, type DeliveredEvent } from '../../platform/events';
 import type { SubgraphConsumer } from '../../platform/subgraph';
+import { activeTraceHeaders, inSpan } from '../../platform/tracing';
 
 /** The NOTIFY channel that wakes the workers when there is something new to deliver. */
 export const DELIVERY_CHANNEL = 'cpsd_delivery';
@@ -55,7 +56,16 @@ export async function takeIn(delivered: DeliveredEvent, db: DataSource): Promise
   const deskId = payload.deskId;
   if (!deskId) return;
   const kind = payload.contactMethod?.kind && CONTACT_KINDS.has(payload.contactMethod.kind) ? payload.contactMethod.kind : ContactMethodKind.PORTAL;
+  await inSpan('delivery intake', { attributes: { 'cpsd.desk.id': deskId, 'cpsd.contact_method': kind, 'cpsd.event.type': event.type } }, () =>
+    queueDelivery(event, deskId, kind, db),
+  );
+}
+
+/** The delivery of `event` to `deskId`, with the intake span's trace context for its attempts to continue. */
+async function queueDelivery(event: TicketEvent, deskId: string, kind: string, db: DataSource): Promise<void> {
+  const { payload } = event;
   const outbound = outboundEvent(event);
+  const trace = activeTraceHeaders();
   // One statement (one round trip, atomic): the endpoint's registration, then the delivery as that endpoint says.
   await db.query(
     `WITH registration AS (
@@ -89,12 +99,12 @@ export async function takeIn(delivered: DeliveredEvent, db: DataSource): Promise
      inserted AS (
        -- A disabled endpoint (410, or pushes switched off in the profile) takes the delivery as DISABLED: visible, replayable.
        INSERT INTO delivery.deliveries (id, event_id, desk_id, event_type, event_sequence, case_id, case_reference, handoff_id, ordering_key, event,
-                                        state, last_error, next_attempt_at)
+                                        state, last_error, next_attempt_at, traceparent, tracestate)
        SELECT $8, $9, $1, $10, $11::bigint, $12, $13, $14, $15, $16::jsonb,
               CASE WHEN disabled_at IS NOT NULL OR NOT bridge_enabled THEN 'DISABLED' ELSE 'PENDING' END,
               CASE WHEN NOT bridge_enabled THEN 'pushes are switched off in the desk''s profile'
                    WHEN disabled_at IS NOT NULL THEN 'the desk''s endpoint is disabled: ' || COALESCE(disabled_reason, '') END,
-              now()
+              now(), $18, $19
        FROM endpoint
        ON CONFLICT (event_id, desk_id) DO NOTHING
        RETURNING id
@@ -119,6 +129,8 @@ export async function takeIn(delivered: DeliveredEvent, db: DataSource): Promise
       outbound.caseId ?? outbound.handoffId ?? event.id,
       JSON.stringify(outbound),
       DELIVERY_CHANNEL,
+      trace.traceparent ?? null,
+      trace.tracestate ?? null,
     ],
   );
 }

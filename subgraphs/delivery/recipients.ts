@@ -13,6 +13,7 @@ import type { OutboundEvent } from '../../adapters/sdk';
 import { HUB_ENDPOINT_PREFIX } from '../../adapters/tmf621/hubs';
 import { ContactMethodKind } from '../../schema/enums';
 import type { DeliveredCpsdEvent } from '../../platform/events';
+import { activeTraceHeaders } from '../../platform/tracing';
 import { DELIVERY_CHANNEL } from './intake';
 
 /** The key prefix of mailbox endpoints (kept as `comms:`, the name stored rows already carry). */
@@ -67,6 +68,8 @@ export async function deliverTo(
   outbound: OutboundEvent,
   orderingKey: string,
 ): Promise<number> {
+  // The consumer's span (the event's trace): each delivery's attempts continue it.
+  const trace = activeTraceHeaders();
   // One delivery per recipient: the first naming an endpoint is the one that registers it.
   const seen = new Set<string>();
   const distinct = recipients.filter((r) => !seen.has(r.endpointId) && seen.add(r.endpointId));
@@ -94,12 +97,12 @@ export async function deliverTo(
        ),
        inserted AS (
          INSERT INTO delivery.deliveries (id, event_id, desk_id, event_type, event_sequence, case_id, case_reference, handoff_id, ordering_key, event,
-                                          state, last_error, next_attempt_at)
+                                          state, last_error, next_attempt_at, traceparent, tracestate)
          SELECT delivery_id, $7, desk_id, $8, $9::bigint, $10, $11, NULL, $12, $13::jsonb,
                 CASE WHEN disabled_at IS NOT NULL OR NOT bridge_enabled THEN 'DISABLED' ELSE 'PENDING' END,
                 CASE WHEN NOT bridge_enabled THEN 'pushes are switched off in the desk''s profile'
                      WHEN disabled_at IS NOT NULL THEN 'the endpoint is disabled' END,
-                now()
+                now(), $15, $16
            FROM endpoint
          ON CONFLICT (event_id, desk_id) DO NOTHING
          RETURNING id
@@ -121,6 +124,8 @@ export async function deliverTo(
         orderingKey,
         json,
         DELIVERY_CHANNEL,
+        trace.traceparent ?? null,
+        trace.tracestate ?? null,
       ],
     )) as { inserted: number }[];
     inserted += row?.inserted ?? 0;

@@ -27,7 +27,7 @@ import { elexonGauges } from './metrics';
 import { ReportRollups1763900011000 } from './migrations/1763900011000-report-rollups';
 import { CommsChannels1763900014000 } from './migrations/1763900014000-comms-channels';
 import { majorIncidentService } from './major-incidents/major-incident.runtime';
-import { outboxMigration } from '../../platform/outbox';
+import { outboxMigrations } from '../../platform/outbox';
 import { CaseConnectionResolver, CaseResolver, caseReferenceResolvers, HandoffResolver, RoutingSuggestionResolver } from './cases/case.resolver';
 import { externalTicketReferenceTypes } from './cases/external-tickets';
 import { caseService } from './cases/case.runtime';
@@ -46,7 +46,7 @@ export const elexon: SubgraphDefinition = {
   migrations: [
     Directory1763900000000,
     elexonDeskProfiles.migration,
-    outboxMigration('elexon'),
+    ...outboxMigrations('elexon'),
     Cases1763900001000,
     MajorIncidents1763900002000,
     QueueIndexes1763900003000,

@@ -17,7 +17,7 @@ import { createDataSource, dropDatabase, ensureDatabase, migrate } from '../../p
 import type { DeliveredEvent, EventBus, ExchangeEvent, OutboxEntry } from '../../platform/events';
 import { generateIdentityKeyPair, IdentityTokenVerifier } from '../../platform/identity-token';
 import { Lifecycle } from '../../platform/lifecycle';
-import { createOutboxWriter, outboxMigration, startOutboxRelay } from '../../platform/outbox';
+import { createOutboxWriter, outboxMigrations, startOutboxRelay } from '../../platform/outbox';
 import { startSubgraph, type SubgraphDefinition } from '../../platform/subgraph';
 import { NATS_URL, SERVER_URL, waitFor } from './harness';
 
@@ -351,7 +351,7 @@ describe('transactional outbox and relay', () => {
   const write = createOutboxWriter('outbox-test', OUTBOX_SCHEMA);
 
   beforeAll(async () => {
-    db = createDataSource({ url, schema: OUTBOX_SCHEMA, entities: [], migrations: [outboxMigration(OUTBOX_SCHEMA)] });
+    db = createDataSource({ url, schema: OUTBOX_SCHEMA, entities: [], migrations: outboxMigrations(OUTBOX_SCHEMA) });
     await db.initialize();
     await migrate(db, OUTBOX_SCHEMA);
   });
@@ -456,7 +456,7 @@ describe('subgraph runtime', () => {
     const definition: SubgraphDefinition = {
       name: 'dcc', // only its schema name here: a stand-in subgraph with just an outbox
       entities: [],
-      migrations: [outboxMigration('dcc')],
+      migrations: outboxMigrations('dcc'),
       outbox: true,
       build: () => {
         const sdl = 'type Query { ok: Boolean }';

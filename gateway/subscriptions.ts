@@ -669,8 +669,16 @@ export async function startSubscriptions(options: SubscriptionServerOptions): Pr
         if (batch.length < 200) break;
       }
       subscriber.replayedUpTo = BigInt(cursor);
+      // What arrived during the replay, then what arrived while that was sent, until nothing is waiting: only then
+      // live (no await between the last empty look and `live`), so a live event never overtakes a held one.
+      for (let held = subscriber.pending.splice(0); held.length; held = subscriber.pending.splice(0)) {
+        for (const event of held) {
+          if (BigInt(event.sequence) <= subscriber.replayedUpTo) continue;
+          await dispatchOne(subscriber, event);
+          subscriber.replayedUpTo = BigInt(event.sequence);
+        }
+      }
       subscriber.live = true;
-      for (const event of subscriber.pending.splice(0)) if (BigInt(event.sequence) > subscriber.replayedUpTo) await dispatchOne(subscriber, event);
     } catch (error) {
       logger.error({ err: error }, 'subscription replay failed');
       subscriber.queue.end();

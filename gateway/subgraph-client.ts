@@ -13,6 +13,7 @@ import { errorAnswer, TransportErrorCode } from '../platform/errors';
 import { IDENTITY_HEADER, type IdentityTokenSigner } from '../platform/identity-token';
 import type { GatewayContext } from './context';
 import { subgraphFetchSeconds } from './metrics';
+import { CORRELATION_HEADER, correlationId } from '../platform/correlation';
 
 const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 
@@ -61,6 +62,9 @@ export class SubgraphClient implements GraphQLDataSource<GatewayContext> {
     // Signed here, for this subgraph only (never the context's token): a token one subgraph sees is useless at another.
     const principal = (context as Partial<GatewayContext>).principal;
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
+    // The client request's correlation id: one id for its lines in every service.
+    const correlation = correlationId();
+    if (correlation) headers[CORRELATION_HEADER] = correlation;
     if (principal) headers[IDENTITY_HEADER] = await this.signer.sign(principal, this.name);
     const { statusCode, body } = await this.pool.request({
       method: 'POST',

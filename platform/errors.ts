@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { GraphQLError, type ASTNode, type GraphQLFormattedError } from 'graphql';
 import { DOMAIN_ERROR_CODES, ERROR_CONTRACT, isDomainError, type DomainError, type DomainErrorCode, type GraphQLErrorCode } from '../schema/errors';
 import { logger } from './logger';
+import { correlationId as currentCorrelation } from './correlation';
 
 /**
  * Codes of refusals that are not domain errors: GraphQL's (Apollo Server's own codes), the HTTP front's, and a bridge's
@@ -129,7 +130,8 @@ export function maskError(formatted: GraphQLFormattedError, error: unknown): Gra
     const { stacktrace: _stacktrace, serviceName: _serviceName, ...extensions } = formatted.extensions ?? {};
     return { ...formatted, extensions };
   }
-  const correlationId = randomUUID();
+  // The request's own id when there is one (answered in `x-request-id` too), so every line of it is found.
+  const correlationId = currentCorrelation() ?? randomUUID();
   logger.error({ err: original, correlationId, path: formatted.path }, 'internal error');
   return {
     message: 'Internal server error',

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import { httpTimeouts } from './config';
 import { errorAnswer, TransportErrorCode, type ErrorCode } from './errors';
+import { CORRELATION_HEADER, requestCorrelation, withCorrelation } from './correlation';
 import { logger } from './logger';
 import { collectProcessMetrics, metricsSettings, serveMetrics } from './metrics';
 import { inServerSpan } from './tracing';
@@ -169,9 +170,13 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
           if (!res.headersSent) sendGraphQLError(res, TransportErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error');
           else res.end();
         });
-      // A route's request is a server span continuing the caller's traceparent; health, readiness, metrics and 404s are not.
-      if (options.routes[url.pathname]) void inServerSpan(options.name, req, res, url.pathname, respond);
-      else void respond();
+      // A route's request is a server span continuing the caller's traceparent, under its correlation id (answered
+      // back); health, readiness, metrics and 404s are neither.
+      if (options.routes[url.pathname]) {
+        const id = requestCorrelation(req.headers[CORRELATION_HEADER]);
+        res.setHeader(CORRELATION_HEADER, id);
+        void withCorrelation(id, () => inServerSpan(options.name, req, res, url.pathname, respond));
+      } else void respond();
     },
   );
   server.keepAliveTimeout = 65_000;

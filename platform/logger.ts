@@ -6,6 +6,7 @@
 import { isSpanContextValid, trace } from '@opentelemetry/api';
 import pino from 'pino';
 import { isValidMpan, maskMpan } from '../schema/mpan';
+import { correlationId } from './correlation';
 
 const REDACT = [
   'req.headers.authorization',
@@ -92,8 +93,12 @@ export const logger = pino(
       // The last line of defence: no MPAN reaches a log line, whatever field carried it.
       streamWrite: (line) => maskMpansInLog(line),
     },
-    // The active span's ids (platform/tracing.ts), so a line leads to its trace; nothing when tracing is off.
-    mixin: traceFields,
+    // The request's or event's correlation id (platform/correlation.ts), and the active span's ids
+    // (platform/tracing.ts), so a line leads to its request and its trace; no span ids when tracing is off.
+    mixin: () => {
+      const correlation = correlationId();
+      return correlation ? { correlation_id: correlation, ...traceFields() } : traceFields();
+    },
     timestamp: pino.stdTimeFunctions.isoTime,
     base: { service: process.env.CPSD_SERVICE ?? 'cpsd' },
   },

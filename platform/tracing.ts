@@ -30,6 +30,7 @@ import {
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { ExchangeEvent } from './events';
 import { logger } from './logger';
+import { withCorrelation } from './correlation';
 
 /** How long a shutdown waits for the last spans to be exported. */
 const STOP_GRACE_MS = 3000;
@@ -279,7 +280,12 @@ export function publishSpans(events: ExchangeEvent[], source: string): { events:
 
 /** The consumer span of one event handled by a durable consumer: a child of the event's producer span. */
 export function inConsumerSpan<T>(consumer: string, event: ExchangeEvent & { sequence?: string }, work: () => Promise<T>): Promise<T> {
-  if (!running) return work();
+  // The event's id is the correlation id of everything its handling logs, with tracing on or off.
+  if (!running) return withCorrelation(event.id, work);
+  return withCorrelation(event.id, () => inSpanOfEvent(consumer, event, work));
+}
+
+function inSpanOfEvent<T>(consumer: string, event: ExchangeEvent & { sequence?: string }, work: () => Promise<T>): Promise<T> {
   return inSpan(
     `process ${event.type}`,
     {

@@ -30,6 +30,7 @@ import { contextFrom, inSpan, type Span } from '../../platform/tracing';
 import { DELIVERY_CHANNEL } from './intake';
 import { verdict } from './retry-policy';
 import { counter, DELAY_BUCKETS, histogram } from '../../platform/metrics';
+import { withCorrelation } from '../../platform/correlation';
 
 const deliveryAttempts = counter('cpsd_delivery_attempts_total', 'Delivery attempts, by bridge (contact method) and outcome', ['bridge', 'outcome']);
 const eventToDelivered = histogram(
@@ -267,7 +268,8 @@ export async function startDeliveryWorkers(options: DeliveryWorkersOptions): Pro
     inSpan(
       'delivery attempt',
       { parent: contextFrom(row), attributes: { 'cpsd.delivery.id': row.id, 'cpsd.delivery.attempt': row.attempts, 'cpsd.contact_method': row.contact_kind } },
-      (span) => attemptNow(row, span),
+      // The delivery's id is the correlation id of the attempt's lines.
+      (span) => withCorrelation(row.id, () => attemptNow(row, span)),
     );
 
   /** One attempt: the bridge's answer, bounded by the timeout whether or not the bridge honours its signal. */

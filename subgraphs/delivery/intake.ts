@@ -12,6 +12,7 @@ import { EventFamily, familyOf, typesOf, type EventOf } from '../../schema/event
 import { asCpsdEvent, type DeliveredCpsdEvent, type DeliveredEvent } from '../../platform/events';
 import type { SubgraphConsumer } from '../../platform/subgraph';
 import { activeTraceHeaders, inSpan } from '../../platform/tracing';
+import { logger } from '../../platform/logger';
 
 /** The NOTIFY channel that wakes the workers when there is something new to deliver. */
 export const DELIVERY_CHANNEL = 'cpsd_delivery';
@@ -67,7 +68,7 @@ async function queueDelivery(event: TicketEvent, deskId: string, kind: string, d
   const outbound = outboundEvent(event);
   const trace = activeTraceHeaders();
   // One statement (one round trip, atomic): the endpoint's registration, then the delivery as that endpoint says.
-  await db.query(
+  const queued = (await db.query(
     `WITH registration AS (
        -- A changed registration (new URL, new kind) is a new endpoint: a 410 from the old one no longer holds.
        INSERT INTO delivery.endpoints AS e (desk_id, party, contact_kind, contact_address, bridge_config, bridge_enabled, registration_as_of)
@@ -132,7 +133,9 @@ async function queueDelivery(event: TicketEvent, deskId: string, kind: string, d
       trace.traceparent ?? null,
       trace.tracestate ?? null,
     ],
-  );
+  )) as unknown[];
+  // Which event, desk and case — never the ticket's text. The line carries the event's id as its correlation id.
+  logger.debug({ eventType: event.type, deskId, caseReference: outbound.caseReference, queued: queued.length > 0 }, 'delivery queued');
 }
 
 export const intakeConsumer: SubgraphConsumer = {

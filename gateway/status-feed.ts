@@ -10,6 +10,7 @@ import { IDENTITY_HEADER, type IdentityTokenSigner } from '../platform/identity-
 import { logger } from '../platform/logger';
 import { SECURITY_HEADERS } from './dashboard';
 import { GATEWAY_PRINCIPAL } from './directory-scope';
+import type { StatusFeedIncident, StatusFeedSnapshot } from './status-snapshot';
 import { renderStatusPage, renderStatusPageUnavailable, STATUS_PAGE_PATHS, statusPageStylesheet } from './status-page';
 
 const FEED_QUERY = `{ majorIncidentStatusFeed { reference title state services leadName startedAt resolvedAt latestUpdate latestUpdateAt nextUpdateDueAt } }`;
@@ -19,23 +20,7 @@ const CACHE_CONTROL = 'public, max-age=10';
 /** After this long without a successful refresh the feed answers 503 rather than serve old news. */
 const MAX_STALE_MS = 5 * 60_000;
 
-export interface StatusFeedIncident {
-  reference: string;
-  title: string;
-  state: 'PROMOTED' | 'RESOLVED';
-  services: string[];
-  leadName: string;
-  startedAt: string;
-  resolvedAt: string | null;
-  latestUpdate: string | null;
-  latestUpdateAt: string | null;
-  nextUpdateDueAt: string | null;
-}
-
-export interface StatusFeedSnapshot {
-  generatedAt: string;
-  incidents: StatusFeedIncident[];
-}
+export type { StatusFeedIncident, StatusFeedSnapshot } from './status-snapshot';
 
 export interface StatusFeedOptions {
   elexonUrl: string;

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ukDateTimeText } from '../schema/calendar';
 import { Service } from '../schema/enums';
-import type { StatusFeedIncident, StatusFeedSnapshot } from './status-feed';
+import type { StatusFeedIncident, StatusFeedSnapshot } from './status-snapshot';
 
 export const STATUS_PAGE_PATHS = { page: '/status', stylesheet: '/status.css' } as const;
 

@@ -151,6 +151,8 @@ export function renderStatusPage(snapshot: StatusFeedSnapshot, now: Date = new D
     `<title>${live.length ? 'Major incident in progress' : 'All services operational'} · CPSD service status</title>`,
     '<meta name="description" content="Industry-wide major incidents on MHHS central services, in business language">',
     `<link rel="stylesheet" href="${STATUS_PAGE_PATHS.stylesheet}">`,
+    // No icon of its own: without this, browsers ask for /favicon.ico and get a 404.
+    '<link rel="icon" href="data:,">',
     '<link rel="alternate" type="application/atom+xml" title="CPSD major incident status (Atom)" href="/status.atom">',
     '<link rel="alternate" type="application/json" title="CPSD major incident status (JSON)" href="/status.json">',
     '</head>',

@@ -73,6 +73,13 @@ describe('the status page in Chromium', () => {
   it('fits a phone without sideways scrolling', async () => {
     const { page, violations } = await openStatus({ width: 390, height: 844 });
     await expect.poll(violations).toEqual([]);
+    // The listener does hear violations: inline style, which the CSP refuses, is reported.
+    await page.evaluate(() => {
+      const style = document.createElement('style');
+      style.textContent = 'body { color: red; }';
+      document.head.append(style);
+    });
+    await expect.poll(violations).toEqual([expect.stringMatching(/^style-src(-elem)? inline$/)]);
     const widths = await page.evaluate(() => ({ content: document.documentElement.scrollWidth, viewport: window.innerWidth }));
     expect(widths.content).toBeLessThanOrEqual(widths.viewport);
     await b.shot(page, 'status-phone');

@@ -1,6 +1,6 @@
 /**
  * The public major incident status feed (the BSC status page equivalent, OM §5.11 steps 13 and 20, §5.22): GET
- * /status.json and GET /status.atom, no token needed. The gateway reads `majorIncidentStatusFeed` from the elexon hub
+ * /status.json and GET /status.atom, and the page GET /status (gateway/status-page.ts), no token needed. The gateway reads `majorIncidentStatusFeed` from the elexon hub
  * with its own service identity, keeps it ~10 seconds, and serves only what the hub publishes there: business
  * language from updates marked for the status page — never a case, a work note, an MPAN or a comms-list address.
  */
@@ -8,7 +8,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RouteHandler } from '../platform/http';
 import { IDENTITY_HEADER, type IdentityTokenSigner } from '../platform/identity-token';
 import { logger } from '../platform/logger';
+import { SECURITY_HEADERS } from './dashboard';
 import { GATEWAY_PRINCIPAL } from './directory-scope';
+import type { StatusFeedIncident, StatusFeedSnapshot } from './status-snapshot';
+import { renderStatusPage, renderStatusPageUnavailable, STATUS_PAGE_PATHS, statusPageStylesheet } from './status-page';
 
 const FEED_QUERY = `{ majorIncidentStatusFeed { reference title state services leadName startedAt resolvedAt latestUpdate latestUpdateAt nextUpdateDueAt } }`;
 
@@ -17,23 +20,7 @@ const CACHE_CONTROL = 'public, max-age=10';
 /** After this long without a successful refresh the feed answers 503 rather than serve old news. */
 const MAX_STALE_MS = 5 * 60_000;
 
-export interface StatusFeedIncident {
-  reference: string;
-  title: string;
-  state: 'PROMOTED' | 'RESOLVED';
-  services: string[];
-  leadName: string;
-  startedAt: string;
-  resolvedAt: string | null;
-  latestUpdate: string | null;
-  latestUpdateAt: string | null;
-  nextUpdateDueAt: string | null;
-}
-
-export interface StatusFeedSnapshot {
-  generatedAt: string;
-  incidents: StatusFeedIncident[];
-}
+export type { StatusFeedIncident, StatusFeedSnapshot } from './status-snapshot';
 
 export interface StatusFeedOptions {
   elexonUrl: string;
@@ -47,9 +34,28 @@ interface Rendered {
   fetchedAt: number;
   json: string;
   atom: string;
+  html: string;
 }
 
-/** The two routes, sharing one cached read of the hub: `Object.assign(routes, statusFeedRoutes(...))`. */
+type Format = 'json' | 'atom' | 'html';
+
+/** How each format is answered, and what it says while the feed is unavailable. */
+const FORMATS: Record<Format, { contentType: string; headers: Readonly<Record<string, string>>; unavailable: string }> = {
+  json: {
+    contentType: 'application/json; charset=utf-8',
+    headers: { 'access-control-allow-origin': '*', 'x-content-type-options': 'nosniff' },
+    unavailable: JSON.stringify({ error: 'The status feed is unavailable; try again shortly' }),
+  },
+  atom: {
+    contentType: 'application/atom+xml; charset=utf-8',
+    headers: { 'access-control-allow-origin': '*', 'x-content-type-options': 'nosniff' },
+    unavailable: JSON.stringify({ error: 'The status feed is unavailable; try again shortly' }),
+  },
+  // A page people read: the dashboard's security headers (CSP, nosniff, no framing), not open to other origins.
+  html: { contentType: 'text/html; charset=utf-8', headers: SECURITY_HEADERS, unavailable: renderStatusPageUnavailable() },
+};
+
+/** The routes, sharing one cached read of the hub: `Object.assign(routes, statusFeedRoutes(...))`. */
 export function statusFeedRoutes(options: StatusFeedOptions): Record<string, RouteHandler> {
   const ttlMs = options.ttlMs ?? 10_000;
   let current: Rendered | null = null;
@@ -66,7 +72,7 @@ export function statusFeedRoutes(options: StatusFeedOptions): Record<string, Rou
       const body = (await response.json()) as { data?: { majorIncidentStatusFeed: StatusFeedIncident[] } | null };
       if (!response.ok || !body.data) throw new Error(`status feed answered ${response.status}`);
       const snapshot: StatusFeedSnapshot = { generatedAt: new Date().toISOString(), incidents: body.data.majorIncidentStatusFeed };
-      current = { fetchedAt: Date.now(), json: JSON.stringify(snapshot), atom: renderAtom(snapshot) };
+      current = { fetchedAt: Date.now(), json: JSON.stringify(snapshot), atom: renderAtom(snapshot), html: renderStatusPage(snapshot) };
     } catch (error) {
       // Keep serving the last good feed for a while; with none, the route answers 503.
       logger.warn({ err: error }, 'could not read the major incident status feed');
@@ -83,41 +89,52 @@ export function statusFeedRoutes(options: StatusFeedOptions): Record<string, Rou
     return rendered && Date.now() - rendered.fetchedAt < MAX_STALE_MS ? rendered : null;
   }
 
-  function route(format: 'json' | 'atom', contentType: string): RouteHandler {
+  function route(format: Format): RouteHandler {
+    const { contentType, headers, unavailable } = FORMATS[format];
     return async (req: IncomingMessage, res: ServerResponse) => {
-      if (req.method !== 'GET' && req.method !== 'HEAD') {
-        res.writeHead(405, { allow: 'GET, HEAD', 'content-length': '0' });
-        res.end();
-        return;
-      }
+      if (!getOrHead(req, res)) return;
       const rendered = await feed();
       if (!rendered) {
-        const body = JSON.stringify({ error: 'The status feed is unavailable; try again shortly' });
         res.writeHead(503, {
-          'content-type': 'application/json; charset=utf-8',
-          'content-length': Buffer.byteLength(body),
+          ...(format === 'html' ? SECURITY_HEADERS : {}),
+          'content-type': format === 'html' ? contentType : 'application/json; charset=utf-8',
+          'content-length': Buffer.byteLength(unavailable),
           'retry-after': '10',
           'cache-control': 'no-store',
         });
-        res.end(req.method === 'HEAD' ? undefined : body);
+        res.end(req.method === 'HEAD' ? undefined : unavailable);
         return;
       }
       const body = rendered[format];
-      res.writeHead(200, {
-        'content-type': contentType,
-        'content-length': Buffer.byteLength(body),
-        'cache-control': CACHE_CONTROL,
-        'access-control-allow-origin': '*',
-        'x-content-type-options': 'nosniff',
-      });
+      res.writeHead(200, { ...headers, 'content-type': contentType, 'content-length': Buffer.byteLength(body), 'cache-control': CACHE_CONTROL });
       res.end(req.method === 'HEAD' ? undefined : body);
     };
   }
 
+  const stylesheet = statusPageStylesheet();
   return {
-    [STATUS_FEED_PATHS.json]: route('json', 'application/json; charset=utf-8'),
-    [STATUS_FEED_PATHS.atom]: route('atom', 'application/atom+xml; charset=utf-8'),
+    [STATUS_FEED_PATHS.json]: route('json'),
+    [STATUS_FEED_PATHS.atom]: route('atom'),
+    [STATUS_PAGE_PATHS.page]: route('html'),
+    [STATUS_PAGE_PATHS.stylesheet]: (req, res) => {
+      if (!getOrHead(req, res)) return;
+      res.writeHead(200, {
+        ...SECURITY_HEADERS,
+        'content-type': 'text/css; charset=utf-8',
+        'content-length': stylesheet.length,
+        'cache-control': 'public, max-age=300',
+      });
+      res.end(req.method === 'HEAD' ? undefined : stylesheet);
+    },
   };
+}
+
+/** Answers 405 to anything but GET and HEAD; true when the request may go on. */
+function getOrHead(req: IncomingMessage, res: ServerResponse): boolean {
+  if (req.method === 'GET' || req.method === 'HEAD') return true;
+  res.writeHead(405, { allow: 'GET, HEAD', 'content-length': '0' });
+  res.end();
+  return false;
 }
 
 /** Text for XML: characters XML 1.0 cannot carry are dropped, markup characters escaped. */

@@ -91,6 +91,18 @@ function londonWallToUtcMs(wallMs: number): number {
   return wallMs - offset;
 }
 
+const MONTH_ABBREVIATIONS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sept', 'Oct', 'Nov', 'Dec'] as const;
+
+/**
+ * An instant as UK readers see it, e.g. "6 Nov 2026, 14:03 GMT" or "6 Jul 2026, 09:30 BST": the same words as the
+ * dashboard's `ukDateTime` (web/src/time.ts; en-GB writes September "Sept"), for pages the server renders.
+ */
+export function ukDateTimeText(instant: Date): string {
+  const t = toLondonTime(instant);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${t.day} ${MONTH_ABBREVIATIONS[t.month - 1]} ${t.year}, ${pad(t.hour)}:${pad(t.minute)} ${isBritishSummerTime(instant) ? 'BST' : 'GMT'}`;
+}
+
 /** `YYYY-MM-DD` of the London calendar date of an instant. */
 export function londonDateString(instant: Date): string {
   return dayNumberToIso(londonDayNumber(instant.getTime()));

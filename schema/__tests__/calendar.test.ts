@@ -22,6 +22,7 @@ import {
   londonOffsetMinutes,
   nextBusinessInstant,
   toLondonTime,
+  ukDateTimeText,
   weekdayCalendarKind,
   weekdayHoursOf,
 } from '../calendar';
@@ -83,6 +84,35 @@ describe('Europe/London offset (BST = last Sunday of March 01:00 UTC → last Su
     ['2026-12-31T23:30:00Z', '2026-12-31'],
   ])('londonDateString(%s) = %s', (iso, date) => {
     expect(londonDateString(at(iso))).toBe(date);
+  });
+});
+
+describe('ukDateTimeText: what a UK reader sees, as the dashboard words it', () => {
+  it.each([
+    ['2026-11-06T14:03:00Z', '6 Nov 2026, 14:03 GMT'],
+    ['2026-07-06T08:30:59Z', '6 Jul 2026, 09:30 BST'],
+    ['2026-03-29T00:59:00Z', '29 Mar 2026, 00:59 GMT'],
+    ['2026-03-29T01:00:00Z', '29 Mar 2026, 02:00 BST'], // the clocks go forward
+    ['2026-10-25T00:30:00Z', '25 Oct 2026, 01:30 BST'],
+    ['2026-10-25T01:30:00Z', '25 Oct 2026, 01:30 GMT'], // the repeated hour, told apart by its zone
+    ['2026-06-30T23:15:00Z', '1 Jul 2026, 00:15 BST'], // already tomorrow in London
+  ])('%s is "%s"', (iso, text) => {
+    expect(ukDateTimeText(new Date(iso))).toBe(text);
+  });
+
+  it('matches Intl en-GB in Europe/London (the dashboard’s formatter)', () => {
+    const intl = new Intl.DateTimeFormat('en-GB', {
+      timeZone: 'Europe/London',
+      day: 'numeric',
+      month: 'short',
+      year: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+      timeZoneName: 'short',
+    });
+    for (const iso of ['2026-01-02T03:04:00Z', '2026-08-31T22:59:00Z', '2026-09-10T10:00:00Z', '2027-12-25T12:00:00Z']) {
+      expect(ukDateTimeText(new Date(iso))).toBe(intl.format(new Date(iso)));
+    }
   });
 });
 

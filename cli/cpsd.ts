@@ -13,9 +13,11 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-async function start(): Promise<void> {
+async function start(argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { 'no-demo': { type: 'boolean', default: false } } });
   const { startProduct } = await import('./product');
   const { ORGANISATIONS, DESKS } = await import('../demo/market');
+  const { DEMO_WEEK } = await import('../demo/week');
   const { ensureDashboardBuilt } = await import('../web/build');
   if (await ensureDashboardBuilt({ quiet: true })) process.stdout.write('Built the dashboard (web/dist).\n');
   // Development: the inbound bridges (email replies, TMF621 API) run on fixed ports unless told otherwise.
@@ -27,7 +29,7 @@ async function start(): Promise<void> {
   const { Lifecycle } = await import('../platform/lifecycle');
   const lifecycle = new Lifecycle();
   lifecycle.stopOnSignals();
-  const product = await startProduct({ database: 'cpsd', lifecycle });
+  const product = await startProduct({ database: 'cpsd', lifecycle, demoWeek: values['no-demo'] ? null : DEMO_WEEK });
   const url = product.gateway.url;
   const lines = [
     '',
@@ -43,6 +45,12 @@ async function start(): Promise<void> {
     'Desks to try:',
     ...DESKS.slice(0, 6).map((d) => `  ${d.id.padEnd(22)} ${d.name}`),
     `  … ${DESKS.length} in all: query { desks { id name } }`,
+    '',
+    ...(product.demoWeek
+      ? [`Seeded a demo week: ${product.demoWeek.cases} cases at several desks, major incident ${product.demoWeek.majorIncidentReference} in progress.`, '']
+      : []),
+    'Sign in on the dashboard as a demo user: Eve (Elexon desk agent) for the queue, Max (MI manager) for major incidents,',
+    'Sally or Pat (Centrica, parent of British Gas) for their own cases.',
     '',
     'Get a development token and ask who you are:',
     '  TOKEN=$(npm run --silent token -- --sub alice --org ukpn --roles participant)',
@@ -121,7 +129,7 @@ async function keys(): Promise<void> {
 
 const [command, ...rest] = process.argv.slice(2);
 const commands: Record<string, () => Promise<void>> = {
-  start,
+  start: () => start(rest),
   service: () => service(rest[0]),
   token: () => token(rest),
   supergraph: () => supergraph(rest),

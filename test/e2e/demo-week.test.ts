@@ -3,7 +3,7 @@
  * against the state machine and the SLA rules as they stand in schema/, every scenario the demo promises is there,
  * the demo personas see it through the API, and seeding again adds nothing.
  */
-import { existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,7 +19,7 @@ import { startTestProduct, type TestProduct } from './harness';
 
 let t: TestProduct;
 let db: DataSource;
-const seededAt = new Date();
+let seededAt: Date;
 
 interface CaseRow {
   id: string;
@@ -80,11 +80,14 @@ const personaToken = async (id: string) => {
   return t.token({ sub: persona.sub, org: persona.org, roles: [...persona.roles], desks: [...persona.desks] });
 };
 
+const elexonDb = () => t.product.subgraphs.find((s) => s.name === 'elexon')!.db;
+
 beforeAll(async () => {
-  t = await startTestProduct();
-  db = t.product.subgraphs.find((s) => s.name === 'elexon')!.db;
-  const summary = await seedDemoWeekOnce(db, DEMO_WEEK, t.dataDir, seededAt);
-  expect(summary?.cases).toBe(DEMO_WEEK.cases.length);
+  // As `npm start` does: the product seeds the week as it starts on a fresh data folder.
+  t = await startTestProduct({}, { demoWeek: DEMO_WEEK });
+  db = elexonDb();
+  expect(t.product.demoWeek?.cases).toBe(DEMO_WEEK.cases.length);
+  seededAt = new Date(JSON.parse(readFileSync(path.join(t.dataDir, DEMO_WEEK_MARKER), 'utf8')).seededAt);
 }, 120_000);
 
 afterAll(async () => {
@@ -276,9 +279,23 @@ describe('the demo week, seeded through the services', () => {
     expect(res.data!.cases.edges.length).toBeGreaterThanOrEqual(5);
   });
 
-  it('seeds once per data folder, and seeding again adds nothing', async () => {
-    expect(existsSync(path.join(t.dataDir, DEMO_WEEK_MARKER))).toBe(true);
+  it('gives the service manager persona a week of figures in the case report', async () => {
+    const period = { from: new Date(seededAt.getTime() - 8 * 24 * 3600_000).toISOString(), to: new Date(seededAt.getTime() + 60_000).toISOString() };
+    const res = await t.graphql<{ caseReport: { openByDeskAndPriority: { deskId: string; count: number }[]; resolved: number } }>(
+      'query($period: ReportPeriod!) { caseReport(period: $period) { openByDeskAndPriority { deskId count } resolved } }',
+      { token: await personaToken('cpsd-admin'), variables: { period } },
+    );
+    expect(res.errors).toBeUndefined();
+    expect(new Set(res.data!.caseReport.openByDeskAndPriority.map((o) => o.deskId)).size).toBeGreaterThanOrEqual(3);
+    expect(res.data!.caseReport.resolved).toBeGreaterThanOrEqual(3);
+  });
+
+  it('seeds once per data folder (a restart does not seed again), and seeding again adds nothing', async () => {
     const before = await footprint();
+    await t.restart();
+    db = elexonDb();
+    expect(t.product.demoWeek).toBeNull();
+    expect(await footprint()).toEqual(before);
     expect(await seedDemoWeekOnce(db, DEMO_WEEK, t.dataDir)).toBeNull();
     // Without the marker (a seeding interrupted before it was written), the idempotency keys make it add nothing.
     await seedDemoWeek(db, DEMO_WEEK, new Date(seededAt.getTime() + 60_000));

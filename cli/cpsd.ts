@@ -50,7 +50,7 @@ async function start(argv: string[]): Promise<void> {
       ? [`Seeded a demo week: ${product.demoWeek.cases} cases at several desks, major incident ${product.demoWeek.majorIncidentReference} in progress.`, '']
       : []),
     'Sign in on the dashboard as a demo user: Eve (Elexon desk agent) for the queue, Max (MI manager) for major incidents,',
-    'Sally or Pat (Centrica, parent of British Gas) for their own cases.',
+    'Sally or Pat (Centrica, parent of British Gas) for their own cases, Ada (CPSD service manager) for reports.',
     '',
     'Get a development token and ask who you are:',
     '  TOKEN=$(npm run --silent token -- --sub alice --org ukpn --roles participant)',

@@ -14,11 +14,13 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-async function start(): Promise<void> {
+async function start(argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { 'no-demo': { type: 'boolean', default: false } } });
   // First, before the product loads pg (its instrumentation patches the module as it is required); off unless OTEL_* say.
   await startTracing({ service: 'cpsd' });
   const { startProduct } = await import('./product');
   const { ORGANISATIONS, DESKS } = await import('../demo/market');
+  const { DEMO_WEEK } = await import('../demo/week');
   const { ensureDashboardBuilt } = await import('../web/build');
   if (await ensureDashboardBuilt({ quiet: true })) process.stdout.write('Built the dashboard (web/dist).\n');
   // Development: the inbound bridges (email replies, TMF621 API) run on fixed ports unless told otherwise.
@@ -32,7 +34,7 @@ async function start(): Promise<void> {
   lifecycle.stopOnSignals();
   // Registered first, so it stops last: the spans of the shutdown are flushed too.
   lifecycle.onStop('traces', stopTracing);
-  const product = await startProduct({ database: 'cpsd', lifecycle });
+  const product = await startProduct({ database: 'cpsd', lifecycle, demoWeek: values['no-demo'] ? null : DEMO_WEEK });
   const url = product.gateway.url;
   const lines = [
     '',
@@ -48,6 +50,12 @@ async function start(): Promise<void> {
     'Desks to try:',
     ...DESKS.slice(0, 6).map((d) => `  ${d.id.padEnd(22)} ${d.name}`),
     `  … ${DESKS.length} in all: query { desks { id name } }`,
+    '',
+    ...(product.demoWeek
+      ? [`Seeded a demo week: ${product.demoWeek.cases} cases at several desks, major incident ${product.demoWeek.majorIncidentReference} in progress.`, '']
+      : []),
+    'Sign in on the dashboard as a demo user: Eve (Elexon desk agent) for the queue, Max (MI manager) for major incidents,',
+    'Sally or Pat (Centrica, parent of British Gas) for their own cases, Ada (CPSD service manager) for reports.',
     '',
     'Get a development token and ask who you are:',
     '  TOKEN=$(npm run --silent token -- --sub alice --org ukpn --roles participant)',
@@ -127,7 +135,7 @@ async function keys(): Promise<void> {
 
 const [command, ...rest] = process.argv.slice(2);
 const commands: Record<string, () => Promise<void>> = {
-  start,
+  start: () => start(rest),
   service: () => service(rest[0]),
   token: () => token(rest),
   supergraph: () => supergraph(rest),

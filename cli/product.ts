@@ -18,12 +18,19 @@ import { deferredApi, serviceApi } from '../adapters/gateway-api';
 import { serviceTokensFor, startInboundBridges, type RunningInboundBridges } from './inbound';
 import { DEMO_MARKET } from '../demo/market';
 import { DEMO_PERSONAS } from '../demo/personas';
+import type { DemoWeek } from '../demo/week';
+import { seedDemoWeekOnce, type DemoWeekSummary } from './demo-week';
 
 export interface ProductOptions {
   config?: Config;
   /** Database name on the server (created if missing). */
   database?: string;
   seed?: boolean;
+  /**
+   * A week of the market to play through the services on a fresh data folder (once: a marker in the data folder
+   * records it); none by default. `npm start` hands in demo/week.ts unless `--no-demo`.
+   */
+  demoWeek?: DemoWeek | null;
   /** 0 picks free ports (tests); otherwise the configured ones. */
   ephemeralPorts?: boolean;
   /** The gateway's identity key pair, instead of a fresh one (a benchmark shares it with a second gateway process). */
@@ -49,6 +56,8 @@ export interface RunningProduct {
   lifecycle: Lifecycle;
   /** The inbound bridges (email reply receiver, TMF621 API) when their ports are configured. */
   inbound: RunningInboundBridges;
+  /** What the demo week seeded on this start; null when none was asked for or the data folder already had it. */
+  demoWeek: DemoWeekSummary | null;
   stop(): Promise<void>;
 }
 
@@ -131,7 +140,14 @@ export async function startProduct(options: ProductOptions = {}): Promise<Runnin
     // After the gateway: the bridges call the public API through it, as service identities.
     if (typeof tokens === 'function') gatewayApi.bind(serviceApi({ url: gateway.url, tokenFor: tokens }));
     const inbound = await startInboundBridges({ config, env, gatewayUrl: gateway.url, tokens, lifecycle });
-    return { gateway, subgraphs, devIssuer, databaseUrl, bus, signer, lifecycle, inbound, stop: () => lifecycle.stop() };
+    // Last, so the party subgraphs, the delivery engine and the gateway's subscriptions hear the week's events.
+    let demoWeek: DemoWeekSummary | null = null;
+    if (options.demoWeek && (options.seed ?? true)) {
+      const elexon = subgraphs.find((s) => s.name === 'elexon');
+      if (!elexon) throw new Error('the demo week needs the elexon subgraph');
+      demoWeek = await seedDemoWeekOnce(elexon.db, options.demoWeek, config.dataDir);
+    }
+    return { gateway, subgraphs, devIssuer, databaseUrl, bus, signer, lifecycle, inbound, demoWeek, stop: () => lifecycle.stop() };
   } catch (error) {
     await lifecycle.stop();
     throw error;

@@ -54,6 +54,14 @@ export const DEMO_PERSONAS: readonly DevPersona[] = [
     desks: [],
   },
   {
+    id: 'cpsd-admin',
+    label: 'Ada — CPSD service manager (Elexon admin: reports across every desk)',
+    sub: 'ada@elexon.example',
+    org: 'elexon',
+    roles: ['participant', 'cpsd_admin'],
+    desks: [],
+  },
+  {
     id: 'dcc-agent',
     label: 'Dan — DCC Service Desk agent',
     sub: 'dan@dcc.example',

@@ -11,7 +11,7 @@ import { Client } from 'pg';
 import { loadConfig } from '../../platform/config';
 import { dropDatabase } from '../../platform/db';
 import type { Role } from '../../schema/enums';
-import { startProduct, type RunningProduct } from '../../cli/product';
+import { startProduct, type ProductOptions, type RunningProduct } from '../../cli/product';
 
 export const SERVER_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -61,7 +61,7 @@ export interface TestProduct {
   stop(): Promise<void>;
 }
 
-export async function startTestProduct(env: NodeJS.ProcessEnv = {}): Promise<TestProduct> {
+export async function startTestProduct(env: NodeJS.ProcessEnv = {}, options: Pick<ProductOptions, 'demoWeek'> = {}): Promise<TestProduct> {
   const database = `cpsd_e2e_${process.pid}_${Date.now().toString(36)}`;
   const dataDir = mkdtempSync(path.join(tmpdir(), 'cpsd-e2e-'));
   // With CPSD_BUS=nats: a JetStream stream of this run's own (deleted on stop), as the database is.
@@ -75,7 +75,7 @@ export async function startTestProduct(env: NodeJS.ProcessEnv = {}): Promise<Tes
     ...env,
   });
   // The inbound bridges read the same settings (off unless the test sets EMAIL_INBOUND_PORT / TMF621_PORT; 0: a free port).
-  const start = () => startProduct({ config, database, ephemeralPorts: true, seed: true, env: { ...process.env, ...env } });
+  const start = () => startProduct({ config, database, ephemeralPorts: true, seed: true, env: { ...process.env, ...env }, ...options });
   let product = await start();
   const running: TestProduct = {
     product,

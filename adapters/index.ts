@@ -20,6 +20,8 @@ export interface BridgesConfig {
   env: Record<string, string | undefined>;
   /** The gateway's public URL, for portal links (OM §10.5.5: emails carry a link, not evidence). */
   publicUrl?: string;
+  /** The product's data folder: in development without SMTP_HOST, emails are written under `<dataDir>/mail/`. */
+  dataDir?: string;
 }
 
 /** Every bridge of the product, keyed by the contact method it serves. */

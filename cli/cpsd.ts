@@ -1,6 +1,7 @@
 /** The one CLI: `start` (everything on one machine), `service <name>` (one service per process), `token`, `supergraph`, `keys`. */
 import 'reflect-metadata';
 import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { isRole, type Role } from '../schema/enums';
 import { loadConfig, SUBGRAPH_NAMES, type SubgraphName } from '../platform/config';
@@ -41,6 +42,7 @@ async function start(argv: string[]): Promise<void> {
     `CPSD Gateway is running: ${url}`,
     `Dashboard: ${product.gateway.http.url}/dashboard/`,
     ...(product.inbound.email ? [`Email replies (SMTP): ${product.inbound.email.host}:${product.inbound.email.port}`] : []),
+    ...(loadConfig().dev && !process.env.SMTP_HOST ? [`Emails (no SMTP_HOST set): written to ${path.join(loadConfig().dataDir, 'mail')}/ as .eml files`] : []),
     ...(product.inbound.tmf621 ? [`TMF621 API: ${product.inbound.tmf621.url}/troubleTicket`] : []),
     '',
     'Organisations (id — name):',

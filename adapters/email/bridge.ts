@@ -4,6 +4,8 @@
  * Message-ID derived from the delivery (stable across retries) and In-Reply-To / References on the case's thread
  * root, so every email about a case threads in the desk's mailbox and a reply finds its case again.
  */
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { ContactMethodKind } from '../../schema/enums';
 import type { Bridge, CpsdApi, DeliveryOutcome, InboundContext, OutboundDelivery, RunningInbound } from '../sdk';
 import { composeEmail } from './compose';
@@ -26,6 +28,8 @@ export interface EmailBridgeOptions {
   inbound?: EmailInboundOptions;
   /** How outbound SMTP connections are kept and reused (smtp.ts SmtpPool). */
   pool?: SmtpPoolOptions;
+  /** Development without a relay: write each message as `<dropDir>/<delivery id>.eml` instead of sending it. */
+  dropDir?: string;
 }
 
 const ADDRESS = /^[^\s@<>()",;:]+@[^\s@<>()",;:]+\.[^\s@<>()",;:]+$|^[^\s@<>()",;:]+@(localhost|\[[0-9.]+\])$/i;
@@ -72,12 +76,27 @@ export class EmailBridge implements Bridge {
     } catch (error) {
       return { kind: 'PERMANENT_FAILURE', reason: `the message could not be composed (${(error as Error).name})` };
     }
+    if (this.options.dropDir) return this.drop(delivery.deliveryId, raw, email.messageId);
     try {
       const reply = await this.pool.send(password, { from: addressOf(this.options.from), to }, raw, signal);
       return { kind: 'DELIVERED', externalReference: email.messageId, detail: `SMTP ${reply.slice(0, 120)}` };
     } catch (error) {
       if (signal.aborted) return { kind: 'RETRY', reason: 'the mail relay did not answer in time' };
       return classifySmtpError(error);
+    }
+  }
+
+  /** Writes the message where a developer can open it; the same delivery writes the same file (once, however retried). */
+  private async drop(deliveryId: string, raw: Buffer, messageId: string): Promise<DeliveryOutcome> {
+    const dir = this.options.dropDir as string;
+    const file = path.join(dir, `${deliveryId.replace(/[^A-Za-z0-9-]/g, '_')}.eml`);
+    try {
+      await mkdir(dir, { recursive: true });
+      await writeFile(`${file}.tmp`, raw);
+      await rename(`${file}.tmp`, file);
+      return { kind: 'DELIVERED', externalReference: messageId, detail: 'written to the development mail folder (no SMTP_HOST)' };
+    } catch (error) {
+      return { kind: 'RETRY', reason: `the development mail folder could not be written (${(error as NodeJS.ErrnoException).code ?? 'error'})` };
     }
   }
 

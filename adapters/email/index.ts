@@ -9,7 +9,11 @@
  * | `SMTP_USER`, `SMTP_PASS_ENV` | SMTP AUTH user, and the NAME of the variable holding the password | none |
  * | `EMAIL_FROM`, `EMAIL_REPLY_TO` | From and Reply-To of CPSD emails | `CPSD <cpsd@cpsd.example>`, `replies@cpsd.example` |
  * | `EMAIL_INBOUND_PORT`, `EMAIL_INBOUND_HOST` | where the reply receiver listens; unset: no receiver | unset |
+ *
+ * In development with no `SMTP_HOST`, nothing is sent: each email is written as `<data folder>/mail/<delivery id>.eml`
+ * (open it in any mail client), so `npm start` shows what every desk and raiser would get without a relay.
  */
+import path from 'node:path';
 import { emailBridge, type EmailBridge } from './bridge';
 
 export { EmailBridge, emailBridge, addressOf, type EmailBridgeOptions } from './bridge';
@@ -20,8 +24,9 @@ export { DIRECTORY_IDENTITY, DirectorySenders, NominatedSenders, mailboxDesksFro
 export { classifySmtpError, buildMessage, type SmtpSettings } from './smtp';
 export { caseThreadId, deliveryMessageId, findCaseReference } from './thread';
 
-export function emailBridgeFromEnv(config: { dev: boolean; env: Record<string, string | undefined>; publicUrl?: string }): EmailBridge {
+export function emailBridgeFromEnv(config: { dev: boolean; env: Record<string, string | undefined>; publicUrl?: string; dataDir?: string }): EmailBridge {
   const env = config.env;
+  const dropDir = config.dev && !env.SMTP_HOST && config.dataDir ? path.join(config.dataDir, 'mail') : null;
   const replyTo = env.EMAIL_REPLY_TO ?? 'replies@cpsd.example';
   const inboundPort = env.EMAIL_INBOUND_PORT ? Number(env.EMAIL_INBOUND_PORT) : null;
   return emailBridge({
@@ -36,6 +41,7 @@ export function emailBridgeFromEnv(config: { dev: boolean; env: Record<string, s
     replyTo,
     portalBaseUrl: config.publicUrl ?? null,
     env,
+    ...(dropDir ? { dropDir } : {}),
     ...(inboundPort !== null && Number.isInteger(inboundPort)
       ? {
           inbound: {

@@ -89,7 +89,7 @@ export const delivery: SubgraphDefinition = {
     await startDeliveryWorkers({
       db,
       // Secrets are resolved by reference from the environment at each attempt, so a rotated one is picked up.
-      bridges: createBridges({ dev: config.dev, env: process.env, ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}) }),
+      bridges: createBridges({ dev: config.dev, env: process.env, dataDir: config.dataDir, ...(config.publicUrl ? { publicUrl: config.publicUrl } : {}) }),
       settings: config.delivery,
       // The case in the participant dashboard the gateway serves (its routes are URL fragments).
       portalUrl: (event) =>

@@ -179,7 +179,7 @@ export function DeskQueueView() {
         <div class="filter">
           <label for="queue-state">State</label>
           <select id="queue-state" value={filters.state} onChange={(e) => update({ state: e.currentTarget.value as CaseState | '' })}>
-            <option value="">Open (new, in progress, on hold)</option>
+            <option value="">Any open state</option>
             {OPEN_STATES.map((s) => (
               <option value={s} key={s}>
                 {humanise(s)}

@@ -6,6 +6,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { ensureDashboardBuilt } from '../../web/build';
+import type { ProductOptions } from '../../cli/product';
 import { startTestProduct, type TestProduct } from '../e2e/harness';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -23,11 +24,12 @@ export interface BrowserProduct {
   stop(): Promise<void>;
 }
 
-export async function startBrowserProduct(): Promise<BrowserProduct> {
+/** `demoWeek`: seed the demo week (demo/week.ts) as `npm start` does, for views that need a lived-in desk. */
+export async function startBrowserProduct(options: Pick<ProductOptions, 'demoWeek'> = {}): Promise<BrowserProduct> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (the CI script does)`);
   mkdirSync(SCREENSHOTS, { recursive: true });
   await ensureDashboardBuilt({ quiet: true });
-  const t = await startTestProduct();
+  const t = await startTestProduct({}, options);
   const dashboardUrl = `${t.product.gateway.http.url}/dashboard/`;
   const browser = await chromium.launch({
     executablePath: CHROMIUM,

@@ -3,12 +3,13 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, request, setUnauthenticatedHandler } from './api';
 import { loadSession, makeSession, saveSession, takeTokenFromLocation, type Session } from './auth';
 import { ErrorMessage, Loading } from './components';
-import { ME, type MeData } from './operations';
+import { ME, type MeData, type Role } from './operations';
 import { href, useRoute, type Route } from './router';
 import { SessionContext } from './session';
 import { ukTime } from './time';
 import { CaseView } from './views/case-view';
 import { CasesView } from './views/cases';
+import { DeskQueueView } from './views/desk-queue';
 import { MajorIncidentsView } from './views/major-incidents';
 import { NotificationsView } from './views/notifications';
 import { RaiseCaseView } from './views/raise-case';
@@ -25,7 +26,9 @@ function initialSession(): Session | null {
   return loadSession();
 }
 
-const NAV: { route: Route; label: string }[] = [
+/** `role`: shown only to principals with that role (the gateway refuses the rest anyway). */
+const NAV: { route: Route; label: string; role?: Role }[] = [
+  { route: { name: 'queue' }, label: 'Desk queue', role: 'DESK_AGENT' },
   { route: { name: 'incidents' }, label: 'Major incidents' },
   { route: { name: 'cases' }, label: 'Our cases' },
   { route: { name: 'raise' }, label: 'Raise a case' },
@@ -115,7 +118,7 @@ export function App() {
           </a>
           <nav aria-label="Main">
             <ul>
-              {NAV.map((item) => (
+              {NAV.filter((item) => !item.role || me?.roles.includes(item.role)).map((item) => (
                 <li key={item.label}>
                   <a href={href(item.route)} aria-current={isCurrent(route, item.route) ? 'page' : undefined}>
                     {item.label}
@@ -162,6 +165,8 @@ function View({ route }: { route: Route }) {
       return <MajorIncidentsView />;
     case 'cases':
       return <CasesView />;
+    case 'queue':
+      return <DeskQueueView />;
     case 'case':
       return <CaseView id={route.id} key={route.id} />;
     case 'raise':

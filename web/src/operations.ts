@@ -49,6 +49,14 @@ export type Priority = SchemaEnum<'Priority'>;
 export type Category = SchemaEnum<'Category'>;
 export type Service = SchemaEnum<'Service'>;
 export type HandoffState = SchemaEnum<'HandoffState'>;
+export type Role = SchemaEnum<'Role'>;
+export type CaseType = SchemaEnum<'CaseType'>;
+export type Impact = SchemaEnum<'Impact'>;
+export type Urgency = SchemaEnum<'Urgency'>;
+export type HoldReason = SchemaEnum<'HoldReason'>;
+export type ServiceRequestClass = SchemaEnum<'ServiceRequestClass'>;
+export type CommentVisibility = SchemaEnum<'CommentVisibility'>;
+export type SlaTargetUnit = SchemaEnum<'SlaTargetUnit'>;
 
 export type NotificationKind = SchemaEnum<'NotificationKind'>;
 export type NotificationChannel = SchemaEnum<'NotificationChannel'>;
@@ -56,6 +64,12 @@ export type NotificationPreferenceScope = SchemaEnum<'NotificationPreferenceScop
 
 export const CASE_STATES = everyValue<CaseState>()(['NEW', 'IN_PROGRESS', 'ON_HOLD', 'RESOLVED', 'CLOSED', 'CANCELLED']);
 export const PRIORITIES = everyValue<Priority>()(['P1', 'P2', 'P3', 'P4']);
+export const CASE_TYPES = everyValue<CaseType>()(['INCIDENT', 'SERVICE_REQUEST', 'PROBLEM', 'CHANGE']);
+/** Highest first, as the OM table reads. */
+export const IMPACTS = everyValue<Impact>()(['HIGH', 'MEDIUM', 'LOW']);
+export const URGENCIES = everyValue<Urgency>()(['HIGH', 'MEDIUM', 'LOW']);
+export const HOLD_REASONS = everyValue<HoldReason>()(['AWAITING_CALLER', 'CHANGE', 'PROBLEM', 'VENDOR']);
+export const SERVICE_REQUEST_CLASSES = everyValue<ServiceRequestClass>()(['STANDARD', 'HIGH_PRIORITY']);
 export const CATEGORIES = everyValue<Category>()([
   'SETTLEMENT_SERVICES',
   'DATA_SUBMISSION',
@@ -124,10 +138,29 @@ export type CaseFilter = NonNullable<VariablesOf<typeof CasesQuery>['filter']>;
 export type CaseListItem = ResultOf<typeof CasesQuery>['cases']['edges'][number]['node'];
 export const CASES = operation(CasesQuery);
 
+/** The desk queue: open cases of the agent's desks, with the SLA fields its countdown reads. */
+const DeskQueueQuery = graphql(`query DeskQueue($first: Int, $after: String, $filter: CaseFilter) {
+  cases(first: $first, after: $after, filter: $filter) {
+    totalCount
+    edges {
+      node {
+        id reference subject state priority category raisedAt updatedAt
+        desk { id name }
+        raisedByOrganisation { id name }
+        sla { responseDueAt resolutionDueAt elapsedPercent paused responseBreached resolutionBreached breached }
+      }
+    }
+    pageInfo { hasNextPage endCursor }
+  }
+}`);
+export type DeskQueueData = ResultOf<typeof DeskQueueQuery>;
+export type DeskQueueItem = DeskQueueData['cases']['edges'][number]['node'];
+export const DESK_QUEUE = operation(DeskQueueQuery);
+
 /** What the case page shows of a case; every mutation on the case page answers with it. */
 const CaseDetailFields = graphql(`fragment CaseDetailFields on Case {
-  id reference subject description state type priority category holdReason resolution raisedBy raisedAt resolvedAt closedAt updatedAt
-  desk { id name }
+  id reference subject description state type impact urgency serviceRequestClass priority category holdReason resolution raisedBy raisedAt resolvedAt closedAt updatedAt
+  desk { id name slaPolicy }
   raisedByOrganisation { id name }
   sla { policy calendar responseDueAt resolutionDueAt elapsedMinutes remainingMinutes paused responseBreached resolutionBreached breached }
   evidence { mpans transactionIds dipMessageIds errorCodes urls }
@@ -170,6 +203,47 @@ const ReopenCaseMutation = graphql(
   [CaseDetailFields],
 );
 export const REOPEN_CASE = operation(ReopenCaseMutation);
+
+const TriageCaseMutation = graphql(
+  `mutation TriageCase($input: TriageCaseInput!) {
+  triageCase(input: $input) { ...CaseDetailFields }
+}`,
+  [CaseDetailFields],
+);
+export type TriageCaseInput = VariablesOf<typeof TriageCaseMutation>['input'];
+export const TRIAGE_CASE = operation(TriageCaseMutation);
+
+const PutCaseOnHoldMutation = graphql(
+  `mutation PutCaseOnHold($input: PutCaseOnHoldInput!) {
+  putCaseOnHold(input: $input) { ...CaseDetailFields }
+}`,
+  [CaseDetailFields],
+);
+export const PUT_CASE_ON_HOLD = operation(PutCaseOnHoldMutation);
+
+const ResumeCaseMutation = graphql(
+  `mutation ResumeCase($input: CaseNoteInput!) {
+  resumeCase(input: $input) { ...CaseDetailFields }
+}`,
+  [CaseDetailFields],
+);
+export const RESUME_CASE = operation(ResumeCaseMutation);
+
+const ResolveCaseMutation = graphql(
+  `mutation ResolveCase($input: ResolveCaseInput!) {
+  resolveCase(input: $input) { ...CaseDetailFields }
+}`,
+  [CaseDetailFields],
+);
+export const RESOLVE_CASE = operation(ResolveCaseMutation);
+
+/** What the triage preview needs to say when a case would be due: the policies' targets and the desk's Hypercare windows. */
+const TriageTermsQuery = graphql(`query TriageTerms($deskId: ID!) {
+  slaPolicies { name resolutionTargets { priority amount unit } }
+  hypercareWindows(deskId: $deskId) { id startsAt endsAt }
+}`);
+export type TriageTerms = ResultOf<typeof TriageTermsQuery>;
+export const TRIAGE_TERMS = operation(TriageTermsQuery);
 
 const RaiseCaseMutation = graphql(`mutation RaiseCase($input: RaiseCaseInput!) {
   raiseCase(input: $input) { id reference }
@@ -298,8 +372,14 @@ export const OPERATIONS: readonly Operation<unknown, unknown>[] = [
   ME,
   DESKS,
   CASES,
+  DESK_QUEUE,
   CASE,
   ADD_COMMENT,
+  TRIAGE_CASE,
+  PUT_CASE_ON_HOLD,
+  RESUME_CASE,
+  RESOLVE_CASE,
+  TRIAGE_TERMS,
   CONFIRM_RESOLUTION,
   REOPEN_CASE,
   RAISE_CASE,

@@ -4,6 +4,7 @@ import { useEffect, useState } from 'preact/hooks';
 export type Route =
   | { name: 'incidents' }
   | { name: 'cases' }
+  | { name: 'queue' }
   | { name: 'case'; id: string }
   | { name: 'raise' }
   | { name: 'reports' }
@@ -14,6 +15,7 @@ export function parseRoute(hash: string): Route {
   const path = hash.replace(/^#/, '') || '/';
   if (path === '/' || path === '/incidents') return { name: 'incidents' };
   if (path === '/cases') return { name: 'cases' };
+  if (path === '/queue') return { name: 'queue' };
   if (path === '/raise') return { name: 'raise' };
   if (path === '/reports') return { name: 'reports' };
   if (path === '/notifications') return { name: 'notifications' };
@@ -28,6 +30,8 @@ export function href(route: Route): string {
       return '#/incidents';
     case 'cases':
       return '#/cases';
+    case 'queue':
+      return '#/queue';
     case 'raise':
       return '#/raise';
     case 'reports':

@@ -3,10 +3,11 @@ import { useState } from 'preact/hooks';
 import { ApiError, request } from '../api';
 import { describedBy, Empty, ErrorMessage, Field, HandoffBadge, humanise, Loading, PriorityBadge, StateBadge, Time, ViewHeading } from '../components';
 import { LiveStatus, useLiveFeed } from '../live-status';
-import { ADD_COMMENT, CASE, CASE_EVENTS, CONFIRM_RESOLUTION, REOPEN_CASE, type CaseDetail } from '../operations';
+import { ADD_COMMENT, CASE, CASE_EVENTS, CONFIRM_RESOLUTION, REOPEN_CASE, type CaseDetail, type CommentVisibility } from '../operations';
 import { href, takeFlash } from '../router';
 import { useNow, useQuery, useSession } from '../session';
 import { duration } from '../time';
+import { TriagePanel, WorkPanel } from './desk-actions';
 
 function newKey(): string {
   return crypto.randomUUID();
@@ -59,11 +60,12 @@ function SlaClock({ item, now }: { item: CaseDetail; now: number }) {
 }
 
 export function CaseView({ id }: { id: string }) {
-  const { session } = useSession();
+  const { session, me } = useSession();
   const now = useNow(30_000);
   const query = useQuery(CASE, { id }, id);
   const [updated, setUpdated] = useState<CaseDetail | null>(null);
   const [comment, setComment] = useState('');
+  const [visibility, setVisibility] = useState<CommentVisibility>('CUSTOMER_VISIBLE');
   const [commentError, setCommentError] = useState<string | undefined>();
   const [reopenOpen, setReopenOpen] = useState(false);
   const [reopenComment, setReopenComment] = useState('');
@@ -108,8 +110,8 @@ export function CaseView({ id }: { id: string }) {
     if (!comment.trim()) return setCommentError('Write a comment first.');
     setCommentError(undefined);
     const ok = await act(
-      async () => (await request(ADD_COMMENT, { input: { caseId: id, body: comment.trim(), idempotencyKey: newKey() } }, session.token)).addComment,
-      'Comment added.',
+      async () => (await request(ADD_COMMENT, { input: { caseId: id, body: comment.trim(), visibility, idempotencyKey: newKey() } }, session.token)).addComment,
+      visibility === 'WORK_NOTE' ? 'Work note added (not shown to the raiser).' : 'Comment added (the raiser sees it).',
     );
     if (ok) setComment('');
   }
@@ -149,14 +151,22 @@ export function CaseView({ id }: { id: string }) {
     );
   }
 
-  const comments = item.comments.filter((c) => c.visibility === 'CUSTOMER_VISIBLE');
+  // A desk agent of this case's desk works it: triage, hold, resolve, and work notes the raiser never sees (OM App. G).
+  const agent = me.roles.includes('DESK_AGENT') && me.desks.some((d) => d.id === item.desk.id);
+  const open = item.state === 'NEW' || item.state === 'IN_PROGRESS' || item.state === 'ON_HOLD';
+  const comments = agent ? item.comments : item.comments.filter((c) => c.visibility === 'CUSTOMER_VISIBLE');
+  const onDeskAction = (next: CaseDetail, message: string) => {
+    setUpdated(next);
+    setAnnouncement(message);
+  };
   const canConfirm = item.state === 'RESOLVED';
   const canReopen = item.state === 'RESOLVED' || item.state === 'CLOSED';
 
   return (
     <article aria-labelledby="case-heading" class="case-view">
       <p class="breadcrumb">
-        <a href={href({ name: 'cases' })}>Our cases</a> <span aria-hidden="true">›</span> {item.reference}
+        {agent ? <a href={href({ name: 'queue' })}>Desk queue</a> : <a href={href({ name: 'cases' })}>Our cases</a>} <span aria-hidden="true">›</span>{' '}
+        {item.reference}
       </p>
       <ViewHeading
         id="case-heading"
@@ -228,6 +238,9 @@ export function CaseView({ id }: { id: string }) {
       </section>
 
       {actionError ? <ErrorMessage error={actionError} title="That did not work" /> : null}
+
+      {agent && open && item.state !== 'ON_HOLD' ? <TriagePanel item={item} onDone={onDeskAction} key={`${item.id}-${item.updatedAt}`} /> : null}
+      {agent ? <WorkPanel item={item} onDone={onDeskAction} /> : null}
 
       {item.resolution || canReopen ? (
         <section class="card resolution" aria-labelledby="resolution-heading">
@@ -305,9 +318,10 @@ export function CaseView({ id }: { id: string }) {
         ) : (
           <ol class="comments">
             {comments.map((c) => (
-              <li key={c.id}>
+              <li key={c.id} class={c.visibility === 'WORK_NOTE' ? 'comment-work-note' : undefined}>
                 <p class="comment-meta">
                   <strong>{c.author}</strong> · <Time iso={c.createdAt} />
+                  {c.visibility === 'WORK_NOTE' ? <strong> · Work note — not shown to the raiser</strong> : agent ? <span> · Customer-visible</span> : null}
                 </p>
                 <p class="pre">{c.body}</p>
               </li>
@@ -316,7 +330,37 @@ export function CaseView({ id }: { id: string }) {
         )}
         {item.state !== 'CLOSED' && item.state !== 'CANCELLED' ? (
           <form onSubmit={addComment} class="comment-form">
-            <Field id="comment" label="Add a comment" hint="Visible to the desk working the case and to your organisation." error={commentError}>
+            {agent ? (
+              <fieldset class="visibility-choice">
+                <legend>Who sees it</legend>
+                <label>
+                  <input
+                    type="radio"
+                    name="visibility"
+                    value="CUSTOMER_VISIBLE"
+                    checked={visibility === 'CUSTOMER_VISIBLE'}
+                    onChange={() => setVisibility('CUSTOMER_VISIBLE')}
+                  />{' '}
+                  Customer-visible comment — the raiser sees it and is notified
+                </label>
+                <label>
+                  <input type="radio" name="visibility" value="WORK_NOTE" checked={visibility === 'WORK_NOTE'} onChange={() => setVisibility('WORK_NOTE')} />{' '}
+                  Work note — resolvers only, never shown to the raiser
+                </label>
+              </fieldset>
+            ) : null}
+            <Field
+              id="comment"
+              label={agent && visibility === 'WORK_NOTE' ? 'Add a work note' : 'Add a comment'}
+              hint={
+                agent
+                  ? visibility === 'WORK_NOTE'
+                    ? 'Seen by the desks working the case only.'
+                    : 'The raiser sees this.'
+                  : 'Visible to the desk working the case and to your organisation.'
+              }
+              error={commentError}
+            >
               <textarea
                 id="comment"
                 rows={3}
@@ -326,7 +370,7 @@ export function CaseView({ id }: { id: string }) {
               />
             </Field>
             <button type="submit" disabled={busy}>
-              Add comment
+              {agent && visibility === 'WORK_NOTE' ? 'Add work note' : 'Add comment'}
             </button>
           </form>
         ) : null}

@@ -1,0 +1,325 @@
+/**
+ * What a desk agent does on the case page: triage (impact × urgency, with the priority and due time shown before
+ * saving), put on hold with a reason or resume, and resolve. Every API error is shown beside the field it names.
+ */
+import { useState } from 'preact/hooks';
+import { ApiError, request } from '../api';
+import { describedBy, ErrorMessage, Field, humanise } from '../components';
+import { fieldErrors } from '../field-errors';
+import {
+  CASE_TYPES,
+  HOLD_REASONS,
+  IMPACTS,
+  PUT_CASE_ON_HOLD,
+  RESOLVE_CASE,
+  RESUME_CASE,
+  SERVICE_REQUEST_CLASSES,
+  TRIAGE_CASE,
+  TRIAGE_TERMS,
+  URGENCIES,
+  type CaseDetail,
+  type CaseType,
+  type HoldReason,
+  type Impact,
+  type ServiceRequestClass,
+  type Urgency,
+} from '../operations';
+import { previewDue, priorityFor, targetLabel, triageTarget } from '../priority';
+import { useNow, useQuery, useSession } from '../session';
+
+const IMPACT_HINTS: Record<Impact, string> = { HIGH: 'System wide', MEDIUM: 'Multiple users', LOW: 'Single user' };
+const URGENCY_HINTS: Record<Urgency, string> = { HIGH: 'Primary functions not working', MEDIUM: 'Impaired, with a workaround', LOW: 'Inconvenient' };
+
+const newKey = (): string => crypto.randomUUID();
+
+/** Runs one desk action; on failure keeps the ApiError for the form to place beside its fields. */
+function useAction(onDone: (updated: CaseDetail, message: string) => void) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  async function run(action: () => Promise<CaseDetail>, message: string): Promise<boolean> {
+    setBusy(true);
+    setError(null);
+    try {
+      onDone(await action(), message);
+      return true;
+    } catch (caught) {
+      setError(caught instanceof ApiError ? caught : new ApiError(String(caught), [], 0));
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  }
+  return { busy, error, setError, run };
+}
+
+function GeneralErrors({ messages }: { messages: string[] }) {
+  return messages.length ? <ErrorMessage error={messages.join(' ')} title="That did not work" /> : null;
+}
+
+export function TriagePanel({ item, onDone }: { item: CaseDetail; onDone: (updated: CaseDetail, message: string) => void }) {
+  const { session } = useSession();
+  const now = useNow(30_000);
+  const [type, setType] = useState<CaseType>(item.type ?? 'INCIDENT');
+  const [impact, setImpact] = useState<Impact | ''>(item.impact ?? '');
+  const [urgency, setUrgency] = useState<Urgency | ''>(item.urgency ?? '');
+  const [serviceRequestClass, setServiceRequestClass] = useState<ServiceRequestClass>(item.serviceRequestClass ?? 'STANDARD');
+  const [missing, setMissing] = useState<Record<string, string>>({});
+  const terms = useQuery(TRIAGE_TERMS, { deskId: item.desk.id }, item.desk.id);
+  const action = useAction(onDone);
+  const errors = fieldErrors(action.error, ['type', 'impact', 'urgency', 'serviceRequestClass', 'category']);
+  const errorOf = (field: string): string | undefined => missing[field] ?? errors.byField[field];
+
+  const inHypercare = (terms.data?.hypercareWindows ?? []).some((w) => Date.parse(w.startsAt) <= now && now < Date.parse(w.endsAt));
+  const policyName = inHypercare ? 'HYPERCARE' : item.desk.slaPolicy;
+  const policy = terms.data?.slaPolicies.find((p) => p.name === policyName) ?? null;
+  const priority = impact && urgency ? priorityFor(type, impact, urgency) : null;
+  const target = priority ? triageTarget(type, serviceRequestClass, priority, policy?.resolutionTargets ?? null) : null;
+  const due = priority ? previewDue(target, type === 'SERVICE_REQUEST' ? 'BUSINESS' : item.sla.calendar, item.sla.elapsedMinutes, now) : null;
+  const retriage = item.state !== 'NEW';
+
+  async function save(event: Event) {
+    event.preventDefault();
+    const gaps: Record<string, string> = {};
+    if (!impact) gaps.impact = 'Choose the impact.';
+    if (!urgency) gaps.urgency = 'Choose the urgency.';
+    setMissing(gaps);
+    action.setError(null);
+    if (!impact || !urgency) return;
+    await action.run(
+      async () =>
+        (
+          await request(
+            TRIAGE_CASE,
+            {
+              input: {
+                caseId: item.id,
+                type,
+                impact,
+                urgency,
+                ...(type === 'SERVICE_REQUEST' ? { serviceRequestClass } : {}),
+                idempotencyKey: newKey(),
+              },
+            },
+            session.token,
+          )
+        ).triageCase,
+      `Triaged: ${priorityFor(type, impact, urgency)}.`,
+    );
+  }
+
+  return (
+    <section class="card triage" aria-labelledby="triage-heading">
+      <h2 id="triage-heading">{retriage ? 'Re-triage' : 'Triage'}</h2>
+      <p class="muted">Priority is impact × urgency (OM §3.8–3.10), set by the desk; a service request is P4 with its class's timeline.</p>
+      <form onSubmit={save} noValidate>
+        <div class="triage-grid">
+          <Field id="triage-type" label="Case type" error={errorOf('type')}>
+            <select
+              id="triage-type"
+              value={type}
+              onChange={(e) => setType(e.currentTarget.value as CaseType)}
+              {...describedBy('triage-type', false, errorOf('type'))}
+            >
+              {CASE_TYPES.map((t) => (
+                <option value={t} key={t}>
+                  {humanise(t)}
+                </option>
+              ))}
+            </select>
+          </Field>
+          {type === 'SERVICE_REQUEST' ? (
+            <Field id="triage-class" label="Service request class" error={errorOf('serviceRequestClass')}>
+              <select
+                id="triage-class"
+                value={serviceRequestClass}
+                onChange={(e) => setServiceRequestClass(e.currentTarget.value as ServiceRequestClass)}
+                {...describedBy('triage-class', false, errorOf('serviceRequestClass'))}
+              >
+                {SERVICE_REQUEST_CLASSES.map((c) => (
+                  <option value={c} key={c}>
+                    {humanise(c)}
+                  </option>
+                ))}
+              </select>
+            </Field>
+          ) : null}
+          <Field id="triage-impact" label="Impact" required error={errorOf('impact')}>
+            <select
+              id="triage-impact"
+              value={impact}
+              onChange={(e) => setImpact(e.currentTarget.value as Impact | '')}
+              {...describedBy('triage-impact', false, errorOf('impact'))}
+            >
+              <option value="">Choose…</option>
+              {IMPACTS.map((i) => (
+                <option value={i} key={i}>
+                  {humanise(i)} — {IMPACT_HINTS[i]}
+                </option>
+              ))}
+            </select>
+          </Field>
+          <Field id="triage-urgency" label="Urgency" required error={errorOf('urgency')}>
+            <select
+              id="triage-urgency"
+              value={urgency}
+              onChange={(e) => setUrgency(e.currentTarget.value as Urgency | '')}
+              {...describedBy('triage-urgency', false, errorOf('urgency'))}
+            >
+              <option value="">Choose…</option>
+              {URGENCIES.map((u) => (
+                <option value={u} key={u}>
+                  {humanise(u)} — {URGENCY_HINTS[u]}
+                </option>
+              ))}
+            </select>
+          </Field>
+        </div>
+        <div class="triage-preview" aria-live="polite" aria-atomic="true" data-testid="triage-preview">
+          {priority ? (
+            <>
+              <p>
+                Priority: <strong class="triage-priority">{priority}</strong>
+                {target ? ` — resolve within ${targetLabel(target)}` : ''}{' '}
+                {type === 'SERVICE_REQUEST'
+                  ? `(service request, ${humanise(serviceRequestClass).toLowerCase()} class)`
+                  : `(${humanise(policyName)} policy${inHypercare ? ': a Hypercare window is open' : ''})`}
+                .
+              </p>
+              <p>Resolution due: {due?.text}</p>
+            </>
+          ) : (
+            <p>Choose impact and urgency to see the priority and when the case would be due.</p>
+          )}
+        </div>
+        <GeneralErrors messages={errors.general} />
+        <button type="submit" disabled={action.busy}>
+          {retriage ? 'Save re-triage' : 'Triage case'}
+        </button>
+      </form>
+    </section>
+  );
+}
+
+/** On hold with a reason (pauses the SLA clock), resume, and resolve. */
+export function WorkPanel({ item, onDone }: { item: CaseDetail; onDone: (updated: CaseDetail, message: string) => void }) {
+  const { session } = useSession();
+  const [reason, setReason] = useState<HoldReason | ''>('');
+  const [holdNote, setHoldNote] = useState('');
+  const [resolution, setResolution] = useState('');
+  const [missing, setMissing] = useState<Record<string, string>>({});
+  const hold = useAction(onDone);
+  const resolve = useAction(onDone);
+  const holdErrors = fieldErrors(hold.error, ['reason', 'note']);
+  const resolveErrors = fieldErrors(resolve.error, ['resolution']);
+  const reasonError = missing.reason ?? holdErrors.byField.reason;
+  const resolutionError = missing.resolution ?? resolveErrors.byField.resolution;
+
+  async function putOnHold(event: Event) {
+    event.preventDefault();
+    setMissing(reason ? {} : { reason: 'Choose why the case waits.' });
+    if (!reason) return;
+    const ok = await hold.run(
+      async () =>
+        (
+          await request(
+            PUT_CASE_ON_HOLD,
+            { input: { caseId: item.id, reason, ...(holdNote.trim() ? { note: holdNote.trim() } : {}), idempotencyKey: newKey() } },
+            session.token,
+          )
+        ).putCaseOnHold,
+      `On hold: ${humanise(reason)}. The SLA clock is paused.`,
+    );
+    if (ok) setHoldNote('');
+  }
+
+  async function resume() {
+    await hold.run(
+      async () => (await request(RESUME_CASE, { input: { caseId: item.id, idempotencyKey: newKey() } }, session.token)).resumeCase,
+      'Resumed: the SLA clock runs again.',
+    );
+  }
+
+  async function resolveCase(event: Event) {
+    event.preventDefault();
+    setMissing(resolution.trim() ? {} : { resolution: 'Say what work-around or fix was implemented.' });
+    if (!resolution.trim()) return;
+    const ok = await resolve.run(
+      async () =>
+        (await request(RESOLVE_CASE, { input: { caseId: item.id, resolution: resolution.trim(), idempotencyKey: newKey() } }, session.token)).resolveCase,
+      'Resolved: the raiser is asked to confirm.',
+    );
+    if (ok) setResolution('');
+  }
+
+  if (item.state !== 'IN_PROGRESS' && item.state !== 'ON_HOLD') return null;
+  return (
+    <section class="card work" aria-labelledby="work-heading">
+      <h2 id="work-heading">Work the case</h2>
+      {item.state === 'ON_HOLD' ? (
+        <div>
+          <p>
+            On hold: <strong>{item.holdReason ? humanise(item.holdReason) : 'no reason recorded'}</strong>. The SLA clock is paused.
+          </p>
+          <GeneralErrors messages={holdErrors.general} />
+          <button type="button" onClick={resume} disabled={hold.busy}>
+            Resume work
+          </button>
+        </div>
+      ) : (
+        <form onSubmit={putOnHold} noValidate>
+          <Field id="hold-reason" label="Put on hold because" required error={reasonError} hint="On hold pauses the SLA clock (OM §5.12).">
+            <select
+              id="hold-reason"
+              value={reason}
+              onChange={(e) => setReason(e.currentTarget.value as HoldReason | '')}
+              {...describedBy('hold-reason', true, reasonError)}
+            >
+              <option value="">Choose…</option>
+              {HOLD_REASONS.map((r) => (
+                <option value={r} key={r}>
+                  {humanise(r)}
+                </option>
+              ))}
+            </select>
+          </Field>
+          <Field id="hold-note" label="Note (optional)" error={holdErrors.byField.note}>
+            <textarea
+              id="hold-note"
+              rows={2}
+              value={holdNote}
+              onInput={(e) => setHoldNote(e.currentTarget.value)}
+              {...describedBy('hold-note', false, holdErrors.byField.note)}
+            />
+          </Field>
+          <GeneralErrors messages={holdErrors.general} />
+          <button type="submit" class="button-secondary" disabled={hold.busy}>
+            Put on hold
+          </button>
+        </form>
+      )}
+      {item.state === 'IN_PROGRESS' ? (
+        <form onSubmit={resolveCase} noValidate class="resolve-form">
+          <Field
+            id="resolution"
+            label="Resolution"
+            required
+            error={resolutionError}
+            hint="The work-around or fix implemented; the raiser sees it and confirms or reopens."
+          >
+            <textarea
+              id="resolution"
+              rows={3}
+              value={resolution}
+              onInput={(e) => setResolution(e.currentTarget.value)}
+              {...describedBy('resolution', true, resolutionError)}
+            />
+          </Field>
+          <GeneralErrors messages={resolveErrors.general} />
+          <button type="submit" disabled={resolve.busy}>
+            Resolve case
+          </button>
+        </form>
+      ) : null}
+    </section>
+  );
+}

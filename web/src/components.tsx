@@ -82,6 +82,56 @@ export function humanise(value: string): string {
 }
 
 /** A labelled form control with its hint and error, wired with aria-describedby / aria-invalid by the caller's id. */
+/** A field's (or a fieldset's) hint and error, with the ids its `aria-describedby` names (`describedBy`). */
+export function FieldMessages({ id, hint, error }: { id: string; hint?: ComponentChildren; error?: string | undefined }) {
+  return (
+    <>
+      {hint ? (
+        <div class="hint" id={`${id}-hint`}>
+          {hint}
+        </div>
+      ) : null}
+      {error ? (
+        <p class="error-text" id={`${id}-error`}>
+          <span class="visually-hidden">Error: </span>
+          {error}
+        </p>
+      ) : null}
+    </>
+  );
+}
+
+/** One filter of a list: a labelled select with an "any" choice first. */
+export function FilterSelect<T extends string>({
+  id,
+  label,
+  value,
+  any,
+  options,
+  onChange,
+}: {
+  id: string;
+  label: string;
+  value: T | '';
+  any: string;
+  options: readonly { value: T; label: string }[];
+  onChange: (value: T | '') => void;
+}) {
+  return (
+    <div class="filter">
+      <label for={id}>{label}</label>
+      <select id={id} value={value} onChange={(e) => onChange(e.currentTarget.value as T | '')}>
+        <option value="">{any}</option>
+        {options.map((o) => (
+          <option value={o.value} key={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
 export function Field({
   id,
   label,
@@ -103,17 +153,7 @@ export function Field({
         {label}
         {required ? <span class="required"> (required)</span> : null}
       </label>
-      {hint ? (
-        <div class="hint" id={`${id}-hint`}>
-          {hint}
-        </div>
-      ) : null}
-      {error ? (
-        <p class="error-text" id={`${id}-error`}>
-          <span class="visually-hidden">Error: </span>
-          {error}
-        </p>
-      ) : null}
+      <FieldMessages id={id} hint={hint} error={error} />
       {children}
     </div>
   );

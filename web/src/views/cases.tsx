@@ -1,6 +1,6 @@
 /** Our organisation's cases: filterable (desk, state, priority, SLA, organisation for a parent account), paginated. */
 import { useMemo, useState } from 'preact/hooks';
-import { Empty, ErrorMessage, humanise, Loading, PriorityBadge, StateBadge, Time, ViewHeading } from '../components';
+import { Empty, ErrorMessage, FilterSelect, humanise, Loading, PriorityBadge, StateBadge, Time, ViewHeading } from '../components';
 import { CASE_STATES, CASES, DESKS, PRIORITIES, type CaseFilter, type CaseListItem, type CaseState, type Priority } from '../operations';
 import { href } from '../router';
 import { useNow, useQuery, useSession } from '../session';
@@ -128,28 +128,22 @@ export function CasesView() {
               ))}
           </select>
         </div>
-        <div class="filter">
-          <label for="filter-state">State</label>
-          <select id="filter-state" value={filters.state} onChange={(e) => update({ state: e.currentTarget.value as CaseState | '' })}>
-            <option value="">Any state</option>
-            {CASE_STATES.map((s) => (
-              <option value={s} key={s}>
-                {humanise(s)}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div class="filter">
-          <label for="filter-priority">Priority</label>
-          <select id="filter-priority" value={filters.priority} onChange={(e) => update({ priority: e.currentTarget.value as Priority | '' })}>
-            <option value="">Any priority</option>
-            {PRIORITIES.map((p) => (
-              <option value={p} key={p}>
-                {p}
-              </option>
-            ))}
-          </select>
-        </div>
+        <FilterSelect
+          id="filter-state"
+          label="State"
+          value={filters.state}
+          any="Any state"
+          options={CASE_STATES.map((s) => ({ value: s, label: humanise(s) }))}
+          onChange={(state) => update({ state })}
+        />
+        <FilterSelect
+          id="filter-priority"
+          label="Priority"
+          value={filters.priority}
+          any="Any priority"
+          options={PRIORITIES.map((p) => ({ value: p, label: p }))}
+          onChange={(priority) => update({ priority })}
+        />
         <div class="filter">
           <label for="filter-sla">SLA</label>
           <select id="filter-sla" value={filters.sla} onChange={(e) => update({ sla: e.currentTarget.value as SlaFilter })}>

@@ -5,7 +5,7 @@
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiError, request } from '../api';
-import { Empty, ErrorMessage, humanise, Loading, PriorityBadge, StateBadge, Time, ViewHeading } from '../components';
+import { Empty, ErrorMessage, FilterSelect, humanise, Loading, PriorityBadge, StateBadge, Time, ViewHeading } from '../components';
 import { DESK_QUEUE, PRIORITIES, type CaseFilter, type CaseState, type DeskQueueData, type DeskQueueItem, type Priority } from '../operations';
 import { matchesReference, moveSelection, OPEN_STATES, queueOrder, referenceSearch, slaStanding, type SlaStanding } from '../queue';
 import { href, navigate } from '../router';
@@ -176,28 +176,22 @@ export function DeskQueueView() {
           update({ search: searchText });
         }}
       >
-        <div class="filter">
-          <label for="queue-state">State</label>
-          <select id="queue-state" value={filters.state} onChange={(e) => update({ state: e.currentTarget.value as CaseState | '' })}>
-            <option value="">Any open state</option>
-            {OPEN_STATES.map((s) => (
-              <option value={s} key={s}>
-                {humanise(s)}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div class="filter">
-          <label for="queue-priority">Priority</label>
-          <select id="queue-priority" value={filters.priority} onChange={(e) => update({ priority: e.currentTarget.value as Priority | '' })}>
-            <option value="">Any priority</option>
-            {PRIORITIES.map((p) => (
-              <option value={p} key={p}>
-                {p}
-              </option>
-            ))}
-          </select>
-        </div>
+        <FilterSelect
+          id="queue-state"
+          label="State"
+          value={filters.state}
+          any="Any open state"
+          options={OPEN_STATES.map((s) => ({ value: s, label: humanise(s) }))}
+          onChange={(state) => update({ state })}
+        />
+        <FilterSelect
+          id="queue-priority"
+          label="Priority"
+          value={filters.priority}
+          any="Any priority"
+          options={PRIORITIES.map((p) => ({ value: p, label: p }))}
+          onChange={(priority) => update({ priority })}
+        />
         {desks.length > 1 ? (
           <div class="filter">
             <label for="queue-desk">Desk</label>

@@ -6,7 +6,7 @@
  */
 import { useRef, useState } from 'preact/hooks';
 import { ApiError, request } from '../api';
-import { describedBy, Empty, ErrorMessage, Field, Loading, Time, ViewHeading } from '../components';
+import { describedBy, Empty, ErrorMessage, Field, FieldMessages, Loading, Time, ViewHeading } from '../components';
 import {
   apiFormErrors,
   CHANNEL_LABELS,
@@ -75,25 +75,6 @@ const FOCUS_ORDER: [FormField, string][] = [
 function groupDescribedBy(id: string, hasHint: boolean, error: string | undefined): { 'aria-describedby'?: string } {
   const ids = [hasHint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ');
   return ids ? { 'aria-describedby': ids } : {};
-}
-
-/** The hint and error of a fieldset, wired to it by aria-describedby. */
-function GroupMessages({ id, hint, error }: { id: string; hint?: string; error: string | undefined }) {
-  return (
-    <>
-      {hint ? (
-        <p class="hint" id={`${id}-hint`}>
-          {hint}
-        </p>
-      ) : null}
-      {error ? (
-        <p class="error-text" id={`${id}-error`}>
-          <span class="visually-hidden">Error: </span>
-          {error}
-        </p>
-      ) : null}
-    </>
-  );
 }
 
 function PreferenceTable({
@@ -369,7 +350,7 @@ export function NotificationsView() {
           {formError ? <ErrorMessage error={formError} title="The preference was not saved" /> : null}
           <fieldset class={errors.scope ? 'field-error' : ''} {...groupDescribedBy('pref-scope', false, errors.scope)}>
             <legend>Whose</legend>
-            <GroupMessages id="pref-scope" error={errors.scope} />
+            <FieldMessages id="pref-scope" error={errors.scope} />
             <div class="radios">
               {(['PERSONAL', 'ORGANISATION'] as const).map((scope) => (
                 <div class="radio" key={scope}>
@@ -396,7 +377,7 @@ export function NotificationsView() {
           </fieldset>
           <fieldset class={errors.channel ? 'field-error' : ''} {...groupDescribedBy('pref-channel', false, errors.channel)}>
             <legend>Channel</legend>
-            <GroupMessages id="pref-channel" error={errors.channel} />
+            <FieldMessages id="pref-channel" error={errors.channel} />
             <div class="radios">
               {NOTIFICATION_CHANNELS.map((value) => (
                 <div class="radio" key={value}>
@@ -427,7 +408,7 @@ export function NotificationsView() {
           </Field>
           <fieldset class={errors.kinds ? 'field-error' : ''} {...groupDescribedBy('pref-kinds', true, errors.kinds)}>
             <legend>Which notices</legend>
-            <GroupMessages id="pref-kinds" hint="With none ticked, nothing goes through this channel." error={errors.kinds} />
+            <FieldMessages id="pref-kinds" hint="With none ticked, nothing goes through this channel." error={errors.kinds} />
             <div class="radios">
               {NOTIFICATION_KINDS.map((kind) => (
                 <div class="radio" key={kind}>
@@ -454,7 +435,7 @@ export function NotificationsView() {
           </fieldset>
           <fieldset class={errors.digest ? 'field-error' : ''} {...groupDescribedBy('pref-digest', true, errors.digest)}>
             <legend>When</legend>
-            <GroupMessages
+            <FieldMessages
               id="pref-digest"
               hint="A digest gathers the notices of the period into one message, listing each case's reference and what happened."
               error={errors.digest}

@@ -4,8 +4,7 @@
  * under the same webhook-id — the receiver still holds exactly one ticket. And several workers in several processes
  * share a backlog: every delivery is sent exactly once, and each case's deliveries arrive in order.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -16,9 +15,9 @@ import { loadConfig, type DeliverySettings } from '../../platform/config';
 import { createOutboxWriter } from '../../platform/outbox';
 import { startDeliveryWorkers, type DeliveryWorkers } from '../../subgraphs/delivery/engine';
 import { startTestProduct, waitFor, type TestProduct } from './harness';
+import { spawnDeliveryWorker } from './support/delivery-worker-process';
 import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 const DESK = 'wheatley-software-desk';
 const SETTINGS_ENV = {
   DELIVERY_BACKOFF_BASE_MS: '50',
@@ -45,29 +44,8 @@ async function workersHere(workers: number, name: string): Promise<DeliveryWorke
 
 /** Delivery workers in a process of their own (test/e2e/support/delivery-worker.ts). */
 async function workerProcess(workers: number, name: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/e2e/support/delivery-worker.ts'], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      LOG_LEVEL: 'warn',
-      DATABASE_URL: t.product.databaseUrl,
-      DELIVERY_WORKERS: String(workers),
-      WORKER_NAME: name,
-      ...SETTINGS_ENV,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = await spawnDeliveryWorker({ databaseUrl: t.product.databaseUrl, workers, name, env: SETTINGS_ENV });
   children.push(child);
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('ready')) resolve();
-    });
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('exit', (code) => reject(new Error(`worker process exited ${code}: ${output}`)));
-  });
   return child;
 }
 

@@ -5,8 +5,7 @@
  * under the same Message-ID, and the sink holds exactly one email per (notice, recipient). And a burst of notices to
  * one raiser about one case reaches them in the order of the events, a worker killed mid-burst or not.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import type { DataSource } from 'typeorm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createBridges } from '../../adapters';
@@ -16,8 +15,8 @@ import { loadConfig, type DeliverySettings } from '../../platform/config';
 import { mailboxEndpointId } from '../../subgraphs/delivery/recipients';
 import { startDeliveryWorkers, type DeliveryWorkers } from '../../subgraphs/delivery/engine';
 import { callers, signIn, startTestProduct, waitFor, type Claims, type TestProduct } from './harness';
+import { spawnDeliveryWorker } from './support/delivery-worker-process';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 const SALLY = 'sally@britishgas.example';
 const COMMS = ['ops.mi@britishgas.example', 'duty.manager@britishgas.example'];
 const DOMAIN = 'cpsd.example';
@@ -83,30 +82,8 @@ async function workersHere(workers: number, name: string): Promise<DeliveryWorke
 
 /** Delivery workers in a process of their own (test/e2e/support/delivery-worker.ts), sending through the sink. */
 async function workerProcess(workers: number, name: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/e2e/support/delivery-worker.ts'], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      LOG_LEVEL: 'warn',
-      DATABASE_URL: t.product.databaseUrl,
-      DELIVERY_WORKERS: String(workers),
-      WORKER_NAME: name,
-      ...SETTINGS_ENV,
-      ...smtpEnv,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = await spawnDeliveryWorker({ databaseUrl: t.product.databaseUrl, workers, name, env: { ...SETTINGS_ENV, ...smtpEnv } });
   children.push(child);
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('ready')) resolve();
-    });
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('exit', (code) => reject(new Error(`worker process exited ${code}: ${output}`)));
-  });
   return child;
 }
 

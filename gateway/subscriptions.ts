@@ -494,7 +494,7 @@ export async function startSubscriptions(options: SubscriptionServerOptions): Pr
   // Every replica consumes every event: a consumer name of its own (fan-out), starting from now.
   const replica = `gateway:${process.pid}:${randomUUID().slice(0, 8)}`;
   let chain = Promise.resolve();
-  const consumer = await options.bus.consume({ name: replica, types: undefined }, async (event) => {
+  const consumer = await options.bus.consume({ name: replica, types: undefined, transient: true }, async (event) => {
     const targets = matching(event);
     if (targets.length) {
       chain = chain

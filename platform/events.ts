@@ -49,6 +49,12 @@ export interface ConsumerOptions {
    * `beginning` — the whole retained stream. Ignored once the name has an offset.
    */
   from?: 'end' | 'beginning';
+  /**
+   * A replica's own consumer (e.g. a gateway's subscription fan-out, a new name every start): its position is dropped
+   * when it stops, and by the bus once its replica is gone (a killed one's: PostgreSQL after a day unseen, JetStream an
+   * hour after its last pull), so no dead name lingers with a growing lag.
+   */
+  transient?: boolean;
 }
 
 export interface Consumer {

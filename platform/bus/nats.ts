@@ -66,6 +66,7 @@ import { dropGaugeSource, sourcedGauge } from '../metrics';
 import { busRedeliveries, CONSUMER_LAG, CONSUMER_LAG_HELP } from './consumers';
 
 const METRICS_SOURCE = 'bus:nats';
+const TRANSIENT_INACTIVE_MS = 3600_000;
 
 export interface NatsBusOptions {
   /** NATS server URL(s), comma-separated, e.g. `nats://127.0.0.1:4222`. */
@@ -279,7 +280,14 @@ export async function createNatsBus(options: NatsBusOptions): Promise<EventBus> 
       // Create (or bring up to date) the durable now, so every event stored after `consume()` resolves is delivered.
       const ensure = (): Promise<void> => ensureConsumer(jsm, settings, durable, filter, consumerOptions);
       await ensure();
-      return consumers.start((onStopped) => new NatsConsumer(js, settings, durable, filter, ensure, consumerOptions, handler, onStopped));
+      const consumer = consumers.start((onStopped) => new NatsConsumer(js, settings, durable, filter, ensure, consumerOptions, handler, onStopped));
+      if (!consumerOptions.transient) return consumer;
+      return {
+        stop: async () => {
+          await consumer.stop();
+          await jsm.consumers.delete(stream, durable).catch((error: Error) => logger.debug({ err: error }, 'event bus: could not delete a transient consumer'));
+        },
+      };
     },
 
     async readAfter(sequence: string | null, limit: number, types?: string[]): Promise<DeliveredEvent[]> {
@@ -414,7 +422,8 @@ async function ensureConsumer(jsm: JetStreamManager, settings: Settings, durable
     ack_wait: nanos(settings.ackWaitMs),
     max_ack_pending: 1,
     max_deliver: -1,
-    inactive_threshold: nanos(settings.consumerInactiveMs),
+    // A transient consumer (a replica's own) is removed by the server an hour after its replica last pulled.
+    inactive_threshold: nanos(options.transient ? Math.min(settings.consumerInactiveMs, TRANSIENT_INACTIVE_MS) : settings.consumerInactiveMs),
     deliver_policy: options.from === 'beginning' ? DeliverPolicy.All : DeliverPolicy.New,
     ...filter.config,
   };

@@ -109,6 +109,11 @@ async function setup(pool: Pool): Promise<void> {
           sequence bigint NOT NULL,
           updated_at timestamptz NOT NULL DEFAULT now()
         )`);
+      // Transient consumers (ConsumerOptions.transient): a bus created before them gains the column.
+      const { rows: flagged } = await client.query(
+        `SELECT 1 FROM information_schema.columns WHERE table_schema = '${SCHEMA}' AND table_name = 'consumer_offsets' AND column_name = 'transient'`,
+      );
+      if (!flagged.length) await client.query(`ALTER TABLE ${SCHEMA}.consumer_offsets ADD COLUMN IF NOT EXISTS transient boolean NOT NULL DEFAULT false`);
     } finally {
       await client.query('SELECT pg_advisory_unlock($1)', [SETUP_LOCK]);
     }
@@ -169,13 +174,25 @@ export async function createPostgresBus(options: PostgresBusOptions): Promise<Ev
       if (!consumerOptions.name) throw new Error('a consumer needs a durable name');
       // Fix the start position now, so every event published after `consume()` resolves is delivered, even while
       // this process is only the standby. An existing offset is never moved back.
+      const transient = consumerOptions.transient === true;
+      if (transient) {
+        // Killed replicas' positions, unseen for a day (a live one's is written again at its next acknowledgement).
+        await pool.query(`DELETE FROM ${SCHEMA}.consumer_offsets WHERE transient AND updated_at < now() - interval '1 day'`);
+      }
       await pool.query(
-        `INSERT INTO ${SCHEMA}.consumer_offsets (consumer, sequence)
-         SELECT $1, CASE WHEN $2::boolean THEN 0 ELSE COALESCE(max(sequence), 0) END FROM ${SCHEMA}.events
+        `INSERT INTO ${SCHEMA}.consumer_offsets (consumer, sequence, transient)
+         SELECT $1, CASE WHEN $2::boolean THEN 0 ELSE COALESCE(max(sequence), 0) END, $3 FROM ${SCHEMA}.events
          ON CONFLICT (consumer) DO NOTHING`,
-        [consumerOptions.name, consumerOptions.from === 'beginning'],
+        [consumerOptions.name, consumerOptions.from === 'beginning', transient],
       );
-      return consumers.start((onStopped) => new PostgresConsumer(options.url, settings, consumerOptions, handler, onStopped));
+      const consumer = consumers.start((onStopped) => new PostgresConsumer(options.url, settings, consumerOptions, handler, onStopped));
+      if (!transient) return consumer;
+      return {
+        stop: async () => {
+          await consumer.stop();
+          await pool.query(`DELETE FROM ${SCHEMA}.consumer_offsets WHERE consumer = $1`, [consumerOptions.name]).catch(() => undefined);
+        },
+      };
     },
 
     async readAfter(sequence: string | null, limit: number, types?: string[]): Promise<DeliveredEvent[]> {
@@ -396,10 +413,10 @@ class PostgresConsumer implements Consumer {
 
   private async acknowledge(sequence: string): Promise<void> {
     await this.query(
-      `INSERT INTO ${SCHEMA}.consumer_offsets (consumer, sequence) VALUES ($1, $2::bigint)
+      `INSERT INTO ${SCHEMA}.consumer_offsets (consumer, sequence, transient) VALUES ($1, $2::bigint, $3)
        ON CONFLICT (consumer) DO UPDATE
        SET sequence = GREATEST(${SCHEMA}.consumer_offsets.sequence, EXCLUDED.sequence), updated_at = now()`,
-      [this.options.name, sequence],
+      [this.options.name, sequence, this.options.transient === true],
     );
   }
 }

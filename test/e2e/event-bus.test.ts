@@ -292,6 +292,26 @@ describe.each(IMPLEMENTATIONS)('$name event bus', (implementation) => {
     expect(got.get(names[1]!)).toEqual([first.id, second.id]);
   });
 
+  it('a transient consumer’s position goes when it stops (started again, it begins at the end); a durable one resumes', async () => {
+    const bus = await newBus();
+    for (const transient of [true, false]) {
+      const name = uniqueName(transient ? 'transient' : 'durable');
+      const first: string[] = [];
+      const running = await bus.consume({ name, transient }, async (e) => void first.push(e.id));
+      const [e1, e2, e3] = [event(), event(), event()];
+      await bus.publish([e1]);
+      await waitFor(() => first.length === 1, 'the first event');
+      await running.stop();
+      await bus.publish([e2]); // while no consumer of the name runs
+      const again: string[] = [];
+      await bus.consume({ name, transient }, async (e) => void again.push(e.id));
+      await bus.publish([e3]);
+      // e3 arriving proves e2 was or was not delivered first: events come in order.
+      await waitFor(() => again.includes(e3.id), 'the event after the restart');
+      expect(again).toEqual(transient ? [e3.id] : [e2.id, e3.id]);
+    }
+  });
+
   it('consumers with different names each receive every event (fan-out)', async () => {
     const bus = await newBus();
     const other = await newBus();

@@ -41,6 +41,8 @@ export interface Config {
    * handler keeps its event with "in progress" acks.
    */
   natsAckWaitMs: number;
+  /** With `CPSD_BUS=nats`: the stream's replicas when the product creates it (`NATS_STREAM_REPLICAS`, 1; a JetStream cluster: 3). */
+  natsStreamReplicas: number;
   publicUrl: string | undefined;
   limits: { maxDepth: number; maxAliases: number; maxCost: number };
   /** Browser origins (besides the gateway's own) allowed to open a WebSocket. */
@@ -124,6 +126,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     natsStream: env.NATS_STREAM || 'CPSD_EVENTS',
     natsSubjectPrefix: env.NATS_SUBJECT_PREFIX || 'cpsd.events',
     natsAckWaitMs: natsAckWait(env),
+    natsStreamReplicas: natsStreamReplicas(env),
     publicUrl: env.PUBLIC_URL || undefined,
     allowedOrigins: (env.ALLOWED_ORIGINS ?? '')
       .split(',')
@@ -160,6 +163,12 @@ export function httpTimeouts(env: NodeJS.ProcessEnv = process.env) {
     bodyMs: Math.max(1, int('HTTP_BODY_TIMEOUT_MS', 10_000, env)),
     requestMs,
   };
+}
+
+function natsStreamReplicas(env: NodeJS.ProcessEnv): number {
+  const replicas = int('NATS_STREAM_REPLICAS', 1, env);
+  if (replicas < 1 || replicas > 5) throw new Error('NATS_STREAM_REPLICAS must be from 1 to 5 (JetStream allows at most 5)');
+  return replicas;
 }
 
 function natsAckWait(env: NodeJS.ProcessEnv): number {

@@ -6,7 +6,8 @@
  * - `CPSD_BUS=nats`: NATS JetStream (platform/bus/nats.ts) at `NATS_URL` (default `nats://127.0.0.1:4222`, several
  *   servers comma-separated), the JetStream stream `NATS_STREAM` (default `CPSD_EVENTS`, created if missing) on the
  *   subjects `NATS_SUBJECT_PREFIX.<event type>` (default `cpsd.events`); `NATS_ACK_WAIT_MS` (30 s) bounds how long an event a
- *   killed replica held waits before another replica gets it. `databaseUrl` is not used for the bus then (the
+ *   killed replica held waits before another replica gets it; `NATS_STREAM_REPLICAS` (1) the stream's replicas when
+ *   it is created (3 on a JetStream cluster). `databaseUrl` is not used for the bus then (the
  *   outboxes stay in each subgraph's schema; a gateway needs no database). Durable consumer names and offsets live in JetStream, so moving
  *   a running product from one bus to the other starts every consumer afresh.
  */
@@ -24,6 +25,7 @@ export async function createBus(config: Config, databaseUrl: string | undefined,
         stream: config.natsStream,
         subjectPrefix: config.natsSubjectPrefix,
         ackWaitMs: config.natsAckWaitMs,
+        replicas: config.natsStreamReplicas,
         lifecycle,
       });
     case 'postgres':

@@ -12,8 +12,8 @@
  *    BENCH_CONNECTIONS. The statements the elexon subgraph ran for it are captured from its DataSource and replayed
  *    from a second process as the resolver sends them (at once, on a pool of the subgraph's size: PostgreSQL's own
  *    time, bench/sql-load.ts), and each is explained (EXPLAIN (ANALYZE, BUFFERS)); the slowest one's plan is printed.
- * 4. With BENCH_INDEX_BASELINE=1 every round is run twice, alternating: with the report indexes of migration
- *    1763900008000 and without them (dropped for that half of the round, made again after it).
+ * 4. With BENCH_INDEX_BASELINE=1 every round is run twice, alternating: with the report indexes of migrations
+ *    1763900008000 and 1763900016000 and without them (dropped for that half of the round, made again after it).
  *
  * Environment: DATABASE_URL (a PostgreSQL server; default postgres://postgres@127.0.0.1:5432/postgres),
  * BENCH_CASES (1000000), BENCH_BATCH (250000), BENCH_DURATION (s, 10), BENCH_CONNECTIONS (10), BENCH_ROUNDS (3),
@@ -26,7 +26,8 @@ import path from 'node:path';
 import type { Client as PgClient } from 'pg';
 import type { Role } from '../schema/enums';
 import type { TrendInterval } from '../subgraphs/elexon/reports/case-report';
-import { REPORT_INDEXES } from '../subgraphs/elexon/migrations/1763900008000-report-indexes';
+import { REPORT_INDEXES as TIME_KEYED_REPORT_INDEXES } from '../subgraphs/elexon/migrations/1763900008000-report-indexes';
+import { REPORT_ORG_INDEXES } from '../subgraphs/elexon/migrations/1763900016000-report-org-indexes';
 import type { LoadJob, LoadResult } from './load';
 import { fixtureShape, insertReportFixture } from './report-fixture';
 import type { SqlLoadJob, SqlLoadResult, SqlStatement } from './sql-load';
@@ -42,6 +43,8 @@ const SQL_LOAD_SCRIPT = path.join(__dirname, 'sql-load.ts');
 const ELEXON_DESK = 'elexon-service-desk';
 const P99_LIMIT_MS = 200;
 const DAY_MS = 24 * 3600_000;
+/** The report indexes the baseline half of a round goes without: migrations 1763900008000 and 1763900016000. */
+const REPORT_INDEXES = [...TIME_KEYED_REPORT_INDEXES, ...REPORT_ORG_INDEXES];
 
 /** The callers: Elexon service management (sees every case) and a parent account (sees its brands' cases). */
 const PEOPLE = {
@@ -211,7 +214,7 @@ const latency = (x: LoadResult, pick: (l: LoadResult['latencyMs']) => number) =>
 const ms = (value: number, durationSeconds: number) => (Number.isFinite(value) ? value.toFixed(0) : `>${durationSeconds * 1000}`);
 const emptyVariant = (): VariantRecord => ({ rounds: [], cpuMsPerRequest: [], sqlOnly: null, explains: [] });
 
-/** The baseline half of a round: the indexes of migration 1763900008000 dropped (made again for the other half). */
+/** The baseline half of a round: the report indexes dropped (made again for the other half). */
 async function dropReportIndexes(sql: PgClient): Promise<void> {
   for (const index of REPORT_INDEXES) await sql.query(`DROP INDEX IF EXISTS elexon.${index.name}`);
 }

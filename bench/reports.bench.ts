@@ -12,8 +12,8 @@
  *    BENCH_CONNECTIONS. The statements the elexon subgraph ran for it are captured from its DataSource and replayed
  *    from a second process as the resolver sends them (at once, on a pool of the subgraph's size: PostgreSQL's own
  *    time, bench/sql-load.ts), and each is explained (EXPLAIN (ANALYZE, BUFFERS)); the slowest one's plan is printed.
- * 4. With BENCH_INDEX_BASELINE=1 every round is run twice, alternating: with the report indexes of migration
- *    1763900008000 and without them (dropped for that half of the round, made again after it).
+ * 4. With BENCH_INDEX_BASELINE=1 every round is run twice, alternating: with the report indexes of migrations
+ *    1763900008000 and 1763900016000 and without them (dropped for that half of the round, made again after it).
  *
  * Environment: DATABASE_URL (a PostgreSQL server; default postgres://postgres@127.0.0.1:5432/postgres),
  * BENCH_CASES (1000000), BENCH_BATCH (250000), BENCH_DURATION (s, 10), BENCH_CONNECTIONS (10), BENCH_ROUNDS (3),
@@ -25,7 +25,9 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Client as PgClient } from 'pg';
 import type { Role } from '../schema/enums';
-import { REPORT_INDEXES } from '../subgraphs/elexon/migrations/1763900008000-report-indexes';
+import type { TrendInterval } from '../subgraphs/elexon/reports/case-report';
+import { REPORT_INDEXES as TIME_KEYED_REPORT_INDEXES } from '../subgraphs/elexon/migrations/1763900008000-report-indexes';
+import { REPORT_ORG_INDEXES } from '../subgraphs/elexon/migrations/1763900016000-report-org-indexes';
 import type { LoadJob, LoadResult } from './load';
 import { fixtureShape, insertReportFixture } from './report-fixture';
 import type { SqlLoadJob, SqlLoadResult, SqlStatement } from './sql-load';
@@ -41,6 +43,8 @@ const SQL_LOAD_SCRIPT = path.join(__dirname, 'sql-load.ts');
 const ELEXON_DESK = 'elexon-service-desk';
 const P99_LIMIT_MS = 200;
 const DAY_MS = 24 * 3600_000;
+/** The report indexes the baseline half of a round goes without: migrations 1763900008000 and 1763900016000. */
+const REPORT_INDEXES = [...TIME_KEYED_REPORT_INDEXES, ...REPORT_ORG_INDEXES];
 
 /** The callers: Elexon service management (sees every case) and a parent account (sees its brands' cases). */
 const PEOPLE = {
@@ -70,8 +74,28 @@ const MAJOR_INCIDENT_REPORT = `query MajorIncidentReport($period: ReportPeriod!)
   }
 }`;
 
+const CASE_TREND = `query CaseTrend($period: ReportPeriod!, $interval: TrendInterval) {
+  caseTrend(period: $period, interval: $interval) { start priority resolved resolutionMet achievementPercent meanMinutesToResolve }
+}`;
+
+const DAILY_LIST = 'count cases { reference deskId priority state raisedAt resolutionDueAt }';
+/** What the delivery engine asks for when it sends the report (subgraphs/delivery/daily-report.ts). */
+const HYPERCARE_DAILY_REPORT = `query HypercareDailyReport($to: DateTimeISO) {
+  hypercareDailyReport(to: $to) {
+    from to
+    newIncidents { ${DAILY_LIST} }
+    pendingRequests { ${DAILY_LIST} }
+    breaches { ${DAILY_LIST} }
+    nearBreaches { ${DAILY_LIST} }
+    openMajorIncidents { reference title services nextUpdateDueAt }
+  }
+}`;
+
 /** A period ending at `now` (the benchmark's fixed instant), `days` long. */
 const lastDays = (days: number) => (now: Date) => ({ period: { from: new Date(now.getTime() - days * DAY_MS).toISOString(), to: now.toISOString() } });
+
+/** A trend of the last `days` days in buckets of `interval`. */
+const trendOf = (days: number, interval: 'DAY' | 'WEEK' | 'MONTH') => (now: Date) => ({ ...lastDays(days)(now), interval });
 
 interface ReportQuery {
   /** What BENCH_QUERIES names. */
@@ -109,6 +133,46 @@ const REPORTS: ReportQuery[] = [
     variables: lastDays(365),
     caller: 'serviceManagement',
     description: 'caseReport, the last 365 days, Elexon service management',
+  },
+  {
+    name: 'caseTrend-30d-day-admin',
+    field: 'caseTrend',
+    document: CASE_TREND,
+    variables: trendOf(30, 'DAY'),
+    caller: 'serviceManagement',
+    description: 'caseTrend, the last 30 days by UK day, Elexon service management',
+  },
+  {
+    name: 'caseTrend-30d-day-parent',
+    field: 'caseTrend',
+    document: CASE_TREND,
+    variables: trendOf(30, 'DAY'),
+    caller: 'parentAccount',
+    description: 'caseTrend, the last 30 days by UK day, parent account centrica',
+  },
+  {
+    name: 'caseTrend-1y-month-admin',
+    field: 'caseTrend',
+    document: CASE_TREND,
+    variables: trendOf(365, 'MONTH'),
+    caller: 'serviceManagement',
+    description: 'caseTrend, the last 365 days by UK month, Elexon service management',
+  },
+  {
+    name: 'caseTrend-1y-month-parent',
+    field: 'caseTrend',
+    document: CASE_TREND,
+    variables: trendOf(365, 'MONTH'),
+    caller: 'parentAccount',
+    description: 'caseTrend, the last 365 days by UK month, parent account centrica',
+  },
+  {
+    name: 'hypercareDailyReport-24h-admin',
+    field: 'hypercareDailyReport',
+    document: HYPERCARE_DAILY_REPORT,
+    variables: (now) => ({ to: now.toISOString() }),
+    caller: 'serviceManagement',
+    description: 'hypercareDailyReport, the 24 hours to the benchmark start, Elexon service management (as the daily email reads it)',
   },
   {
     name: 'majorIncidentReport-30d-admin',
@@ -150,7 +214,7 @@ const latency = (x: LoadResult, pick: (l: LoadResult['latencyMs']) => number) =>
 const ms = (value: number, durationSeconds: number) => (Number.isFinite(value) ? value.toFixed(0) : `>${durationSeconds * 1000}`);
 const emptyVariant = (): VariantRecord => ({ rounds: [], cpuMsPerRequest: [], sqlOnly: null, explains: [] });
 
-/** The baseline half of a round: the indexes of migration 1763900008000 dropped (made again for the other half). */
+/** The baseline half of a round: the report indexes dropped (made again for the other half). */
 async function dropReportIndexes(sql: PgClient): Promise<void> {
   for (const index of REPORT_INDEXES) await sql.query(`DROP INDEX IF EXISTS elexon.${index.name}`);
 }
@@ -207,7 +271,7 @@ async function main(): Promise<void> {
   const { loadConfig } = await import('../platform/config');
   const { startProduct } = await import('../cli/product');
   const { dropDatabase } = await import('../platform/db');
-  const { caseReportOf } = await import('../subgraphs/elexon/reports/case-report');
+  const { caseReportOf, caseTrendOf } = await import('../subgraphs/elexon/reports/case-report');
   const { Client } = await import('pg');
 
   const startedAt = Date.now();
@@ -242,7 +306,9 @@ async function main(): Promise<void> {
     ).rows as { name: string; setting: string; unit: string | null }[];
     const gatewayUrl = product.gateway.url;
 
-    console.log('CPSD service-management reports benchmark: caseReport and majorIncidentReport through the gateway on PostgreSQL');
+    console.log(
+      'CPSD service-management reports benchmark: caseReport, caseTrend, hypercareDailyReport and majorIncidentReport through the gateway on PostgreSQL',
+    );
     console.log(
       `  ${caseCount.toLocaleString('en-GB')} synthetic cases over two years; per report ${warmupSeconds} s warm-up + ${durationSeconds} s × ${rounds} rounds, ` +
         `${connections} connections, pipelining 1 (autocannon in a separate process); medians of rounds` +
@@ -333,7 +399,7 @@ async function main(): Promise<void> {
       console.log(`\n[${query.name}] ${query.description}; period ${JSON.stringify(variables)}`);
       console.log(`  ${Buffer.byteLength(answer.text)} bytes; the elexon subgraph ran ${statements.length} statement(s)`);
       console.log(`  answer: ${JSON.stringify(answer.body.data[query.field]).slice(0, 600)}`);
-      if (query.field === 'caseReport') {
+      if (query.field === 'caseReport' || query.field === 'caseTrend') {
         // The rollup-served report (Elexon service management) against the raw scan, on the whole fixture.
         const person = PEOPLE[query.caller];
         const principal = {
@@ -345,8 +411,13 @@ async function main(): Promise<void> {
           kind: 'USER' as const,
         };
         const period = variables.period as { from: string; to: string };
+        const [from, to] = [new Date(period.from), new Date(period.to)];
         const [served, raw] = await Promise.all(
-          [{}, { raw: true }].map((source) => caseReportOf(elexon.db, principal, new Date(period.from), new Date(period.to), source)),
+          [{}, { raw: true }].map((source) =>
+            query.field === 'caseReport'
+              ? caseReportOf(elexon.db, principal, from, to, source)
+              : caseTrendOf(elexon.db, principal, from, to, variables.interval as TrendInterval, source),
+          ),
         );
         const same = JSON.stringify(served) === JSON.stringify(raw);
         console.log(`  report as served ${same ? 'equals' : 'DIFFERS FROM'} the raw scan of the cases`);
@@ -375,7 +446,8 @@ async function main(): Promise<void> {
             body: JSON.stringify({ query: r.query.document, variables: r.query.variables(now) }),
             durationSeconds,
             connections,
-            bodyStartsWith: `{"data":{"${r.query.field}":{`,
+            // An object or a list, as the first answer was.
+            bodyStartsWith: r.answer.slice(0, `{"data":{"${r.query.field}":`.length + 1),
             bodyExcludes: '"errors"',
             timeoutSeconds: 30,
           };

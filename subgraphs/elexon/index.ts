@@ -26,6 +26,7 @@ import { OverdueUpdates1763900010000 } from './migrations/1763900010000-overdue-
 import { elexonGauges } from './metrics';
 import { ReportRollups1763900011000 } from './migrations/1763900011000-report-rollups';
 import { CommsChannels1763900014000 } from './migrations/1763900014000-comms-channels';
+import { ReportOrgIndexes1763900016000 } from './migrations/1763900016000-report-org-indexes';
 import { majorIncidentService } from './major-incidents/major-incident.runtime';
 import { outboxMigrations } from '../../platform/outbox';
 import { CaseConnectionResolver, CaseResolver, caseReferenceResolvers, HandoffResolver, RoutingSuggestionResolver } from './cases/case.resolver';
@@ -59,6 +60,7 @@ export const elexon: SubgraphDefinition = {
     OverdueUpdates1763900010000,
     ReportRollups1763900011000,
     CommsChannels1763900014000,
+    ReportOrgIndexes1763900016000,
   ],
   build: () =>
     buildFederatedSchema({

@@ -3,7 +3,8 @@
  * cases: a mix of case writes — raise, triage, hold, resume, hand-off, transfer, resolve, reopen, cancel, auto-close —
  * driven through the product's own case service at chosen instants either side of the end of British Summer Time
  * (Sunday 25 October 2026, a 25-hour UK day), then the report read both ways for periods with partial edge days,
- * whole days only, a period inside one day, ends on and off the hour, and for each kind of caller.
+ * whole days only, a period inside one day, ends on and off the hour, and for each kind of caller; the SLA trend the
+ * same way, by UK day, week and month.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Category, CaseType, HoldReason, Impact, Role, Urgency } from '../../schema/enums';
@@ -11,7 +12,7 @@ import type { Principal } from '../../schema/identity';
 import { CaseService } from '../../subgraphs/elexon/cases/case.service';
 import { elexonOutbox } from '../../subgraphs/elexon/cases/case.runtime';
 import { REPORT_ROLLUPS_BACKFILL } from '../../subgraphs/elexon/migrations/1763900011000-report-rollups';
-import { caseReportOf } from '../../subgraphs/elexon/reports/case-report';
+import { caseReportOf, caseTrendOf, TrendInterval } from '../../subgraphs/elexon/reports/case-report';
 import { callers, signIn, startTestProduct, type TestProduct } from './harness';
 
 let t: TestProduct;
@@ -203,12 +204,41 @@ describe('the case report from its rollups', () => {
     });
   });
 
+  it('Elexon service management: the SLA trend from the daily rollups gives the raw scan’s points for every period and interval', async () => {
+    const read: string[] = [];
+    const recording = {
+      query: (sql: string, params?: unknown[]) => {
+        read.push(sql);
+        return db.query(sql, params);
+      },
+    };
+    // And two months with a week either side: month buckets of whole days, and weeks across the month ends.
+    for (const [from, to] of [...PERIODS, ['2026-09-24T07:30:00Z', '2026-12-02T00:00:00Z'] as [string, string]]) {
+      for (const interval of [TrendInterval.DAY, TrendInterval.WEEK, TrendInterval.MONTH]) {
+        const raw = await caseTrendOf(db, admin, new Date(from), new Date(to), interval, { raw: true });
+        const served = await caseTrendOf(recording, admin, new Date(from), new Date(to), interval);
+        expect(served, `${interval} ${from} – ${to}`).toEqual(raw);
+      }
+    }
+    expect(read.every((sql) => sql.includes('elexon.report_resolved_daily'))).toBe(true);
+    // Buckets start at UK midnight either side of the end of BST: Monday 19 October 00:00 BST, Monday 26 October 00:00 GMT.
+    const weeks = await caseTrendOf(db, admin, new Date(PERIODS[5]![0]), new Date(PERIODS[5]![1]), TrendInterval.WEEK, { raw: true });
+    expect(new Set(weeks.map((point) => point.start.toISOString()))).toEqual(new Set(['2026-10-18T23:00:00.000Z', '2026-10-26T00:00:00.000Z']));
+    const months = await caseTrendOf(db, admin, new Date(PERIODS[5]![0]), new Date(PERIODS[5]![1]), TrendInterval.MONTH, { raw: true });
+    expect(months.map((point) => point.start.toISOString())).toContain('2026-09-30T23:00:00.000Z');
+    expect(months.reduce((sum, point) => sum + point.resolved, 0)).toBeGreaterThan(10);
+  });
+
   it('a parent account and a desk agent are served from the cases, restricted to what they may see', async () => {
     for (const who of [parent, elexonAgent, dccAgent]) {
       for (const [from, to] of PERIODS) {
         const served = await caseReportOf(db, who, new Date(from), new Date(to), { openSummaryFrom: new Date(0) });
         const raw = await caseReportOf(db, who, new Date(from), new Date(to), { raw: true });
         expect(served, `${who.subject} ${from} – ${to}`).toEqual(raw);
+        const trend = await caseTrendOf(db, who, new Date(from), new Date(to), TrendInterval.DAY);
+        expect(trend, `${who.subject} trend ${from} – ${to}`).toEqual(
+          await caseTrendOf(db, who, new Date(from), new Date(to), TrendInterval.DAY, { raw: true }),
+        );
       }
     }
     // The parent account sees British Gas’s cases only: fewer than Elexon service management.

@@ -239,9 +239,13 @@ export class DailyReportResolver {
     // Lists of the window take $5 = to and $6 = from; lists at its end only $5 (PostgreSQL refuses an unused parameter).
     const list = async (where: string, order: string): Promise<DailyCaseList> => {
       const params = [...visibilityParams(ctx.principal), to, ...(where.includes('$6') ? [from] : [])];
+      // The count needs every matching case, so they are found first (by the cheapest index for `where`), then
+      // sorted: asked for in order with a LIMIT, PostgreSQL walked the raised_at index over every case raised before
+      // `to` for the open service requests (1,000,000 rows for 7,000, 300 ms: bench/reports.bench.ts).
       const rows = (await ctx.db.query(
-        `SELECT ${CASE_LINE}, count(*) OVER ()::int AS total FROM elexon.cases c WHERE ${visible} AND ${where}
-          ORDER BY ${order}, c.reference LIMIT ${DAILY_LIST_LIMIT}`,
+        `WITH m AS MATERIALIZED (
+           SELECT c.id, c.reference, c.desk_id, c.priority, c.state, c.raised_at, c.resolution_due_at FROM elexon.cases c WHERE ${visible} AND ${where})
+         SELECT ${CASE_LINE}, count(*) OVER ()::int AS total FROM m c ORDER BY ${order}, c.reference LIMIT ${DAILY_LIST_LIMIT}`,
         params,
       )) as (DailyCaseLine & { total: number })[];
       return Object.assign(new DailyCaseList(), {

@@ -37,6 +37,30 @@ export const RESOLVED_FROM_ROLLUPS = `WITH ${WHOLE_DAYS}
               FROM elexon.report_resolved_daily r WHERE r.day >= (SELECT d1 FROM k) AND r.day < (SELECT d2 FROM k)
              GROUP BY 1, 2 HAVING sum(r.resolved) > 0`;
 
+/**
+ * The SLA trend's figures of the cases `where` selects, per bucket (`interval`: a parameter, 'day', 'week' or
+ * 'month') and priority: `start` the bucket's UK midnight, resolved, met, and the clock minutes to resolve, summed.
+ */
+export const trendFigures = (
+  where: string,
+  interval: string,
+) => `SELECT (date_trunc(${interval}::text, c.resolved_at AT TIME ZONE 'Europe/London') AT TIME ZONE 'Europe/London') AS start,
+    c.priority, count(*)::int AS resolved, count(*) FILTER (WHERE c.resolution_breached IS FALSE)::int AS "resolutionMet",
+    sum(extract(epoch FROM (c.resolved_at - c.raised_at)) / 60)::float AS "minutesToResolve"
+  FROM elexon.cases c WHERE ${where} AND c.priority IS NOT NULL GROUP BY 1, 2`;
+
+/**
+ * Resolved in [$1, $2), per bucket ($3) and priority: rows as trendFigures', several per pair (the edge days' and the
+ * whole days'). A UK day lies in one UK week and one UK month, so whole days' rollups compose into any bucket exactly.
+ */
+export const TREND_FROM_ROLLUPS = `WITH ${WHOLE_DAYS}
+  ${trendFigures('c.resolved_at >= $1 AND c.resolved_at < (SELECT p FROM k)', '$3')}
+  UNION ALL ${trendFigures('c.resolved_at >= (SELECT q FROM k) AND c.resolved_at < $2', '$3')}
+  UNION ALL SELECT (date_trunc($3::text, r.day::timestamp) AT TIME ZONE 'Europe/London'), r.priority, sum(r.resolved)::int, sum(r.resolution_met)::int,
+                   (sum(r.seconds_to_resolve) / 60)::float
+              FROM elexon.report_resolved_daily r WHERE r.day >= (SELECT d1 FROM k) AND r.day < (SELECT d2 FROM k) AND r.priority <> ''
+             GROUP BY 1, 2 HAVING sum(r.resolved) > 0`;
+
 /** Raised in [$1, $2), by category. */
 export const RAISED_FROM_ROLLUPS = `WITH ${WHOLE_DAYS}
   SELECT x.category, sum(x.count)::int AS count FROM (

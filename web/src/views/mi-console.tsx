@@ -343,6 +343,7 @@ function UpdatePanel({ mi, now, onDone }: { mi: MajorIncidentDetail; now: number
     if (ok) {
       setBody('');
       setKind('UPDATE');
+      setMinutes(DEFAULT_NEXT_UPDATE_MINUTES);
       setIndustryCircular(false);
       setStatusPage(false);
     }

@@ -865,8 +865,18 @@ function Updates({ mi }: { mi: MajorIncidentDetail }) {
             <li key={u.id} data-testid="mi-update">
               <p>
                 <span class={`badge update-${u.kind.toLowerCase()}`}>{humanise(u.kind)}</span> <Time iso={u.postedAt} />
-                {u.industryCircular ? <span class="badge">Industry circular</span> : null}
-                {u.statusPage ? <span class="badge">Status page</span> : null}
+                {u.industryCircular ? (
+                  <>
+                    {' '}
+                    <span class="badge">Industry circular</span>
+                  </>
+                ) : null}
+                {u.statusPage ? (
+                  <>
+                    {' '}
+                    <span class="badge">Status page</span>
+                  </>
+                ) : null}
               </p>
               <p class="update-body">{u.body}</p>
               {u.nextUpdateDueAt ? (

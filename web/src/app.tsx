@@ -11,6 +11,7 @@ import { CaseView } from './views/case-view';
 import { CasesView } from './views/cases';
 import { DeskQueueView } from './views/desk-queue';
 import { MajorIncidentsView } from './views/major-incidents';
+import { MajorIncidentView } from './views/mi-console';
 import { NotificationsView } from './views/notifications';
 import { RaiseCaseView } from './views/raise-case';
 import { ReportsView } from './views/reports';
@@ -37,7 +38,7 @@ const NAV: { route: Route; label: string; role?: Role }[] = [
 ];
 
 function isCurrent(current: Route, item: Route): boolean {
-  return current.name === item.name || (current.name === 'case' && item.name === 'cases');
+  return current.name === item.name || (current.name === 'case' && item.name === 'cases') || (current.name === 'mi' && item.name === 'incidents');
 }
 
 export function App() {
@@ -85,7 +86,7 @@ export function App() {
     }
     const heading = mainRef.current?.querySelector<HTMLElement>('h1');
     heading?.focus();
-  }, [route.name, route.name === 'case' ? route.id : '']);
+  }, [route.name, route.name === 'case' || route.name === 'mi' ? route.id : '']);
 
   const skipToMain = (event: Event) => {
     event.preventDefault();
@@ -169,6 +170,8 @@ function View({ route }: { route: Route }) {
       return <DeskQueueView />;
     case 'case':
       return <CaseView id={route.id} key={route.id} />;
+    case 'mi':
+      return <MajorIncidentView id={route.id} key={route.id} />;
     case 'raise':
       return <RaiseCaseView />;
     case 'reports':

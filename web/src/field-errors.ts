@@ -20,3 +20,19 @@ export function fieldErrors(error: ApiError | null, fields: readonly string[]): 
   }
   return result;
 }
+
+/**
+ * As `fieldErrors`, keyed by the whole path under the input (`input.timeline[0].event` → `timeline[0].event`), for
+ * forms with repeated rows; `accepts` says which paths the form shows.
+ */
+export function fieldPathErrors(error: ApiError | null, accepts: (path: string) => boolean): FieldErrors {
+  const result: FieldErrors = { byField: {}, general: [] };
+  if (!error) return result;
+  if (error.errors.length === 0) result.general.push(error.message);
+  for (const entry of error.errors) {
+    const path = entry.extensions?.field?.replace(/^input\./, '');
+    if (path && accepts(path)) result.byField[path] ??= entry.message;
+    else result.general.push(entry.extensions?.code === 'INTERNAL_SERVER_ERROR' ? error.message : entry.message);
+  }
+  return result;
+}

@@ -58,6 +58,11 @@ export type ServiceRequestClass = SchemaEnum<'ServiceRequestClass'>;
 export type CommentVisibility = SchemaEnum<'CommentVisibility'>;
 export type SlaTargetUnit = SchemaEnum<'SlaTargetUnit'>;
 
+export type MajorIncidentState = SchemaEnum<'MajorIncidentState'>;
+export type MajorIncidentUpdateKind = SchemaEnum<'MajorIncidentUpdateKind'>;
+export type MajorIncidentValidityCheck = SchemaEnum<'MajorIncidentValidityCheck'>;
+export type MajorIncidentThreshold = SchemaEnum<'MajorIncidentThreshold'>;
+
 export type NotificationKind = SchemaEnum<'NotificationKind'>;
 export type NotificationChannel = SchemaEnum<'NotificationChannel'>;
 export type NotificationPreferenceScope = SchemaEnum<'NotificationPreferenceScope'>;
@@ -93,6 +98,34 @@ export const NOTIFICATION_KINDS = everyValue<NotificationKind>()([
   'AUTO_CLOSE_REMINDER',
   'CLOSURE',
 ]);
+export const SERVICES = everyValue<Service>()([
+  'DIP',
+  'LSS',
+  'MDS',
+  'VAS',
+  'ISD',
+  'SETTLEMENT_OPERATIONS',
+  'BSC',
+  'MPAS',
+  'SMART_METERING',
+  'CSS',
+  'REC',
+  'EES',
+  'DTS',
+  'DIP_CONNECTION',
+  'PARTICIPANT_SOFTWARE',
+  'SUPPLIER_SERVICES',
+]);
+/** OM §5.8, in the order the OM lists them. */
+export const VALIDITY_CHECKS = everyValue<MajorIncidentValidityCheck>()([
+  'SETTLEMENT_IMPACT',
+  'SCOPE_AND_SCALE',
+  'REGULATORY_RISK',
+  'SERVICE_DISRUPTION',
+  'RESTORATION_COMPLEXITY',
+  'SECURITY',
+]);
+
 export const NOTIFICATION_CHANNELS = everyValue<NotificationChannel>()(['EMAIL', 'WEBHOOK']);
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -298,6 +331,86 @@ const MajorIncidentUpdatesSubscription = graphql(
 );
 export const MAJOR_INCIDENT_UPDATES = operation(MajorIncidentUpdatesSubscription);
 
+/** Candidates awaiting a Major Incident Manager's review (OM §5.11 steps 5–7): only the MI team sees them. */
+const MajorIncidentCandidatesQuery = graphql(`query MajorIncidentCandidates {
+  majorIncidents(state: CANDIDATE) {
+    id reference title services validityChecks proposedAt proposedBy
+    thresholds { participantImpact duration complianceRisk securityBreach }
+  }
+}`);
+export type MajorIncidentCandidate = ResultOf<typeof MajorIncidentCandidatesQuery>['majorIncidents'][number];
+export const MAJOR_INCIDENT_CANDIDATES = operation(MajorIncidentCandidatesQuery);
+
+/** What the major incident page shows: the review, the comms and their delivery (lead's MI managers only), the PIR. */
+const MajorIncidentDetailFields = graphql(`fragment MajorIncidentDetailFields on MajorIncident {
+  id reference title state services leadOrganisationId
+  lead { id name }
+  leadDesk { id name }
+  impactedParties { id name }
+  validityChecks triggeredCriteria
+  thresholds { participantImpact duration complianceRisk securityBreach }
+  proposedAt proposedBy reviewedAt reviewedBy reviewNote promotedAt resolvedAt resolution
+  nextUpdateDueAt updateOverdue pirDueAt pirOverdue
+  updates { id kind body services nextUpdateDueAt industryCircular statusPage postedAt }
+  linkedCases { id }
+  pir {
+    reportReference serviceImpactedAt serviceRestoredAt incidentManagers description businessImpact summary resolution
+    affectedServices affectedUsers rootCause processReview additionalNotes recordedAt updatedAt
+    timeline { at event comments }
+    actions { owner action dueAt }
+  }
+  commsDelivery {
+    recipients deliveries delivered pending retrying failed
+    notices { kind postedAt deliveries delivered pending failed allDeliveredAt dueBy onTime }
+  }
+}`);
+export type MajorIncidentDetail = ResultOf<typeof MajorIncidentDetailFields>;
+export type CommsDelivery = NonNullable<MajorIncidentDetail['commsDelivery']>;
+export type CommsNotice = CommsDelivery['notices'][number];
+
+const MajorIncidentQuery = graphql(
+  `query MajorIncident($id: ID!) {
+  majorIncident(id: $id) { ...MajorIncidentDetailFields }
+}`,
+  [MajorIncidentDetailFields],
+);
+export const MAJOR_INCIDENT = operation(MajorIncidentQuery);
+
+const ReviewMajorIncidentMutation = graphql(
+  `mutation ReviewMajorIncident($id: ID!, $decision: MajorIncidentDecision!, $input: ReviewMajorIncidentInput) {
+  reviewMajorIncident(id: $id, decision: $decision, input: $input) { ...MajorIncidentDetailFields }
+}`,
+  [MajorIncidentDetailFields],
+);
+export type ReviewMajorIncidentInput = NonNullable<VariablesOf<typeof ReviewMajorIncidentMutation>['input']>;
+export const REVIEW_MAJOR_INCIDENT = operation(ReviewMajorIncidentMutation);
+
+const PostMajorIncidentUpdateMutation = graphql(
+  `mutation PostMajorIncidentUpdate($id: ID!, $input: MajorIncidentUpdateInput!) {
+  postMajorIncidentUpdate(id: $id, input: $input) { ...MajorIncidentDetailFields }
+}`,
+  [MajorIncidentDetailFields],
+);
+export type MajorIncidentUpdateInput = VariablesOf<typeof PostMajorIncidentUpdateMutation>['input'];
+export const POST_MAJOR_INCIDENT_UPDATE = operation(PostMajorIncidentUpdateMutation);
+
+const ResolveMajorIncidentMutation = graphql(
+  `mutation ResolveMajorIncident($id: ID!, $resolution: String!, $input: ResolveMajorIncidentInput) {
+  resolveMajorIncident(id: $id, resolution: $resolution, input: $input) { ...MajorIncidentDetailFields }
+}`,
+  [MajorIncidentDetailFields],
+);
+export const RESOLVE_MAJOR_INCIDENT = operation(ResolveMajorIncidentMutation);
+
+const RecordPostIncidentReviewMutation = graphql(
+  `mutation RecordPostIncidentReview($id: ID!, $input: PostIncidentReviewInput!) {
+  recordPostIncidentReview(id: $id, input: $input) { ...MajorIncidentDetailFields }
+}`,
+  [MajorIncidentDetailFields],
+);
+export type PostIncidentReviewInput = VariablesOf<typeof RecordPostIncidentReviewMutation>['input'];
+export const RECORD_POST_INCIDENT_REVIEW = operation(RecordPostIncidentReviewMutation);
+
 // ---------------------------------------------------------------------------------------------------------------
 // Reports (every figure counts only what the caller may see)
 // ---------------------------------------------------------------------------------------------------------------
@@ -387,6 +500,12 @@ export const OPERATIONS: readonly Operation<unknown, unknown>[] = [
   CASE_EVENTS,
   MAJOR_INCIDENTS,
   MAJOR_INCIDENT_UPDATES,
+  MAJOR_INCIDENT_CANDIDATES,
+  MAJOR_INCIDENT,
+  REVIEW_MAJOR_INCIDENT,
+  POST_MAJOR_INCIDENT_UPDATE,
+  RESOLVE_MAJOR_INCIDENT,
+  RECORD_POST_INCIDENT_REVIEW,
   REPORTS,
   REPORT_DIRECTORY,
   NOTIFICATION_PREFERENCES,

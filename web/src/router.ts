@@ -6,6 +6,7 @@ export type Route =
   | { name: 'cases' }
   | { name: 'queue' }
   | { name: 'case'; id: string }
+  | { name: 'mi'; id: string }
   | { name: 'raise' }
   | { name: 'reports' }
   | { name: 'notifications' }
@@ -21,6 +22,8 @@ export function parseRoute(hash: string): Route {
   if (path === '/notifications') return { name: 'notifications' };
   const match = /^\/cases\/([^/]+)$/.exec(path);
   if (match?.[1]) return { name: 'case', id: decodeURIComponent(match[1]) };
+  const mi = /^\/mi\/([^/]+)$/.exec(path);
+  if (mi?.[1]) return { name: 'mi', id: decodeURIComponent(mi[1]) };
   return { name: 'not-found' };
 }
 
@@ -40,6 +43,8 @@ export function href(route: Route): string {
       return '#/notifications';
     case 'case':
       return `#/cases/${encodeURIComponent(route.id)}`;
+    case 'mi':
+      return `#/mi/${encodeURIComponent(route.id)}`;
     default:
       return '#/';
   }

@@ -1,4 +1,5 @@
 /** Times on the dashboard are UK local time (Europe/London: GMT in winter, BST in summer), whatever the browser's zone. */
+import { ukOffsetMs } from './period';
 
 const DATE_TIME = new Intl.DateTimeFormat('en-GB', {
   timeZone: 'Europe/London',
@@ -39,4 +40,21 @@ export function duration(totalMinutes: number): string {
   if (days) return hours ? `${days} d ${hours} h` : `${days} d`;
   if (hours) return rest ? `${hours} h ${rest} min` : `${hours} h`;
   return `${rest} min`;
+}
+
+/** An instant as a `datetime-local` value in UK time ("2026-11-06T14:03"), whatever the browser's zone. */
+export function toUkLocalInput(iso: string | number | Date): string {
+  const instant = new Date(iso).getTime();
+  return new Date(instant + ukOffsetMs(instant)).toISOString().slice(0, 16);
+}
+
+/** A `datetime-local` value read as UK time, as an ISO instant; null when it is not a date-time. */
+export function fromUkLocalInput(value: string): string | null {
+  const match = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(value);
+  if (!match) return null;
+  const [, y, mo, d, h, mi] = match.map(Number) as [number, number, number, number, number, number];
+  const wall = Date.UTC(y, mo - 1, d, h, mi);
+  // Two passes settle the offset on either side of a clock change.
+  const guess = wall - ukOffsetMs(wall);
+  return new Date(wall - ukOffsetMs(guess)).toISOString();
 }

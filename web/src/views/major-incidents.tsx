@@ -2,12 +2,23 @@
  * Major incidents, live: the open MIs (filterable by affected service) with their latest update, when the next update
  * is due (overdue highlighted), the lead provider and how many cases are linked. Updates arrive over the
  * `majorIncidentUpdates` subscription; after a drop the feed resumes from the last sequence it saw and says so.
+ * Major Incident Managers also see the candidates awaiting review; each incident opens its own page (#/mi/<id>).
  */
 import { useMemo, useState } from 'preact/hooks';
 import { Empty, ErrorMessage, humanise, Loading, Time, ViewHeading } from '../components';
 import { LiveStatus, useLiveFeed } from '../live-status';
-import { MAJOR_INCIDENT_UPDATES, MAJOR_INCIDENTS, type MajorIncidentSummary, type Service } from '../operations';
-import { useNow, useQuery } from '../session';
+import { isMajorIncidentManager } from '../mi-console';
+import {
+  MAJOR_INCIDENT_CANDIDATES,
+  MAJOR_INCIDENT_UPDATES,
+  MAJOR_INCIDENTS,
+  type MajorIncidentCandidate,
+  type MajorIncidentSummary,
+  type Service,
+} from '../operations';
+import { href } from '../router';
+import { useNow, useQuery, useSession } from '../session';
+import { THRESHOLD_LABELS } from './mi-console';
 import { duration, ukTime } from '../time';
 
 /** Promoted: a live major incident (candidates are internal to the MI team; resolved ones are over). */
@@ -36,7 +47,9 @@ function IncidentCard({ mi, now }: { mi: MajorIncidentSummary; now: number }) {
   return (
     <li class={`card incident${overdue ? ' incident-overdue' : ''}`} data-testid={`incident-${mi.reference}`}>
       <h3>
-        <span class="reference">{mi.reference}</span> {mi.title}
+        <a href={href({ name: 'mi', id: mi.id })}>
+          <span class="reference">{mi.reference}</span> {mi.title}
+        </a>
       </h3>
       <p class="tags">
         <span class={`badge mi-state mi-${mi.state.toLowerCase()}`}>{humanise(mi.state)}</span>
@@ -80,7 +93,63 @@ function IncidentCard({ mi, now }: { mi: MajorIncidentSummary; now: number }) {
   );
 }
 
+/** A candidate as the Major Incident Manager reviews it: the validity checks and threshold answers it was proposed with. */
+function CandidateCard({ mi }: { mi: MajorIncidentCandidate }) {
+  const met = (Object.keys(THRESHOLD_LABELS) as (keyof typeof THRESHOLD_LABELS)[]).filter((k) => mi.thresholds[k]);
+  return (
+    <li class="card incident candidate" data-testid={`candidate-${mi.reference}`}>
+      <h3>
+        <span class="reference">{mi.reference}</span> {mi.title}
+      </h3>
+      <p class="tags">
+        {mi.services.map((s) => (
+          <span class="badge service" key={s}>
+            {s.replace(/_/g, ' ')}
+          </span>
+        ))}
+      </p>
+      <dl class="facts">
+        <dt>Proposed</dt>
+        <dd>
+          <Time iso={mi.proposedAt} />
+          {mi.proposedBy ? ` by ${mi.proposedBy}` : ''}
+        </dd>
+        <dt>Validity checks</dt>
+        <dd>{mi.validityChecks.map((c) => humanise(c)).join('; ') || 'None named'}</dd>
+        <dt>Thresholds met</dt>
+        <dd>{met.length ? met.map((k) => THRESHOLD_LABELS[k]).join('; ') : 'None'}</dd>
+      </dl>
+      <p>
+        <a class="button" href={href({ name: 'mi', id: mi.id })}>
+          Review {mi.reference}
+        </a>
+      </p>
+    </li>
+  );
+}
+
+function Candidates() {
+  const query = useQuery(MAJOR_INCIDENT_CANDIDATES, {}, 'candidates');
+  const candidates = query.data?.majorIncidents ?? [];
+  return (
+    <section class="candidates" aria-labelledby="candidates-heading">
+      <h2 id="candidates-heading">Candidates to review</h2>
+      {query.error ? <ErrorMessage error={query.error} title="Could not load the candidates" /> : null}
+      {query.loading && !query.data ? <Loading label="Loading candidates…" /> : null}
+      {query.data && candidates.length === 0 ? <Empty>No candidates await review.</Empty> : null}
+      {candidates.length ? (
+        <ul class="incidents" aria-label="Candidates to review">
+          {candidates.map((mi) => (
+            <CandidateCard mi={mi} key={mi.id} />
+          ))}
+        </ul>
+      ) : null}
+    </section>
+  );
+}
+
 export function MajorIncidentsView() {
+  const { me } = useSession();
   const now = useNow(15_000);
   const [service, setService] = useState<Service | ''>('');
   const query = useQuery(MAJOR_INCIDENTS, {}, 'major-incidents');
@@ -134,6 +203,7 @@ export function MajorIncidentsView() {
       ) : null}
       {!unsupported ? (
         <>
+          {isMajorIncidentManager(me) ? <Candidates /> : null}
           <div class="filters">
             <div class="filter">
               <label for="mi-service">Affected service</label>

@@ -1,8 +1,9 @@
 /**
  * The desk agent's console in real headless Chromium, on a product seeded with the demo week: Eve (Elexon Service
  * Desk agent) sees her desk's queue with the breached cases saying so, moves through it with the keyboard, opens a new
- * case, sees the priority and due time of an impact × urgency before saving, and triages it. Screenshots go to
- * test-results/screenshots/.
+ * case, sees the priority and due time of an impact × urgency before saving, triages it, hands part of it off to the
+ * DCC Service Desk, is told the case cannot be resolved while DCC's side is open, and resolves it once DCC has.
+ * Screenshots go to test-results/screenshots/.
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,6 +29,7 @@ beforeAll(async () => {
   t = b.t;
   tokens.eve = await t.token({ sub: 'eve@elexon.example', org: 'elexon', roles: ['participant', 'desk_agent'], desks: [ELEXON] });
   tokens.sally = await t.token({ sub: 'sally@britishgas.example', org: 'british-gas', roles: ['participant'] });
+  tokens.dan = await t.token({ sub: 'dan@dcc.example', org: 'dcc', roles: ['participant', 'desk_agent'], desks: ['dcc-service-desk'] });
 });
 
 afterAll(async () => {
@@ -35,7 +37,7 @@ afterAll(async () => {
 });
 
 describe("the desk agent's console", () => {
-  it('shows the queue with breaches in words, moves with the keyboard, and triages a new case with the priority previewed', async () => {
+  it('shows the queue with breaches in words, moves with the keyboard, triages a new case with the priority previewed, hands it off and resolves it', async () => {
     const raised = (
       await api<{ raiseCase: { id: string; reference: string } }>('sally', 'mutation($input: RaiseCaseInput!) { raiseCase(input: $input) { id reference } }', {
         input: {
@@ -132,11 +134,44 @@ describe("the desk agent's console", () => {
     expect(saved.case).toEqual({ priority: 'P1', state: 'IN_PROGRESS', impact: 'HIGH', urgency: 'HIGH' });
     await b.shot(page, 'desk-triaged');
 
-    // Back in the queue, the case shows its new priority and resolution countdown.
+    // Hand off part of it to the DCC Service Desk: a missing reason is said beside its field, then the hand-off shows.
+    await page.getByLabel('Hand off to').selectOption('dcc-service-desk');
+    await page.getByRole('button', { name: 'Hand off' }).click();
+    await page.locator('#handoff-reason-error').waitFor();
+    await page.getByLabel('What you need from them').fill('Please check the DCC adaptor logs for these messages.');
+    await page.getByRole('button', { name: 'Hand off' }).click();
+    await expect.poll(async () => (await page.locator('main').textContent()) ?? '').toMatch(/Hand-offsDCC Service Desk \(Service Centre\) Requested/);
+    const handed = await api<{ case: { handoffs: { id: string; toDesk: { id: string }; state: string }[] } }>(
+      'eve',
+      'query($id: ID!) { case(id: $id) { handoffs { id state toDesk { id } } } }',
+      { id: raised.id },
+    );
+    expect(handed.case.handoffs.map(({ id: _id, ...h }) => h)).toEqual([{ state: 'REQUESTED', toDesk: { id: 'dcc-service-desk' } }]);
+    await b.shot(page, 'desk-handed-off');
+
+    // While DCC's side is open the case cannot be resolved: the API's reason is shown by the form.
+    await page.getByLabel('Resolution').fill('Re-sent the messages after the adaptor fix.');
+    await page.getByRole('button', { name: 'Resolve case' }).click();
+    await expect.poll(async () => (await page.locator('.resolve-form').textContent()) ?? '').toContain('open hand-off');
+    // DCC's desk acknowledges and resolves its side (in its own system, through the API).
+    const handoffId = handed.case.handoffs[0]!.id;
+    await api('dan', 'mutation($input: AcknowledgeHandoffInput!) { acknowledgeHandoff(input: $input) { id } }', {
+      input: { handoffId, externalReference: 'DCC-INC-4711' },
+    });
+    await api('dan', 'mutation($input: ResolveHandoffInput!) { resolveHandoff(input: $input) { id } }', {
+      input: { handoffId, resolution: 'Adaptor restarted; the messages flow again.' },
+    });
+    // Resolve it: the raiser is asked to confirm.
+    await page.getByRole('button', { name: 'Resolve case' }).click();
+    await expect.poll(() => page.locator('.summary').textContent()).toContain('Resolved');
+    const resolved = await api<{ case: { state: string } }>('eve', 'query($id: ID!) { case(id: $id) { state } }', { id: raised.id });
+    expect(resolved.case.state).toBe('RESOLVED');
+    await b.shot(page, 'desk-resolved');
+
+    // Back in the queue, the resolved case has left it.
     await page.getByRole('link', { name: 'Desk queue' }).first().click();
-    const row = page.locator('.queue-table tbody tr').filter({ has: page.getByRole('link', { name: raised.reference, exact: true }) });
-    await expect.poll(() => row.locator('[data-label="Priority"]').textContent()).toBe('P1');
-    expect(await row.locator('[data-label="SLA"]').textContent()).toMatch(/Resolve in (6 h|5 h \d+ min)/);
+    await page.locator('.queue-table tbody tr').first().waitFor();
+    expect(await page.locator('.queue-table tbody a.queue-open').allTextContents()).not.toContain(raised.reference);
 
     // Phone width: the queue still reads, row by row.
     const phone = await b.newPage({ width: 390, height: 844 });

@@ -77,6 +77,51 @@ describe("the Major Incident Manager's console", () => {
     await b.shot(page, 'mi-candidate-rejected');
   });
 
+  it('promotes a candidate with its initial notification', async () => {
+    const raised = (
+      await api<{ raiseCase: { id: string } }>('sally', 'mutation($input: RaiseCaseInput!) { raiseCase(input: $input) { id } }', {
+        input: { deskId: ELEXON, category: 'MARKET_SYSTEMS', subject: 'Switching requests stuck', description: 'No switch confirmations since 09:00.' },
+      })
+    ).raiseCase;
+    await api('eve', 'mutation($input: TriageCaseInput!) { triageCase(input: $input) { id } }', {
+      input: { caseId: raised.id, type: 'INCIDENT', impact: 'HIGH', urgency: 'HIGH' },
+    });
+    const candidate = (
+      await api<{ proposeMajorIncident: { id: string; reference: string } }>(
+        'eve',
+        'mutation($caseId: ID!, $input: ProposeMajorIncidentInput!) { proposeMajorIncident(caseId: $caseId, input: $input) { id reference } }',
+        {
+          caseId: raised.id,
+          input: {
+            title: 'Switching confirmations delayed',
+            services: ['CSS'],
+            validityChecks: ['SETTLEMENT_IMPACT', 'SCOPE_AND_SCALE'],
+            thresholds: { participantImpact: true, duration: false, complianceRisk: true, securityBreach: false },
+          },
+        },
+      )
+    ).proposeMajorIncident;
+    const page = await b.newPage();
+    await b.signIn(page, 'elexon-mi-manager');
+    const card = page.getByTestId(`candidate-${candidate.reference}`);
+    await card.waitFor();
+    await card.getByRole('link', { name: `Review ${candidate.reference}` }).click();
+    await page.getByRole('heading', { name: 'Review the candidate', level: 2 }).waitFor();
+    await page.getByLabel("Reviewer's note").fill('Switching for all suppliers is affected.');
+    await page.getByLabel('Send the initial notification with the promotion').check();
+    await page.locator('#review-body').fill('Switch confirmations are delayed for all suppliers. We are investigating.');
+    await page.getByRole('button', { name: 'Promote to major incident' }).click();
+    await expect.poll(() => page.locator('.mi-summary').textContent()).toContain('Promoted');
+    const promoted = await api<{ majorIncident: { state: string; updates: { kind: string; body: string }[] } }>(
+      'max',
+      'query($id: ID!) { majorIncident(id: $id) { state updates { kind body } } }',
+      { id: candidate.id },
+    );
+    expect(promoted.majorIncident.state).toBe('PROMOTED');
+    expect(promoted.majorIncident.updates).toEqual([{ kind: 'INITIAL', body: 'Switch confirmations are delayed for all suppliers. We are investigating.' }]);
+    await b.shot(page, 'mi-candidate-promoted');
+  });
+
   it('posts an update and an escalation with the countdown, shows the comms record, resolves and records the PIR', async () => {
     const { majorIncidents } = await api<{ majorIncidents: { id: string; reference: string; title: string; updates: { id: string }[] }[] }>(
       'max',

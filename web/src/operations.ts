@@ -270,6 +270,14 @@ const ResolveCaseMutation = graphql(
 );
 export const RESOLVE_CASE = operation(ResolveCaseMutation);
 
+const HandOffCaseMutation = graphql(
+  `mutation HandOffCase($input: HandOffCaseInput!) {
+  handOffCase(input: $input) { ...CaseDetailFields }
+}`,
+  [CaseDetailFields],
+);
+export const HAND_OFF_CASE = operation(HandOffCaseMutation);
+
 /** What the triage preview needs to say when a case would be due: the policies' targets and the desk's Hypercare windows. */
 const TriageTermsQuery = graphql(`query TriageTerms($deskId: ID!) {
   slaPolicies { name resolutionTargets { priority amount unit } }

@@ -2,14 +2,17 @@
  * What a desk agent does on the case page: triage (impact × urgency, with the priority and due time shown before
  * saving), put on hold with a reason or resume, and resolve. Every API error is shown beside the field it names.
  */
-import { useState } from 'preact/hooks';
-import { ApiError, request } from '../api';
-import { describedBy, ErrorMessage, Field, humanise } from '../components';
+import { useEffect, useState } from 'preact/hooks';
+import { request } from '../api';
+import { GeneralErrors, useAction } from '../use-action';
+import { describedBy, Field, humanise } from '../components';
 import { fieldErrors } from '../field-errors';
 import {
   CASE_TYPES,
   HOLD_REASONS,
   IMPACTS,
+  DESKS,
+  HAND_OFF_CASE,
   PUT_CASE_ON_HOLD,
   RESOLVE_CASE,
   RESUME_CASE,
@@ -32,30 +35,6 @@ const URGENCY_HINTS: Record<Urgency, string> = { HIGH: 'Primary functions not wo
 
 const newKey = (): string => crypto.randomUUID();
 
-/** Runs one desk action; on failure keeps the ApiError for the form to place beside its fields. */
-function useAction(onDone: (updated: CaseDetail, message: string) => void) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
-  async function run(action: () => Promise<CaseDetail>, message: string): Promise<boolean> {
-    setBusy(true);
-    setError(null);
-    try {
-      onDone(await action(), message);
-      return true;
-    } catch (caught) {
-      setError(caught instanceof ApiError ? caught : new ApiError(String(caught), [], 0));
-      return false;
-    } finally {
-      setBusy(false);
-    }
-  }
-  return { busy, error, setError, run };
-}
-
-function GeneralErrors({ messages }: { messages: string[] }) {
-  return messages.length ? <ErrorMessage error={messages.join(' ')} title="That did not work" /> : null;
-}
-
 export function TriagePanel({ item, onDone }: { item: CaseDetail; onDone: (updated: CaseDetail, message: string) => void }) {
   const { session } = useSession();
   const now = useNow(30_000);
@@ -65,7 +44,7 @@ export function TriagePanel({ item, onDone }: { item: CaseDetail; onDone: (updat
   const [serviceRequestClass, setServiceRequestClass] = useState<ServiceRequestClass>(item.serviceRequestClass ?? 'STANDARD');
   const [missing, setMissing] = useState<Record<string, string>>({});
   const terms = useQuery(TRIAGE_TERMS, { deskId: item.desk.id }, item.desk.id);
-  const action = useAction(onDone);
+  const action = useAction<CaseDetail>(onDone);
   const errors = fieldErrors(action.error, ['type', 'impact', 'urgency', 'serviceRequestClass', 'category']);
   const errorOf = (field: string): string | undefined => missing[field] ?? errors.byField[field];
 
@@ -206,9 +185,25 @@ export function WorkPanel({ item, onDone }: { item: CaseDetail; onDone: (updated
   const [reason, setReason] = useState<HoldReason | ''>('');
   const [holdNote, setHoldNote] = useState('');
   const [resolution, setResolution] = useState('');
+  const [toDesk, setToDesk] = useState('');
+  const [handOffReason, setHandOffReason] = useState('');
+  const [desks, setDesks] = useState<{ id: string; name: string }[]>([]);
   const [missing, setMissing] = useState<Record<string, string>>({});
-  const hold = useAction(onDone);
-  const resolve = useAction(onDone);
+  const hold = useAction<CaseDetail>(onDone);
+  const resolve = useAction<CaseDetail>(onDone);
+  const handOff = useAction<CaseDetail>(onDone);
+  const handOffErrors = fieldErrors(handOff.error, ['toDeskId', 'reason']);
+  const toDeskError = missing.toDeskId ?? handOffErrors.byField.toDeskId;
+  const handOffReasonError = missing.handOffReason ?? handOffErrors.byField.reason;
+  useEffect(() => {
+    let live = true;
+    request(DESKS, {}, session.token)
+      .then((data) => live && setDesks(data.desks.filter((d) => d.id !== item.desk.id).sort((a, b) => a.name.localeCompare(b.name))))
+      .catch(() => live && setDesks([]));
+    return () => {
+      live = false;
+    };
+  }, [item.desk.id, session.token]);
   const holdErrors = fieldErrors(hold.error, ['reason', 'note']);
   const resolveErrors = fieldErrors(resolve.error, ['resolution']);
   const reasonError = missing.reason ?? holdErrors.byField.reason;
@@ -249,6 +244,26 @@ export function WorkPanel({ item, onDone }: { item: CaseDetail; onDone: (updated
       'Resolved: the raiser is asked to confirm.',
     );
     if (ok) setResolution('');
+  }
+
+  async function handOffCase(event: Event) {
+    event.preventDefault();
+    const wanting: Record<string, string> = {};
+    if (!toDesk) wanting.toDeskId = 'Choose the desk that should work on it.';
+    if (!handOffReason.trim()) wanting.handOffReason = 'Say what you need from that desk.';
+    setMissing(wanting);
+    if (Object.keys(wanting).length) return;
+    const desk = desks.find((d) => d.id === toDesk);
+    const ok = await handOff.run(
+      async () =>
+        (await request(HAND_OFF_CASE, { input: { caseId: item.id, toDeskId: toDesk, reason: handOffReason.trim(), idempotencyKey: newKey() } }, session.token))
+          .handOffCase,
+      `Handed off to ${desk?.name ?? toDesk}: they hear through their own system; the case stays with this desk.`,
+    );
+    if (ok) {
+      setHandOffReason('');
+      setToDesk('');
+    }
   }
 
   if (item.state !== 'IN_PROGRESS' && item.state !== 'ON_HOLD') return null;
@@ -297,6 +312,39 @@ export function WorkPanel({ item, onDone }: { item: CaseDetail; onDone: (updated
           </button>
         </form>
       )}
+      {item.state === 'IN_PROGRESS' ? (
+        <form onSubmit={handOffCase} noValidate class="handoff-form">
+          <Field
+            id="handoff-desk"
+            label="Hand off to"
+            required
+            error={toDeskError}
+            hint="Another party's desk works on part of it (OM §5.16); the case stays with this desk and its SLA."
+          >
+            <select id="handoff-desk" value={toDesk} onChange={(e) => setToDesk(e.currentTarget.value)} {...describedBy('handoff-desk', true, toDeskError)}>
+              <option value="">Choose a desk…</option>
+              {desks.map((d) => (
+                <option value={d.id} key={d.id}>
+                  {d.name}
+                </option>
+              ))}
+            </select>
+          </Field>
+          <Field id="handoff-reason" label="What you need from them" required error={handOffReasonError}>
+            <textarea
+              id="handoff-reason"
+              rows={2}
+              value={handOffReason}
+              onInput={(e) => setHandOffReason(e.currentTarget.value)}
+              {...describedBy('handoff-reason', false, handOffReasonError)}
+            />
+          </Field>
+          <GeneralErrors messages={handOffErrors.general} />
+          <button type="submit" class="button-secondary" disabled={handOff.busy}>
+            Hand off
+          </button>
+        </form>
+      ) : null}
       {item.state === 'IN_PROGRESS' ? (
         <form onSubmit={resolveCase} noValidate class="resolve-form">
           <Field

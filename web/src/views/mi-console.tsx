@@ -5,7 +5,8 @@
  */
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, request } from '../api';
+import { request } from '../api';
+import { GeneralErrors, useAction } from '../use-action';
 import { describedBy, Empty, ErrorMessage, Field, humanise, Loading, Time, ViewHeading } from '../components';
 import { fieldErrors, fieldPathErrors } from '../field-errors';
 import { LiveStatus, useLiveFeed } from '../live-status';
@@ -51,30 +52,6 @@ export const THRESHOLD_LABELS = {
 
 const BUSINESS_HINT =
   'Business and impact language: what is affected, what it means for participants, what to do meanwhile. It goes to every participant on the MI comms list: do not include MPANs, customer details or case work notes.';
-
-/** Runs one console action; on failure keeps the ApiError for the form to place beside its fields. */
-function useAction(onDone: Done) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
-  async function run(action: () => Promise<MajorIncidentDetail>, message: string): Promise<boolean> {
-    setBusy(true);
-    setError(null);
-    try {
-      onDone(await action(), message);
-      return true;
-    } catch (caught) {
-      setError(caught instanceof ApiError ? caught : new ApiError(String(caught), [], 0));
-      return false;
-    } finally {
-      setBusy(false);
-    }
-  }
-  return { busy, error, run };
-}
-
-function GeneralErrors({ messages }: { messages: string[] }) {
-  return messages.length ? <ErrorMessage error={messages.join(' ')} title="That did not work" /> : null;
-}
 
 /** A checkbox with its label (and hint) beside it. */
 function Check({ id, label, hint, checked, onChange }: { id: string; label: string; hint?: string; checked: boolean; onChange: (checked: boolean) => void }) {
@@ -198,7 +175,7 @@ function ReviewPanel({ mi, now, onDone }: { mi: MajorIncidentDetail; now: number
   const [industryCircular, setIndustryCircular] = useState(false);
   const [statusPage, setStatusPage] = useState(false);
   const [missing, setMissing] = useState<Record<string, string>>({});
-  const action = useAction(onDone);
+  const action = useAction<MajorIncidentDetail>(onDone);
   const errors = fieldErrors(action.error, ['note', 'body', 'nextUpdateDueAt', 'industryCircular', 'statusPage']);
   const errorOf = (f: string) => missing[f] ?? errors.byField[f];
 
@@ -309,7 +286,7 @@ function UpdatePanel({ mi, now, onDone }: { mi: MajorIncidentDetail; now: number
   const [statusPage, setStatusPage] = useState(false);
   const [services, setServices] = useState<Service[]>(mi.services);
   const [missing, setMissing] = useState<Record<string, string>>({});
-  const action = useAction(onDone);
+  const action = useAction<MajorIncidentDetail>(onDone);
   const errors = fieldErrors(action.error, ['body', 'kind', 'nextUpdateDueAt', 'industryCircular', 'statusPage', 'services']);
   const errorOf = (f: string) => missing[f] ?? errors.byField[f];
   const kinds: { value: MajorIncidentUpdateKind; label: string; hint: string }[] = [
@@ -456,7 +433,7 @@ function ResolvePanel({ mi, onDone }: { mi: MajorIncidentDetail; onDone: Done })
   const [industryCircular, setIndustryCircular] = useState(false);
   const [statusPage, setStatusPage] = useState(false);
   const [missing, setMissing] = useState<Record<string, string>>({});
-  const action = useAction(onDone);
+  const action = useAction<MajorIncidentDetail>(onDone);
   const errors = fieldErrors(action.error, ['resolution', 'industryCircular', 'statusPage']);
   const errorOf = (f: string) => missing[f] ?? errors.byField[f];
 
@@ -557,7 +534,7 @@ function PirPanel({ mi, onDone }: { mi: MajorIncidentDetail; onDone: Done }) {
     pir?.actions.map((a) => ({ owner: a.owner, action: a.action, dueAt: toUkLocalInput(a.dueAt) })) ?? [{ owner: '', action: '', dueAt: '' }],
   );
   const [missing, setMissing] = useState<Record<string, string>>({});
-  const action = useAction(onDone);
+  const action = useAction<MajorIncidentDetail>(onDone);
   const errors = fieldPathErrors(
     action.error,
     (path) => PIR_FIELDS.includes(path) || PIR_TEXT_FIELDS.some(([f]) => f === path) || /^(timeline|actions)\[\d+\]\.\w+$/.test(path),

@@ -1,8 +1,9 @@
 /**
  * The Major Incident Manager's console in real headless Chromium, on a product seeded with the demo week: Max (Elexon
- * Major Incident Manager) reviews a candidate, then on the week's promoted DIP major incident sees the countdown to
- * the next update (and OVERDUE in words once it has passed), posts an update and an escalation, reads the comms
- * record, resolves the incident and records the post-incident review. Screenshots go to test-results/screenshots/.
+ * Major Incident Manager) reviews a candidate and rejects it with a note; promotes another with its initial
+ * notification; then, on that major incident, sees the countdown to the next update (and OVERDUE in words once it has
+ * passed), posts an update and an escalation, reads the comms record, resolves the incident and records the
+ * post-incident review — promotion → two updates → resolution → PIR. Screenshots go to test-results/screenshots/.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_WEEK } from '../../demo/week';
@@ -33,6 +34,9 @@ afterAll(async () => {
 });
 
 describe("the Major Incident Manager's console", () => {
+  /** The candidate promoted through the console, then updated, resolved and reviewed through it. */
+  let promotedMi: { id: string; reference: string } | null = null;
+
   it('reviews a candidate with its checks and thresholds, and rejects it with a note', async () => {
     const raised = (
       await api<{ raiseCase: { id: string } }>('sally', 'mutation($input: RaiseCaseInput!) { raiseCase(input: $input) { id } }', {
@@ -77,7 +81,7 @@ describe("the Major Incident Manager's console", () => {
     await b.shot(page, 'mi-candidate-rejected');
   });
 
-  it('promotes a candidate with its initial notification', async () => {
+  it('promotes a candidate with its initial notification (the walk goes on below)', async () => {
     const raised = (
       await api<{ raiseCase: { id: string } }>('sally', 'mutation($input: RaiseCaseInput!) { raiseCase(input: $input) { id } }', {
         input: { deskId: ELEXON, category: 'MARKET_SYSTEMS', subject: 'Switching requests stuck', description: 'No switch confirmations since 09:00.' },
@@ -94,7 +98,7 @@ describe("the Major Incident Manager's console", () => {
           caseId: raised.id,
           input: {
             title: 'Switching confirmations delayed',
-            services: ['CSS'],
+            services: ['DIP'],
             validityChecks: ['SETTLEMENT_IMPACT', 'SCOPE_AND_SCALE'],
             thresholds: { participantImpact: true, duration: false, complianceRisk: true, securityBreach: false },
           },
@@ -120,15 +124,13 @@ describe("the Major Incident Manager's console", () => {
     expect(promoted.majorIncident.state).toBe('PROMOTED');
     expect(promoted.majorIncident.updates).toEqual([{ kind: 'INITIAL', body: 'Switch confirmations are delayed for all suppliers. We are investigating.' }]);
     await b.shot(page, 'mi-candidate-promoted');
+    promotedMi = candidate;
   });
 
   it('posts an update and an escalation with the countdown, shows the comms record, resolves and records the PIR', async () => {
-    const { majorIncidents } = await api<{ majorIncidents: { id: string; reference: string; title: string; updates: { id: string }[] }[] }>(
-      'max',
-      '{ majorIncidents(state: PROMOTED) { id reference title updates { id } } }',
-    );
-    const mi = majorIncidents.find((m) => m.title.startsWith('DIP message delivery delayed'));
-    expect(mi, 'the demo week has a promoted DIP major incident led by Elexon').toBeTruthy();
+    // The major incident the previous test promoted: promotion → two updates → resolution → PIR, one walk.
+    const mi = promotedMi;
+    expect(mi, 'the candidate promoted through the console').toBeTruthy();
     if (!mi) return;
 
     const page = await b.newPage();
@@ -199,8 +201,13 @@ describe("the Major Incident Manager's console", () => {
     const summary = page.getByTestId('comms-summary');
     await expect.poll(() => summary.textContent()).toMatch(/^Sent to [1-9]\d*, delivered \d+, \d+ pending\/retrying, \d+ failed$/);
     const rows = page.locator('.comms-table tbody tr');
-    // The seeded week's earlier comms may predate the delivery record; the two just posted are in it.
-    await expect.poll(() => rows.last().textContent()).toContain('Escalation');
+    // The escalation's deliveries are queued by the engine a moment after the post: refresh until they show.
+    await expect
+      .poll(async () => {
+        await page.getByRole('button', { name: 'Refresh' }).click();
+        return rows.last().textContent();
+      })
+      .toContain('Escalation');
     expect(await rows.count()).toBeGreaterThanOrEqual(2);
     for (const text of await rows.locator('[data-label="Timing"]').allTextContents()) expect(text).toMatch(/On time|Late|Due to all by|No delivery target/);
     const api1 = await api<{ majorIncident: { updates: { kind: string }[] } }>('max', 'query($id: ID!) { majorIncident(id: $id) { updates { kind } } }', {
@@ -219,7 +226,8 @@ describe("the Major Incident Manager's console", () => {
     // The PIR: drafted from the incident (times, services, resolution, the updates as the timeline).
     await page.getByRole('heading', { name: 'Post-incident review', level: 2 }).waitFor();
     expect(await page.getByLabel('Incident resolution').inputValue()).toContain('replaced the failed broker');
-    expect(await page.locator('#pir-timeline fieldset').count()).toBeGreaterThanOrEqual(mi.updates.length + 3);
+    // Its initial notification, the update, the escalation and the resolution, at the least.
+    expect(await page.locator('#pir-timeline fieldset').count()).toBeGreaterThanOrEqual(4);
     await page.getByRole('button', { name: 'Record PIR' }).click();
     expect(await page.locator('#pir-businessImpact-error').textContent()).toContain('Fill in business impact');
     await page.getByLabel('Business impact').fill('Settlement data flows arrived up to 90 minutes late for four participants.');

@@ -2,7 +2,8 @@
  * The desk agent's console in real headless Chromium, on a product seeded with the demo week: Eve (Elexon Service
  * Desk agent) sees her desk's queue with the breached cases saying so, moves through it with the keyboard, opens a new
  * case, sees the priority and due time of an impact × urgency before saving, triages it, hands part of it off to the
- * DCC Service Desk, is told the case cannot be resolved while DCC's side is open, and resolves it once DCC has.
+ * DCC Service Desk, is told the case cannot be resolved while DCC's side is open; Dan (DCC Service Desk agent)
+ * acknowledges the hand-off with DCC's reference and resolves DCC's side; Eve resolves the case.
  * Screenshots go to test-results/screenshots/.
  */
 import type { Page } from 'playwright-core';
@@ -29,7 +30,6 @@ beforeAll(async () => {
   t = b.t;
   tokens.eve = await t.token({ sub: 'eve@elexon.example', org: 'elexon', roles: ['participant', 'desk_agent'], desks: [ELEXON] });
   tokens.sally = await t.token({ sub: 'sally@britishgas.example', org: 'british-gas', roles: ['participant'] });
-  tokens.dan = await t.token({ sub: 'dan@dcc.example', org: 'dcc', roles: ['participant', 'desk_agent'], desks: ['dcc-service-desk'] });
 });
 
 afterAll(async () => {
@@ -153,14 +153,26 @@ describe("the desk agent's console", () => {
     await page.getByLabel('Resolution').fill('Re-sent the messages after the adaptor fix.');
     await page.getByRole('button', { name: 'Resolve case' }).click();
     await expect.poll(async () => (await page.locator('.resolve-form').textContent()) ?? '').toContain('open hand-off');
-    // DCC's desk acknowledges and resolves its side (in its own system, through the API).
-    const handoffId = handed.case.handoffs[0]!.id;
-    await api('dan', 'mutation($input: AcknowledgeHandoffInput!) { acknowledgeHandoff(input: $input) { id } }', {
-      input: { handoffId, externalReference: 'DCC-INC-4711' },
-    });
-    await api('dan', 'mutation($input: ResolveHandoffInput!) { resolveHandoff(input: $input) { id } }', {
-      input: { handoffId, resolution: 'Adaptor restarted; the messages flow again.' },
-    });
+    // Dan, a DCC Service Desk agent, works DCC's side in the dashboard: acknowledges with DCC's own reference (a missing
+    // one said beside its field), then resolves it.
+    const dcc = await b.newPage();
+    await b.signIn(dcc, 'dcc-agent', `#/cases/${raised.id}`);
+    await dcc.getByRole('heading', { name: /Handed to your desk/ }).waitFor();
+    await dcc.getByRole('button', { name: 'Acknowledge' }).click();
+    expect(await dcc.locator('[id$="-reference-error"]').textContent()).toContain('ticket reference');
+    await dcc.getByLabel('Your ticket reference').fill('DCC-INC-4711');
+    await dcc.getByRole('button', { name: 'Acknowledge' }).click();
+    await dcc.getByRole('button', { name: 'Resolve our side' }).waitFor();
+    await dcc.getByLabel('Progress or resolution').fill('Adaptor restarted; the messages flow again.');
+    await dcc.getByRole('button', { name: 'Resolve our side' }).click();
+    await expect.poll(async () => await dcc.getByRole('heading', { name: /Handed to your desk/ }).count()).toBe(0);
+    const dccSide = await api<{ case: { handoffs: { state: string; externalReference: string | null }[] } }>(
+      'eve',
+      'query($id: ID!) { case(id: $id) { handoffs { state externalReference } } }',
+      { id: raised.id },
+    );
+    expect(dccSide.case.handoffs).toEqual([{ state: 'RESOLVED', externalReference: 'DCC-INC-4711' }]);
+    await b.shot(dcc, 'desk-handoff-resolved-by-dcc');
     // Resolve it: the raiser is asked to confirm.
     await page.getByRole('button', { name: 'Resolve case' }).click();
     await expect.poll(() => page.locator('.summary').textContent()).toContain('Resolved');

@@ -278,6 +278,14 @@ const HandOffCaseMutation = graphql(
 );
 export const HAND_OFF_CASE = operation(HandOffCaseMutation);
 
+// The receiving desk's side of a hand-off (OM §5.16): each answers with the hand-off; the view reads the case again.
+export const ACKNOWLEDGE_HANDOFF = operation(
+  graphql(`mutation AcknowledgeHandoff($input: AcknowledgeHandoffInput!) { acknowledgeHandoff(input: $input) { id state } }`),
+);
+export const UPDATE_HANDOFF = operation(graphql(`mutation UpdateHandoff($input: UpdateHandoffInput!) { updateHandoff(input: $input) { id state } }`));
+export const RESOLVE_HANDOFF = operation(graphql(`mutation ResolveHandoff($input: ResolveHandoffInput!) { resolveHandoff(input: $input) { id state } }`));
+export const REJECT_HANDOFF = operation(graphql(`mutation RejectHandoff($input: RejectHandoffInput!) { rejectHandoff(input: $input) { id state } }`));
+
 /** What the triage preview needs to say when a case would be due: the policies' targets and the desk's Hypercare windows. */
 const TriageTermsQuery = graphql(`query TriageTerms($deskId: ID!) {
   slaPolicies { name resolutionTargets { priority amount unit } }
@@ -500,6 +508,11 @@ export const OPERATIONS: readonly Operation<unknown, unknown>[] = [
   PUT_CASE_ON_HOLD,
   RESUME_CASE,
   RESOLVE_CASE,
+  HAND_OFF_CASE,
+  ACKNOWLEDGE_HANDOFF,
+  UPDATE_HANDOFF,
+  RESOLVE_HANDOFF,
+  REJECT_HANDOFF,
   TRIAGE_TERMS,
   CONFIRM_RESOLUTION,
   REOPEN_CASE,

@@ -7,7 +7,7 @@ import { ADD_COMMENT, CASE, CASE_EVENTS, CONFIRM_RESOLUTION, REOPEN_CASE, type C
 import { href, takeFlash } from '../router';
 import { useNow, useQuery, useSession } from '../session';
 import { duration } from '../time';
-import { TriagePanel, WorkPanel } from './desk-actions';
+import { HandoffSidePanel, TriagePanel, WorkPanel } from './desk-actions';
 
 function newKey(): string {
   return crypto.randomUUID();
@@ -241,6 +241,7 @@ export function CaseView({ id }: { id: string }) {
 
       {agent && open && item.state !== 'ON_HOLD' ? <TriagePanel item={item} onDone={onDeskAction} key={`${item.id}-${item.updatedAt}`} /> : null}
       {agent ? <WorkPanel item={item} onDone={onDeskAction} /> : null}
+      <HandoffSidePanel item={item} onDone={onDeskAction} />
 
       {item.resolution || canReopen ? (
         <section class="card resolution" aria-labelledby="resolution-heading">

@@ -11,8 +11,13 @@ import {
   CASE_TYPES,
   HOLD_REASONS,
   IMPACTS,
+  ACKNOWLEDGE_HANDOFF,
+  CASE,
   DESKS,
   HAND_OFF_CASE,
+  REJECT_HANDOFF,
+  RESOLVE_HANDOFF,
+  UPDATE_HANDOFF,
   PUT_CASE_ON_HOLD,
   RESOLVE_CASE,
   RESUME_CASE,
@@ -368,6 +373,133 @@ export function WorkPanel({ item, onDone }: { item: CaseDetail; onDone: (updated
           </button>
         </form>
       ) : null}
+    </section>
+  );
+}
+
+type Handoff = CaseDetail['handoffs'][number];
+
+/**
+ * The receiving desk's side of a hand-off, for its agents (OM §5.16): acknowledge with their own ticket reference or
+ * reject as not theirs; then report progress and resolve. Each action reads the case again, so the hand-off's new
+ * state and the case's timeline show at once.
+ */
+export function HandoffSidePanel({ item, onDone }: { item: CaseDetail; onDone: (updated: CaseDetail, message: string) => void }) {
+  const { session, me } = useSession();
+  const mine = item.handoffs.filter(
+    (h) => me.roles.includes('DESK_AGENT') && me.desks.some((d) => d.id === h.toDesk.id) && ['REQUESTED', 'ACKNOWLEDGED', 'IN_PROGRESS'].includes(h.state),
+  );
+  if (!mine.length) return null;
+  return (
+    <>
+      {mine.map((h) => (
+        <HandoffSide key={`${h.id}-${h.state}`} handoff={h} caseId={item.id} token={session.token} onDone={onDone} />
+      ))}
+    </>
+  );
+}
+
+function HandoffSide({
+  handoff,
+  caseId,
+  token,
+  onDone,
+}: {
+  handoff: Handoff;
+  caseId: string;
+  token: string;
+  onDone: (updated: CaseDetail, message: string) => void;
+}) {
+  const [text, setText] = useState('');
+  const [reference, setReference] = useState('');
+  const [missing, setMissing] = useState<Record<string, string>>({});
+  const action = useAction<CaseDetail>(onDone);
+  const errors = fieldErrors(action.error, ['externalReference', 'note', 'resolution', 'reason']);
+  const requested = handoff.state === 'REQUESTED';
+  const reread = async (): Promise<CaseDetail> => {
+    const { case: updated } = await request(CASE, { id: caseId }, token);
+    if (!updated) throw new Error('The case is no longer visible to you');
+    return updated;
+  };
+  const textField = requested ? 'reason' : 'note';
+  const textError = missing.text ?? errors.byField[textField] ?? errors.byField.resolution;
+  const referenceError = missing.reference ?? errors.byField.externalReference;
+
+  async function acknowledge(event: Event) {
+    event.preventDefault();
+    setMissing(reference.trim() ? {} : { reference: "Give your desk's own ticket reference." });
+    if (!reference.trim()) return;
+    await action.run(async () => {
+      await request(ACKNOWLEDGE_HANDOFF, { input: { handoffId: handoff.id, externalReference: reference.trim(), idempotencyKey: newKey() } }, token);
+      return reread();
+    }, `Acknowledged with your reference ${reference.trim()}.`);
+  }
+
+  async function withText(kind: 'reject' | 'update' | 'resolve') {
+    setMissing(
+      text.trim() ? {} : { text: kind === 'reject' ? 'Say why it is not for your desk.' : kind === 'update' ? 'Say what has happened.' : 'Say what fixed it.' },
+    );
+    if (!text.trim()) return;
+    const body = text.trim();
+    const ok = await action.run(
+      async () => {
+        if (kind === 'reject') await request(REJECT_HANDOFF, { input: { handoffId: handoff.id, reason: body, idempotencyKey: newKey() } }, token);
+        else if (kind === 'update') await request(UPDATE_HANDOFF, { input: { handoffId: handoff.id, note: body, idempotencyKey: newKey() } }, token);
+        else await request(RESOLVE_HANDOFF, { input: { handoffId: handoff.id, resolution: body, idempotencyKey: newKey() } }, token);
+        return reread();
+      },
+      kind === 'reject'
+        ? 'Rejected: the handing desk is told.'
+        : kind === 'update'
+          ? 'Progress reported to the handing desk.'
+          : 'Your side is resolved: the handing desk can resolve the case.',
+    );
+    if (ok) setText('');
+  }
+
+  const id = `handoff-${handoff.id}`;
+  return (
+    <section class="card work" aria-labelledby={`${id}-heading`}>
+      <h2 id={`${id}-heading`}>Handed to your desk: {handoff.toDesk.name}</h2>
+      {requested ? (
+        <form onSubmit={acknowledge} noValidate>
+          <Field
+            id={`${id}-reference`}
+            label="Your ticket reference"
+            required
+            error={referenceError}
+            hint="Acknowledging takes the work on; the reference is shown to the handing desk."
+          >
+            <input
+              id={`${id}-reference`}
+              value={reference}
+              onInput={(e) => setReference(e.currentTarget.value)}
+              {...describedBy(`${id}-reference`, true, referenceError)}
+            />
+          </Field>
+          <button type="submit" disabled={action.busy}>
+            Acknowledge
+          </button>
+        </form>
+      ) : null}
+      <Field id={`${id}-text`} label={requested ? 'Or reject it: why it is not for your desk' : 'Progress or resolution'} error={textError}>
+        <textarea id={`${id}-text`} rows={2} value={text} onInput={(e) => setText(e.currentTarget.value)} {...describedBy(`${id}-text`, false, textError)} />
+      </Field>
+      <GeneralErrors messages={errors.general} />
+      {requested ? (
+        <button type="button" class="button-secondary" disabled={action.busy} onClick={() => withText('reject')}>
+          Reject hand-off
+        </button>
+      ) : (
+        <div class="button-row">
+          <button type="button" class="button-secondary" disabled={action.busy} onClick={() => withText('update')}>
+            Report progress
+          </button>{' '}
+          <button type="button" disabled={action.busy} onClick={() => withText('resolve')}>
+            Resolve our side
+          </button>
+        </div>
+      )}
     </section>
   );
 }

@@ -19,4 +19,5 @@ RUN mkdir -p /app/.data && chown node:node /app/.data
 USER node
 EXPOSE 4000 4001 4002 4003 4004 4005 4006
 HEALTHCHECK --interval=10s --timeout=3s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT_TO_CHECK||4000)+'/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-ENTRYPOINT ["npx", "tsx", "cli/cpsd.ts", "service"]
+# One process (tsx as a loader, not the npx/tsx wrappers): SIGTERM reaches the service, which drains and exits 0.
+ENTRYPOINT ["node", "--import", "tsx", "cli/cpsd.ts", "service"]

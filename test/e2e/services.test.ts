@@ -35,7 +35,13 @@ function freePort(): Promise<number> {
 }
 
 function startService(name: string, env: NodeJS.ProcessEnv): void {
-  const child = spawn(TSX, ['cli/cpsd.ts', 'service', name], { cwd: ROOT, env: { ...baseEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // As the image runs it: one node process with tsx as a loader, so the signal reaches the service itself (the tsx CLI
+  // wrapper relays it and may exit 143 on its own while the service is still draining).
+  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/cpsd.ts', 'service', name], {
+    cwd: ROOT,
+    env: { ...baseEnv, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   output.set(name, '');
   child.stdout!.on('data', (chunk: Buffer) => output.set(name, output.get(name) + chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => output.set(name, output.get(name) + chunk.toString()));

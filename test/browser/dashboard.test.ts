@@ -6,7 +6,7 @@
 import type { Page, WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeMpan } from '../../schema/mpan';
-import type { TestProduct } from '../e2e/harness';
+import { callers, type TestProduct } from '../e2e/harness';
 import { startBrowserProduct, type BrowserProduct } from './support';
 
 const LONDON_MPAN = makeMpan('12', '0002330596');
@@ -18,11 +18,8 @@ let t: TestProduct;
 let dashboardUrl: string;
 const tokens: Record<string, string> = {};
 
-async function api<T = Record<string, unknown>>(who: string, query: string, variables?: Record<string, unknown>): Promise<T> {
-  const response = await t.graphql<T>(query, { token: tokens[who], ...(variables ? { variables } : {}) });
-  if (response.errors?.length) throw new Error(`${who}: ${JSON.stringify(response.errors)}`);
-  return response.data as T;
-}
+/** An operation as a persona that must succeed (the e2e tests' `callers`). */
+const { ok: api } = callers(() => t, tokens);
 
 async function raise(who: string, subject: string, deskId = 'elexon-service-desk'): Promise<{ id: string; reference: string }> {
   const data = await api<{ raiseCase: { id: string; reference: string } }>(

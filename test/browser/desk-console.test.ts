@@ -9,7 +9,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_WEEK } from '../../demo/week';
-import type { TestProduct } from '../e2e/harness';
+import { callers, type TestProduct } from '../e2e/harness';
 import { startBrowserProduct, type BrowserProduct } from './support';
 
 const ELEXON = 'elexon-service-desk';
@@ -17,11 +17,8 @@ let b: BrowserProduct;
 let t: TestProduct;
 const tokens: Record<string, string> = {};
 
-async function api<T>(who: string, query: string, variables?: Record<string, unknown>): Promise<T> {
-  const response = await t.graphql<T>(query, { token: tokens[who], ...(variables ? { variables } : {}) });
-  if (response.errors?.length) throw new Error(`${who}: ${JSON.stringify(response.errors)}`);
-  return response.data as T;
-}
+/** An operation as a persona that must succeed (the e2e tests' `callers`). */
+const { ok: api } = callers(() => t, tokens);
 
 const focusedText = (page: Page): Promise<string> => page.evaluate(() => document.activeElement?.textContent?.trim() ?? '');
 

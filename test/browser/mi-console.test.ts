@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_WEEK } from '../../demo/week';
-import type { TestProduct } from '../e2e/harness';
+import { callers, type TestProduct } from '../e2e/harness';
 import { startBrowserProduct, type BrowserProduct } from './support';
 
 const ELEXON = 'elexon-service-desk';
@@ -15,10 +15,26 @@ let b: BrowserProduct;
 let t: TestProduct;
 const tokens: Record<string, string> = {};
 
-async function api<T>(who: string, query: string, variables?: Record<string, unknown>): Promise<T> {
-  const response = await t.graphql<T>(query, { token: tokens[who], ...(variables ? { variables } : {}) });
-  if (response.errors?.length) throw new Error(`${who}: ${JSON.stringify(response.errors)}`);
-  return response.data as T;
+/** An operation as a persona that must succeed (the e2e tests' `callers`). */
+const { ok: api } = callers(() => t, tokens);
+
+/** A case Sally raises and Eve triages and proposes as a major incident candidate. */
+async function proposeCandidate(
+  raise: { subject: string; description: string; impact: string; urgency: string },
+  proposal: Record<string, unknown>,
+): Promise<{ id: string; reference: string }> {
+  const { raiseCase } = await api<{ raiseCase: { id: string } }>('sally', 'mutation($input: RaiseCaseInput!) { raiseCase(input: $input) { id } }', {
+    input: { deskId: ELEXON, category: 'MARKET_SYSTEMS', subject: raise.subject, description: raise.description },
+  });
+  await api('eve', 'mutation($input: TriageCaseInput!) { triageCase(input: $input) { id } }', {
+    input: { caseId: raiseCase.id, type: 'INCIDENT', impact: raise.impact, urgency: raise.urgency },
+  });
+  const { proposeMajorIncident } = await api<{ proposeMajorIncident: { id: string; reference: string } }>(
+    'eve',
+    'mutation($caseId: ID!, $input: ProposeMajorIncidentInput!) { proposeMajorIncident(caseId: $caseId, input: $input) { id reference } }',
+    { caseId: raiseCase.id, input: proposal },
+  );
+  return proposeMajorIncident;
 }
 
 beforeAll(async () => {
@@ -38,29 +54,15 @@ describe("the Major Incident Manager's console", () => {
   let promotedMi: { id: string; reference: string } | null = null;
 
   it('reviews a candidate with its checks and thresholds, and rejects it with a note', async () => {
-    const raised = (
-      await api<{ raiseCase: { id: string } }>('sally', 'mutation($input: RaiseCaseInput!) { raiseCase(input: $input) { id } }', {
-        input: { deskId: ELEXON, category: 'MARKET_SYSTEMS', subject: 'Portal slow to load', description: 'The portal takes a minute to load.' },
-      })
-    ).raiseCase;
-    await api('eve', 'mutation($input: TriageCaseInput!) { triageCase(input: $input) { id } }', {
-      input: { caseId: raised.id, type: 'INCIDENT', impact: 'MEDIUM', urgency: 'MEDIUM' },
-    });
-    const candidate = (
-      await api<{ proposeMajorIncident: { id: string; reference: string } }>(
-        'eve',
-        'mutation($caseId: ID!, $input: ProposeMajorIncidentInput!) { proposeMajorIncident(caseId: $caseId, input: $input) { id reference } }',
-        {
-          caseId: raised.id,
-          input: {
-            title: 'Portal slow for some participants',
-            services: ['ISD'],
-            validityChecks: ['SERVICE_DISRUPTION'],
-            thresholds: { participantImpact: false, duration: true, complianceRisk: false, securityBreach: false },
-          },
-        },
-      )
-    ).proposeMajorIncident;
+    const candidate = await proposeCandidate(
+      { subject: 'Portal slow to load', description: 'The portal takes a minute to load.', impact: 'MEDIUM', urgency: 'MEDIUM' },
+      {
+        title: 'Portal slow for some participants',
+        services: ['ISD'],
+        validityChecks: ['SERVICE_DISRUPTION'],
+        thresholds: { participantImpact: false, duration: true, complianceRisk: false, securityBreach: false },
+      },
+    );
 
     const page = await b.newPage();
     await b.signIn(page, 'elexon-mi-manager');
@@ -82,29 +84,15 @@ describe("the Major Incident Manager's console", () => {
   });
 
   it('promotes a candidate with its initial notification (the walk goes on below)', async () => {
-    const raised = (
-      await api<{ raiseCase: { id: string } }>('sally', 'mutation($input: RaiseCaseInput!) { raiseCase(input: $input) { id } }', {
-        input: { deskId: ELEXON, category: 'MARKET_SYSTEMS', subject: 'Switching requests stuck', description: 'No switch confirmations since 09:00.' },
-      })
-    ).raiseCase;
-    await api('eve', 'mutation($input: TriageCaseInput!) { triageCase(input: $input) { id } }', {
-      input: { caseId: raised.id, type: 'INCIDENT', impact: 'HIGH', urgency: 'HIGH' },
-    });
-    const candidate = (
-      await api<{ proposeMajorIncident: { id: string; reference: string } }>(
-        'eve',
-        'mutation($caseId: ID!, $input: ProposeMajorIncidentInput!) { proposeMajorIncident(caseId: $caseId, input: $input) { id reference } }',
-        {
-          caseId: raised.id,
-          input: {
-            title: 'Switching confirmations delayed',
-            services: ['DIP'],
-            validityChecks: ['SETTLEMENT_IMPACT', 'SCOPE_AND_SCALE'],
-            thresholds: { participantImpact: true, duration: false, complianceRisk: true, securityBreach: false },
-          },
-        },
-      )
-    ).proposeMajorIncident;
+    const candidate = await proposeCandidate(
+      { subject: 'Switching requests stuck', description: 'No switch confirmations since 09:00.', impact: 'HIGH', urgency: 'HIGH' },
+      {
+        title: 'Switching confirmations delayed',
+        services: ['DIP'],
+        validityChecks: ['SETTLEMENT_IMPACT', 'SCOPE_AND_SCALE'],
+        thresholds: { participantImpact: true, duration: false, complianceRisk: true, securityBreach: false },
+      },
+    );
     const page = await b.newPage();
     await b.signIn(page, 'elexon-mi-manager');
     const card = page.getByTestId(`candidate-${candidate.reference}`);

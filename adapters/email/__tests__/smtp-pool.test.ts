@@ -4,7 +4,7 @@
  * without losing or doubling the message, a connection is retired after `maxMessages`, and closing the pool lets go
  * of every idle connection.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildMessage, SmtpPool } from '../smtp';
 import { startSmtpSink, type SmtpSink } from './smtp-sink';
 
@@ -26,10 +26,8 @@ const message = async (to = 'desk@dcc.example') =>
 const send = async (pool: SmtpPool, to?: string) =>
   pool.send(undefined, { from: 'cpsd@cpsd.example', to: to ?? 'desk@dcc.example' }, await message(to), new AbortController().signal);
 
-async function until(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 100 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 20));
-  expect(check()).toBe(true);
-}
+/** Waits for an observable state (the sink's or the pool's count), failing after 2 s. */
+const until = (check: () => boolean): Promise<void> => vi.waitFor(() => expect(check()).toBe(true), { timeout: 2_000, interval: 20 });
 
 beforeAll(async () => {
   sink = await startSmtpSink();
